@@ -1,0 +1,87 @@
+"""From raw rows to the store: normalise in batches and upsert, all in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import pandas as pd
+
+from lib.demo import DEMO_FILE
+from lib.errors import ExplorerError
+from lib.files import read_delimited
+from lib.normalize import Report, map_columns, normalize
+from lib.store import IngestResult, Store
+
+BATCH_ROWS = 100_000
+
+
+class NoMentionFields(ExplorerError):
+    """A file holds none of the mention fields."""
+
+
+@dataclass
+class IngestOutcome:
+    result: IngestResult
+    report: Report
+
+
+def ingest_frame(
+    store: Store,
+    raw: pd.DataFrame,
+    *,
+    kind: str,
+    source: str,
+    dataset_id: str = "",
+    first_row_number: int = 1,
+    tag_delimiter: str = ",",
+    continuation_token: str | None = None,
+) -> IngestOutcome:
+    """Normalise ``raw`` and upsert it; the report says which rows were rejected and why."""
+    report = Report(rows_in=len(raw))
+
+    def batches() -> Iterator[pd.DataFrame]:
+        for start in range(0, len(raw), BATCH_ROWS):
+            part, part_report = normalize(
+                raw.iloc[start : start + BATCH_ROWS], tag_delimiter, first_row_number + start
+            )
+            report.rejected += part_report.rejected
+            report.warnings += part_report.warnings
+            report.unknown_columns = part_report.unknown_columns
+            yield part
+
+    result = store.ingest(
+        batches(),
+        kind=kind,
+        source=source,
+        dataset_id=dataset_id,
+        continuation_token=continuation_token,
+        rows_rejected=lambda: len(report.rejected),
+    )
+    return IngestOutcome(result, report)
+
+
+def import_file(
+    store: Store, data: bytes | BinaryIO, name: str, tag_delimiter: str = ",", kind: str = "import"
+) -> IngestOutcome:
+    """Import an export file into the store."""
+    raw = read_delimited(data, name)
+    mapping, unknown = map_columns(raw.frame)
+    if not mapping:
+        shown = ", ".join(unknown[:8]) + ("…" if len(unknown) > 8 else "")
+        raise NoMentionFields(
+            f"{name} has none of the Social Connect mention fields (it has: {shown}). Export the dataset that "
+            "the Social Connect workflow writes to, or map its columns to the field names on the Setup page."
+        )
+    return ingest_frame(
+        store, raw.frame, kind=kind, source=name, first_row_number=raw.first_data_line, tag_delimiter=tag_delimiter
+    )
+
+
+def ensure_demo_store(store: Store) -> Store:
+    """Fill ``store`` from the shipped demo file, once."""
+    if store.version():
+        return store
+    import_file(store, DEMO_FILE.read_bytes(), DEMO_FILE.name, kind="demo")
+    return store

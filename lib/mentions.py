@@ -1,0 +1,38 @@
+"""Whole mention rows for a page of keys, fetched from the store (the model holds only what views need)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lib.store import Store
+
+TABLE_COLUMNS = (
+    "datePublished",
+    "authorName",
+    "messageContent",
+    "messageSentiment",
+    "sourceService",
+    "messageLanguage",
+    "locationCountry",
+    "tags",
+    "topicName",
+    "sourceUrl",
+    "permalink",
+    "uniqueId",
+)
+
+
+def mention_rows(store: Store, keys: np.ndarray, tz: str) -> pd.DataFrame:
+    """The rows for ``keys``, in the order of ``keys``, with the publication time shown in ``tz``."""
+    if not len(keys):
+        return pd.DataFrame(columns=["published", *TABLE_COLUMNS[1:]])
+    names = ", ".join(f'"{c}"' for c in TABLE_COLUMNS)
+    rows = store.query(
+        f'SELECT {names} FROM mentions WHERE "uniqueId" IN (SELECT unnest(?::VARCHAR[]))', [list(keys)]
+    )
+    rows = rows.set_index("uniqueId").reindex(list(keys)).reset_index()
+    published = pd.to_datetime(rows.pop("datePublished")).dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
+    rows.insert(0, "published", published)
+    rows["tags"] = [", ".join(t) if t is not None else "" for t in rows["tags"]]
+    return rows[["published", *TABLE_COLUMNS[1:-1], "uniqueId"]]

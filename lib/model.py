@@ -1,0 +1,268 @@
+"""The in-memory model: the store's mentions as typed arrays, answering small per-filter questions.
+
+Built once per server process and store version (the UI holds it with ``st.cache_resource``). Every
+categorical column is a pair (int32 codes, value list), so a filter is a few table look-ups and a
+breakdown is one ``np.bincount`` over the masked codes: no per-rerun copy of the table, no pandas
+group-by. Only the columns the views need are held; whole rows are fetched from the store by key.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lib.filters import FACETS, Filters
+from lib.store import Store
+
+CATEGORICAL = tuple(column for column, _, _ in FACETS.values())
+MODEL_COLUMNS = ("uniqueId", *CATEGORICAL, "tags", "messageContent", "dateAdded", "datePublished")
+NAT = np.iinfo(np.int64).min
+HOUR_NS = 3_600_000_000_000
+DAY_NS = 24 * HOUR_NS
+FREQUENCIES = ("hour", "day", "week", "month")
+SENTIMENT_ORDER = ("positive", "neutral", "negative", "unset")
+
+
+@dataclass(frozen=True)
+class Codes:
+    codes: np.ndarray  # int32, one per mention
+    values: np.ndarray  # object array of str: values[code]
+
+    def lookup(self, selected: tuple[str, ...]) -> np.ndarray:
+        """A boolean per code: is it one of ``selected``?"""
+        return np.isin(self.values, np.asarray(selected, dtype=object))
+
+
+def _encode(column: pa.ChunkedArray) -> Codes:
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    return Codes(
+        encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32),
+        np.asarray(encoded.dictionary.to_pylist(), dtype=object),
+    )
+
+
+def _timestamps_ns(column: pa.ChunkedArray) -> np.ndarray:
+    values = column.cast(pa.timestamp("ns")).combine_chunks()
+    return pc.fill_null(values.cast(pa.int64()), NAT).to_numpy()
+
+
+class MentionModel:
+    """Mentions in memory, queried by ``Filters``. Results are small: counts, pages of keys."""
+
+    def __init__(self, table: pa.Table, version: str = ""):
+        self.version = version
+        self.n = table.num_rows
+        self.keys = np.asarray(table["uniqueId"].to_pylist(), dtype=object)
+        self.columns = {name: _encode(table[name]) for name in CATEGORICAL}
+        published = _timestamps_ns(table["datePublished"])
+        added = _timestamps_ns(table["dateAdded"])
+        # The mention's time is when it was published; Social Connect's indexing time stands in for it.
+        self.ts = np.where(published != NAT, published, added)
+        tags = table["tags"].combine_chunks()
+        self.tag_row = pc.list_parent_indices(tags).to_numpy().astype(np.int32)
+        self.tags = _encode(pa.chunked_array([pc.list_flatten(tags)]))
+        self.content = table["messageContent"].combine_chunks()
+        self._search_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._local_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    @classmethod
+    def from_store(cls, store: Store) -> MentionModel:
+        table, version = store.read_table(MODEL_COLUMNS)
+        return cls(table, version)
+
+    # -- dates ----------------------------------------------------------------------------------
+    @cached_property
+    def _dated(self) -> np.ndarray:
+        return self.ts[self.ts != NAT]
+
+    def date_bounds(self, tz: str = "UTC") -> tuple[date, date]:
+        """The first and last day with mentions, in ``tz`` (today twice for an empty store)."""
+        if not len(self._dated):
+            today = pd.Timestamp.now(tz=tz).date()
+            return today, today
+        lo, hi = (pd.Timestamp(v, tz="UTC").tz_convert(tz).date() for v in (self._dated.min(), self._dated.max()))
+        return lo, hi
+
+    def local_ns(self, tz: str) -> np.ndarray:
+        """Each mention's wall-clock time in ``tz`` as int64 ns (NaT stays NaT). Cached per timezone."""
+        if tz in self._local_cache:
+            return self._local_cache[tz]
+        if tz == "UTC" or not len(self._dated):
+            local = self.ts
+        else:
+            # UTC offsets change only at transitions, which fall on hour boundaries: look the offset
+            # up per hour of the data's span instead of converting a million timestamps.
+            first = self._dated.min() // HOUR_NS * HOUR_NS
+            hours = pd.date_range(pd.Timestamp(first, tz="UTC"), pd.Timestamp(self._dated.max(), tz="UTC"), freq="h")
+            offsets = (hours.tz_convert(tz).tz_localize(None) - hours.tz_localize(None)).to_numpy().astype(np.int64)
+            index = np.clip((self.ts - first) // HOUR_NS, 0, len(offsets) - 1)
+            local = np.where(self.ts == NAT, NAT, self.ts + offsets[index])
+        self._local_cache[tz] = local
+        while len(self._local_cache) > 4:
+            self._local_cache.popitem(last=False)
+        return local
+
+    # -- filtering ------------------------------------------------------------------------------
+    def search(self, text: str) -> np.ndarray:
+        """Mentions whose plain text contains ``text`` (case-insensitive). Cached per query."""
+        key = text.lower()
+        if key not in self._search_cache:
+            found = pc.match_substring(self.content, key, ignore_case=True)
+            self._search_cache[key] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+            while len(self._search_cache) > 32:
+                self._search_cache.popitem(last=False)
+        return self._search_cache[key]
+
+    def mask(self, filters: Filters, tz: str = "UTC") -> np.ndarray:
+        """A boolean per mention: does it pass ``filters``?"""
+        keep = np.ones(self.n, dtype=bool)
+        if filters.start or filters.end:
+            local = self.local_ns(tz)
+            dated = local != NAT
+            if filters.start:
+                dated &= local >= pd.Timestamp(filters.start).value
+            if filters.end:
+                dated &= local < pd.Timestamp(filters.end).value + DAY_NS
+            keep &= dated
+        for attr, (column, _, _) in FACETS.items():
+            selected = getattr(filters, attr)
+            if selected:
+                codes = self.columns[column]
+                keep &= codes.lookup(selected)[codes.codes]
+        if filters.tags:
+            keep &= self._tag_mask(filters.tags, filters.tag_mode)
+        if filters.text:
+            keep &= self.search(filters.text)
+        return keep
+
+    def _tag_mask(self, tags: tuple[str, ...], mode: str) -> np.ndarray:
+        hit = self.tags.lookup(tags)[self.tags.codes]
+        if mode == "all":
+            # Count distinct wanted tags per mention; a mention passes when it has every one of them.
+            pairs = np.unique(self.tag_row[hit].astype(np.int64) * len(self.tags.values) + self.tags.codes[hit])
+            per_row = np.bincount((pairs // len(self.tags.values)).astype(np.int64), minlength=self.n)
+            return per_row >= len(set(tags))
+        return np.bincount(self.tag_row[hit], minlength=self.n) > 0
+
+    # -- answers --------------------------------------------------------------------------------
+    def count(self, filters: Filters, tz: str = "UTC") -> int:
+        return int(self.mask(filters, tz).sum())
+
+    def counts(self, column: str, mask: np.ndarray | None = None) -> pd.DataFrame:
+        """Mentions per value of ``column`` under ``mask``, largest first (values with 0 left out)."""
+        if column == "tags":
+            codes = self.tags
+            keep = mask[self.tag_row] if mask is not None else slice(None)
+            counts = np.bincount(codes.codes[keep], minlength=len(codes.values))
+        else:
+            codes = self.columns[column]
+            selected = codes.codes if mask is None else codes.codes[mask]
+            counts = np.bincount(selected, minlength=len(codes.values))
+        order = np.argsort(-counts, kind="stable")
+        order = order[counts[order] > 0]
+        return pd.DataFrame({"value": codes.values[order], "mentions": counts[order]})
+
+    def facet_values(self, column: str) -> list[str]:
+        """Every value of ``column`` (or ``tags``), most frequent first: the options of a filter."""
+        return self.counts(column)["value"].tolist()
+
+    def kpis(self, mask: np.ndarray) -> dict[str, float | int]:
+        """Mentions, unique authors and the positive and negative shares (of all mentions, unset included)."""
+        n = int(mask.sum())
+        authors = self.columns["authorName"]
+        present = np.bincount(authors.codes[mask], minlength=len(authors.values)) > 0
+        blank = np.flatnonzero(authors.values == "")
+        present[blank] = False
+        sentiment = self.columns["messageSentiment"]
+        by_sentiment = dict(zip(sentiment.values, np.bincount(sentiment.codes[mask], minlength=len(sentiment.values))))
+        return {
+            "mentions": n,
+            "authors": int(present.sum()),
+            "positive": by_sentiment.get("positive", 0) / n if n else float("nan"),
+            "negative": by_sentiment.get("negative", 0) / n if n else float("nan"),
+            "unset": by_sentiment.get("unset", 0) / n if n else float("nan"),
+        }
+
+    def volume(
+        self, mask: np.ndarray, freq: str = "day", split: str | None = "messageSentiment", tz: str = "UTC", top: int = 8
+    ) -> pd.DataFrame:
+        """Mentions per time bucket (wall-clock ``tz``) and per value of ``split``, empty buckets as 0.
+
+        Columns: ``bucket`` (naive local start of the bucket), ``series``, ``mentions``. A split column
+        with many values keeps its ``top`` largest and folds the rest into "Other".
+        """
+        mask = mask & (self.ts != NAT)
+        local = self.local_ns(tz)[mask]
+        if not len(local):
+            return pd.DataFrame({"bucket": pd.Series(dtype="datetime64[ns]"), "series": [], "mentions": []})
+        bucket, starts = _buckets(local, freq)
+        if split:
+            codes = self.columns[split]
+            split_codes = codes.codes[mask]
+            totals = np.bincount(split_codes, minlength=len(codes.values))
+            if split == "messageSentiment":
+                kept = [v for v in SENTIMENT_ORDER if v in set(codes.values[totals > 0])]
+            else:
+                order = np.argsort(-totals, kind="stable")
+                kept = [codes.values[i] for i in order[:top] if totals[i] > 0]
+            names = [*kept, "Other"] if len(kept) < int((totals > 0).sum()) else kept
+            position = {v: i for i, v in enumerate(kept)}
+            series_of_code = np.array([position.get(v, len(kept)) for v in codes.values], dtype=np.int64)
+            series = series_of_code[split_codes]
+        else:
+            names, series = ["Mentions"], np.zeros(len(bucket), dtype=np.int64)
+        n_buckets = len(starts)
+        grid = np.bincount(bucket * len(names) + series, minlength=n_buckets * len(names)).reshape(n_buckets, -1)
+        return pd.DataFrame(
+            {
+                "bucket": np.repeat(starts, len(names)),
+                "series": np.tile(np.asarray(names, dtype=object), n_buckets),
+                "mentions": grid.ravel(),
+            }
+        )
+
+    def page(self, mask: np.ndarray, limit: int = 200, newest_first: bool = True) -> np.ndarray:
+        """The keys of up to ``limit`` matching mentions, newest (or oldest) first."""
+        index = np.flatnonzero(mask)
+        ts = self.ts[index]
+        order = np.argsort(-ts if newest_first else ts, kind="stable")[:limit]
+        return self.keys[index[order]]
+
+
+def _buckets(local_ns: np.ndarray, freq: str) -> tuple[np.ndarray, np.ndarray]:
+    """Bucket index (0-based, contiguous) per timestamp, and each bucket's start as datetime64[ns]."""
+    if freq == "hour":
+        unit, offset = local_ns // HOUR_NS, 0
+    elif freq == "day":
+        unit, offset = local_ns // DAY_NS, 0
+    elif freq == "week":
+        # 1970-01-01 was a Thursday: shift by 3 days so that weeks start on Monday.
+        unit, offset = (local_ns // DAY_NS + 3) // 7, 0
+    elif freq == "month":
+        unit, offset = local_ns.view("datetime64[ns]").astype("datetime64[M]").astype(np.int64), 0
+    else:
+        raise ValueError(f"unknown frequency {freq!r}; use one of {', '.join(FREQUENCIES)}")
+    first, last = int(unit.min()), int(unit.max())
+    span = np.arange(first, last + 1, dtype=np.int64) + offset
+    if freq == "hour":
+        starts = (span * HOUR_NS).view("datetime64[ns]")
+    elif freq == "day":
+        starts = (span * DAY_NS).view("datetime64[ns]")
+    elif freq == "week":
+        starts = ((span * 7 - 3) * DAY_NS).view("datetime64[ns]")
+    else:
+        starts = span.astype("datetime64[M]").astype("datetime64[ns]")
+    return (unit - first).astype(np.int64), starts
+
+
+def auto_frequency(start: date, end: date) -> str:
+    """A bucket size that gives a readable number of bars for a date span."""
+    days = (end - start).days + 1
+    return "hour" if days <= 3 else "day" if days <= 120 else "week" if days <= 730 else "month"

@@ -1,0 +1,302 @@
+"""The local store: one DuckDB file of mentions, upserted by ``uniqueId``, with a log of every write.
+
+One writer at a time. DuckDB lets one process open a file read-write *or* many open it read-only,
+never both, so nobody keeps the file open: a write opens it, commits (or rolls back) and closes,
+under a lock file that CLI pulls, in-app pulls and imports all take; reads open it read-only for one
+query. After each commit the store writes its version to a small sidecar file, which readers check
+on every rerun for the price of reading a few bytes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from lib.errors import ExplorerError
+from lib.normalize import COLUMNS
+
+SCHEMA_VERSION = 1
+LOCK_WAIT_SECONDS = 30.0
+READ_RETRY_SECONDS = 10.0
+
+_COLUMN_TYPES = {
+    "tags": "VARCHAR[]",
+    "dateAdded": "TIMESTAMP",
+    "datePublished": "TIMESTAMP",
+}
+_DDL = (
+    "CREATE TABLE IF NOT EXISTS mentions ("
+    + ", ".join(f'"{c}" {_COLUMN_TYPES.get(c, "VARCHAR")}' for c in COLUMNS)
+    + ', PRIMARY KEY ("uniqueId"))',
+    """CREATE TABLE IF NOT EXISTS ingest_log (
+        id BIGINT PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP, kind VARCHAR, source VARCHAR,
+        dataset_id VARCHAR, rows_in BIGINT, rows_new BIGINT, rows_updated BIGINT, rows_rejected BIGINT,
+        continuation_token VARCHAR, newest_date TIMESTAMP, outcome VARCHAR, message VARCHAR)""",
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+)
+
+
+class StoreError(ExplorerError):
+    """The store could not be read or written."""
+
+
+class StoreBusy(StoreError):
+    """Another process is writing to the store."""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    rows_in: int
+    rows_new: int
+    rows_updated: int
+    version: str
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _to_naive_utc(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in ("dateAdded", "datePublished"):
+        out[column] = pd.to_datetime(out[column], utc=True).dt.tz_localize(None).astype("datetime64[us]")
+    return out
+
+
+class Store:
+    """A mentions store at ``path`` (created on first write)."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+
+    # -- reading ------------------------------------------------------------------------------
+    @property
+    def _version_file(self) -> Path:
+        return self.path.with_name(self.path.name + ".version")
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def version(self) -> str:
+        """A token that changes with every committed write ('' for a store that doesn't exist yet)."""
+        try:
+            return self._version_file.read_text().strip()
+        except FileNotFoundError:
+            if not self.exists():
+                return ""
+        with self._reader() as con:
+            return self._read_version(con)
+
+    @staticmethod
+    def _read_version(con: duckdb.DuckDBPyConnection) -> str:
+        rows = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('store_id', 'version')").fetchall())
+        if rows.get("version", "0") == "0":
+            return ""  # created, but nothing was ever committed to it
+        return f"{rows['store_id']}:{rows['version']}"
+
+    @contextmanager
+    def _reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        # A read-only open fails while a writer holds the file; writes are short, so wait a little.
+        deadline = time.monotonic() + READ_RETRY_SECONDS
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=True)
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise StoreError(f"Cannot read the store {self.path}: {exc}") from exc
+                time.sleep(0.1)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """A small read-only query; an absent store reads as empty tables."""
+        if not self.exists():
+            return pd.DataFrame()
+        with self._reader() as con:
+            return con.execute(sql, params or []).df()
+
+    def count(self) -> int:
+        if not self.exists():
+            return 0
+        with self._reader() as con:
+            return con.execute("SELECT count(*) FROM mentions").fetchone()[0]
+
+    def read_table(self, columns: Iterable[str]) -> tuple[pa.Table, str]:
+        """Columns of every mention as an Arrow table, with the version they were read at."""
+        names = ", ".join(f'"{c}"' for c in columns)
+        if not self.exists():
+            raise StoreError(f"No store at {self.path}: pull from Qualtrics or import a file first.")
+        with self._reader() as con:
+            table = con.sql(f"SELECT {names} FROM mentions").to_arrow_table()
+            return table, self._read_version(con)
+
+    def log(self, limit: int = 100) -> pd.DataFrame:
+        """The newest pulls and imports first."""
+        return self.query("SELECT * FROM ingest_log ORDER BY id DESC LIMIT ?", [limit])
+
+    # -- writing ------------------------------------------------------------------------------
+    @contextmanager
+    def _writer_lock(self, wait: float) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with open(lock_path, "a+") as handle:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise StoreBusy(
+                            f"Another pull or import is writing to {self.path}. Wait for it to finish, "
+                            "then try again."
+                        ) from None
+                    time.sleep(0.2)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def _writer(self, wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._writer_lock(wait):
+            try:
+                con = duckdb.connect(str(self.path))
+            except duckdb.Error as exc:
+                raise StoreError(f"Cannot open the store {self.path} for writing: {exc}") from exc
+            try:
+                self._ensure_schema(con)
+                yield con
+            finally:
+                con.close()
+
+    def _ensure_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+        for ddl in _DDL:
+            con.execute(ddl)
+        found = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if found is None:
+            con.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?), ('store_id', ?), ('version', '0')",
+                [str(SCHEMA_VERSION), uuid.uuid4().hex[:12]],
+            )
+        elif int(found[0]) > SCHEMA_VERSION:
+            raise StoreError(
+                f"The store {self.path} was written by a newer Social Connect Explorer (schema "
+                f"{found[0]}, this one knows {SCHEMA_VERSION}). Upgrade the app to read it."
+            )
+
+    def _publish_version(self, version: str) -> None:
+        tmp = self._version_file.with_suffix(".tmp")
+        tmp.write_text(version)
+        os.replace(tmp, self._version_file)
+
+    def ingest(
+        self,
+        batches: Iterable[pd.DataFrame],
+        *,
+        kind: str,
+        source: str,
+        dataset_id: str = "",
+        rows_rejected: int | Callable[[], int] = 0,
+        continuation_token: str | None = None,
+        message: str = "",
+        wait: float = LOCK_WAIT_SECONDS,
+    ) -> IngestResult:
+        """Upsert normalised batches by ``uniqueId`` in one transaction, and log it.
+
+        All or nothing: if any batch fails to arrive (a parse error, a dropped connection, Ctrl-C),
+        the mentions are left exactly as they were and the log records the failed attempt.
+        ``rows_rejected`` may be a function, read once the batches are consumed.
+        """
+        started = _now()
+        with self._writer(wait) as con:
+            rows_in = 0
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute("CREATE TEMP TABLE staging AS SELECT * FROM mentions LIMIT 0")
+                for batch in batches:
+                    rows_in += len(batch)
+                    con.register("batch", _to_naive_utc(batch[list(COLUMNS)]))
+                    con.execute("INSERT INTO staging SELECT * FROM batch")
+                    con.unregister("batch")
+                # Within one write the last copy of a mention wins, as it would across writes.
+                con.execute(
+                    "CREATE TEMP TABLE incoming AS SELECT * FROM staging "
+                    'QUALIFY row_number() OVER (PARTITION BY "uniqueId" ORDER BY rowid DESC) = 1'
+                )
+                updated = con.execute(
+                    'SELECT count(*) FROM incoming i JOIN mentions m USING ("uniqueId")'
+                ).fetchone()[0]
+                unique_in = con.execute("SELECT count(*) FROM incoming").fetchone()[0]
+                newest = con.execute(
+                    'SELECT max(coalesce("datePublished", "dateAdded")) FROM incoming'
+                ).fetchone()[0]
+                con.execute('DELETE FROM mentions WHERE "uniqueId" IN (SELECT "uniqueId" FROM incoming)')
+                con.execute("INSERT INTO mentions SELECT * FROM incoming")
+                con.execute("DROP TABLE staging")
+                con.execute("DROP TABLE incoming")
+                con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'")
+                self._append_log(
+                    con,
+                    started,
+                    kind,
+                    source,
+                    dataset_id,
+                    rows_in,
+                    unique_in - updated,
+                    updated,
+                    rows_rejected() if callable(rows_rejected) else rows_rejected,
+                    continuation_token,
+                    newest,
+                    "ok",
+                    message,
+                )
+                version = self._read_version(con)
+                con.execute("COMMIT")
+            except BaseException as exc:
+                con.execute("ROLLBACK")
+                self._log_failure(con, started, kind, source, dataset_id, rows_in, exc)
+                raise
+        self._publish_version(version)
+        return IngestResult(rows_in, unique_in - updated, updated, version)
+
+    @staticmethod
+    def _append_log(con: duckdb.DuckDBPyConnection, started: datetime, *values) -> None:
+        con.execute(
+            "INSERT INTO ingest_log SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+            "FROM ingest_log",
+            [started, _now(), *values],
+        )
+
+    def _log_failure(self, con, started, kind, source, dataset_id, rows_in, exc: BaseException) -> None:
+        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        text = str(exc) if isinstance(exc, ExplorerError) else type(exc).__name__
+        try:
+            con.execute("BEGIN TRANSACTION")
+            self._append_log(con, started, kind, source, dataset_id, rows_in, 0, 0, 0, None, None, reason, text)
+            con.execute("COMMIT")
+        except duckdb.Error:
+            # The failure being reported matters more than its log line.
+            pass
+
+    def last_success(self, dataset_id: str) -> dict | None:
+        """The newest successful write for a dataset (continuation token, newest date), if any."""
+        rows = self.query(
+            "SELECT * FROM ingest_log WHERE dataset_id = ? AND outcome = 'ok' ORDER BY id DESC LIMIT 1",
+            [dataset_id],
+        )
+        return None if rows.empty else rows.iloc[0].to_dict()

@@ -1,0 +1,36 @@
+"""Where the data lives. One door for settings: environment first, then ``st.secrets``, then defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def setting(name: str, default: str = "") -> str:
+    """A non-secret setting from the environment or ``secrets.toml`` (``[explorer]`` table)."""
+    if value := os.environ.get(name):
+        return value
+    try:
+        section = st.secrets.get("explorer", {})
+    except FileNotFoundError:  # no secrets.toml at all: fine for a laptop
+        section = {}
+    return str(section.get(name.lower().removeprefix("sce_"), default))
+
+
+def data_dir() -> Path:
+    """The data folder (``SCE_DATA_DIR``; default ``data/`` in the project, git-ignored)."""
+    return Path(setting("SCE_DATA_DIR", str(PROJECT_ROOT / "data"))).expanduser()
+
+
+def store_path() -> Path:
+    """The store that pulls and imports write (``SCE_STORE``; default ``<data dir>/mentions.duckdb``)."""
+    return Path(setting("SCE_STORE", str(data_dir() / "mentions.duckdb"))).expanduser()
+
+
+def demo_store_path() -> Path:
+    """The demo store, built from the shipped demo file on first use; kept apart from real data."""
+    return data_dir() / "demo.duckdb"

@@ -1,0 +1,49 @@
+"""The data the pages see: which store is active, and its in-memory model, shared by all sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from lib.ingest import ensure_demo_store
+from lib.model import MentionModel
+from lib.store import Store
+from ui.config import demo_store_path, store_path
+
+
+@dataclass(frozen=True)
+class Source:
+    store: Store
+    is_demo: bool
+
+    @property
+    def label(self) -> str:
+        return "Demo data (Northwind Air, fictional)" if self.is_demo else f"Store {self.store.path.name}"
+
+
+@st.cache_resource(show_spinner="Preparing the demo data…")
+def _demo_store(path: str) -> Store:
+    # Once per server process: build the demo store from the shipped file if it isn't there yet.
+    return ensure_demo_store(Store(path))
+
+
+def active_source() -> Source:
+    """The real store once anything was pulled or imported into it; the demo data until then."""
+    real = Store(store_path())
+    if real.version():
+        return Source(real, is_demo=False)
+    return Source(_demo_store(str(demo_store_path())), is_demo=True)
+
+
+# One model per store version, shared by every session of this server process (cache_resource, not
+# cache_data: a cache_data hit would unpickle a copy of a million-row model on every rerun). The
+# version is in the key, so a pull from the CLI or another process shows up on the next rerun; the
+# old model is evicted by max_entries.
+@st.cache_resource(max_entries=2, show_spinner="Loading mentions…")
+def _model(path: str, version: str) -> MentionModel:
+    return MentionModel.from_store(Store(path))
+
+
+def model(source: Source) -> MentionModel:
+    return _model(str(source.store.path), source.store.version())

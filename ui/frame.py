@@ -1,0 +1,62 @@
+"""The frame every page calls first: page config, navigation, data status and the global filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from lib.filters import Filters
+from lib.model import MentionModel
+from ui import state
+from ui.data import Source, active_source, model
+from ui.widgets import reset_filters, sidebar_filters
+
+# (script, label, icon). Page file names are the deep-link URLs: keep them stable.
+PAGES = (
+    ("app.py", "Overview", ":material/home:"),
+    ("pages/4_Mentions.py", "Mentions", ":material/list:"),
+    ("pages/5_Data.py", "Data", ":material/database:"),
+)
+
+
+@dataclass(frozen=True)
+class View:
+    """What a page works with: the model, the filters and timezone, and the mentions they select."""
+
+    source: Source
+    model: MentionModel
+    filters: Filters
+    tz: str
+    mask: np.ndarray
+
+    @property
+    def matched(self) -> int:
+        return int(self.mask.sum())
+
+
+def frame(title: str) -> View:
+    st.set_page_config(page_title=f"{title} · Social Connect Explorer", page_icon=":material/forum:", layout="wide")
+    source = active_source()
+    mentions = model(source)
+    with st.sidebar:
+        st.markdown("### Social Connect Explorer")
+        for script, text, icon in PAGES:
+            st.page_link(script, label=text, icon=icon)
+        st.divider()
+        count_slot = st.empty()
+        new_filters, tz = sidebar_filters(mentions)
+        st.button("Reset filters", on_click=reset_filters, use_container_width=True, icon=":material/restart_alt:")
+        st.divider()
+        st.caption(f"**Source:** {source.label}  \n{mentions.n:,} mentions · store version {mentions.version or '–'}")
+    state.set_view(new_filters, tz)
+    mask = mentions.mask(new_filters, tz)
+    count_slot.markdown(f"**{int(mask.sum()):,}** of {mentions.n:,} mentions match")
+    if source.is_demo:
+        st.info(
+            "You are looking at **demo data** about a fictional airline. Import a file or pull from Qualtrics "
+            "on the **Data** page to see your own mentions.",
+            icon=":material/science:",
+        )
+    return View(source, mentions, new_filters, tz, mask)

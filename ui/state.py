@@ -1,0 +1,81 @@
+"""One door for state: the global filters and display settings, kept in the session and the URL.
+
+Widget state is per page in Streamlit, so the canonical values live under plain session keys and are
+mirrored into ``st.query_params``: deep links, page switches and copied URLs all keep the view.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import streamlit as st
+
+from lib.filters import FACETS, Filters
+
+FILTERS_KEY = "sce_filters"
+TZ_KEY = "sce_tz"
+FILTER_URL_KEYS = ("from", "to", "tag", "tagmode", "q", *(key for _, key, _ in FACETS.values()))
+
+
+def _valid_tz(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+def filters() -> Filters:
+    """The current filters: from the session, or on a fresh session from the URL."""
+    if FILTERS_KEY not in st.session_state:
+        st.session_state[FILTERS_KEY] = Filters.from_params(st.query_params.get_all)
+    return st.session_state[FILTERS_KEY]
+
+
+def timezone() -> str:
+    """The display timezone: URL, then session, then the browser's, then UTC."""
+    if TZ_KEY not in st.session_state:
+        st.session_state[TZ_KEY] = (
+            _valid_tz(st.query_params.get("tz")) or _valid_tz(st.context.timezone) or "UTC"
+        )
+    return st.session_state[TZ_KEY]
+
+
+def set_view(new_filters: Filters, tz: str) -> None:
+    st.session_state[FILTERS_KEY] = new_filters
+    st.session_state[TZ_KEY] = tz
+    sync_url()
+
+
+def sync_url() -> None:
+    """Write the filters and timezone into the URL, leaving page-specific keys alone."""
+    params = filters().to_params()
+    params["tz"] = timezone()
+    for key in (*FILTER_URL_KEYS, "tz"):
+        wanted = params.get(key)
+        current = st.query_params.get_all(key)
+        if wanted is None:
+            if current:
+                del st.query_params[key]
+        elif (wanted if isinstance(wanted, list) else [wanted]) != current:
+            st.query_params[key] = wanted
+
+
+def page_param(key: str, options: tuple[str, ...], default: str) -> str:
+    """A page's own setting (chart granularity, say), read from and kept in the URL."""
+    session_key = f"sce_page_{key}"
+    if session_key not in st.session_state:
+        value = st.query_params.get(key)
+        st.session_state[session_key] = value if value in options else default
+    return st.session_state[session_key]
+
+
+def set_page_param(key: str, value: str, default: str) -> None:
+    st.session_state[f"sce_page_{key}"] = value
+    if value == default:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value

@@ -1,0 +1,102 @@
+"""Shared sidebar widgets: the global filters. Each widget's value is copied into the canonical state."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import available_timezones
+
+import streamlit as st
+
+from lib.filters import FACETS, PRESETS, TAG_MODES, Filters, matching_preset, preset_range
+from lib.labels import label
+from lib.model import MentionModel
+from ui import state
+
+CUSTOM = "Custom range"
+AUTHOR_OPTIONS = 300  # the most active authors offered in the list; any other handle can be typed
+MAIN_FACETS = ("sentiments", "services", "languages", "countries", "topics")
+_WIDGET_KEYS = ("w_preset", "w_dates", "w_tags", "w_tagmode", "w_text", "w_tz", *(f"w_{a}" for a in FACETS))
+
+
+def _seed(key: str, value) -> None:
+    # Widget state is dropped when a page without the widget runs; re-seed it from the canonical value.
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def reset_filters() -> None:
+    for key in _WIDGET_KEYS:
+        st.session_state.pop(key, None)
+    st.session_state[state.FILTERS_KEY] = Filters()
+
+
+def _date_widgets(current: Filters, oldest: date, newest: date) -> tuple[date | None, date | None]:
+    start, end = current.start, current.end
+    _seed("w_preset", matching_preset(start, end, newest, oldest) or CUSTOM)
+    preset = st.selectbox(
+        "Dates",
+        [*PRESETS, CUSTOM],
+        key="w_preset",
+        help=f"Presets count back from the newest mention ({newest:%d %b %Y}), not from today.",
+    )
+    if preset != CUSTOM:
+        start, end = preset_range(preset, newest, oldest)
+        st.session_state.pop("w_dates", None)
+        return start, end
+    _seed("w_dates", (start or oldest, end or newest))
+    picked = st.date_input("From – to", key="w_dates", format="YYYY-MM-DD")
+    if isinstance(picked, tuple) and len(picked) == 2:
+        return picked[0], picked[1]
+    return start, end  # half-picked range: keep the last whole one
+
+
+def _facet(model: MentionModel, attr: str, current: Filters) -> tuple[str, ...]:
+    column, _, title = FACETS[attr]
+    selected = list(getattr(current, attr))
+    options = model.facet_values(column)
+    if attr == "authors":
+        options = options[:AUTHOR_OPTIONS]
+    options += [v for v in selected if v not in options]
+    _seed(f"w_{attr}", selected)
+    chosen = st.multiselect(
+        title,
+        options,
+        key=f"w_{attr}",
+        format_func=lambda v: label(column, v),
+        placeholder="All",
+        accept_new_options=attr == "authors",
+    )
+    return tuple(chosen)
+
+
+def sidebar_filters(model: MentionModel) -> tuple[Filters, str]:
+    """Render the global filters; return the filters and timezone they now say."""
+    current, tz = state.filters(), state.timezone()
+    oldest, newest = model.date_bounds(tz)
+    values: dict[str, object] = {}
+    values["start"], values["end"] = _date_widgets(current, oldest, newest)
+    for attr in MAIN_FACETS:
+        values[attr] = _facet(model, attr, current)
+    _seed("w_tags", list(current.tags))
+    tag_options = model.facet_values("tags")
+    values["tags"] = tuple(
+        st.multiselect("Tags", tag_options + [t for t in current.tags if t not in tag_options], key="w_tags",
+                       placeholder="All")
+    )
+    _seed("w_tagmode", current.tag_mode)
+    values["tag_mode"] = st.radio(
+        "Mentions with", TAG_MODES, key="w_tagmode", horizontal=True,
+        format_func=lambda m: "any of these tags" if m == "any" else "all of these tags",
+        label_visibility="collapsed",
+    )
+    _seed("w_text", current.text)
+    values["text"] = st.text_input("Text contains", key="w_text", placeholder="e.g. baggage").strip()
+    more = [a for a in FACETS if a not in MAIN_FACETS]
+    with st.expander("More filters", expanded=any(getattr(current, a) for a in more)):
+        for attr in more:
+            values[attr] = _facet(model, attr, current)
+    with st.expander("Display"):
+        zones = sorted(available_timezones() | {tz, "UTC"})
+        _seed("w_tz", tz)
+        tz = st.selectbox("Timezone", zones, key="w_tz", help="Dates, presets and time buckets use this timezone.")
+    return Filters(**values), tz
