@@ -14,19 +14,29 @@ view = frame("Overview")
 st.title("Overview")
 st.caption(f"{view.matched:,} mentions · times in {view.tz}")
 
-for column, kpi in zip(st.columns(4), kpi_cards(view.model, view.filters, view.tz)):
-    column.metric(kpi.name, kpi.value, kpi.delta, delta_color="inverse" if kpi.inverse else "normal",
-                  help=kpi.help, border=True)
+for column, kpi in zip(st.columns(4), kpi_cards(view.model, view.filters, view.tz), strict=True):
+    column.metric(
+        kpi.name, kpi.value, kpi.delta, delta_color="inverse" if kpi.inverse else "normal", help=kpi.help, border=True
+    )
 
 st.subheader("Volume over time")
 oldest, newest = view.model.date_bounds(view.tz)
 auto = auto_frequency(view.filters.start or oldest, view.filters.end or newest)
 left, right, _ = st.columns([1, 1, 2])
-freq = left.selectbox("Bucket", ("auto", *FREQUENCIES), key="w_freq",
-                      index=("auto", *FREQUENCIES).index(state.page_param("freq", ("auto", *FREQUENCIES), "auto")),
-                      format_func=lambda f: f"auto ({auto})" if f == "auto" else f)
-split = right.selectbox("Split by", tuple(SPLITS), key="w_split", format_func=SPLITS.get,
-                        index=tuple(SPLITS).index(state.page_param("split", tuple(SPLITS), "messageSentiment")))
+freq = left.selectbox(
+    "Bucket",
+    ("auto", *FREQUENCIES),
+    key="w_freq",
+    index=("auto", *FREQUENCIES).index(state.page_param("freq", ("auto", *FREQUENCIES), "auto")),
+    format_func=lambda f: f"auto ({auto})" if f == "auto" else f,
+)
+split = right.selectbox(
+    "Split by",
+    tuple(SPLITS),
+    key="w_split",
+    format_func=SPLITS.get,
+    index=tuple(SPLITS).index(state.page_param("split", tuple(SPLITS), "messageSentiment")),
+)
 state.set_page_param("freq", freq, "auto")
 state.set_page_param("split", split, "messageSentiment")
 bucket = auto if freq == "auto" else freq
@@ -34,7 +44,7 @@ volume = view.model.volume(view.mask, bucket, None if split == "none" else split
 if volume.empty:
     st.warning("No dated mentions match these filters. Widen the dates or reset the filters in the sidebar.")
 else:
-    st.plotly_chart(volume_figure(volume, None if split == "none" else split, bucket), use_container_width=True)
+    st.plotly_chart(volume_figure(volume, None if split == "none" else split, bucket), width="stretch")
     st.caption(f"How to read this: each bar is one {bucket} in {view.tz}, stacked by {SPLITS[split].lower()}.")
 
 left, right = st.columns(2)
@@ -44,5 +54,5 @@ for column, field, title in ((left, "sourceService", "Top sources"), (right, "me
     if counts.empty:
         column.caption("No mentions match.")
     else:
-        column.plotly_chart(bar_figure(counts, field, denominator=view.matched), use_container_width=True)
+        column.plotly_chart(bar_figure(counts, field, denominator=view.matched), width="stretch")
         column.caption(f"Percentages are of the {view.matched:,} matching mentions.")

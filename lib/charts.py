@@ -52,7 +52,9 @@ def bar_figure(counts: pd.DataFrame, column: str, top: int = 10, denominator: in
     shown = counts.head(top).iloc[::-1]
     total = denominator or int(counts["mentions"].sum()) or 1
     labels = [label(column, v) for v in shown["value"]]
-    colors = [SENTIMENT_COLORS.get(v, PALETTE[0]) if column == "messageSentiment" else PALETTE[0] for v in shown["value"]]
+    colors = [
+        SENTIMENT_COLORS.get(v, PALETTE[0]) if column == "messageSentiment" else PALETTE[0] for v in shown["value"]
+    ]
     fig = go.Figure(
         go.Bar(
             x=shown["mentions"],

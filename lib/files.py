@@ -38,7 +38,9 @@ def _as_bytes(data: bytes | BinaryIO) -> bytes:
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
             raw = gz.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
-        raise FileFormatError(f"The file is larger than {MAX_FILE_BYTES // 1024**3} GB; split it, or pull from the API.")
+        raise FileFormatError(
+            f"The file is larger than {MAX_FILE_BYTES // 1024**3} GB; split it, or pull from the API."
+        )
     return raw
 
 

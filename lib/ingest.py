@@ -43,9 +43,7 @@ def ingest_frame(
 
     def batches() -> Iterator[pd.DataFrame]:
         for start in range(0, len(raw), BATCH_ROWS):
-            part, part_report = normalize(
-                raw.iloc[start : start + BATCH_ROWS], tag_delimiter, first_row_number + start
-            )
+            part, part_report = normalize(raw.iloc[start : start + BATCH_ROWS], tag_delimiter, first_row_number + start)
             report.rejected += part_report.rejected
             report.warnings += part_report.warnings
             report.unknown_columns = part_report.unknown_columns
@@ -67,12 +65,14 @@ def import_file(
 ) -> IngestOutcome:
     """Import an export file into the store."""
     raw = read_delimited(data, name)
-    mapping, unknown = map_columns(raw.frame)
-    if not mapping:
-        shown = ", ".join(unknown[:8]) + ("…" if len(unknown) > 8 else "")
+    mapping, _ = map_columns(raw.frame)
+    fields = set(mapping.values())
+    if "uniqueId" not in fields and not {"topicId", "id"} <= fields:
+        shown = ", ".join(list(raw.frame.columns[:8])) + ("…" if len(raw.frame.columns) > 8 else "")
         raise NoMentionFields(
-            f"{name} has none of the Social Connect mention fields (it has: {shown}). Export the dataset that "
-            "the Social Connect workflow writes to, or map its columns to the field names on the Setup page."
+            f"{name} has none of the Social Connect mention fields needed to identify a mention (uniqueId, or "
+            f"topicId and id); its columns are: {shown}. Export the dataset that the Social Connect workflow "
+            "writes to, or rename its key column to uniqueId."
         )
     return ingest_frame(
         store, raw.frame, kind=kind, source=name, first_row_number=raw.first_data_line, tag_delimiter=tag_delimiter

@@ -28,9 +28,7 @@ def mention_rows(store: Store, keys: np.ndarray, tz: str) -> pd.DataFrame:
     if not len(keys):
         return pd.DataFrame(columns=["published", *TABLE_COLUMNS[1:]])
     names = ", ".join(f'"{c}"' for c in TABLE_COLUMNS)
-    rows = store.query(
-        f'SELECT {names} FROM mentions WHERE "uniqueId" IN (SELECT unnest(?::VARCHAR[]))', [list(keys)]
-    )
+    rows = store.query(f'SELECT {names} FROM mentions WHERE "uniqueId" IN (SELECT unnest(?::VARCHAR[]))', [list(keys)])
     rows = rows.set_index("uniqueId").reindex(list(keys)).reset_index()
     published = pd.to_datetime(rows.pop("datePublished")).dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
     rows.insert(0, "published", published)

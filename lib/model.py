@@ -181,7 +181,8 @@ class MentionModel:
         blank = np.flatnonzero(authors.values == "")
         present[blank] = False
         sentiment = self.columns["messageSentiment"]
-        by_sentiment = dict(zip(sentiment.values, np.bincount(sentiment.codes[mask], minlength=len(sentiment.values))))
+        per_value = np.bincount(sentiment.codes[mask], minlength=len(sentiment.values))
+        by_sentiment = dict(zip(sentiment.values, per_value, strict=True))
         return {
             "mentions": n,
             "authors": int(present.sum()),
@@ -232,8 +233,9 @@ class MentionModel:
         """The keys of up to ``limit`` matching mentions, newest (or oldest) first."""
         index = np.flatnonzero(mask)
         ts = self.ts[index]
-        order = np.argsort(-ts if newest_first else ts, kind="stable")[:limit]
-        return self.keys[index[order]]
+        # Undated mentions (NaT, the smallest int64) go last either way.
+        order = np.argsort(ts, kind="stable")[::-1] if newest_first else np.argsort(np.where(ts == NAT, -NAT - 1, ts))
+        return self.keys[index[order[:limit]]]
 
 
 def _buckets(local_ns: np.ndarray, freq: str) -> tuple[np.ndarray, np.ndarray]:

@@ -131,9 +131,7 @@ def map_columns(raw: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
     return mapping, unknown
 
 
-def normalize(
-    raw: pd.DataFrame, tag_delimiter: str = ",", first_row_number: int = 1
-) -> tuple[pd.DataFrame, Report]:
+def normalize(raw: pd.DataFrame, tag_delimiter: str = ",", first_row_number: int = 1) -> tuple[pd.DataFrame, Report]:
     """The typed mentions table from raw columns, and a report of rejected rows and folded values.
 
     ``first_row_number`` is the file line (or record number) of the first row, so that a rejected row
@@ -158,7 +156,7 @@ def normalize(
     out["messageTitle"] = [html_to_text(v) for v in out["messageTitle"]]
 
     sentiment = [fold_sentiment(v) for v in out["messageSentiment"]]
-    unreadable = sorted({v for v, s in zip(out["messageSentiment"], sentiment) if s is None})
+    unreadable = sorted({v for v, s in zip(out["messageSentiment"], sentiment, strict=True) if s is None})
     if unreadable:
         report.warnings.append(
             f"{sum(s is None for s in sentiment)} sentiment values were not positive, negative, neutral or "
@@ -185,7 +183,9 @@ def normalize(
 
     if unknown:
         extra = raw[unknown].astype("string").fillna("")
-        out["extra"] = [json.dumps(dict(zip(unknown, row)), ensure_ascii=False) for row in extra.itertuples(False)]
+        out["extra"] = [
+            json.dumps(dict(zip(unknown, row, strict=True)), ensure_ascii=False) for row in extra.itertuples(False)
+        ]
     else:
         out["extra"] = ""
 

@@ -40,16 +40,28 @@ def kpi_cards(model: MentionModel, filters: Filters, tz: str) -> list[Kpi]:
     previous = filters.previous_period()
     before = model.kpis(model.mask(previous, tz)) if previous else None
     span = (
-        f"vs {previous.start:%d %b %Y} – {previous.end:%d %b %Y}, the {(filters.end - filters.start).days + 1} days before"
+        f"vs {previous.start:%d %b %Y} – {previous.end:%d %b %Y}, the {(previous.end - previous.start).days + 1} "
+        "days before"
         if previous
         else "Pick a date range to compare with the period before it."
     )
     share_note = "Share of all matching mentions, unset sentiment included in the denominator."
     return [
         Kpi("Mentions", f"{now['mentions']:,}", before and _relative(now["mentions"], before["mentions"]), help=span),
-        Kpi("Unique authors", f"{now['authors']:,}", before and _relative(now["authors"], before["authors"]), help=span),
-        Kpi("Positive", _pct(now["positive"]), before and _points(now["positive"], before["positive"]),
-            help=f"{share_note} {span}"),
-        Kpi("Negative", _pct(now["negative"]), before and _points(now["negative"], before["negative"]), inverse=True,
-            help=f"{share_note} {span}"),
+        Kpi(
+            "Unique authors", f"{now['authors']:,}", before and _relative(now["authors"], before["authors"]), help=span
+        ),
+        Kpi(
+            "Positive",
+            _pct(now["positive"]),
+            before and _points(now["positive"], before["positive"]),
+            help=f"{share_note} {span}",
+        ),
+        Kpi(
+            "Negative",
+            _pct(now["negative"]),
+            before and _points(now["negative"], before["negative"]),
+            inverse=True,
+            help=f"{share_note} {span}",
+        ),
     ]

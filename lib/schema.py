@@ -84,37 +84,173 @@ FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 TIMESTAMP_FIELDS = ("dateAdded", "datePublished")
 
 MESSAGE_TYPES = frozenset(
-    "post privatemessage video checkin photo text quote link chat audio email review applause like retweet "
-    "shared repin user_favorite reblog engagement comment reply tips question answer postcard listed case "
-    "live_chat document user_tweet user_mention normal other".split()
+    [
+        "post",
+        "privatemessage",
+        "video",
+        "checkin",
+        "photo",
+        "text",
+        "quote",
+        "link",
+        "chat",
+        "audio",
+        "email",
+        "review",
+        "applause",
+        "like",
+        "retweet",
+        "shared",
+        "repin",
+        "user_favorite",
+        "reblog",
+        "engagement",
+        "comment",
+        "reply",
+        "tips",
+        "question",
+        "answer",
+        "postcard",
+        "listed",
+        "case",
+        "live_chat",
+        "document",
+        "user_tweet",
+        "user_mention",
+        "normal",
+        "other",
+    ]
 )
 SOURCE_CATEGORIES = frozenset(
-    "social social_videos social_photos microblogs forums blogs podcasts comments news news_academic "
-    "news_consumer news_corporate news_government news_journal news_local news_national news_organisation "
-    "news_presswire news_trade wikis reviews qa locations apps products shops classifieds email case".split()
+    [
+        "social",
+        "social_videos",
+        "social_photos",
+        "microblogs",
+        "forums",
+        "blogs",
+        "podcasts",
+        "comments",
+        "news",
+        "news_academic",
+        "news_consumer",
+        "news_corporate",
+        "news_government",
+        "news_journal",
+        "news_local",
+        "news_national",
+        "news_organisation",
+        "news_presswire",
+        "news_trade",
+        "wikis",
+        "reviews",
+        "qa",
+        "locations",
+        "apps",
+        "products",
+        "shops",
+        "classifieds",
+        "email",
+        "case",
+    ]
 )
-SOURCE_SERVICES = (
-    "twitter facebook facebook_ads foursquare_venue googleplus instagram instagram_hashtag instagram_ads "
-    "linkedin_group pinterest rss youtube mixcloud telegram_bot tripadvisor tumblr_blog soundcloud vimeo "
-    "linkedin_company lithium yelp_business keywordsearch mailservice telligent_forum "
-    "instagram_business_profile instagram_business_profile_hashtag wechat twilio web whatsapp viber "
-    "linkedin_company_v2 apple_business_chat gominga_locations gominga_apps gominga_products gominga_shops "
-    "email_mailbox ditto_brand social_case social_document ios android custom"
-).split()
+SOURCE_SERVICES = [
+    "twitter",
+    "facebook",
+    "facebook_ads",
+    "foursquare_venue",
+    "googleplus",
+    "instagram",
+    "instagram_hashtag",
+    "instagram_ads",
+    "linkedin_group",
+    "pinterest",
+    "rss",
+    "youtube",
+    "mixcloud",
+    "telegram_bot",
+    "tripadvisor",
+    "tumblr_blog",
+    "soundcloud",
+    "vimeo",
+    "linkedin_company",
+    "lithium",
+    "yelp_business",
+    "keywordsearch",
+    "mailservice",
+    "telligent_forum",
+    "instagram_business_profile",
+    "instagram_business_profile_hashtag",
+    "wechat",
+    "twilio",
+    "web",
+    "whatsapp",
+    "viber",
+    "linkedin_company_v2",
+    "apple_business_chat",
+    "gominga_locations",
+    "gominga_apps",
+    "gominga_products",
+    "gominga_shops",
+    "email_mailbox",
+    "ditto_brand",
+    "social_case",
+    "social_document",
+    "ios",
+    "android",
+    "custom",
+]
 SOURCE_TYPES = frozenset(
-    "SearchProviderFacebook SearchProviderFacebookAds SearchProviderTwitter SearchProviderGoogle "
-    "SearchProviderGooglePlus SearchProviderFoursquare SearchProviderInstagram "
-    "SearchProviderInstagramBusinessProfile SearchProviderInstagramAds SearchProviderInstagramHashtags "
-    "SearchProviderLinkedInGroups SearchProviderLinkedInCompanies SearchProviderLinkedInCompaniesV2 "
-    "SearchProviderRss SearchProviderOmgili SearchProviderMoreOver SearchProviderTrendiction "
-    "SearchProviderYahoo SearchProviderWordpress SearchProviderBing SearchProviderYoutube "
-    "SearchProviderCustom SearchProviderApi SearchProviderPinterest SearchProviderMixCloud "
-    "SearchProviderTripadvisor SearchProviderTumblr SearchProviderVimeo SearchProviderSoundCloud "
-    "SearchProviderEmail SearchProviderLithium SearchProviderYelp SearchProviderCase SearchProviderDocument "
-    "SearchProviderTelegramBot SearchProviderTelligent SearchProviderWeChat SearchProviderTwilio "
-    "SearchProviderWeb SearchProviderWhatsApp SearchProviderViber SearchProviderAppleBusinessChat "
-    "SearchProviderGomingaLocations SearchProviderGomingaApps SearchProviderGomingaProducts "
-    "SearchProviderGomingaShops SearchProviderIos SearchProviderAndroid".split()
+    [
+        "SearchProviderFacebook",
+        "SearchProviderFacebookAds",
+        "SearchProviderTwitter",
+        "SearchProviderGoogle",
+        "SearchProviderGooglePlus",
+        "SearchProviderFoursquare",
+        "SearchProviderInstagram",
+        "SearchProviderInstagramBusinessProfile",
+        "SearchProviderInstagramAds",
+        "SearchProviderInstagramHashtags",
+        "SearchProviderLinkedInGroups",
+        "SearchProviderLinkedInCompanies",
+        "SearchProviderLinkedInCompaniesV2",
+        "SearchProviderRss",
+        "SearchProviderOmgili",
+        "SearchProviderMoreOver",
+        "SearchProviderTrendiction",
+        "SearchProviderYahoo",
+        "SearchProviderWordpress",
+        "SearchProviderBing",
+        "SearchProviderYoutube",
+        "SearchProviderCustom",
+        "SearchProviderApi",
+        "SearchProviderPinterest",
+        "SearchProviderMixCloud",
+        "SearchProviderTripadvisor",
+        "SearchProviderTumblr",
+        "SearchProviderVimeo",
+        "SearchProviderSoundCloud",
+        "SearchProviderEmail",
+        "SearchProviderLithium",
+        "SearchProviderYelp",
+        "SearchProviderCase",
+        "SearchProviderDocument",
+        "SearchProviderTelegramBot",
+        "SearchProviderTelligent",
+        "SearchProviderWeChat",
+        "SearchProviderTwilio",
+        "SearchProviderWeb",
+        "SearchProviderWhatsApp",
+        "SearchProviderViber",
+        "SearchProviderAppleBusinessChat",
+        "SearchProviderGomingaLocations",
+        "SearchProviderGomingaApps",
+        "SearchProviderGomingaProducts",
+        "SearchProviderGomingaShops",
+        "SearchProviderIos",
+        "SearchProviderAndroid",
+    ]
 )
 STATUSES = frozenset({"done", "pending", "new"})
 SENTIMENTS = ("positive", "negative", "neutral", "unset")

@@ -162,8 +162,7 @@ class Store:
                 except BlockingIOError:
                     if time.monotonic() > deadline:
                         raise StoreBusy(
-                            f"Another pull or import is writing to {self.path}. Wait for it to finish, "
-                            "then try again."
+                            f"Another pull or import is writing to {self.path}. Wait for it to finish, then try again."
                         ) from None
                     time.sleep(0.2)
             try:
@@ -238,13 +237,11 @@ class Store:
                     "CREATE TEMP TABLE incoming AS SELECT * FROM staging "
                     'QUALIFY row_number() OVER (PARTITION BY "uniqueId" ORDER BY rowid DESC) = 1'
                 )
-                updated = con.execute(
-                    'SELECT count(*) FROM incoming i JOIN mentions m USING ("uniqueId")'
-                ).fetchone()[0]
+                updated = con.execute('SELECT count(*) FROM incoming i JOIN mentions m USING ("uniqueId")').fetchone()[
+                    0
+                ]
                 unique_in = con.execute("SELECT count(*) FROM incoming").fetchone()[0]
-                newest = con.execute(
-                    'SELECT max(coalesce("datePublished", "dateAdded")) FROM incoming'
-                ).fetchone()[0]
+                newest = con.execute('SELECT max(coalesce("datePublished", "dateAdded")) FROM incoming').fetchone()[0]
                 con.execute('DELETE FROM mentions WHERE "uniqueId" IN (SELECT "uniqueId" FROM incoming)')
                 con.execute("INSERT INTO mentions SELECT * FROM incoming")
                 con.execute("DROP TABLE staging")

@@ -19,7 +19,7 @@ rows = mention_rows(view.source.store, keys, view.tz)
 st.dataframe(
     rows,
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
     column_config={
         "sourceUrl": st.column_config.LinkColumn("Source", display_text="open"),
         "permalink": st.column_config.LinkColumn("Social Connect", display_text="open"),

@@ -47,4 +47,4 @@ for name, store in (("Your store", real), ("Demo store", view.source.store if vi
         continue
     log = store.log()
     st.markdown(f"**{name}** · `{store.path}`")
-    st.dataframe(log, hide_index=True, use_container_width=True)
+    st.dataframe(log, hide_index=True, width="stretch")

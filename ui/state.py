@@ -14,6 +14,8 @@ from lib.filters import FACETS, Filters
 
 FILTERS_KEY = "sce_filters"
 TZ_KEY = "sce_tz"
+PAGE_KEY = "sce_page"  # the page of the previous run, to notice page switches
+SEED_ALL_KEY = "sce_seed_all"  # true on a page's first run: widgets take the canonical values
 FILTER_URL_KEYS = ("from", "to", "tag", "tagmode", "q", *(key for _, key, _ in FACETS.values()))
 
 
@@ -37,9 +39,7 @@ def filters() -> Filters:
 def timezone() -> str:
     """The display timezone: URL, then session, then the browser's, then UTC."""
     if TZ_KEY not in st.session_state:
-        st.session_state[TZ_KEY] = (
-            _valid_tz(st.query_params.get("tz")) or _valid_tz(st.context.timezone) or "UTC"
-        )
+        st.session_state[TZ_KEY] = _valid_tz(st.query_params.get("tz")) or _valid_tz(st.context.timezone) or "UTC"
     return st.session_state[TZ_KEY]
 
 

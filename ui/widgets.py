@@ -19,8 +19,10 @@ _WIDGET_KEYS = ("w_preset", "w_dates", "w_tags", "w_tagmode", "w_text", "w_tz", 
 
 
 def _seed(key: str, value) -> None:
-    # Widget state is dropped when a page without the widget runs; re-seed it from the canonical value.
-    if key not in st.session_state:
+    # Widget identity is per page: after a page switch the same key belongs to a new widget that would
+    # start at its default. So on the first run of a page, every widget is seeded from the canonical
+    # value; afterwards only a missing key is.
+    if st.session_state.get(state.SEED_ALL_KEY) or key not in st.session_state:
         st.session_state[key] = value
 
 
@@ -69,8 +71,10 @@ def _facet(model: MentionModel, attr: str, current: Filters) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def sidebar_filters(model: MentionModel) -> tuple[Filters, str]:
+def sidebar_filters(model: MentionModel, page: str) -> tuple[Filters, str]:
     """Render the global filters; return the filters and timezone they now say."""
+    st.session_state[state.SEED_ALL_KEY] = st.session_state.get(state.PAGE_KEY) != page
+    st.session_state[state.PAGE_KEY] = page
     current, tz = state.filters(), state.timezone()
     oldest, newest = model.date_bounds(tz)
     values: dict[str, object] = {}
@@ -80,12 +84,16 @@ def sidebar_filters(model: MentionModel) -> tuple[Filters, str]:
     _seed("w_tags", list(current.tags))
     tag_options = model.facet_values("tags")
     values["tags"] = tuple(
-        st.multiselect("Tags", tag_options + [t for t in current.tags if t not in tag_options], key="w_tags",
-                       placeholder="All")
+        st.multiselect(
+            "Tags", tag_options + [t for t in current.tags if t not in tag_options], key="w_tags", placeholder="All"
+        )
     )
     _seed("w_tagmode", current.tag_mode)
     values["tag_mode"] = st.radio(
-        "Mentions with", TAG_MODES, key="w_tagmode", horizontal=True,
+        "Mentions with",
+        TAG_MODES,
+        key="w_tagmode",
+        horizontal=True,
         format_func=lambda m: "any of these tags" if m == "any" else "all of these tags",
         label_visibility="collapsed",
     )

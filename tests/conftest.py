@@ -1,0 +1,33 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lib.ingest import ensure_demo_store  # noqa: E402
+from lib.model import MentionModel  # noqa: E402
+from lib.store import Store  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def demo_data_dir(tmp_path_factory) -> Path:
+    """A data folder whose demo store was built once for the whole test run."""
+    folder = tmp_path_factory.mktemp("data")
+    ensure_demo_store(Store(folder / "demo.duckdb"))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_model(demo_data_dir) -> MentionModel:
+    return MentionModel.from_store(Store(demo_data_dir / "demo.duckdb"))
+
+
+@pytest.fixture
+def app_env(demo_data_dir, monkeypatch):
+    """Point the app at the prepared demo data, and at an empty store of its own."""
+    monkeypatch.setenv("SCE_DATA_DIR", str(demo_data_dir))
+    monkeypatch.setenv("SCE_STORE", str(demo_data_dir / f"empty-{os.getpid()}.duckdb"))
+    return demo_data_dir

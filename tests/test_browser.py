@@ -1,0 +1,166 @@
+"""The real app in headless Chromium: what only a browser shows (deep links, URL state, the sidebar)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+COUNT = re.compile(r"([\d,]+) of ([\d,]+) mentions match")
+
+pytestmark = pytest.mark.browser
+
+
+def _require_chromium() -> None:
+    if shutil.which(CHROMIUM):
+        return
+    message = "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it."
+    if os.environ.get("CI"):
+        pytest.fail(message)  # in CI a missing browser is a failure, never a skip
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, data_dir: Path, log: Path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "SCE_DATA_DIR": str(data_dir), "SCE_STORE": str(data_dir / "browser-empty.duckdb")}
+        self.log = log.open("w")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "app.py"),
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"streamlit did not start; see {log}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def server(demo_data_dir, tmp_path) -> Iterator[Server]:
+    """A fresh server per test: its first request is the test's own."""
+    s = Server(demo_data_dir, tmp_path / "streamlit.log")
+    yield s
+    s.stop()
+
+
+def count_of(page) -> tuple[int, int]:
+    text = page.get_by_text(COUNT).first.inner_text(timeout=60_000)
+    matched, total = COUNT.search(text).groups()
+    return int(matched.replace(",", "")), int(total.replace(",", ""))
+
+
+def open_page(browser, url: str):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, timezone_id="UTC")
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_text(COUNT).first.wait_for(timeout=60_000)
+    return page
+
+
+def test_home_page_shows_the_demo_data(browser, server):
+    page = open_page(browser, server.url)
+    assert count_of(page) == (20_000, 20_000)
+    page.get_by_test_id("stMetricValue").first.wait_for()
+    assert page.get_by_test_id("stMetricValue").first.inner_text() == "20,000"
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_a_deep_link_to_another_page_on_a_fresh_server(browser, server):
+    page = open_page(browser, f"{server.url}/Mentions?sent=negative&lang=de&tz=UTC")
+    assert page.get_by_role("heading", name="Mentions").is_visible()
+    matched, total = count_of(page)
+    assert 0 < matched < total == 20_000
+    page.get_by_test_id("stDataFrame").wait_for(timeout=30_000)
+    # Switching pages keeps the filters and puts them back in the URL.
+    page.get_by_test_id("stSidebar").get_by_text("Overview").click()
+    page.wait_for_url(re.compile(r"sent=negative"), timeout=30_000)
+    assert count_of(page)[0] == matched
+
+
+def test_a_sidebar_filter_changes_the_numbers_and_the_copied_url_reproduces_them(browser, server):
+    page = open_page(browser, server.url)
+    assert count_of(page)[0] == 20_000
+    sentiment = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text="Sentiment")
+    sentiment.locator("input").click()
+    page.keyboard.type("Negative")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"sent=negative"), timeout=30_000)
+    page.wait_for_function("() => !document.body.innerText.includes('20,000 of 20,000 mentions match')")
+    matched = count_of(page)[0]
+    assert 0 < matched < 20_000
+    kpi = page.get_by_test_id("stMetricValue").first.inner_text()
+    assert int(kpi.replace(",", "")) == matched
+
+    copied = open_page(browser, page.url)  # a colleague opens the link in a fresh session
+    assert count_of(copied)[0] == matched
+    assert copied.get_by_test_id("stMetricValue").first.inner_text() == kpi

@@ -1,0 +1,142 @@
+import json
+
+import pandas as pd
+import pytest
+
+from lib.normalize import COLUMNS, fold_sentiment, html_to_text, normalize, parse_timestamps, split_tags
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("plain text", "plain text"),
+        ("<p>Hello <b>world</b></p>", "Hello world"),
+        ("line one<br>line two<br/>three<BR />four", "line one line two three four"),
+        ("Fish &amp; chips &lt;3 &quot;yum&quot; &#128512;", 'Fish & chips <3 "yum" 😀'),
+        ("emoji stay 😡🤬 ✈️", "emoji stay 😡🤬 ✈️"),
+        ('see <a href="https://x.example/a?b=1&amp;c=2">the link</a>!', "see the link!"),
+        ("<script>alert(1)</script>safe<style>p{}</style>", "safe"),
+        ("&lt;script&gt;alert(1)&lt;/script&gt;", "<script>alert(1)</script>"),
+        ("a < b and c > d", "a < b and c > d"),
+        ("<!-- hidden -->shown", "shown"),
+        ("  lots\n\tof   space  ", "lots of space"),
+        ("", ""),
+    ],
+)
+def test_html_to_text(raw, expected):
+    assert html_to_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw,delimiter,expected",
+    [
+        ("Baggage, Complaint", ",", ["Baggage", "Complaint"]),
+        ("Baggage,,Complaint,", ",", ["Baggage", "Complaint"]),
+        ("  ", ",", []),
+        ("a;b; c", ";", ["a", "b", "c"]),
+        ("a|b", "|", ["a", "b"]),
+        ("a, b", ";", ["a, b"]),
+        ('["Smart tag", "FR"]', ",", ["Smart tag", "FR"]),
+        ("[not json", ",", ["[not json"]),
+    ],
+)
+def test_split_tags(raw, delimiter, expected):
+    assert split_tags(raw, delimiter) == expected
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("positive", "positive"),
+        ("POSITIVE ", "positive"),
+        ("neg", "negative"),
+        ("Neutral", "neutral"),
+        ("", "unset"),
+        ("unset", "unset"),
+        ("null", "unset"),
+        ("2", "positive"),
+        ("-1", "negative"),
+        ("0", "neutral"),
+        ("mixed", None),
+        ("nan", None),
+    ],
+)
+def test_fold_sentiment(raw, expected):
+    assert fold_sentiment(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("1668629719", "2022-11-16T20:15:19+00:00"),
+        ("1668629719000", "2022-11-16T20:15:19+00:00"),
+        ("1668629719.5", "2022-11-16T20:15:19.500000+00:00"),
+        ("2022-11-16T21:15:19Z", "2022-11-16T21:15:19+00:00"),
+        ("2022-11-16 22:15:19+01:00", "2022-11-16T21:15:19+00:00"),
+        ("2022-11-16", "2022-11-16T00:00:00+00:00"),
+        ("", None),
+        ("   ", None),
+        ("yesterday", None),
+    ],
+)
+def test_parse_timestamps(raw, expected):
+    got = parse_timestamps(pd.Series([raw]))[0]
+    assert (None if pd.isna(got) else got.isoformat()) == expected
+
+
+def _raw(**columns):
+    n = max(len(v) for v in columns.values())
+    return pd.DataFrame({k: v if len(v) == n else v * n for k, v in columns.items()})
+
+
+def test_normalize_keeps_na_as_a_value_and_unknown_columns():
+    raw = _raw(
+        uniqueId=["1_1", "1_2"],
+        **{"location.continent": ["NA", "na"], "location.country_code": ["NA", "us"], "Custom Field": ["x", "NA"]},
+    )
+    out, report = normalize(raw)
+    assert out["locationContinent"].tolist() == ["NA", "NA"]
+    assert out["locationCountry"].tolist() == ["NA", "US"]
+    assert [json.loads(e) for e in out["extra"]] == [{"Custom Field": "x"}, {"Custom Field": "NA"}]
+    assert report.unknown_columns == ["Custom Field"]
+    assert list(out.columns) == list(COLUMNS)
+
+
+def test_normalize_content_keeps_the_html():
+    out, _ = normalize(_raw(unique_id=["1_1"], **{"message.content": ["<p>Hi &amp; bye</p>"]}))
+    assert out.loc[0, "messageContent"] == "Hi & bye"
+    assert out.loc[0, "messageContentHtml"] == "<p>Hi &amp; bye</p>"
+
+
+def test_normalize_builds_unique_id_from_topic_and_id_and_rejects_keyless_rows():
+    raw = _raw(uniqueId=["", "", "7_9"], topicId=["5", "", ""], id=["42", "43", ""])
+    out, report = normalize(raw, first_row_number=4)
+    assert out["uniqueId"].tolist() == ["5_42", "7_9"]
+    assert report.rejected == [(5, "no uniqueId (nor topicId and id to build one)")]
+
+
+def test_normalize_folds_values_and_reports_what_it_could_not_read():
+    raw = _raw(
+        uniqueId=["a", "b", "c"],
+        sentiment=["Positive", "mixed", ""],
+        language=["EN", "pt-BR", "fr_CA"],
+        sourceService=["Twitter", "mastodon", ""],
+        datePublished=["1668629719", "not a date", ""],
+        tags=["A, B", "", "C,"],
+    )
+    out, report = normalize(raw, tag_delimiter=",")
+    assert out["messageSentiment"].tolist() == ["positive", "unset", "unset"]
+    assert out["messageLanguage"].tolist() == ["en", "pt", "fr"]
+    assert out["sourceService"].tolist() == ["twitter", "mastodon", ""]
+    assert out["tags"].tolist() == [["A", "B"], [], ["C"]]
+    assert out["tagsRaw"].tolist() == ["A, B", "", "C,"]
+    assert out["datePublished"].isna().tolist() == [False, True, True]
+    assert any("mixed" in w for w in report.warnings)
+    assert any("datePublished" in w for w in report.warnings)
+
+
+def test_normalize_does_not_touch_its_input():
+    raw = _raw(uniqueId=["a"], messageContent=["<b>x</b>"])
+    before = raw.copy()
+    normalize(raw)
+    pd.testing.assert_frame_equal(raw, before)

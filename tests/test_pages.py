@@ -1,0 +1,70 @@
+"""Every page runs under AppTest on the demo data, and the sidebar filters change what it shows."""
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["app.py", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))]
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches(app_env):
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+
+
+def run(script: str, query: dict | None = None) -> AppTest:
+    # Pages are reached from the entry script, as in the browser, so that st.page_link finds them all.
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    if script != "app.py":
+        at.switch_page(script)
+    return at.run()
+
+
+def param(at: AppTest, key: str) -> list[str]:
+    value = at.query_params.get(key, [])
+    return value if isinstance(value, list) else [value]
+
+
+def matched(at: AppTest) -> str:
+    return next(m.value for m in at.sidebar.markdown if "mentions match" in m.value)
+
+
+@pytest.mark.parametrize("script", PAGES)
+def test_every_page_runs_without_an_exception(script):
+    at = run(script)
+    assert not at.exception, at.exception
+    assert matched(at) == "**20,000** of 20,000 mentions match"
+
+
+def test_overview_kpis_follow_a_sidebar_filter():
+    at = run("app.py")
+    assert [m.value for m in at.metric][:1] == ["20,000"]
+    at.sidebar.multiselect(key="w_sentiments").select("negative").run()
+    negative = at.metric[0].value
+    assert int(negative.replace(",", "")) < 20_000
+    assert at.metric[3].value == "100.0%"
+    assert param(at, "sent") == ["negative"]
+
+
+def test_a_deep_link_sets_the_filters_and_the_deltas():
+    at = run("app.py", {"from": "2026-10-01", "to": "2026-10-31", "lang": "de", "tz": "Europe/Berlin"})
+    assert not at.exception
+    assert at.sidebar.selectbox(key="w_preset").value == "Custom range"
+    assert at.sidebar.multiselect(key="w_languages").value == ["de"]
+    assert all(m.delta for m in at.metric)  # a date range gives a previous period to compare with
+    assert param(at, "tz") == ["Europe/Berlin"]
+
+
+def test_reset_clears_the_filters():
+    at = run("app.py", {"sent": "negative"})
+    assert "20,000 mentions match" not in matched(at).split(" of ")[0]
+    at.sidebar.button[0].click().run()
+    assert matched(at) == "**20,000** of 20,000 mentions match"
+    assert "sent" not in at.query_params

@@ -1,0 +1,104 @@
+import fcntl
+
+import duckdb
+import pandas as pd
+import pytest
+
+from lib.normalize import normalize
+from lib.store import SCHEMA_VERSION, Store, StoreBusy, StoreError
+
+
+def batch(*ids, text="hello", published="1700000000"):
+    frame, _ = normalize(
+        pd.DataFrame(
+            {"uniqueId": list(ids), "messageContent": [f"{text} {i}" for i in ids], "datePublished": published}
+        )
+    )
+    return frame
+
+
+def snapshot(store: Store) -> pd.DataFrame:
+    return store.query('SELECT * FROM mentions ORDER BY "uniqueId"')
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "m.duckdb")
+    s.ingest([batch("a", "b")], kind="import", source="first.csv")
+    return s
+
+
+def test_upsert_by_unique_id_counts_new_and_updated(store):
+    result = store.ingest([batch("b", "c", text="changed")], kind="import", source="second.csv")
+    assert (result.rows_new, result.rows_updated) == (1, 1)
+    rows = snapshot(store)
+    assert rows["uniqueId"].tolist() == ["a", "b", "c"]
+    assert rows["messageContent"].tolist() == ["hello a", "changed b", "changed c"]
+
+
+def test_duplicates_within_one_write_keep_the_last(tmp_path):
+    s = Store(tmp_path / "m.duckdb")
+    result = s.ingest([batch("x", text="old"), batch("x", text="new")], kind="import", source="f")
+    assert (result.rows_in, result.rows_new) == (2, 1)
+    assert snapshot(s)["messageContent"].tolist() == ["new x"]
+
+
+def test_every_write_is_logged_and_bumps_the_version(store):
+    v1 = store.version()
+    store.ingest([batch("z")], kind="pull", source="qualtrics", dataset_id="IDP_1", continuation_token="tok")
+    assert store.version() != v1
+    log = store.log()
+    assert log["kind"].tolist() == ["pull", "import"]
+    last = store.last_success("IDP_1")
+    assert last["continuation_token"] == "tok"
+    assert str(last["newest_date"]).startswith("2023-11-14")
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("connection reset"), KeyboardInterrupt()])
+def test_a_write_that_fails_midway_leaves_the_mentions_as_they_were(store, failure):
+    before, version = snapshot(store), store.version()
+
+    def batches():
+        yield batch("b", text="overwritten")  # an update that must not survive
+        yield batch("new1", "new2")
+        raise failure
+
+    with pytest.raises(type(failure)):
+        store.ingest(batches(), kind="pull", source="qualtrics", dataset_id="IDP_1")
+    pd.testing.assert_frame_equal(snapshot(store), before)
+    assert store.version() == version
+    assert store.log().loc[0, "outcome"] == ("interrupted" if isinstance(failure, KeyboardInterrupt) else "failed")
+    assert store.last_success("IDP_1") is None
+
+
+def test_a_bad_batch_fails_the_whole_write(store):
+    before = snapshot(store)
+    broken = batch("q").drop(columns=["tags"])
+    with pytest.raises(KeyError):
+        store.ingest([batch("p"), broken], kind="import", source="bad.csv")
+    pd.testing.assert_frame_equal(snapshot(store), before)
+
+
+def test_a_second_writer_waits_then_gives_a_clear_message(store):
+    with open(store.path.with_name(store.path.name + ".lock"), "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(StoreBusy, match="Another pull or import is writing"):
+            store.ingest([batch("late")], kind="import", source="x", wait=0.3)
+    assert "late" not in snapshot(store)["uniqueId"].tolist()
+
+
+def test_a_store_from_a_newer_app_is_refused(store):
+    con = duckdb.connect(str(store.path))
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION + 1)])
+    con.close()
+    with pytest.raises(StoreError, match="newer"):
+        store.ingest([batch("x")], kind="import", source="x")
+
+
+def test_read_table_and_missing_store(tmp_path, store):
+    table, version = store.read_table(["uniqueId", "tags"])
+    assert table.num_rows == 2 and version == store.version()
+    empty = Store(tmp_path / "none.duckdb")
+    assert empty.version() == "" and empty.count() == 0
+    with pytest.raises(StoreError, match="import a file"):
+        empty.read_table(["uniqueId"])
