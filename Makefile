@@ -1,32 +1,47 @@
+# Social Connect Explorer. `make run` starts the app on the demo data; `make test` runs every test.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test lint fix bench demo-data
+.PHONY: run test lint fix bench demo-data browser clean
 
-$(PY):
+$(VENV)/.runtime: requirements.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-
-setup: $(PY)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
-
-run: $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py
 
-test: setup
+# Debian's Chromium drives the browser tests (Playwright cannot download a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
+	  else \
+	    echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; \
+	  fi; }
+
+test: $(VENV)/.dev browser
 	$(PY) -m pytest
 
-lint: setup
+lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-fix: setup
+fix: $(VENV)/.dev
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-bench: setup
+bench: $(VENV)/.dev
 	$(PY) -m bench.bench --sizes 100000 1000000
 
-demo-data: setup
+demo-data: $(VENV)/.dev
 	$(PY) -m lib.demo --rows 20000
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

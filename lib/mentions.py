@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lib.labels import label
 from lib.store import Store
 
 TABLE_COLUMNS = (
@@ -33,4 +34,6 @@ def mention_rows(store: Store, keys: np.ndarray, tz: str) -> pd.DataFrame:
     published = pd.to_datetime(rows.pop("datePublished")).dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
     rows.insert(0, "published", published)
     rows["tags"] = [", ".join(t) if t is not None else "" for t in rows["tags"]]
+    for column in ("messageSentiment", "sourceService", "messageLanguage", "locationCountry"):
+        rows[column] = [label(column, v) for v in rows[column]]
     return rows[["published", *TABLE_COLUMNS[1:-1], "uniqueId"]]

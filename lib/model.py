@@ -59,7 +59,7 @@ class MentionModel:
     def __init__(self, table: pa.Table, version: str = ""):
         self.version = version
         self.n = table.num_rows
-        self.keys = np.asarray(table["uniqueId"].to_pylist(), dtype=object)
+        self.keys = table["uniqueId"].combine_chunks()  # Arrow strings: a million Python str would cost ~0.4 s
         self.columns = {name: _encode(table[name]) for name in CATEGORICAL}
         published = _timestamps_ns(table["datePublished"])
         added = _timestamps_ns(table["dateAdded"])
@@ -68,6 +68,10 @@ class MentionModel:
         tags = table["tags"].combine_chunks()
         self.tag_row = pc.list_parent_indices(tags).to_numpy().astype(np.int32)
         self.tags = _encode(pa.chunked_array([pc.list_flatten(tags)]))
+        # Rows per tag, CSR style: the mentions with tag code c are rows_by_tag[offsets[c]:offsets[c + 1]].
+        order = np.argsort(self.tags.codes, kind="stable")
+        self.rows_by_tag = self.tag_row[order]
+        self.tag_offsets = np.searchsorted(self.tags.codes[order], np.arange(len(self.tags.values) + 1))
         self.content = table["messageContent"].combine_chunks()
         self._search_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._local_cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -109,6 +113,16 @@ class MentionModel:
             self._local_cache.popitem(last=False)
         return local
 
+    def local_days(self, tz: str) -> np.ndarray:
+        """Each mention's wall-clock day in ``tz`` as days since 1970-01-01 (int32; undated: -1). Cached."""
+        key = f"days:{tz}"
+        if key not in self._local_cache:
+            local = self.local_ns(tz)
+            self._local_cache[key] = np.where(local == NAT, -1, local // DAY_NS).astype(np.int32)
+            while len(self._local_cache) > 8:
+                self._local_cache.popitem(last=False)
+        return self._local_cache[key]
+
     # -- filtering ------------------------------------------------------------------------------
     def search(self, text: str) -> np.ndarray:
         """Mentions whose plain text contains ``text`` (case-insensitive). Cached per query."""
@@ -143,13 +157,19 @@ class MentionModel:
         return keep
 
     def _tag_mask(self, tags: tuple[str, ...], mode: str) -> np.ndarray:
-        hit = self.tags.lookup(tags)[self.tags.codes]
-        if mode == "all":
-            # Count distinct wanted tags per mention; a mention passes when it has every one of them.
-            pairs = np.unique(self.tag_row[hit].astype(np.int64) * len(self.tags.values) + self.tags.codes[hit])
-            per_row = np.bincount((pairs // len(self.tags.values)).astype(np.int64), minlength=self.n)
-            return per_row >= len(set(tags))
-        return np.bincount(self.tag_row[hit], minlength=self.n) > 0
+        codes = np.flatnonzero(self.tags.lookup(tags))
+        if mode == "all" and len(codes) < len(set(tags)):
+            return np.zeros(self.n, dtype=bool)  # a wanted tag that no mention has
+        result = np.zeros(self.n, dtype=bool) if mode == "any" else np.ones(self.n, dtype=bool)
+        for code in codes:
+            rows = self.rows_by_tag[self.tag_offsets[code] : self.tag_offsets[code + 1]]
+            if mode == "any":
+                result[rows] = True
+            else:
+                has = np.zeros(self.n, dtype=bool)
+                has[rows] = True
+                result &= has
+        return result
 
     # -- answers --------------------------------------------------------------------------------
     def count(self, filters: Filters, tz: str = "UTC") -> int:
@@ -200,10 +220,8 @@ class MentionModel:
         with many values keeps its ``top`` largest and folds the rest into "Other".
         """
         mask = mask & (self.ts != NAT)
-        local = self.local_ns(tz)[mask]
-        if not len(local):
+        if not mask.any():
             return pd.DataFrame({"bucket": pd.Series(dtype="datetime64[ns]"), "series": [], "mentions": []})
-        bucket, starts = _buckets(local, freq)
         if split:
             codes = self.columns[split]
             split_codes = codes.codes[mask]
@@ -218,13 +236,21 @@ class MentionModel:
             series_of_code = np.array([position.get(v, len(kept)) for v in codes.values], dtype=np.int64)
             series = series_of_code[split_codes]
         else:
-            names, series = ["Mentions"], np.zeros(len(bucket), dtype=np.int64)
-        n_buckets = len(starts)
-        grid = np.bincount(bucket * len(names) + series, minlength=n_buckets * len(names)).reshape(n_buckets, -1)
+            names, series = ["Mentions"], 0
+        if freq == "hour":
+            # Hourly buckets are for short ranges: work on the few selected timestamps directly.
+            unit = self.local_ns(tz)[mask] // HOUR_NS
+        else:
+            unit = self.local_days(tz)[mask].astype(np.int64)
+        first = int(unit.min())
+        width = len(names)
+        n_units = int(unit.max()) - first + 1
+        grid = np.bincount((unit - first) * width + series, minlength=n_units * width).reshape(n_units, width)
+        starts, grid = _fold(first, grid, freq)
         return pd.DataFrame(
             {
-                "bucket": np.repeat(starts, len(names)),
-                "series": np.tile(np.asarray(names, dtype=object), n_buckets),
+                "bucket": np.repeat(starts, width),
+                "series": np.tile(np.asarray(names, dtype=object), len(starts)),
                 "mentions": grid.ravel(),
             }
         )
@@ -235,33 +261,30 @@ class MentionModel:
         ts = self.ts[index]
         # Undated mentions (NaT, the smallest int64) go last either way.
         order = np.argsort(ts, kind="stable")[::-1] if newest_first else np.argsort(np.where(ts == NAT, -NAT - 1, ts))
-        return self.keys[index[order[:limit]]]
+        return np.asarray(self.keys.take(index[order[:limit]]).to_pylist(), dtype=object)
 
 
-def _buckets(local_ns: np.ndarray, freq: str) -> tuple[np.ndarray, np.ndarray]:
-    """Bucket index (0-based, contiguous) per timestamp, and each bucket's start as datetime64[ns]."""
+def _fold(first: int, grid: np.ndarray, freq: str) -> tuple[np.ndarray, np.ndarray]:
+    """Bucket starts (datetime64[ns]) and counts, from counts per hour or per day starting at ``first``.
+
+    Weeks start on Monday; days and hours are folded on arrays of a few hundred rows, not per mention.
+    """
+    span = np.arange(first, first + grid.shape[0], dtype=np.int64)
     if freq == "hour":
-        unit, offset = local_ns // HOUR_NS, 0
-    elif freq == "day":
-        unit, offset = local_ns // DAY_NS, 0
-    elif freq == "week":
-        # 1970-01-01 was a Thursday: shift by 3 days so that weeks start on Monday.
-        unit, offset = (local_ns // DAY_NS + 3) // 7, 0
+        return (span * HOUR_NS).view("datetime64[ns]"), grid
+    if freq == "day":
+        return (span * DAY_NS).view("datetime64[ns]"), grid
+    if freq == "week":
+        group = (span + 3) // 7  # 1970-01-01 was a Thursday: shift by 3 days so that weeks start on Monday
+        starts = np.unique(group) * 7 - 3
     elif freq == "month":
-        unit, offset = local_ns.view("datetime64[ns]").astype("datetime64[M]").astype(np.int64), 0
+        group = span.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+        starts = np.unique(group).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     else:
         raise ValueError(f"unknown frequency {freq!r}; use one of {', '.join(FREQUENCIES)}")
-    first, last = int(unit.min()), int(unit.max())
-    span = np.arange(first, last + 1, dtype=np.int64) + offset
-    if freq == "hour":
-        starts = (span * HOUR_NS).view("datetime64[ns]")
-    elif freq == "day":
-        starts = (span * DAY_NS).view("datetime64[ns]")
-    elif freq == "week":
-        starts = ((span * 7 - 3) * DAY_NS).view("datetime64[ns]")
-    else:
-        starts = span.astype("datetime64[M]").astype("datetime64[ns]")
-    return (unit - first).astype(np.int64), starts
+    folded = np.zeros((len(starts), grid.shape[1]), dtype=grid.dtype)
+    np.add.at(folded, group - group[0], grid)
+    return (starts * DAY_NS).view("datetime64[ns]"), folded
 
 
 def auto_frequency(start: date, end: date) -> str:

@@ -25,5 +25,13 @@ st.dataframe(
         "permalink": st.column_config.LinkColumn("Social Connect", display_text="open"),
         "messageContent": st.column_config.TextColumn("Text", width="large"),
         "published": st.column_config.DatetimeColumn("Published", format="YYYY-MM-DD HH:mm"),
+        "authorName": "Author",
+        "messageSentiment": "Sentiment",
+        "sourceService": "Source",
+        "messageLanguage": "Language",
+        "locationCountry": "Country",
+        "tags": "Tags",
+        "topicName": "Monitored topic",
+        "uniqueId": "uniqueId",
     },
 )

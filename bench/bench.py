@@ -1,0 +1,268 @@
+"""Benchmark: ingest, cold start and a filter change at N mentions, each beside a naive baseline.
+
+    python -m bench.bench --sizes 100000 1000000
+
+Prints one table per size. The "naive" columns do the same work the way a first prototype would:
+pandas with object strings, ``df[mask]`` copies and a group-by per breakdown, plotly.express figures,
+a pickled copy of the table per rerun (what ``st.cache_data`` of the table costs on every hit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import pickle
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.io
+import plotly.tools
+
+from lib.charts import bar_figure, volume_figure
+from lib.demo import generate
+from lib.filters import Filters
+from lib.ingest import import_file
+from lib.model import MentionModel, auto_frequency
+from lib.normalize import normalize
+from lib.overview import kpi_cards
+from lib.store import Store
+
+TZ = "Europe/Berlin"
+
+
+def timed(fn: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
+    """Median seconds of ``repeat`` runs, and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def filter_sequence(model: MentionModel) -> list[Filters]:
+    """The filter changes an analyst makes in a row: dates, then sentiment, a source, a language, a tag."""
+    oldest, newest = model.date_bounds(TZ)
+    month = date(newest.year, newest.month, 1)
+    return [
+        Filters(start=month, end=newest),
+        Filters(start=month, end=newest, sentiments=("negative",)),
+        Filters(sentiments=("negative",), services=("twitter", "facebook")),
+        Filters(languages=("de", "fr"), countries=("DE", "FR", "NA")),
+        Filters(tags=("Baggage",), start=oldest, end=newest),
+        Filters(text="wifi"),
+        Filters(),
+    ]
+
+
+def overview_rerun(model: MentionModel, filters: Filters) -> list:
+    """Everything the Overview computes and draws for one filter value (server side)."""
+    mask = model.mask(filters, TZ)
+    oldest, newest = model.date_bounds(TZ)
+    freq = auto_frequency(filters.start or oldest, filters.end or newest)
+    cards = kpi_cards(model, filters, TZ)
+    figures = [
+        volume_figure(model.volume(mask, freq, "messageSentiment", TZ), "messageSentiment", freq),
+        bar_figure(model.counts("sourceService", mask), "sourceService", denominator=int(mask.sum())),
+        bar_figure(model.counts("messageLanguage", mask), "messageLanguage", denominator=int(mask.sum())),
+    ]
+    return [cards, *(as_streamlit_sends(f) for f in figures)]
+
+
+def as_streamlit_sends(fig) -> str:
+    """What st.plotly_chart does with a figure before it goes over the wire."""
+    return plotly.io.to_json(plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True), validate=False)
+
+
+# -- naive baseline -----------------------------------------------------------------------------
+def naive_frame(store: Store) -> pd.DataFrame:
+    frame = store.query("SELECT * FROM mentions")
+    return frame.astype({c: object for c in frame.columns if frame[c].dtype != "datetime64[us]"})
+
+
+def naive_rerun(pickled: bytes, filters: Filters) -> list:
+    df = pickle.loads(pickled)  # a st.cache_data hit returns an unpickled copy of the table
+    df["when"] = df["datePublished"].fillna(df["dateAdded"]).dt.tz_localize("UTC").dt.tz_convert(TZ)
+
+    def select(f: Filters) -> pd.DataFrame:
+        out = df
+        if f.start:
+            out = out[out["when"].dt.date >= f.start]
+        if f.end:
+            out = out[out["when"].dt.date <= f.end]
+        for attr, column in (
+            ("sentiments", "messageSentiment"),
+            ("services", "sourceService"),
+            ("languages", "messageLanguage"),
+            ("countries", "locationCountry"),
+        ):
+            if getattr(f, attr):
+                out = out[out[column].isin(getattr(f, attr))]
+        if f.tags:
+            out = out[out["tags"].apply(lambda t: any(x in f.tags for x in t))]
+        if f.text:
+            out = out[out["messageContent"].str.contains(f.text, case=False, regex=False)]
+        return out
+
+    now = select(filters)
+    previous = filters.previous_period()
+    before = select(previous) if previous else None
+    kpis = [len(now), now["authorName"].nunique(), (now["messageSentiment"] == "positive").mean()]
+    if before is not None:
+        kpis += [len(before), before["authorName"].nunique()]
+    by_day = now.groupby([now["when"].dt.floor("D"), "messageSentiment"]).size().reset_index(name="n")
+    figures = [
+        px.bar(by_day, x="when", y="n", color="messageSentiment"),
+        px.bar(now.groupby("sourceService").size().nlargest(10).reset_index(name="n"), x="n", y="sourceService"),
+        px.bar(now.groupby("messageLanguage").size().nlargest(10).reset_index(name="n"), x="n", y="messageLanguage"),
+    ]
+    return [kpis, *(as_streamlit_sends(f) for f in figures)]
+
+
+def naive_ingest(raw: pd.DataFrame, store: Store) -> None:
+    """Normalise, then upsert one row at a time with INSERT OR REPLACE (the loop a first script writes)."""
+    frame, _ = normalize(raw)
+    store.ingest([frame.iloc[:0]], kind="import", source="naive")  # creates the tables
+    con = duckdb.connect(str(store.path))
+    marks = ", ".join("?" * len(frame.columns))
+    rows = [
+        [None if isinstance(v, float) and np.isnan(v) else v for v in row]
+        for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False)
+    ]
+    con.executemany(f"INSERT OR REPLACE INTO mentions VALUES ({marks})", rows)
+    con.close()
+
+
+SERVER_SCRIPT = """
+import resource, sys, streamlit, plotly
+from lib.model import MentionModel
+from lib.store import Store
+from bench.bench import filter_sequence, overview_rerun
+model = MentionModel.from_store(Store(sys.argv[1]))
+for f in filter_sequence(model):
+    overview_rerun(model, f)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def server_peak_mb(store: Store) -> float:
+    """Peak RSS of a fresh process doing the server's work: Streamlit imported, model loaded, filters run."""
+    out = subprocess.run(
+        [sys.executable, "-c", SERVER_SCRIPT, str(store.path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def run(n: int, workdir: Path, naive_sample: int) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = []
+    gen_s, raw = timed(lambda: generate(n))
+    csv_bytes = raw.to_csv(index=False).encode()
+    print(f"  generated {n:,} mentions in {gen_s:.1f} s ({len(csv_bytes) / 1e6:.0f} MB of CSV)", flush=True)
+
+    store = Store(workdir / f"bench-{n}.duckdb")
+    ingest_s, _ = timed(lambda: import_file(store, csv_bytes, "bench.csv"))
+    csv_bytes = b""  # free it before the baseline runs
+    # Naive ingest is row by row; time a sample and scale, since at 1M it would take hours.
+    sample = raw.iloc[:naive_sample]
+    naive_s, _ = timed(lambda: naive_ingest(sample, Store(workdir / f"naive-{n}.duckdb")))
+    naive_ingest_s = naive_s * n / len(sample)
+    rows.append(
+        (
+            "ingest (parse CSV, normalise, store)",
+            f"{ingest_s:.1f} s",
+            f"{naive_ingest_s:,.0f} s (row-by-row upsert, scaled from {len(sample):,} rows)",
+            f"{naive_ingest_s / ingest_s:.0f}×",
+        )
+    )
+    del raw
+    gc.collect()
+
+    cold_s, model = timed(lambda: MentionModel.from_store(store))
+    first_s, _ = timed(lambda: overview_rerun(model, Filters()))
+    held = sum(a.nbytes for a in (model.ts, *(c.codes for c in model.columns.values()))) / 1e6
+    held += (model.content.nbytes + model.keys.nbytes) / 1e6
+    rows.append(
+        (
+            "cold start: store → model → first Overview",
+            f"{cold_s + first_s:.2f} s",
+            f"reference: one pass over the model's {held:,.0f} MB at ~10 GB/s ≈ {held / 10:.0f} ms",
+            "–",
+        )
+    )
+
+    sequence = filter_sequence(model)
+    ours = []
+    for f in sequence:
+        model._search_cache.clear()  # the text search costs once per query; count it each time here
+        seconds, _ = timed(lambda f=f: overview_rerun(model, f), repeat=3)
+        ours.append(seconds)
+    naive_table = naive_frame(store)
+    pickled = pickle.dumps(naive_table, protocol=pickle.HIGHEST_PROTOCOL)
+    del naive_table
+    naive = [timed(lambda f=f: naive_rerun(pickled, f))[0] for f in sequence[:3]]
+    pickled = b""
+    ours_ms, naive_ms = statistics.median(ours) * 1e3, statistics.median(naive) * 1e3
+    rows.append(
+        (
+            "filter change: whole Overview rerun, server side (median)",
+            f"{ours_ms:.0f} ms",
+            f"{naive_ms:,.0f} ms (pandas copies, cache_data copy, plotly.express)",
+            f"{naive_ms / ours_ms:.0f}×",
+        )
+    )
+    rows.append(
+        (
+            "filter change: slowest of the sequence (a new text search)",
+            f"{max(ours) * 1e3:.0f} ms",
+            f"{max(naive) * 1e3:,.0f} ms",
+            "–",
+        )
+    )
+    peak = server_peak_mb(store)
+    rows.append(
+        (
+            "peak memory of a server process (Streamlit + model + reruns)",
+            f"{peak:,.0f} MB",
+            f"reference: the model's arrays, {held:,.0f} MB",
+            "–",
+        )
+    )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000], help="numbers of mentions")
+    parser.add_argument("--naive-sample", type=int, default=500, help="rows for the row-by-row ingest baseline")
+    parser.add_argument("--workdir", type=Path, default=None, help="where stores are written (default: a temp dir)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = args.workdir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        for n in args.sizes:
+            print(f"\n## {n:,} mentions", flush=True)
+            rows = run(n, workdir, args.naive_sample)
+            width = max(len(r[0]) for r in rows)
+            print(f"| {'what':<{width}} | ours | naive baseline | ratio |")
+            print(f"|{'-' * (width + 2)}|------|----------------|-------|")
+            for what, ours, naive, ratio in rows:
+                print(f"| {what:<{width}} | {ours} | {naive} | {ratio} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
