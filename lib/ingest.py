@@ -10,7 +10,7 @@ import pandas as pd
 
 from lib.demo import DEMO_FILE
 from lib.errors import ExplorerError
-from lib.files import read_delimited
+from lib.files import RawFile, read_export
 from lib.normalize import Report, map_columns, normalize
 from lib.store import IngestResult, Store
 
@@ -35,15 +35,23 @@ def ingest_frame(
     source: str,
     dataset_id: str = "",
     first_row_number: int = 1,
+    row_numbers: list[int] | None = None,
+    bad_rows: list[tuple[int, str]] | None = None,
     tag_delimiter: str = ",",
     continuation_token: str | None = None,
 ) -> IngestOutcome:
-    """Normalise ``raw`` and upsert it; the report says which rows were rejected and why."""
-    report = Report(rows_in=len(raw))
+    """Normalise ``raw`` and upsert it; the report says which rows were rejected and why.
+
+    ``bad_rows`` are rows the parser could not read at all; they are reported with the rest.
+    """
+    report = Report(rows_in=len(raw) + len(bad_rows or []), rejected=list(bad_rows or []))
+    numbers = row_numbers if row_numbers is not None else list(range(first_row_number, first_row_number + len(raw)))
 
     def batches() -> Iterator[pd.DataFrame]:
         for start in range(0, len(raw), BATCH_ROWS):
-            part, part_report = normalize(raw.iloc[start : start + BATCH_ROWS], tag_delimiter, first_row_number + start)
+            part, part_report = normalize(
+                raw.iloc[start : start + BATCH_ROWS], tag_delimiter, row_numbers=numbers[start : start + BATCH_ROWS]
+            )
             report.rejected += part_report.rejected
             report.warnings += part_report.warnings
             report.unknown_columns = part_report.unknown_columns
@@ -57,26 +65,47 @@ def ingest_frame(
         continuation_token=continuation_token,
         rows_rejected=lambda: len(report.rejected),
     )
+    report.rejected.sort()
     return IngestOutcome(result, report)
+
+
+def check_mention_columns(raw: RawFile, name: str) -> None:
+    """Refuse a file that cannot hold mentions (no key column), saying what it does hold."""
+    mapping, _ = map_columns(raw.frame)
+    fields = set(mapping)
+    if "uniqueId" not in fields and not {"topicId", "id"} <= fields:
+        columns = list(raw.frame.columns)
+        shown = ", ".join(columns[:8]) + ("…" if len(columns) > 8 else "")
+        raise NoMentionFields(
+            f"{name} has none of the Social Connect mention fields needed to identify a mention (uniqueId, or "
+            f"topicId and id); its columns are: {shown or 'none'}. Export the dataset that the Social Connect "
+            "workflow writes to, or rename its key column to uniqueId."
+        )
+
+
+def ingest_raw(
+    store: Store, raw: RawFile, name: str, *, kind: str = "import", tag_delimiter: str = ",", **log
+) -> IngestOutcome:
+    """Upsert a parsed export file, reporting unreadable rows by line."""
+    check_mention_columns(raw, name)
+    return ingest_frame(
+        store,
+        raw.frame,
+        kind=kind,
+        source=name,
+        first_row_number=raw.first_data_line,
+        row_numbers=raw.row_numbers,
+        bad_rows=raw.bad_rows,
+        tag_delimiter=tag_delimiter,
+        **log,
+    )
 
 
 def import_file(
     store: Store, data: bytes | BinaryIO, name: str, tag_delimiter: str = ",", kind: str = "import"
 ) -> IngestOutcome:
-    """Import an export file into the store."""
-    raw = read_delimited(data, name)
-    mapping, _ = map_columns(raw.frame)
-    fields = set(mapping.values())
-    if "uniqueId" not in fields and not {"topicId", "id"} <= fields:
-        shown = ", ".join(list(raw.frame.columns[:8])) + ("…" if len(raw.frame.columns) > 8 else "")
-        raise NoMentionFields(
-            f"{name} has none of the Social Connect mention fields needed to identify a mention (uniqueId, or "
-            f"topicId and id); its columns are: {shown}. Export the dataset that the Social Connect workflow "
-            "writes to, or rename its key column to uniqueId."
-        )
-    return ingest_frame(
-        store, raw.frame, kind=kind, source=name, first_row_number=raw.first_data_line, tag_delimiter=tag_delimiter
-    )
+    """Import an export file (CSV/TSV/JSON/NDJSON, zip'd or gzip'd) or webhook mention JSON into the store."""
+    return ingest_raw(store, read_export(data, name), name, kind=kind, tag_delimiter=tag_delimiter)
 
 
 def ensure_demo_store(store: Store) -> Store:

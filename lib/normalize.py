@@ -118,29 +118,40 @@ def _clean(series: pd.Series) -> pd.Series:
     return series.astype("string").fillna("").str.strip().astype(object)
 
 
-def map_columns(raw: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
-    """Which raw column feeds which seed field; columns the schema doesn't know are returned apart."""
-    mapping: dict[str, str] = {}
+def map_columns(raw: pd.DataFrame) -> tuple[dict[str, list[str]], list[str]]:
+    """Which raw columns feed each seed field (several spellings may, e.g. ``location.country`` and
+    ``location.country_code`` in one webhook file); columns the schema doesn't know are returned apart."""
+    mapping: dict[str, list[str]] = {}
     unknown: list[str] = []
     for column in raw.columns:
         name = canonical_name(str(column))
-        if name is None or name in mapping.values():
+        if name is None:
             unknown.append(str(column))
         else:
-            mapping[str(column)] = name
+            mapping.setdefault(name, []).append(str(column))
     return mapping, unknown
 
 
-def normalize(raw: pd.DataFrame, tag_delimiter: str = ",", first_row_number: int = 1) -> tuple[pd.DataFrame, Report]:
+def _coalesce(raw: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """The first non-blank value across ``columns``, row by row."""
+    values = _clean(raw[columns[0]])
+    for column in columns[1:]:
+        values = values.where(values != "", _clean(raw[column]))
+    return values
+
+
+def normalize(
+    raw: pd.DataFrame, tag_delimiter: str = ",", first_row_number: int = 1, row_numbers: list[int] | None = None
+) -> tuple[pd.DataFrame, Report]:
     """The typed mentions table from raw columns, and a report of rejected rows and folded values.
 
-    ``first_row_number`` is the file line (or record number) of the first row, so that a rejected row
-    can be named where the user will find it.
+    ``first_row_number`` is the file line (or record number) of the first row, or ``row_numbers`` gives
+    each row's, so that a rejected row can be named where the user will find it.
     """
     report = Report(rows_in=len(raw))
     mapping, unknown = map_columns(raw)
     report.unknown_columns = unknown
-    cols = {name: _clean(raw[col]) for col, name in mapping.items()}
+    cols = {name: _coalesce(raw, columns) for name, columns in mapping.items()}
     blank = pd.Series([""] * len(raw), index=raw.index, dtype=object)
     out = pd.DataFrame({name: cols.get(name, blank) for name in STRING_FIELDS}, index=raw.index)
 
@@ -191,6 +202,7 @@ def normalize(raw: pd.DataFrame, tag_delimiter: str = ",", first_row_number: int
 
     keyless = (out["uniqueId"] == "").to_numpy()
     for position in np.flatnonzero(keyless):
-        report.rejected.append((first_row_number + int(position), "no uniqueId (nor topicId and id to build one)"))
+        line = row_numbers[position] if row_numbers is not None else first_row_number + int(position)
+        report.rejected.append((line, "no uniqueId (nor topicId and id to build one)"))
     out = out.loc[~keyless, list(COLUMNS)].reset_index(drop=True)
     return out, report
