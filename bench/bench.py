@@ -144,15 +144,18 @@ def naive_ingest(raw: pd.DataFrame, store: Store) -> None:
     con.close()
 
 
+# The child reports VmHWM, its own high-water mark: ru_maxrss would include the parent's, which Linux
+# carries across fork and exec.
 SERVER_SCRIPT = """
-import resource, sys, streamlit, plotly
+import sys, streamlit, plotly
 from lib.model import MentionModel
 from lib.store import Store
 from bench.bench import filter_sequence, overview_rerun
 model = MentionModel.from_store(Store(sys.argv[1]))
 for f in filter_sequence(model):
     overview_rerun(model, f)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+status = open("/proc/self/status").read()
+print(int(status.split("VmHWM:")[1].split()[0]) / 1024)
 """
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
 
 import pandas as pd
@@ -39,6 +40,7 @@ def ingest_frame(
     bad_rows: list[tuple[int, str]] | None = None,
     tag_delimiter: str = ",",
     continuation_token: str | None = None,
+    started: datetime | None = None,
 ) -> IngestOutcome:
     """Normalise ``raw`` and upsert it; the report says which rows were rejected and why.
 
@@ -64,6 +66,7 @@ def ingest_frame(
         dataset_id=dataset_id,
         continuation_token=continuation_token,
         rows_rejected=lambda: len(report.rejected),
+        started=started,
     )
     report.rejected.sort()
     return IngestOutcome(result, report)

@@ -214,6 +214,7 @@ class Store:
         continuation_token: str | None = None,
         message: str = "",
         wait: float = LOCK_WAIT_SECONDS,
+        started: datetime | None = None,
     ) -> IngestResult:
         """Upsert normalised batches by ``uniqueId`` in one transaction, and log it.
 
@@ -221,7 +222,7 @@ class Store:
         the mentions are left exactly as they were and the log records the failed attempt.
         ``rows_rejected`` may be a function, read once the batches are consumed.
         """
-        started = _now()
+        started = started.astimezone(UTC).replace(tzinfo=None) if started else _now()
         with self._writer(wait) as con:
             rows_in = 0
             con.execute("BEGIN TRANSACTION")
@@ -267,6 +268,7 @@ class Store:
             except BaseException as exc:
                 con.execute("ROLLBACK")
                 self._log_failure(con, started, kind, source, dataset_id, rows_in, exc)
+                exc.sce_logged = True  # so that callers higher up do not log it twice
                 raise
         self._publish_version(version)
         return IngestResult(rows_in, unique_in - updated, updated, version)
@@ -289,6 +291,16 @@ class Store:
         except duckdb.Error:
             # The failure being reported matters more than its log line.
             pass
+
+    def record_failure(self, *, kind: str, source: str, dataset_id: str, started: datetime, exc: BaseException) -> None:
+        """Log a pull or import that failed before it reached the store (the mentions are untouched)."""
+        if getattr(exc, "sce_logged", False):
+            return
+        try:
+            with self._writer(wait=5.0) as con:
+                self._log_failure(con, started.astimezone(UTC).replace(tzinfo=None), kind, source, dataset_id, 0, exc)
+        except (StoreError, duckdb.Error, OSError):
+            pass  # e.g. another writer holds the lock: the error itself still reaches the user
 
     def last_success(self, dataset_id: str) -> dict | None:
         """The newest successful write for a dataset (continuation token, newest date), if any."""

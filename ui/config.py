@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from lib.paths import default_data_dir
 
 
 def setting(name: str, default: str = "") -> str:
@@ -23,7 +23,7 @@ def setting(name: str, default: str = "") -> str:
 
 def data_dir() -> Path:
     """The data folder (``SCE_DATA_DIR``; default ``data/`` in the project, git-ignored)."""
-    return Path(setting("SCE_DATA_DIR", str(PROJECT_ROOT / "data"))).expanduser()
+    return Path(setting("SCE_DATA_DIR", str(default_data_dir()))).expanduser()
 
 
 def store_path() -> Path:

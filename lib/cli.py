@@ -1,0 +1,222 @@
+"""Command line: `python -m lib pull | import` for scheduled and headless work.
+
+Secrets never travel as flags (shell history, `ps`): the API token or OAuth client secret comes from
+the environment (`QUALTRICS_API_TOKEN`, or `QUALTRICS_CLIENT_ID` + `QUALTRICS_CLIENT_SECRET`) or
+from a prompt when the command runs in a terminal.
+
+Exit codes: 0 done; 1 failed (network, server, export failed, bad file); 2 usage or configuration;
+3 credentials refused or missing permission; 4 dataset not found; 75 the store is busy (another
+writer; try again); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from lib.errors import ExplorerError
+from lib.exports import FLOWS, flow_for
+from lib.ingest import import_file
+from lib.paths import default_store
+from lib.pull import pull
+from lib.qualtrics import AuthError, Credentials, NotFound, PermissionDenied, QualtricsClient
+from lib.store import Store, StoreBusy
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 75, 130
+
+
+class ProgressReporter:
+    """A one-line progress bar on stderr (a line per phase when not a terminal), and an optional JSON file
+    that the app reads to show a pull running in another process."""
+
+    def __init__(self, progress_file: Path | None, quiet: bool = False):
+        self.file, self.quiet = progress_file, quiet
+        self.tty = sys.stderr.isatty()
+        self.phase = ""
+
+    def __call__(self, phase: str, value: float) -> None:
+        if phase == "downloading":
+            text = f"downloading {value / 1e6:6.1f} MB"
+            fraction = None
+        else:
+            fraction = value
+            text = phase
+        if self.file:
+            tmp = self.file.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"phase": phase, "value": value, "pid": os.getpid(), "time": time.time()}))
+            os.replace(tmp, self.file)
+        if self.quiet:
+            return
+        if self.tty:
+            bar = "" if fraction is None else "[" + "#" * int(fraction * 30) + "." * (30 - int(fraction * 30)) + "] "
+            print(f"\r{bar}{text:<40}", end="", file=sys.stderr, flush=True)
+        elif phase != self.phase:
+            print(text, file=sys.stderr, flush=True)
+        self.phase = phase
+
+    def done(self, outcome: dict) -> None:
+        if self.tty and not self.quiet:
+            print(file=sys.stderr)
+        if self.file:
+            tmp = self.file.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"phase": "done", "pid": os.getpid(), "time": time.time(), **outcome}))
+            os.replace(tmp, self.file)
+
+
+def credentials_from_env(prompt: bool) -> Credentials:
+    """The one place the command line reads secrets: environment, else a prompt in a terminal."""
+    token = os.environ.get("QUALTRICS_API_TOKEN", "")
+    client_id = os.environ.get("QUALTRICS_CLIENT_ID", "")
+    secret = os.environ.get("QUALTRICS_CLIENT_SECRET", "")
+    scope = os.environ.get("QUALTRICS_SCOPE", "")
+    if not token and not (client_id and secret) and prompt and sys.stdin.isatty():
+        if client_id:
+            secret = getpass.getpass("Qualtrics OAuth client secret (not shown): ")
+        else:
+            token = getpass.getpass("Qualtrics API token (not shown): ")
+    kwargs = {"scope": scope} if scope else {}
+    return Credentials(api_token=token, client_id=client_id, client_secret=secret, **kwargs)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m lib",
+        description="Social Connect Explorer from the command line.",
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser(
+        "pull",
+        help="pull new mentions from a Qualtrics dataset into the store",
+        description="Export a Qualtrics dataset (only what is new since the last pull) and upsert it into the "
+        "store. Credentials: QUALTRICS_API_TOKEN, or QUALTRICS_CLIENT_ID and QUALTRICS_CLIENT_SECRET (and "
+        "optionally QUALTRICS_SCOPE), from the environment or a prompt; never as flags.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--datacenter",
+        default=os.environ.get("QUALTRICS_DATACENTER", ""),
+        help="datacenter id (iad1), org.datacenter, or brand host [env QUALTRICS_DATACENTER]",
+    )
+    where.add_argument(
+        "--base-url",
+        default=os.environ.get("QUALTRICS_BASE_URL", ""),
+        help="full base URL, e.g. https://iad1.qualtrics.com [env QUALTRICS_BASE_URL]",
+    )
+    p.add_argument(
+        "--dataset-id",
+        default=os.environ.get("QUALTRICS_DATASET_ID", ""),
+        help="the dataset (imported data project) id, or a survey id SV_… [env QUALTRICS_DATASET_ID]",
+    )
+    p.add_argument(
+        "--flow",
+        choices=sorted(FLOWS),
+        default=os.environ.get("QUALTRICS_EXPORT_FLOW") or None,
+        help="export flow; default: survey for SV_ ids, dataset otherwise [env QUALTRICS_EXPORT_FLOW]",
+    )
+    p.add_argument(
+        "--store",
+        type=Path,
+        default=default_store(),
+        help="the store file [env SCE_STORE]",
+    )
+    p.add_argument("--tag-delimiter", default=",", help="delimiter of the tags field")
+    p.add_argument("--deadline", type=float, default=1800.0, help="give up after this many seconds")
+    p.add_argument("--progress-file", type=Path, help="also write progress as JSON to this file")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+    i = sub.add_parser(
+        "import",
+        help="import an export file or webhook mention JSON into the store",
+        description="Import a Qualtrics export (CSV/TSV with 1 or 3 header rows, JSON, NDJSON; zip'd or gzip'd) "
+        "or a file of Social Connect webhook mentions (JSON array or NDJSON).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    i.add_argument("file", type=Path, help="the file to import")
+    i.add_argument(
+        "--store",
+        type=Path,
+        default=default_store(),
+        help="the store file [env SCE_STORE]",
+    )
+    i.add_argument("--tag-delimiter", default=",", help="delimiter of the tags field")
+    return parser
+
+
+def _exit_code(exc: ExplorerError) -> int:
+    if isinstance(exc, AuthError | PermissionDenied):
+        return EXIT_AUTH
+    if isinstance(exc, NotFound):
+        return EXIT_NOT_FOUND
+    if isinstance(exc, StoreBusy):
+        return EXIT_BUSY
+    return EXIT_FAILED
+
+
+def _summary(result, report) -> str:
+    text = f"{result.rows_new:,} new and {result.rows_updated:,} updated mentions"
+    if report.rejected:
+        text += f"; {len(report.rejected):,} rows not imported:"
+        text += "".join(f"\n  line {line}: {why}" for line, why in report.rejected[:20])
+        if len(report.rejected) > 20:
+            text += f"\n  … and {len(report.rejected) - 20:,} more"
+    for warning in report.warnings:
+        text += f"\nwarning: {warning}"
+    return text
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    where = args.base_url or args.datacenter
+    if not where or not args.dataset_id:
+        print("pull needs --datacenter or --base-url, and --dataset-id (or QUALTRICS_* variables).", file=sys.stderr)
+        return EXIT_USAGE
+    reporter = ProgressReporter(args.progress_file, args.quiet)
+    client = QualtricsClient(where, credentials_from_env(prompt=True), deadline=args.deadline)
+    flow = flow_for(args.dataset_id, args.flow or "")
+    outcome = pull(
+        Store(args.store), client, args.dataset_id, flow=flow, tag_delimiter=args.tag_delimiter, on_progress=reporter
+    )
+    result, report = outcome.ingest.result, outcome.ingest.report
+    reporter.done(
+        {
+            "rows_new": result.rows_new,
+            "rows_updated": result.rows_updated,
+            "rows_rejected": len(report.rejected),
+            "mode": outcome.mode,
+        }
+    )
+    print(f"Pulled {args.dataset_id} ({outcome.mode}): {_summary(result, report)}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        print(f"Cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    outcome = import_file(Store(args.store), data, args.file.name, tag_delimiter=args.tag_delimiter)
+    print(f"Imported {args.file.name}: {_summary(outcome.result, outcome.report)}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"pull": cmd_pull, "import": cmd_import}[args.command](args)
+    except KeyboardInterrupt:
+        print("\nInterrupted: the store is as it was before this command.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except ExplorerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if args.command == "pull" and getattr(args, "progress_file", None):
+            ProgressReporter(args.progress_file, quiet=True).done({"error": str(exc)})
+        return _exit_code(exc)

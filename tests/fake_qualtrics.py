@@ -1,0 +1,393 @@
+"""A fake Qualtrics server on 127.0.0.1 that speaks the documented protocol, for tests and demos.
+
+Run by hand (it prints the token to use):
+
+    python -m tests.fake_qualtrics --port 8765 --rows 5000
+
+then, in another shell:
+
+    QUALTRICS_BASE_URL=http://127.0.0.1:8765 QUALTRICS_API_TOKEN=<printed token> \\
+        QUALTRICS_DATASET_ID=IDP_demo python -m lib pull
+
+What it implements, with the envelopes ``{"result": …, "meta": {"httpStatus", "requestId", "error"?}}``:
+``GET /API/v3/whoami``; ``POST /oauth2/token`` (client credentials, Basic client auth, expiring
+tokens); the dataset export flow ``imported-data-projects/{id}/exports`` (``jobId``) and the survey flow
+``surveys/{SV_…}/export-responses`` (``progressId``), each with start, progress (``fileId`` only once
+complete, ``continuationToken`` when asked for) and file download (zip or raw; CSV with 1 or 3 header
+rows); ``POST /API/v3/datasets`` (the help page's dataset creation). Errors: 400 ``ATP_2`` without
+credentials, 401 ``DCD_7`` for a bad token, 403 for a token without access, 404 for unknown ids; and
+injected faults: 429 with or without ``Retry-After``, 503, slow or failed exports, slow downloads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import csv
+import io
+import json
+import secrets
+import threading
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+HTTP_STATUS = {
+    200: "200 - OK",
+    400: "400 - Bad Request",
+    401: "401 - Unauthorized",
+    403: "403 - Forbidden",
+    404: "404 - Not Found",
+    429: "429 - Too Many Requests",
+    500: "500 - Internal Server Error",
+    503: "503 - Temporary Internal Server Error",
+}
+
+
+@dataclass
+class Dataset:
+    columns: list[str]
+    rows: list[dict[str, str]] = field(default_factory=list)  # each with a hidden "_recorded" ISO time
+
+
+@dataclass
+class Job:
+    dataset_id: str
+    rows: list[dict[str, str]]
+    polls_left: int
+    fail: bool
+    continuation: str | None
+    file_id: str = field(default_factory=lambda: f"{uuid.uuid4()}-def")
+
+
+@dataclass
+class Faults:
+    """Faults to inject. Each list is consumed one request at a time, from the front."""
+
+    before: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (status, headers) for any request
+    polls_per_export: int = 1  # progress calls answering inProgress before complete
+    fail_exports: int = 0  # the next N exports report failed
+    download_delay: float = 0.0  # seconds between 64 KiB chunks of a file
+    zip_files: bool = True
+    header_rows: int = 3  # 1 or 3 (Qualtrics' names, descriptions, ImportId JSON)
+    reject_tokens: bool = False  # answer a continuationToken with 400 (an expired token)
+
+
+class FakeQualtrics:
+    """The state behind the server: credentials, datasets, jobs, and the faults to inject."""
+
+    def __init__(self):
+        self.api_tokens: set[str] = set()
+        self.forbidden_tokens: set[str] = set()
+        self.clients: dict[str, str] = {}  # OAuth client id -> secret
+        self.bearer: dict[str, float] = {}  # access token -> expiry (monotonic)
+        self.token_lifetime = 3600
+        self.datasets: dict[str, Dataset] = {}
+        self.jobs: dict[str, Job] = {}
+        self.files: dict[str, Job] = {}
+        self.faults = Faults()
+        self.requests: list[tuple[str, str, dict]] = []  # (method, path, headers) seen, for assertions
+        self.export_bodies: list[dict] = []  # the body of every export start, for assertions
+        self.lock = threading.Lock()
+
+    # -- setup ---------------------------------------------------------------------------------
+    def add_token(self, token: str | None = None) -> str:
+        token = token or secrets.token_hex(20)
+        self.api_tokens.add(token)
+        return token
+
+    def add_client(self) -> tuple[str, str]:
+        client_id, secret = f"client-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+        self.clients[client_id] = secret
+        return client_id, secret
+
+    def add_rows(self, dataset_id: str, rows: list[dict[str, str]], recorded: datetime | None = None) -> None:
+        stamp = (recorded or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with self.lock:
+            ds = self.datasets.setdefault(dataset_id, Dataset(columns=list(rows[0]) if rows else []))
+            for row in rows:
+                for key in row:
+                    if key not in ds.columns:
+                        ds.columns.append(key)
+                ds.rows.append({**row, "_recorded": stamp})
+
+    # -- file building -------------------------------------------------------------------------
+    def render(self, job: Job) -> tuple[bytes, str]:
+        ds = self.datasets[job.dataset_id]
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(ds.columns)
+        if self.faults.header_rows == 3:
+            writer.writerow([c.replace("message", "Message ") for c in ds.columns])
+            writer.writerow([json.dumps({"ImportId": c}) for c in ds.columns])
+        for row in job.rows:
+            writer.writerow([row.get(c, "") for c in ds.columns])
+        data = ("\ufeff" + out.getvalue()).encode()
+        if not self.faults.zip_files:
+            return data, "text/csv"
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(f"{job.dataset_id}.csv", data)
+        return buffer.getvalue(), "application/zip"
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "FakeQualtrics/1.0"
+    state: FakeQualtrics
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    # -- envelopes -----------------------------------------------------------------------------
+    def _send(self, status: int, payload: dict | None = None, headers: dict | None = None) -> None:
+        body = json.dumps(payload or {}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def ok(self, result: dict) -> None:
+        self._send(200, {"result": result, "meta": {"httpStatus": HTTP_STATUS[200], "requestId": str(uuid.uuid4())}})
+
+    def error(self, status: int, code: str, message: str, headers: dict | None = None) -> None:
+        meta = {
+            "httpStatus": HTTP_STATUS.get(status, str(status)),
+            "requestId": str(uuid.uuid4()),
+            "error": {"errorCode": code, "errorMessage": message},
+        }
+        self._send(status, {"meta": meta}, headers)
+
+    def _json_body(self) -> dict:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return json.loads(raw or b"{}")
+        except ValueError:
+            return {"__raw__": raw.decode(errors="replace")}
+
+    # -- auth ----------------------------------------------------------------------------------
+    def _authorised(self) -> bool:
+        s = self.state
+        token = self.headers.get("X-API-TOKEN")
+        bearer = self.headers.get("Authorization", "")
+        if token:
+            if token in s.forbidden_tokens:
+                self.error(403, "RBC_1", "You do not have permission to access this resource.")
+                return False
+            if token not in s.api_tokens:
+                self.error(401, "DCD_7", "Unrecognized X-API-TOKEN.")
+                return False
+            return True
+        if bearer.startswith("Bearer "):
+            expiry = s.bearer.get(bearer[7:])
+            if expiry is None or expiry < time.monotonic():
+                self.error(401, "AUTH_3", "Access token expired or invalid.")
+                return False
+            return True
+        self.error(400, "ATP_2", "Expected authorization in headers, but none provided.")
+        return False
+
+    # -- routing -------------------------------------------------------------------------------
+    def _fault(self) -> bool:
+        with self.state.lock:
+            fault = self.state.faults.before.pop(0) if self.state.faults.before else None
+        if fault:
+            status, headers = fault
+            self.error(status, "FAULT", "Injected fault.", headers)
+            return True
+        return False
+
+    def do_GET(self):
+        self._route("GET")
+
+    def do_POST(self):
+        self._route("POST")
+
+    def _route(self, method: str) -> None:
+        path = urlsplit(self.path).path.rstrip("/")
+        self.state.requests.append((method, path, dict(self.headers)))
+        if self._fault():
+            return
+        if method == "POST" and path == "/oauth2/token":
+            return self._token()
+        if not path.startswith("/API/v3/"):
+            return self.error(404, "NOT_FOUND", "No such endpoint.")
+        if not self._authorised():
+            return
+        parts = path[len("/API/v3/") :].split("/")
+        if parts == ["whoami"] and method == "GET":
+            return self.ok(
+                {
+                    "brandId": "fakebrand",
+                    "userId": "UR_fake",
+                    "userName": "analyst@example.com",
+                    "accountType": "UT_BRANDADMIN",
+                    "firstName": "Ann",
+                    "lastName": "Alyst",
+                    "email": "analyst@example.com",
+                    "datacenter": "fake1",
+                }
+            )
+        if parts == ["datasets"] and method == "POST":
+            return self._create_dataset()
+        flows = {"imported-data-projects": ("exports", "jobId"), "surveys": ("export-responses", "progressId")}
+        if len(parts) >= 3 and parts[0] in flows and parts[2] == flows[parts[0]][0]:
+            dataset_id, job_key = parts[1], flows[parts[0]][1]
+            if dataset_id not in self.state.datasets:
+                return self.error(404, "NOT_FOUND", f"Resource {dataset_id} not found.")
+            if len(parts) == 3 and method == "POST":
+                return self._start(dataset_id, job_key)
+            if len(parts) == 4 and method == "GET":
+                return self._progress(parts[3])
+            if len(parts) == 5 and parts[4] == "file" and method == "GET":
+                return self._file(parts[3])
+        return self.error(404, "NOT_FOUND", "No such endpoint.")
+
+    def _token(self) -> None:
+        s = self.state
+        auth = self.headers.get("Authorization", "")
+        length = int(self.headers.get("Content-Length") or 0)
+        form = parse_qs(self.rfile.read(length).decode())
+        try:
+            client_id, secret = base64.b64decode(auth.removeprefix("Basic ")).decode().split(":", 1)
+        except (ValueError, UnicodeDecodeError):
+            client_id, secret = "", ""
+        if form.get("grant_type") != ["client_credentials"]:
+            return self._send(400, {"error": "unsupported_grant_type"})
+        if s.clients.get(client_id) != secret or not client_id:
+            return self._send(401, {"error": "invalid_client"})
+        token = secrets.token_urlsafe(24)
+        s.bearer[token] = time.monotonic() + s.token_lifetime
+        self._send(
+            200,
+            {
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": s.token_lifetime,
+                "scope": (form.get("scope") or [""])[0],
+            },
+        )
+
+    def _create_dataset(self) -> None:
+        body = self._json_body()
+        if not body.get("name") or not body.get("primaryKey") or not isinstance(body.get("fields"), list):
+            return self.error(400, "DS_1", "name, primaryKey and fields are required.")
+        dataset_id = f"{secrets.token_hex(12)}"
+        self.state.datasets[dataset_id] = Dataset(columns=[f["name"] for f in body["fields"]])
+        self.ok(
+            {"name": body["name"], "primaryKey": body["primaryKey"], "datasetId": dataset_id, "fields": body["fields"]}
+        )
+
+    def _start(self, dataset_id: str, job_key: str) -> None:
+        s = self.state
+        body = self._json_body()
+        s.export_bodies.append(body)
+        if body.get("format") not in ("csv", "tsv", "json", "ndjson"):
+            return self.error(400, "EXP_1", "format is required.")
+        rows = s.datasets[dataset_id].rows
+        if token := body.get("continuationToken"):
+            if s.faults.reject_tokens or not str(token).startswith("ct-"):
+                return self.error(400, "EXP_7", "Continuation token is invalid or expired.")
+            rows = rows[int(str(token)[3:]) :]
+        elif since := body.get("startDate"):
+            rows = [r for r in rows if r["_recorded"] >= since]
+        total = len(s.datasets[dataset_id].rows)
+        wants_token = bool(body.get("allowContinuation")) or bool(body.get("continuationToken"))
+        with s.lock:
+            fail = s.faults.fail_exports > 0
+            s.faults.fail_exports -= 1 if fail else 0
+        job = Job(dataset_id, list(rows), s.faults.polls_per_export, fail, f"ct-{total}" if wants_token else None)
+        job_id = f"ES_{secrets.token_hex(7)}"
+        s.jobs[job_id] = job
+        self.ok({job_key: job_id})
+
+    def _progress(self, job_id: str) -> None:
+        job = self.state.jobs.get(job_id)
+        if job is None:
+            return self.error(404, "NOT_FOUND", "Export not found.")
+        if job.polls_left > 0:
+            job.polls_left -= 1
+            return self.ok({"percentComplete": 40.0, "status": "inProgress"})
+        if job.fail:
+            return self.ok({"fileId": None, "percentComplete": 100, "status": "failed"})
+        self.state.files[job.file_id] = job
+        result = {"fileId": job.file_id, "percentComplete": 100.0, "status": "complete"}
+        if job.continuation:
+            result["continuationToken"] = job.continuation
+        self.ok(result)
+
+    def _file(self, file_id: str) -> None:
+        job = self.state.files.get(file_id)
+        if job is None:
+            return self.error(404, "NOT_FOUND", "Export not found.")
+        data, kind = self.state.render(job)
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Disposition", f"attachment; filename={job.dataset_id}.zip")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        for start in range(0, len(data), 65536):
+            self.wfile.write(data[start : start + 65536])
+            self.wfile.flush()
+            if self.state.faults.download_delay:
+                time.sleep(self.state.faults.download_delay)
+
+
+class FakeServer:
+    """Start and stop the fake on a free port of 127.0.0.1."""
+
+    def __init__(self, state: FakeQualtrics | None = None, port: int = 0):
+        self.state = state or FakeQualtrics()
+        handler = type("BoundHandler", (Handler,), {"state": self.state})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def demo_rows(n: int, seed: int = 11) -> list[dict[str, str]]:
+    """Mentions from the demo generator, as the dataset behind the workflow would hold them."""
+    from lib.demo import generate
+
+    return generate(n, seed=seed).to_dict("records")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A fake Qualtrics server on 127.0.0.1, for demos and tests.")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--rows", type=int, default=5000, help="demo mentions in dataset IDP_demo")
+    parser.add_argument("--raw", action="store_true", help="serve raw CSV instead of zip files")
+    parser.add_argument("--one-header", action="store_true", help="one header row instead of Qualtrics' three")
+    args = parser.parse_args(argv)
+    state = FakeQualtrics()
+    token = state.add_token()
+    state.add_rows("IDP_demo", demo_rows(args.rows))
+    state.faults.zip_files, state.faults.header_rows = not args.raw, 1 if args.one_header else 3
+    with FakeServer(state, args.port) as server:
+        print(f"Fake Qualtrics at {server.url} with dataset IDP_demo ({args.rows} mentions).")
+        print(f"API token for this fake only: {token}")
+        print("Ctrl-C to stop.", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
