@@ -1,50 +1,61 @@
-"""Data: where the mentions come from, the log of pulls and imports, and importing an export file."""
+"""Data: where the mentions come from: Qualtrics pulls, file imports, the log, demo or your data."""
 
 import streamlit as st
 
 from lib.errors import ExplorerError
 from lib.ingest import import_file
 from lib.store import Store
+from ui import connection, state
 from ui.config import store_path
 from ui.frame import frame
 
 view = frame("Data")
 st.title("Data")
 real = Store(store_path())
+has_data = bool(real.version())
 st.markdown(
-    f"**Showing:** {view.source.label} · {view.model.n:,} mentions  \n"
-    f"**Your store:** `{real.path}` · "
-    + (f"{real.count():,} mentions" if real.version() else "empty: the app shows the demo data until you import")
+    f"**Showing:** {view.source.label} · {view.model.n:,} mentions  \n**Your store:** `{real.path}` · "
+    + (f"{real.count():,} mentions" if has_data else "empty, so the app shows the demo data")
 )
+if has_data:
+    st.toggle(
+        "Show the demo data instead of your store", key="w_demo", value=view.source.is_demo, on_change=state.toggle_demo
+    )
 
-st.subheader("Import an export file")
-st.caption(
-    "A CSV or TSV export of the Qualtrics dataset that the Social Connect workflow writes to (one header row, "
-    "or Qualtrics' three), optionally gzip'd. Mentions are upserted by uniqueId: importing a file twice adds nothing."
-)
+st.subheader("Pull from Qualtrics")
 delimiter = st.text_input("Tag delimiter", ",", max_chars=3, help="XM Discover enrichments arrive comma separated.")
-upload = st.file_uploader("Export file", type=["csv", "tsv", "txt", "gz"])
-if upload is not None and st.button("Import into your store", type="primary"):
+form = connection.connection_form()
+left, right, _ = st.columns([1, 1, 3])
+if left.button("Test connection", disabled=form is None):
+    connection.test_connection(form[0])
+if right.button("Pull now", type="primary", disabled=form is None):
+    connection.start(form[0], form[1], delimiter or ",")
+connection.pull_progress()
+
+st.subheader("Import a file")
+st.caption(
+    "A Qualtrics export (CSV/TSV with one or three header rows, JSON, NDJSON; zip'd or gzip'd) or Social "
+    "Connect webhook mentions (JSON array or NDJSON). Mentions are upserted by uniqueId."
+)
+upload = st.file_uploader("Export file", type=["csv", "tsv", "txt", "gz", "zip", "json", "ndjson", "jsonl"])
+if upload is not None and st.button("Import into your store"):
     try:
         with st.spinner(f"Importing {upload.name}…"):
             outcome = import_file(real, upload.getvalue(), upload.name, tag_delimiter=delimiter or ",")
     except ExplorerError as exc:
         st.error(str(exc))
     else:
-        result, report = outcome.result, outcome.report
-        st.success(f"{result.rows_new:,} new and {result.rows_updated:,} updated mentions from {upload.name}.")
-        if report.rejected:
-            st.warning(f"{len(report.rejected):,} rows were not imported:")
-            st.dataframe({"line": [r for r, _ in report.rejected], "reason": [w for _, w in report.rejected]})
-        for warning in report.warnings:
+        st.success(f"{outcome.result.rows_new:,} new and {outcome.result.rows_updated:,} updated mentions.")
+        if outcome.report.rejected:
+            st.warning(f"{len(outcome.report.rejected):,} rows were not imported:")
+            st.dataframe(
+                {"line": [r for r, _ in outcome.report.rejected], "reason": [w for _, w in outcome.report.rejected]}
+            )
+        for warning in outcome.report.warnings:
             st.warning(warning)
-        if report.unknown_columns:
-            st.caption("Kept as extra columns: " + ", ".join(report.unknown_columns))
 
 st.subheader("Pulls and imports")
 for name, store in (("Your store", real), ("Demo store", view.source.store if view.source.is_demo else None)):
-    if store is None or not store.exists():
-        continue
-    log = store.log()
-    st.markdown(f"**{name}** · `{store.path}`")
-    st.dataframe(log, hide_index=True, width="stretch")
+    if store is not None and store.exists():
+        st.markdown(f"**{name}** · `{store.path}`")
+        st.dataframe(store.log(), hide_index=True, width="stretch")

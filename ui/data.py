@@ -28,10 +28,10 @@ def _demo_store(path: str) -> Store:
     return ensure_demo_store(Store(path))
 
 
-def active_source() -> Source:
-    """The real store once anything was pulled or imported into it; the demo data until then."""
+def active_source(prefer_demo: bool = False) -> Source:
+    """The real store once anything was pulled or imported into it; the demo data until then (or if asked)."""
     real = Store(store_path())
-    if real.version():
+    if real.version() and not prefer_demo:
         return Source(real, is_demo=False)
     return Source(_demo_store(str(demo_store_path())), is_demo=True)
 

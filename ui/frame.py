@@ -38,7 +38,7 @@ class View:
 
 def frame(title: str) -> View:
     st.set_page_config(page_title=f"{title} · Social Connect Explorer", page_icon=":material/forum:", layout="wide")
-    source = active_source()
+    source = active_source(state.prefer_demo())
     mentions = model(source)
     with st.sidebar:
         st.markdown("### Social Connect Explorer")

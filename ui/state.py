@@ -53,7 +53,9 @@ def sync_url() -> None:
     """Write the filters and timezone into the URL, leaving page-specific keys alone."""
     params = filters().to_params()
     params["tz"] = timezone()
-    for key in (*FILTER_URL_KEYS, "tz"):
+    if prefer_demo():
+        params["src"] = "demo"
+    for key in (*FILTER_URL_KEYS, "tz", "src"):
         wanted = params.get(key)
         current = st.query_params.get_all(key)
         if wanted is None:
@@ -61,6 +63,24 @@ def sync_url() -> None:
                 del st.query_params[key]
         elif (wanted if isinstance(wanted, list) else [wanted]) != current:
             st.query_params[key] = wanted
+
+
+DEMO_KEY = "sce_demo"
+
+
+def prefer_demo() -> bool:
+    """Whether the user asked for the demo data although their store has mentions (URL ``src=demo``)."""
+    if DEMO_KEY not in st.session_state:
+        st.session_state[DEMO_KEY] = st.query_params.get("src") == "demo"
+    return st.session_state[DEMO_KEY]
+
+
+def toggle_demo() -> None:
+    st.session_state[DEMO_KEY] = bool(st.session_state.get("w_demo"))
+    if st.session_state[DEMO_KEY]:
+        st.query_params["src"] = "demo"
+    elif "src" in st.query_params:
+        del st.query_params["src"]
 
 
 def page_param(key: str, options: tuple[str, ...], default: str) -> str:

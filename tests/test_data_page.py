@@ -1,0 +1,106 @@
+"""The Data page against the fake Qualtrics: test the connection, pull in the background, show the store."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lib.jobs import PullRunning, current_job, job_status, start_pull
+from lib.qualtrics import Credentials
+from lib.store import Store
+from tests.fake_qualtrics import FakeQualtrics, FakeServer, demo_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def fake():
+    state = FakeQualtrics()
+    with FakeServer(state) as server:
+        state.url = server.url
+        state.token = state.add_token()
+        state.add_rows("IDP_social", demo_rows(500))
+        yield state
+
+
+@pytest.fixture
+def env(fake, demo_data_dir, tmp_path, monkeypatch):
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "demo.duckdb").symlink_to(demo_data_dir / "demo.duckdb")
+    (data / "demo.duckdb.version").symlink_to(demo_data_dir / "demo.duckdb.version")
+    monkeypatch.setenv("SCE_DATA_DIR", str(data))
+    monkeypatch.delenv("SCE_STORE", raising=False)
+    monkeypatch.setenv("QUALTRICS_BASE_URL", fake.url)
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", fake.token)
+    monkeypatch.setenv("QUALTRICS_DATASET_ID", "IDP_social")
+    return data
+
+
+def wait_for(job, seconds: float = 90) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = job_status(job)
+        if not status["running"]:
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"the pull did not finish: {job_status(job)} {Path(job.log).read_text()[-2000:]}")
+
+
+def data_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/5_Data.py")
+    return at.run()
+
+
+def test_connection_pull_and_switch_from_demo_to_your_data(env, fake):
+    at = data_page()
+    assert "demo" in at.sidebar.caption[-1].value.lower()
+    password = next(t for t in at.text_input if t.label == "API token")
+    assert password.value == ""  # the configured token is never put into a widget
+    assert "configured in environment" in password.placeholder
+
+    next(b for b in at.button if b.label == "Test connection").click().run()
+    assert any("Connected as **analyst@example.com**" in s.value for s in at.success)
+
+    next(b for b in at.button if b.label == "Pull now").click().run()
+    status = wait_for(current_job(env))
+    assert status["rows_new"] == 500 and status["mode"] == "full"
+    at.run()
+    assert not at.exception
+    assert "500 of 500 mentions match" in next(m.value for m in at.sidebar.markdown if "match" in m.value).replace(
+        "**", ""
+    )
+    assert any("Last pull of IDP_social (full): 500 new" in s.value for s in at.success)
+    log = Store(env / "mentions.duckdb").log()
+    assert log.loc[0, "kind"] == "pull" and fake.token not in log.to_string()
+
+
+def test_a_second_pull_while_one_runs_is_refused(env, fake, tmp_path):
+    fake.faults.polls_per_export = 4  # a slow export: about 4 s of polling (0.5 s, growing)
+    creds = Credentials(api_token=fake.token)
+    job = start_pull(env, where=fake.url, dataset_id="IDP_social", store=env / "m.duckdb", credentials=creds)
+    with pytest.raises(PullRunning, match="already running"):
+        start_pull(env, where=fake.url, dataset_id="IDP_social", store=env / "m.duckdb", credentials=creds)
+    assert wait_for(job)["rows_new"] == 500
+    assert fake.token not in Path(job.log).read_text()
+    assert "QUALTRICS" not in " ".join(json.loads((env / "pull-job.json").read_text()).keys())
+
+
+def test_a_failed_background_pull_reports_its_error(env, fake):
+    job = start_pull(
+        env,
+        where=fake.url,
+        dataset_id="IDP_nope",
+        store=env / "m.duckdb",
+        credentials=Credentials(api_token=fake.token),
+    )
+    status = wait_for(job)
+    assert "404" in status["error"] and "dataset id" in status["error"]

@@ -1,0 +1,116 @@
+"""The Data page's Qualtrics connection: the form, a connection test, and a pull running in the background."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from lib.errors import ExplorerError
+from lib.exports import FLOWS
+from lib.jobs import current_job, job_status, start_pull
+from lib.qualtrics import Credentials, QualtricsClient
+from ui.config import data_dir, store_path
+from ui.secrets import Connection, configured
+
+
+def connection_form() -> tuple[Connection, str] | None:
+    """The form; returns the connection to use and the export flow, or None if incomplete."""
+    preset = configured()
+    with st.container(border=True):
+        left, right = st.columns(2)
+        where = left.text_input(
+            "Datacenter or base URL",
+            preset.where,
+            placeholder="iad1, myorg.iad1 or https://iad1.qualtrics.com",
+            help="Account Settings → Qualtrics IDs shows your datacenter.",
+        )
+        dataset_id = right.text_input(
+            "Dataset id",
+            preset.dataset_id,
+            help="The id that creating the dataset returned (datasetId), or a survey id SV_…",
+        )
+        method = st.radio(
+            "Authentication",
+            ("API token", "OAuth client credentials"),
+            horizontal=True,
+            index=1 if preset.credentials.kind == "oauth" else 0,
+        )
+        creds = preset.credentials
+        if method == "API token":
+            typed = st.text_input("API token", type="password", placeholder=_placeholder(preset, "api_token"))
+            creds = Credentials(api_token=typed or preset.credentials.api_token)
+        else:
+            client_id = st.text_input("Client ID", preset.credentials.client_id)
+            typed = st.text_input("Client secret", type="password", placeholder=_placeholder(preset, "client_secret"))
+            creds = Credentials(client_id=client_id, client_secret=typed or preset.credentials.client_secret)
+        flow = st.selectbox(
+            "Export flow",
+            ("auto", *FLOWS),
+            help="auto: survey export for SV_ ids, the dataset "
+            "(imported data project) export otherwise. Change it only if your tenant differs.",
+        )
+    if not where or not dataset_id or not creds.kind:
+        st.caption("Fill in the datacenter, the dataset id and credentials to test the connection or pull.")
+        return None
+    return replace(preset, where=where, dataset_id=dataset_id, credentials=creds), "" if flow == "auto" else flow
+
+
+def _placeholder(preset: Connection, field: str) -> str:
+    if getattr(preset.credentials, field):
+        return f"configured in {preset.source}; type here to use another"
+    return "not shown once typed"
+
+
+def test_connection(connection: Connection) -> None:
+    try:
+        me = QualtricsClient(connection.where, connection.credentials, max_retries=2, deadline=30).whoami()
+    except ExplorerError as exc:
+        st.error(str(exc))
+    else:
+        st.success(
+            f"Connected as **{me.get('userName', '?')}** (brand {me.get('brandId', '?')}, "
+            f"datacenter {me.get('datacenter', '?')})."
+        )
+
+
+def start(connection: Connection, flow: str, tag_delimiter: str) -> None:
+    try:
+        start_pull(
+            data_dir(),
+            where=connection.where,
+            dataset_id=connection.dataset_id,
+            store=store_path(),
+            credentials=connection.credentials,
+            flow=flow,
+            tag_delimiter=tag_delimiter,
+        )
+    except ExplorerError as exc:
+        st.error(str(exc))
+
+
+@st.fragment(run_every=1.0)
+def pull_progress() -> None:
+    """The running (or last) pull, refreshed every second without rerunning the page."""
+    job = current_job(data_dir())
+    if job is None:
+        return
+    status = job_status(job)
+    watching = st.session_state.get("sce_pull_running", False)
+    st.session_state["sce_pull_running"] = status["running"]
+    if watching and not status["running"]:
+        st.rerun(scope="app")  # the pull just ended: refresh the whole page (log, counts, model)
+    if status["running"]:
+        phase, value = status.get("phase", "starting"), status.get("value", 0.0)
+        if phase == "downloading":
+            st.progress(1.0, text=f"Pulling {job.dataset_id}: downloading, {value / 1e6:,.1f} MB so far")
+        else:
+            st.progress(min(float(value), 1.0), text=f"Pulling {job.dataset_id}: {phase}…")
+        st.caption("The pull runs on its own: you can switch pages or close this tab.")
+    elif status.get("error"):
+        st.error(f"The last pull of {job.dataset_id} failed: {status['error']}")
+    else:
+        st.success(
+            f"Last pull of {job.dataset_id} ({status.get('mode', '')}): {status.get('rows_new', 0):,} new, "
+            f"{status.get('rows_updated', 0):,} updated, {status.get('rows_rejected', 0):,} rejected rows."
+        )
