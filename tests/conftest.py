@@ -10,6 +10,7 @@ sys.path.insert(0, str(ROOT))
 from lib.ingest import ensure_demo_store  # noqa: E402
 from lib.model import MentionModel  # noqa: E402
 from lib.store import Store  # noqa: E402
+from tests.fake_qualtrics import FakeQualtrics, FakeServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +32,13 @@ def app_env(demo_data_dir, monkeypatch):
     monkeypatch.setenv("SCE_DATA_DIR", str(demo_data_dir))
     monkeypatch.setenv("SCE_STORE", str(demo_data_dir / f"empty-{os.getpid()}.duckdb"))
     return demo_data_dir
+
+
+@pytest.fixture
+def fake():
+    """A fake Qualtrics on 127.0.0.1 with one valid API token (``fake.url``, ``fake.token``)."""
+    state = FakeQualtrics()
+    with FakeServer(state) as server:
+        state.url = server.url
+        state.token = state.add_token()
+        yield state

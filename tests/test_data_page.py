@@ -13,19 +13,15 @@ from streamlit.testing.v1 import AppTest
 from lib.jobs import PullRunning, current_job, job_status, start_pull
 from lib.qualtrics import Credentials
 from lib.store import Store
-from tests.fake_qualtrics import FakeQualtrics, FakeServer, demo_rows
+from tests.fake_qualtrics import demo_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def fake():
-    state = FakeQualtrics()
-    with FakeServer(state) as server:
-        state.url = server.url
-        state.token = state.add_token()
-        state.add_rows("IDP_social", demo_rows(500))
-        yield state
+def fake(fake):
+    fake.add_rows("IDP_social", demo_rows(500))
+    return fake
 
 
 @pytest.fixture

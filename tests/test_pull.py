@@ -18,21 +18,18 @@ from lib.files import read_export
 from lib.pull import pull
 from lib.qualtrics import Credentials, ExportFailed, NotFound, QualtricsClient
 from lib.store import Store
-from tests.fake_qualtrics import FakeQualtrics, FakeServer, demo_rows
+from tests.fake_qualtrics import demo_rows
 from tests.test_qualtrics import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def fake():
-    state = FakeQualtrics()
-    with FakeServer(state) as server:
-        state.url = server.url
-        state.token = state.add_token()
-        state.add_rows("IDP_social", demo_rows(300))
-        state.add_rows("SV_3gbwq8aJgqPwQDP", demo_rows(50, seed=5))
-        yield state
+def fake(fake):
+    """The fake with 300 demo mentions in dataset IDP_social and 50 in survey SV_3gbwq8aJgqPwQDP."""
+    fake.add_rows("IDP_social", demo_rows(300))
+    fake.add_rows("SV_3gbwq8aJgqPwQDP", demo_rows(50, seed=5))
+    return fake
 
 
 def make_client(fake, clock: Clock | None = None) -> QualtricsClient:

@@ -21,7 +21,6 @@ from lib.qualtrics import (
     ServerError,
     base_url,
 )
-from tests.fake_qualtrics import FakeQualtrics, FakeServer
 
 
 class Clock:
@@ -36,15 +35,6 @@ class Clock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
-
-
-@pytest.fixture
-def fake():
-    state = FakeQualtrics()
-    with FakeServer(state) as server:
-        state.url = server.url
-        state.token = state.add_token()
-        yield state
 
 
 def client(fake, creds: Credentials | None = None, clock: Clock | None = None, **kw) -> QualtricsClient:
