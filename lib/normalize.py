@@ -10,6 +10,7 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -19,13 +20,19 @@ from lib.schema import FIELD_NAMES, TIMESTAMP_FIELDS, canonical_name
 # The columns of the normalised table, in order. `messageContent` is plain text; the HTML it came as
 # is kept in `messageContentHtml`, the delimited tag string in `tagsRaw`, unknown columns in `extra`.
 STRING_FIELDS = tuple(n for n in FIELD_NAMES if n not in TIMESTAMP_FIELDS and n != "tags")
-COLUMNS = (*FIELD_NAMES, "messageContentHtml", "tagsRaw", "extra")
+# Derived at ingest, never while the user waits: the hashtags, @handles and link domains of a mention.
+ENTITY_COLUMNS = ("hashtags", "handles", "linkDomains")
+COLUMNS = (*FIELD_NAMES, "messageContentHtml", "tagsRaw", "extra", *ENTITY_COLUMNS)
 
 _BLOCK_BREAK = re.compile(r"<\s*(br|/p|/div|/li|/h\d|/tr|hr)\b[^<>]*>", re.IGNORECASE)
 _SCRIPT = re.compile(r"<\s*(script|style)\b.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _SPACE = re.compile(r"\s+")
+_HASHTAG = re.compile(r"(?<![\w&#])#(\w+)")
+_HANDLE = re.compile(r"(?<![\w.@])@(\w{1,30})")
+_HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
 
 @dataclass
@@ -51,6 +58,19 @@ def html_to_text(value: str) -> str:
     text = _BLOCK_BREAK.sub(" ", text)
     text = _TAG.sub("", text)
     return _SPACE.sub(" ", html.unescape(text)).strip()
+
+
+def entities(text: str, html_source: str = "") -> tuple[list[str], list[str], list[str]]:
+    """Hashtags and @handles (lowercased, once each) in the plain text; domains of the links in the HTML
+    (``href``) and in the text, without ``www.``."""
+    hashtags = list(dict.fromkeys(h.lower() for h in _HASHTAG.findall(text) if not h.isdigit()))
+    handles = list(dict.fromkeys(h.lower() for h in _HANDLE.findall(text)))
+    domains: dict[str, None] = {}
+    for url in [*_HREF.findall(html_source), *_URL.findall(text)]:
+        host = urlsplit(html.unescape(url).strip()).hostname or ""
+        if "." in host:
+            domains[host.removeprefix("www.")] = None
+    return hashtags, handles, list(domains)
 
 
 def split_tags(value: str, delimiter: str = ",") -> list[str]:
@@ -165,6 +185,9 @@ def normalize(
     out["messageContentHtml"] = content
     out["messageContent"] = [html_to_text(v) for v in content]
     out["messageTitle"] = [html_to_text(v) for v in out["messageTitle"]]
+    found = [entities(text, source) for text, source in zip(out["messageContent"], content, strict=True)]
+    for index, name in enumerate(ENTITY_COLUMNS):
+        out[name] = [f[index] for f in found]
 
     sentiment = [fold_sentiment(v) for v in out["messageSentiment"]]
     unreadable = sorted({v for v, s in zip(out["messageSentiment"], sentiment, strict=True) if s is None})

@@ -24,21 +24,29 @@ import pandas as pd
 import pyarrow as pa
 
 from lib.errors import ExplorerError
-from lib.normalize import COLUMNS
+from lib.normalize import COLUMNS, ENTITY_COLUMNS, entities
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: hashtags, handles and linkDomains extracted at ingest
 LOCK_WAIT_SECONDS = 30.0
 READ_RETRY_SECONDS = 10.0
 
 _COLUMN_TYPES = {
     "tags": "VARCHAR[]",
+    "hashtags": "VARCHAR[]",
+    "handles": "VARCHAR[]",
+    "linkDomains": "VARCHAR[]",
     "dateAdded": "TIMESTAMP",
     "datePublished": "TIMESTAMP",
 }
+
+
+def _mentions_ddl(table: str = "mentions") -> str:
+    columns = ", ".join(f'"{c}" {_COLUMN_TYPES.get(c, "VARCHAR")}' for c in COLUMNS)
+    return f'CREATE TABLE IF NOT EXISTS {table} ({columns}, PRIMARY KEY ("uniqueId"))'
+
+
 _DDL = (
-    "CREATE TABLE IF NOT EXISTS mentions ("
-    + ", ".join(f'"{c}" {_COLUMN_TYPES.get(c, "VARCHAR")}' for c in COLUMNS)
-    + ', PRIMARY KEY ("uniqueId"))',
+    _mentions_ddl(),
     """CREATE TABLE IF NOT EXISTS ingest_log (
         id BIGINT PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP, kind VARCHAR, source VARCHAR,
         dataset_id VARCHAR, rows_in BIGINT, rows_new BIGINT, rows_updated BIGINT, rows_rejected BIGINT,
@@ -140,6 +148,9 @@ class Store:
         names = ", ".join(f'"{c}"' for c in columns)
         if not self.exists():
             raise StoreError(f"No store at {self.path}: pull from Qualtrics or import a file first.")
+        if self.schema_version() < SCHEMA_VERSION:
+            with self._writer():
+                pass  # opening for writing migrates
         with self._reader() as con:
             table = con.sql(f"SELECT {names} FROM mentions").to_arrow_table()
             return table, self._read_version(con)
@@ -197,6 +208,43 @@ class Store:
                 f"The store {self.path} was written by a newer Social Connect Explorer (schema "
                 f"{found[0]}, this one knows {SCHEMA_VERSION}). Upgrade the app to read it."
             )
+        elif int(found[0]) < SCHEMA_VERSION:
+            self._migrate(con, int(found[0]))
+
+    def _migrate(self, con: duckdb.DuckDBPyConnection, from_version: int) -> None:
+        """Bring an older store up to date, in one transaction (a failed migration changes nothing)."""
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if from_version < 2:
+                # Rebuild with the entity columns (keeps the primary key), backfilled from the stored text.
+                old = con.execute('SELECT "uniqueId", "messageContent", "messageContentHtml" FROM mentions').df()
+                found = [entities(t, h) for t, h in zip(old["messageContent"], old["messageContentHtml"], strict=True)]
+                backfill = pd.DataFrame({"uniqueId": old["uniqueId"]})
+                for index, name in enumerate(ENTITY_COLUMNS):
+                    backfill[name] = [f[index] for f in found]
+                con.register("backfill", backfill)
+                kept = ", ".join(f'm."{c}"' for c in COLUMNS if c not in ENTITY_COLUMNS)
+                added = ", ".join(f'b."{c}"' for c in ENTITY_COLUMNS)
+                con.execute(_mentions_ddl("mentions_v2"))
+                con.execute(
+                    f'INSERT INTO mentions_v2 SELECT {kept}, {added} FROM mentions m JOIN backfill b USING ("uniqueId")'
+                )
+                con.unregister("backfill")
+                con.execute("DROP TABLE mentions")
+                con.execute("ALTER TABLE mentions_v2 RENAME TO mentions")
+            con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+            con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'")
+            version = self._read_version(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        if version:
+            self._publish_version(version)
+
+    def schema_version(self) -> int:
+        with self._reader() as con:
+            return int(con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
 
     def _publish_version(self, version: str) -> None:
         tmp = self._version_file.with_suffix(".tmp")

@@ -4,7 +4,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lib.normalize import normalize
+from lib.normalize import COLUMNS, ENTITY_COLUMNS, normalize
 from lib.store import SCHEMA_VERSION, Store, StoreBusy, StoreError
 
 
@@ -102,3 +102,35 @@ def test_read_table_and_missing_store(tmp_path, store):
     assert empty.version() == "" and empty.count() == 0
     with pytest.raises(StoreError, match="import a file"):
         empty.read_table(["uniqueId"])
+
+
+def test_a_version_1_store_is_migrated_with_its_entities_backfilled(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    v1_columns = [c for c in COLUMNS if c not in ENTITY_COLUMNS]
+    types = {"tags": "VARCHAR[]", "dateAdded": "TIMESTAMP", "datePublished": "TIMESTAMP"}
+    con.execute(
+        "CREATE TABLE mentions ("
+        + ", ".join(f'"{c}" {types.get(c, "VARCHAR")}' for c in v1_columns)
+        + ', PRIMARY KEY ("uniqueId"))'
+    )
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1'), ('store_id', 'old'), ('version', '3')")
+    values = {c: None if c.startswith("date") else "" for c in v1_columns} | {
+        "uniqueId": "1_1",
+        "messageContent": "Hi #Travel @NorthwindAir",
+        "messageContentHtml": '<a href="https://www.ex.com/a">Hi</a>',
+    }
+    con.execute(
+        f"INSERT INTO mentions ({', '.join(repr(c).replace(chr(39), chr(34)) for c in v1_columns)}) "
+        f"SELECT {', '.join('?' for _ in v1_columns)}",
+        [values[c] if c != "tags" else [] for c in v1_columns],
+    )
+    con.close()
+
+    store = Store(path)
+    table, version = store.read_table(["uniqueId", "hashtags", "handles", "linkDomains"])
+    assert table.to_pylist() == [
+        {"uniqueId": "1_1", "hashtags": ["travel"], "handles": ["northwindair"], "linkDomains": ["ex.com"]}
+    ]
+    assert store.schema_version() == SCHEMA_VERSION and version == "old:4"
