@@ -14,7 +14,7 @@ view = frame("Overview")
 st.title("Overview")
 st.caption(f"{view.matched:,} mentions · times in {view.tz}")
 
-for column, kpi in zip(st.columns(4), kpi_cards(view.model, view.filters, view.tz), strict=True):
+for column, kpi in zip(st.columns(4), kpi_cards(view.model, view.filters, view.tz, view.tags), strict=True):
     column.metric(
         kpi.name, kpi.value, kpi.delta, delta_color="inverse" if kpi.inverse else "normal", help=kpi.help, border=True
     )
@@ -23,22 +23,10 @@ st.subheader("Volume over time")
 oldest, newest = view.model.date_bounds(view.tz)
 auto = auto_frequency(view.filters.start or oldest, view.filters.end or newest)
 left, right, _ = st.columns([1, 1, 2])
-freq = left.selectbox(
-    "Bucket",
-    ("auto", *FREQUENCIES),
-    key="w_freq",
-    index=("auto", *FREQUENCIES).index(state.page_param("freq", ("auto", *FREQUENCIES), "auto")),
-    format_func=lambda f: f"auto ({auto})" if f == "auto" else f,
+freq = state.page_select(
+    left, "Bucket", "freq", ("auto", *FREQUENCIES), "auto", lambda f: f"auto ({auto})" if f == "auto" else f
 )
-split = right.selectbox(
-    "Split by",
-    tuple(SPLITS),
-    key="w_split",
-    format_func=SPLITS.get,
-    index=tuple(SPLITS).index(state.page_param("split", tuple(SPLITS), "messageSentiment")),
-)
-state.set_page_param("freq", freq, "auto")
-state.set_page_param("split", split, "messageSentiment")
+split = state.page_select(right, "Split by", "split", tuple(SPLITS), "messageSentiment", SPLITS.get)
 bucket = auto if freq == "auto" else freq
 volume = view.model.volume(view.mask, bucket, None if split == "none" else split, view.tz)
 if volume.empty:

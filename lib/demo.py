@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lib.demo_text import ASPECTS, BRAND, BRAND_HANDLE, COUNTRIES, EMOJI, LANGUAGES
+from lib.demo_text import ASPECTS, BRAND, BRAND_HANDLE, COUNTRIES, EMOJI, HANDLES, LANGUAGES, LINKS
 from lib.schema import FIELD_NAMES, SOURCE_SERVICES
 
 DEMO_FILE = Path(__file__).with_name("demo_data") / "mentions-demo.csv.gz"
@@ -318,6 +318,9 @@ def generate(n: int, seed: int = 7) -> pd.DataFrame:
     extras = rng.random((n, 6))
     templates = rng.integers(0, 1000, size=(n, 3))
     originals = rng.integers(0, n_authors, size=n)
+    other_handle = _choice(rng, [h for h, _ in HANDLES], [w for _, w in HANDLES], n)
+    link = _choice(rng, [u for u, _ in LINKS], [w for _, w in LINKS], n)
+    link_code = rng.integers(36**6, 36**7, size=n)
 
     mtype = np.empty(n, dtype=object)
     category = np.empty(n, dtype=object)
@@ -352,7 +355,10 @@ def generate(n: int, seed: int = 7) -> pd.DataFrame:
             parts.append(emoji)
         body = " ".join(parts).replace("&", "&amp;")
         if ex[4] < 0.2:
-            body += f'<br><a href="https://northwind.example/status/NW{flight[i]}">northwind.example/status</a>'
+            url_text = link[i].format(flight=f"NW{flight[i]}", code=np.base_repr(link_code[i], 36).lower())
+            body += f'<br><a href="{url_text}">{url_text.split("://", 1)[1][:30]}</a>'
+        if ex[1] > 0.9:
+            body += f" {other_handle[i]}"
         if ex[5] < 0.08 and svc == "twitter":
             body = f"@{au['authorName'][originals[i]]} " + body
         content = f"<p>{body}</p>" if ex[5] < 0.5 else body

@@ -274,6 +274,16 @@ COUNTRIES = {
     "nl": [("NL", 0.80, "EU", 1, ["Amsterdam", "Rotterdam", "Utrecht"]), ("BE", 0.20, "EU", 1, ["Antwerpen", "Gent"])],
 }
 
+# Other accounts people tag, and the links they share (domain, path pattern), with weights.
+HANDLES = [("@NorthwindHelp", 5), ("@SkylarkAirways", 2), ("@LHRairport", 1), ("@JFKairport", 1), ("@MadridBarajas", 1)]
+LINKS = [
+    ("https://northwind.example/status/{flight}", 5),
+    ("https://www.travelnews.example.org/northwind-{flight}", 2),
+    ("https://youtu.be/{code}", 1),
+    ("https://bit.ly/{code}", 1),
+    ("https://www.instagram.com/p/{code}/", 1),
+]
+
 EMOJI = {
     "positive": ["😍", "🙌", "👏", "✈️", "😊", "💙"],
     "negative": ["😡", "🤬", "😤", "👎", "😩", "💔"],

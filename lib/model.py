@@ -22,7 +22,8 @@ from lib.filters import FACETS, Filters
 from lib.store import Store
 
 CATEGORICAL = tuple(column for column, _, _ in FACETS.values())
-MODEL_COLUMNS = ("uniqueId", *CATEGORICAL, "tags", "messageContent", "dateAdded", "datePublished")
+LIST_COLUMNS = ("tags", "hashtags", "handles", "linkDomains")
+MODEL_COLUMNS = ("uniqueId", *CATEGORICAL, *LIST_COLUMNS, "messageContent", "dateAdded", "datePublished")
 NAT = np.iinfo(np.int64).min
 HOUR_NS = 3_600_000_000_000
 DAY_NS = 24 * HOUR_NS
@@ -38,6 +39,64 @@ class Codes:
     def lookup(self, selected: tuple[str, ...]) -> np.ndarray:
         """A boolean per code: is it one of ``selected``?"""
         return np.isin(self.values, np.asarray(selected, dtype=object))
+
+
+class ListIndex:
+    """A list column (tags, hashtags…) as (row, value code) pairs plus the rows of each value, CSR style:
+    the mentions with value code c are ``rows[offsets[c]:offsets[c + 1]]``."""
+
+    def __init__(self, column: pa.ChunkedArray, n: int):
+        lists = column.combine_chunks()
+        row = pc.list_parent_indices(lists).to_numpy().astype(np.int32)
+        self._index(row, _encode(pa.chunked_array([pc.list_flatten(lists)], type=pa.string())), n)
+
+    @classmethod
+    def from_pairs(cls, row: np.ndarray, values: Codes, n: int) -> ListIndex:
+        index = cls.__new__(cls)
+        index._index(row, values, n)
+        return index
+
+    def _index(self, row: np.ndarray, values: Codes, n: int) -> None:
+        self.n, self.row, self.values = n, row, values
+        order = np.argsort(self.values.codes, kind="stable")
+        self.rows = self.row[order]
+        self.offsets = np.searchsorted(self.values.codes[order], np.arange(len(self.values.values) + 1))
+
+    def rows_of(self, code: int) -> np.ndarray:
+        return self.rows[self.offsets[code] : self.offsets[code + 1]]
+
+    def mask(self, wanted: tuple[str, ...], mode: str = "any") -> np.ndarray:
+        """Mentions with any (or all) of ``wanted``."""
+        codes = np.flatnonzero(self.values.lookup(wanted))
+        if mode == "all" and len(codes) < len(set(wanted)):
+            return np.zeros(self.n, dtype=bool)  # a wanted value that no mention has
+        result = np.zeros(self.n, dtype=bool) if mode == "any" else np.ones(self.n, dtype=bool)
+        for code in codes:
+            if mode == "any":
+                result[self.rows_of(code)] = True
+            else:
+                has = np.zeros(self.n, dtype=bool)
+                has[self.rows_of(code)] = True
+                result &= has
+        return result
+
+    def counts(self, mask: np.ndarray | None) -> np.ndarray:
+        """Mentions per value code (a value listed twice in one mention counts once)."""
+        keep = self.values.codes if mask is None else self.values.codes[mask[self.row]]
+        return np.bincount(keep, minlength=len(self.values.values))
+
+
+def _top_codes(codes: Codes, selected: np.ndarray, top: int) -> tuple[np.ndarray, list[str]]:
+    """Map every code to its position among the ``top`` most frequent selected values, the rest to "Other"."""
+    totals = np.bincount(selected, minlength=len(codes.values))
+    order = [int(i) for i in np.argsort(-totals, kind="stable") if totals[i] > 0]
+    kept = order[:top]
+    names = [str(codes.values[i]) for i in kept]
+    position = np.full(len(codes.values), len(kept), dtype=np.int64)
+    position[kept] = np.arange(len(kept))
+    if len(order) > top:
+        names.append("Other")
+    return position, names
 
 
 def _encode(column: pa.ChunkedArray) -> Codes:
@@ -65,15 +124,11 @@ class MentionModel:
         added = _timestamps_ns(table["dateAdded"])
         # The mention's time is when it was published; Social Connect's indexing time stands in for it.
         self.ts = np.where(published != NAT, published, added)
-        tags = table["tags"].combine_chunks()
-        self.tag_row = pc.list_parent_indices(tags).to_numpy().astype(np.int32)
-        self.tags = _encode(pa.chunked_array([pc.list_flatten(tags)]))
-        # Rows per tag, CSR style: the mentions with tag code c are rows_by_tag[offsets[c]:offsets[c + 1]].
-        order = np.argsort(self.tags.codes, kind="stable")
-        self.rows_by_tag = self.tag_row[order]
-        self.tag_offsets = np.searchsorted(self.tags.codes[order], np.arange(len(self.tags.values) + 1))
+        self.lists = {name: ListIndex(table[name], self.n) for name in LIST_COLUMNS}
+        self.tags = self.lists["tags"]
         self.content = table["messageContent"].combine_chunks()
         self._search_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.derived: dict[str, object] = {}  # indexes derived per setting (the recoded tags), small
         self._local_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
@@ -134,8 +189,8 @@ class MentionModel:
                 self._search_cache.popitem(last=False)
         return self._search_cache[key]
 
-    def mask(self, filters: Filters, tz: str = "UTC") -> np.ndarray:
-        """A boolean per mention: does it pass ``filters``?"""
+    def mask(self, filters: Filters, tz: str = "UTC", tags: ListIndex | None = None) -> np.ndarray:
+        """A boolean per mention: does it pass ``filters``? ``tags`` is the (recoded) tag index to use."""
         keep = np.ones(self.n, dtype=bool)
         if filters.start or filters.end:
             local = self.local_ns(tz)
@@ -151,36 +206,38 @@ class MentionModel:
                 codes = self.columns[column]
                 keep &= codes.lookup(selected)[codes.codes]
         if filters.tags:
-            keep &= self._tag_mask(filters.tags, filters.tag_mode)
+            keep &= (tags or self.tags).mask(filters.tags, filters.tag_mode)
         if filters.text:
             keep &= self.search(filters.text)
         return keep
-
-    def _tag_mask(self, tags: tuple[str, ...], mode: str) -> np.ndarray:
-        codes = np.flatnonzero(self.tags.lookup(tags))
-        if mode == "all" and len(codes) < len(set(tags)):
-            return np.zeros(self.n, dtype=bool)  # a wanted tag that no mention has
-        result = np.zeros(self.n, dtype=bool) if mode == "any" else np.ones(self.n, dtype=bool)
-        for code in codes:
-            rows = self.rows_by_tag[self.tag_offsets[code] : self.tag_offsets[code + 1]]
-            if mode == "any":
-                result[rows] = True
-            else:
-                has = np.zeros(self.n, dtype=bool)
-                has[rows] = True
-                result &= has
-        return result
 
     # -- answers --------------------------------------------------------------------------------
     def count(self, filters: Filters, tz: str = "UTC") -> int:
         return int(self.mask(filters, tz).sum())
 
+    def value_mask(self, column: str, values: tuple[str, ...]) -> np.ndarray:
+        """Mentions whose ``column`` (categorical or list) has any of ``values``."""
+        if column in self.lists:
+            return self.lists[column].mask(values)
+        codes = self.columns[column]
+        return codes.lookup(values)[codes.codes]
+
+    def bucket_mask(self, start: np.datetime64, freq: str, tz: str) -> np.ndarray:
+        """Mentions in the time bucket that starts at ``start`` (wall-clock time in ``tz``)."""
+        first = pd.Timestamp(start)
+        last = (
+            (first + pd.DateOffset(months=1))
+            if freq == "month"
+            else first + pd.Timedelta({"hour": "1h", "day": "1D", "week": "7D"}[freq])
+        )
+        local = self.local_ns(tz)
+        return (local >= first.value) & (local < last.value)
+
     def counts(self, column: str, mask: np.ndarray | None = None) -> pd.DataFrame:
-        """Mentions per value of ``column`` under ``mask``, largest first (values with 0 left out)."""
-        if column == "tags":
-            codes = self.tags
-            keep = mask[self.tag_row] if mask is not None else slice(None)
-            counts = np.bincount(codes.codes[keep], minlength=len(codes.values))
+        """Mentions per value of ``column`` (categorical or list) under ``mask``, largest first, zeros left out."""
+        if column in self.lists:
+            codes = self.lists[column].values
+            counts = self.lists[column].counts(mask)
         else:
             codes = self.columns[column]
             selected = codes.codes if mask is None else codes.codes[mask]
@@ -188,6 +245,16 @@ class MentionModel:
         order = np.argsort(-counts, kind="stable")
         order = order[counts[order] > 0]
         return pd.DataFrame({"value": codes.values[order], "mentions": counts[order]})
+
+    def crosstab(self, rows: str, columns: str, mask: np.ndarray, top: int = 12) -> pd.DataFrame:
+        """Mentions per pair of values of two categorical columns (the ``top`` values of each, the rest as
+        "Other"), as a table with the row values as index."""
+        a, b = self.columns[rows], self.columns[columns]
+        a_codes, b_codes = a.codes[mask], b.codes[mask]
+        a_keep, a_names = _top_codes(a, a_codes, top)
+        b_keep, b_names = _top_codes(b, b_codes, top)
+        grid = np.bincount(a_keep[a_codes] * len(b_names) + b_keep[b_codes], minlength=len(a_names) * len(b_names))
+        return pd.DataFrame(grid.reshape(len(a_names), len(b_names)), index=a_names, columns=b_names)
 
     def facet_values(self, column: str) -> list[str]:
         """Every value of ``column`` (or ``tags``), most frequent first: the options of a filter."""

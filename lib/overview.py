@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from lib.filters import Filters
-from lib.model import MentionModel
+from lib.model import ListIndex, MentionModel
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,11 @@ def _points(now: float, before: float) -> str | None:
     return f"{(now - before) * 100:+.1f} pp"
 
 
-def kpi_cards(model: MentionModel, filters: Filters, tz: str) -> list[Kpi]:
+def kpi_cards(model: MentionModel, filters: Filters, tz: str, tags: ListIndex | None = None) -> list[Kpi]:
     """The four cards: mentions, unique authors, % positive, % negative, each with its change."""
-    now = model.kpis(model.mask(filters, tz))
+    now = model.kpis(model.mask(filters, tz, tags))
     previous = filters.previous_period()
-    before = model.kpis(model.mask(previous, tz)) if previous else None
+    before = model.kpis(model.mask(previous, tz, tags)) if previous else None
     span = (
         f"vs {previous.start:%d %b %Y} – {previous.end:%d %b %Y}, the {(previous.end - previous.start).days + 1} "
         "days before"

@@ -8,7 +8,8 @@ import numpy as np
 import streamlit as st
 
 from lib.filters import Filters
-from lib.model import MentionModel
+from lib.model import ListIndex, MentionModel
+from lib.tags import TagRecode, load_recode, tag_index
 from ui import state
 from ui.data import Source, active_source, model
 from ui.widgets import reset_filters, sidebar_filters
@@ -16,6 +17,7 @@ from ui.widgets import reset_filters, sidebar_filters
 # (script, label, icon). Page file names are the deep-link URLs: keep them stable.
 PAGES = (
     ("app.py", "Overview", ":material/home:"),
+    ("pages/1_Dashboard.py", "Dashboard", ":material/monitoring:"),
     ("pages/4_Mentions.py", "Mentions", ":material/list:"),
     ("pages/5_Data.py", "Data", ":material/database:"),
 )
@@ -30,6 +32,8 @@ class View:
     filters: Filters
     tz: str
     mask: np.ndarray
+    recode: TagRecode
+    tags: ListIndex  # the tag index with the recode applied: what every tag view and filter uses
 
     @property
     def matched(self) -> int:
@@ -40,18 +44,20 @@ def frame(title: str) -> View:
     st.set_page_config(page_title=f"{title} · Social Connect Explorer", page_icon=":material/forum:", layout="wide")
     source = active_source(state.prefer_demo())
     mentions = model(source)
+    recode = load_recode(source.store.path)
+    tags = tag_index(mentions, recode)
     with st.sidebar:
         st.markdown("### Social Connect Explorer")
         for script, text, icon in PAGES:
             st.page_link(script, label=text, icon=icon)
         st.divider()
         count_slot = st.empty()
-        new_filters, tz = sidebar_filters(mentions, title)
+        new_filters, tz = sidebar_filters(mentions, title, tags)
         st.button("Reset filters", on_click=reset_filters, width="stretch", icon=":material/restart_alt:")
         st.divider()
         st.caption(f"**Source:** {source.label}  \n{mentions.n:,} mentions · store version {mentions.version or '–'}")
     state.set_view(new_filters, tz)
-    mask = mentions.mask(new_filters, tz)
+    mask = mentions.mask(new_filters, tz, tags)
     count_slot.markdown(f"**{int(mask.sum()):,}** of {mentions.n:,} mentions match")
     if source.is_demo:
         st.info(
@@ -59,4 +65,4 @@ def frame(title: str) -> View:
             "on the **Data** page to see your own mentions.",
             icon=":material/science:",
         )
-    return View(source, mentions, new_filters, tz, mask)
+    return View(source, mentions, new_filters, tz, mask, recode, tags)

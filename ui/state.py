@@ -15,6 +15,7 @@ from lib.filters import FACETS, Filters
 FILTERS_KEY = "sce_filters"
 TZ_KEY = "sce_tz"
 PAGE_KEY = "sce_page"  # the page of the previous run, to notice page switches
+FORCE_SEED_KEY = "sce_force_seed"  # set when code changed the filters: widgets take the canonical values
 SEED_ALL_KEY = "sce_seed_all"  # true on a page's first run: widgets take the canonical values
 FILTER_URL_KEYS = ("from", "to", "tag", "tagmode", "q", *(key for _, key, _ in FACETS.values()))
 
@@ -41,6 +42,12 @@ def timezone() -> str:
     if TZ_KEY not in st.session_state:
         st.session_state[TZ_KEY] = _valid_tz(st.query_params.get("tz")) or _valid_tz(st.context.timezone) or "UTC"
     return st.session_state[TZ_KEY]
+
+
+def replace_filters(new_filters: Filters) -> None:
+    """Change the filters from code (a drill-down's "Filter to this"): the widgets follow on the next run."""
+    st.session_state[FILTERS_KEY] = new_filters
+    st.session_state[FORCE_SEED_KEY] = True
 
 
 def set_view(new_filters: Filters, tz: str) -> None:
@@ -99,3 +106,16 @@ def set_page_param(key: str, value: str, default: str) -> None:
             del st.query_params[key]
     elif st.query_params.get(key) != value:
         st.query_params[key] = value
+
+
+def page_select(where, label: str, key: str, options: tuple[str, ...], default: str, format_func=str) -> str:
+    """A selectbox for a page setting that lives in the URL (``key``) and survives page switches."""
+    value = where.selectbox(
+        label,
+        options,
+        index=options.index(page_param(key, options, default)),
+        key=f"w_page_{key}",
+        format_func=format_func,
+    )
+    set_page_param(key, value, default)
+    return value

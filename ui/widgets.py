@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import available_timezones
 
+import numpy as np
 import streamlit as st
 
 from lib.filters import FACETS, PRESETS, TAG_MODES, Filters, matching_preset, preset_range
 from lib.labels import label
-from lib.model import MentionModel
+from lib.model import ListIndex, MentionModel
 from ui import state
 
 CUSTOM = "Custom range"
 AUTHOR_OPTIONS = 300  # the most active authors offered in the list; any other handle can be typed
 MAIN_FACETS = ("sentiments", "services", "languages", "countries", "topics")
-_WIDGET_KEYS = ("w_preset", "w_dates", "w_tags", "w_tagmode", "w_text", "w_tz", *(f"w_{a}" for a in FACETS))
 
 
 def _seed(key: str, value) -> None:
@@ -27,9 +27,7 @@ def _seed(key: str, value) -> None:
 
 
 def reset_filters() -> None:
-    for key in _WIDGET_KEYS:
-        st.session_state.pop(key, None)
-    st.session_state[state.FILTERS_KEY] = Filters()
+    state.replace_filters(Filters())
 
 
 def _date_widgets(current: Filters, oldest: date, newest: date) -> tuple[date | None, date | None]:
@@ -71,9 +69,10 @@ def _facet(model: MentionModel, attr: str, current: Filters) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def sidebar_filters(model: MentionModel, page: str) -> tuple[Filters, str]:
+def sidebar_filters(model: MentionModel, page: str, tags: ListIndex) -> tuple[Filters, str]:
     """Render the global filters; return the filters and timezone they now say."""
-    st.session_state[state.SEED_ALL_KEY] = st.session_state.get(state.PAGE_KEY) != page
+    forced = st.session_state.pop(state.FORCE_SEED_KEY, False)
+    st.session_state[state.SEED_ALL_KEY] = forced or st.session_state.get(state.PAGE_KEY) != page
     st.session_state[state.PAGE_KEY] = page
     current, tz = state.filters(), state.timezone()
     oldest, newest = model.date_bounds(tz)
@@ -82,7 +81,7 @@ def sidebar_filters(model: MentionModel, page: str) -> tuple[Filters, str]:
     for attr in MAIN_FACETS:
         values[attr] = _facet(model, attr, current)
     _seed("w_tags", list(current.tags))
-    tag_options = model.facet_values("tags")
+    tag_options = [str(v) for v in tags.values.values[np.argsort(-tags.counts(None), kind="stable")]]
     values["tags"] = tuple(
         st.multiselect(
             "Tags", tag_options + [t for t in current.tags if t not in tag_options], key="w_tags", placeholder="All"

@@ -1,0 +1,98 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib.filters import Filters
+from lib.model import MentionModel
+from lib.normalize import normalize
+from lib.store import Store
+from lib.tags import (
+    RecodeError,
+    TagRecode,
+    by_column,
+    cooccurrence,
+    frequency,
+    load_recode,
+    recode_path,
+    save_recode,
+    tag_index,
+    untagged,
+)
+
+ROWS = [  # uniqueId, tags, sentiment
+    ("1", "Baggage, Complaint", "negative"),
+    ("2", "baggage,complaint", "negative"),
+    ("3", "Baggage, Praise", "positive"),
+    ("4", "Praise, Staff", "positive"),
+    ("5", "", "neutral"),
+    ("6", "Strike, Complaint", "negative"),
+]
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    raw = pd.DataFrame(ROWS, columns=["uniqueId", "tags", "sentiment"]).assign(datePublished="1700000000")
+    store = Store(tmp_path_factory.mktemp("t") / "m.duckdb")
+    store.ingest([normalize(raw)[0]], kind="import", source="t")
+    return MentionModel.from_store(store)
+
+
+def test_case_folding_merges_spellings_under_the_most_frequent_one(model):
+    folded = frequency(tag_index(model, TagRecode()), np.ones(6, bool))
+    assert dict(zip(folded["tag"], folded["mentions"], strict=True)) == {
+        "Complaint": 3,
+        "Baggage": 3,
+        "Praise": 2,
+        "Staff": 1,
+        "Strike": 1,
+    }
+    raw = frequency(tag_index(model, TagRecode(case_fold=False)), np.ones(6, bool))
+    assert "baggage" in raw["tag"].tolist()
+
+
+def test_both_denominators_are_named_and_right(model):
+    table = frequency(tag_index(model, TagRecode()), np.ones(6, bool)).set_index("tag")
+    assert table.loc["Baggage", "% of mentions"] == pytest.approx(3 / 6)
+    assert table.loc["Baggage", "% of tag assignments"] == pytest.approx(3 / 10)  # 10 tags in all
+
+
+def test_rename_merge_and_exclude(model):
+    recode = TagRecode(rename={"strike": "Complaint", "Staff": "Crew"}, exclude=("praise",))
+    index = tag_index(model, recode)
+    table = frequency(index, np.ones(6, bool)).set_index("tag")
+    assert table["mentions"].to_dict() == {"Complaint": 3, "Baggage": 3, "Crew": 1}  # 6 has Complaint once
+    assert untagged(index, np.ones(6, bool)) == 1  # mention 5 (mention 4 keeps Crew)
+    assert model.count(Filters(tags=("Complaint",))) == 2  # the raw index is case-sensitive: not "complaint"
+    assert int(model.mask(Filters(tags=("Crew",)), tags=index).sum()) == 1
+
+
+def test_tag_by_sentiment_and_cooccurrence(model):
+    index = tag_index(model, TagRecode())
+    everything = np.ones(6, bool)
+    table = by_column(index, model, "messageSentiment", everything, ["Baggage", "Praise"])
+    assert table.loc["Baggage", "negative"] == 2 and table.loc["Baggage", "positive"] == 1
+    assert table.loc["Praise"].sum() == 2
+    both = cooccurrence(index, everything, ["Baggage", "Complaint", "Praise"])
+    assert both.loc["Baggage", "Complaint"] == 2 and both.loc["Baggage", "Praise"] == 1
+    assert both.loc["Complaint", "Complaint"] == 3 and both.loc["Complaint", "Praise"] == 0
+    only_negative = model.mask(Filters(sentiments=("negative",)))
+    assert cooccurrence(index, only_negative, ["Baggage", "Praise"]).loc["Baggage", "Baggage"] == 2
+
+
+def test_recode_file_round_trip_and_bad_files(tmp_path):
+    store = tmp_path / "m.duckdb"
+    assert load_recode(store) == TagRecode()
+    recode = TagRecode(case_fold=False, rename={"a": "B"}, exclude=("x",))
+    save_recode(store, recode)
+    assert load_recode(store) == recode
+    assert json.loads(recode_path(store).read_text())["rename"] == {"a": "B"}
+    for bad, message in [
+        ("{", "not valid JSON"),
+        ("[]", "JSON object"),
+        ('{"rename": {"a": 1}}', "rename"),
+        ('{"exclude": "x"}', "exclude"),
+    ]:
+        with pytest.raises(RecodeError, match=message):
+            TagRecode.from_json(bad)
