@@ -128,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
         default=default_store(),
         help="the store file [env SCE_STORE]",
     )
-    p.add_argument("--tag-delimiter", default=",", help="delimiter of the tags field")
+    p.add_argument("--tag-delimiter", default=None, help="delimiter of the tags field (default: the store's, ',')")
     p.add_argument("--deadline", type=float, default=1800.0, help="give up after this many seconds")
     p.add_argument("--progress-file", type=Path, help="also write progress as JSON to this file")
     p.add_argument("--quiet", action="store_true", help="no progress output")
@@ -147,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
         default=default_store(),
         help="the store file [env SCE_STORE]",
     )
-    i.add_argument("--tag-delimiter", default=",", help="delimiter of the tags field")
+    i.add_argument("--tag-delimiter", default=None, help="delimiter of the tags field (default: the store's, ',')")
     return parser
 
 

@@ -87,10 +87,12 @@ def check_mention_columns(raw: RawFile, name: str) -> None:
 
 
 def ingest_raw(
-    store: Store, raw: RawFile, name: str, *, kind: str = "import", tag_delimiter: str = ",", **log
+    store: Store, raw: RawFile, name: str, *, kind: str = "import", tag_delimiter: str | None = None, **log
 ) -> IngestOutcome:
-    """Upsert a parsed export file, reporting unreadable rows by line."""
+    """Upsert a parsed export file, reporting unreadable rows by line. Tags are split by ``tag_delimiter``,
+    or by the store's own setting (comma by default)."""
     check_mention_columns(raw, name)
+    tag_delimiter = tag_delimiter or store.setting("tag_delimiter", ",")
     return ingest_frame(
         store,
         raw.frame,
@@ -105,7 +107,7 @@ def ingest_raw(
 
 
 def import_file(
-    store: Store, data: bytes | BinaryIO, name: str, tag_delimiter: str = ",", kind: str = "import"
+    store: Store, data: bytes | BinaryIO, name: str, tag_delimiter: str | None = None, kind: str = "import"
 ) -> IngestOutcome:
     """Import an export file (CSV/TSV/JSON/NDJSON, zip'd or gzip'd) or webhook mention JSON into the store."""
     return ingest_raw(store, read_export(data, name), name, kind=kind, tag_delimiter=tag_delimiter)

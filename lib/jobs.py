@@ -83,7 +83,7 @@ def start_pull(
     store: Path,
     credentials: Credentials,
     flow: str = "",
-    tag_delimiter: str = ",",
+    tag_delimiter: str | None = None,
 ) -> PullJob:
     """Start ``python -m lib pull`` in the background; refuse if one is running already."""
     running = current_job(data_dir)
@@ -113,12 +113,12 @@ def start_pull(
         str(store),
         "--progress-file",
         str(progress),
-        "--tag-delimiter",
-        tag_delimiter,
         "--quiet",
     ]
     if flow:
         args += ["--flow", flow]
+    if tag_delimiter:
+        args += ["--tag-delimiter", tag_delimiter]
     with open(log, "w") as log_handle:
         proc = subprocess.Popen(
             args,

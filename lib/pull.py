@@ -59,7 +59,7 @@ def pull(
     dataset_id: str,
     *,
     flow: ExportFlow | None = None,
-    tag_delimiter: str = ",",
+    tag_delimiter: str | None = None,
     on_progress: Progress | None = None,
 ) -> PullOutcome:
     """Export ``dataset_id`` (only what is new, where possible) and upsert it into ``store``."""

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from lib.errors import ExplorerError
-from lib.normalize import COLUMNS, ENTITY_COLUMNS, entities
+from lib.normalize import COLUMNS, ENTITY_COLUMNS, entities, split_tags
 
 SCHEMA_VERSION = 2  # 2: hashtags, handles and linkDomains extracted at ingest
 LOCK_WAIT_SECONDS = 30.0
@@ -222,16 +222,7 @@ class Store:
                 backfill = pd.DataFrame({"uniqueId": old["uniqueId"]})
                 for index, name in enumerate(ENTITY_COLUMNS):
                     backfill[name] = [f[index] for f in found]
-                con.register("backfill", backfill)
-                kept = ", ".join(f'm."{c}"' for c in COLUMNS if c not in ENTITY_COLUMNS)
-                added = ", ".join(f'b."{c}"' for c in ENTITY_COLUMNS)
-                con.execute(_mentions_ddl("mentions_v2"))
-                con.execute(
-                    f'INSERT INTO mentions_v2 SELECT {kept}, {added} FROM mentions m JOIN backfill b USING ("uniqueId")'
-                )
-                con.unregister("backfill")
-                con.execute("DROP TABLE mentions")
-                con.execute("ALTER TABLE mentions_v2 RENAME TO mentions")
+                self._replace_columns(con, backfill, missing=ENTITY_COLUMNS)
             con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
             con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'")
             version = self._read_version(con)
@@ -241,6 +232,51 @@ class Store:
             raise
         if version:
             self._publish_version(version)
+
+    @staticmethod
+    def _replace_columns(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, missing: tuple = ()) -> None:
+        """Rebuild the mentions table with some columns taken from ``values`` (keyed by uniqueId).
+
+        A rebuild rather than an UPDATE keeps the primary key and works for list columns. ``missing`` names
+        columns the current table does not have yet (a migration adds them).
+        """
+        replaced = [c for c in values.columns if c != "uniqueId"]
+        con.register("replacement", values)
+        picks = ", ".join(f'r."{c}"' if c in replaced else f'm."{c}"' for c in COLUMNS)
+        con.execute("DROP TABLE IF EXISTS mentions_new")
+        con.execute(_mentions_ddl("mentions_new"))
+        con.execute(f'INSERT INTO mentions_new SELECT {picks} FROM mentions m JOIN replacement r USING ("uniqueId")')
+        con.unregister("replacement")
+        con.execute("DROP TABLE mentions")
+        con.execute("ALTER TABLE mentions_new RENAME TO mentions")
+
+    def setting(self, key: str, default: str = "") -> str:
+        """A store setting (the tag delimiter, say)."""
+        if not self.exists():
+            return default
+        with self._reader() as con:
+            found = con.execute("SELECT value FROM meta WHERE key = ?", [f"setting:{key}"]).fetchone()
+        return found[0] if found else default
+
+    def retag(self, delimiter: str) -> str:
+        """Split every mention's kept raw tag string again by ``delimiter``; one transaction. Returns the version."""
+        if not delimiter:
+            raise StoreError("The tag delimiter cannot be empty.")
+        with self._writer() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                raw = con.execute('SELECT "uniqueId", "tagsRaw" FROM mentions').df()
+                raw["tags"] = [split_tags(v or "", delimiter) for v in raw.pop("tagsRaw")]
+                self._replace_columns(con, raw)
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('setting:tag_delimiter', ?)", [delimiter])
+                con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'")
+                version = self._read_version(con)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        self._publish_version(version)
+        return version
 
     def schema_version(self) -> int:
         with self._reader() as con:

@@ -190,3 +190,40 @@ def trends(
     if not frames:
         return pd.DataFrame(columns=["bucket", "series", "mentions"])
     return pd.concat(frames, ignore_index=True)
+
+
+def editor_rows(index: ListIndex, recode: TagRecode) -> pd.DataFrame:
+    """The recode editor's table: each tag as folded (before renaming), its mentions, its new name, excluded?"""
+    raw = [str(v) for v in index.values.values]
+    counts = np.bincount(index.values.codes, minlength=len(raw))
+    folded = shown_names(raw, counts, TagRecode(case_fold=recode.case_fold))
+    totals: Counter = Counter()
+    spellings: dict[str, set] = {}
+    for name, value, n in zip(folded, raw, counts, strict=True):
+        totals[name] += int(n)
+        spellings.setdefault(name, set()).add(value)
+    key = (lambda t: t.casefold()) if recode.case_fold else (lambda t: t)
+    rename = {key(k): v for k, v in recode.rename.items()}
+    excluded = {key(t) for t in recode.exclude}
+    rows = [
+        {
+            "tag": name,
+            "mentions": n,
+            "spellings": ", ".join(sorted(spellings[name])),
+            "rename to": rename.get(key(name), ""),
+            "exclude": key(name) in excluded or key(rename.get(key(name), name)) in excluded,
+        }
+        for name, n in totals.most_common()
+    ]
+    return pd.DataFrame(rows, columns=["tag", "mentions", "spellings", "rename to", "exclude"])
+
+
+def recode_from_rows(rows: pd.DataFrame, case_fold: bool) -> TagRecode:
+    """The recode the editor's table says (empty "rename to" = keep the name)."""
+    rename = {
+        t: str(r).strip()
+        for t, r in zip(rows["tag"], rows["rename to"], strict=True)
+        if isinstance(r, str) and r.strip() and r.strip() != t
+    }
+    exclude = tuple(t for t, x in zip(rows["tag"], rows["exclude"], strict=True) if bool(x))
+    return TagRecode(case_fold=case_fold, rename=rename, exclude=exclude)

@@ -23,13 +23,15 @@ if has_data:
     )
 
 st.subheader("Pull from Qualtrics")
-delimiter = st.text_input("Tag delimiter", ",", max_chars=3, help="XM Discover enrichments arrive comma separated.")
+st.caption(
+    f"Tags are split by your store's delimiter ({real.setting('tag_delimiter', ',')!r}); change it on the Tags page."
+)
 form = connection.connection_form()
 left, right, _ = st.columns([1, 1, 3])
 if left.button("Test connection", disabled=form is None):
     connection.test_connection(form[0])
 if right.button("Pull now", type="primary", disabled=form is None):
-    connection.start(form[0], form[1], delimiter or ",")
+    connection.start(form[0], form[1])
 connection.pull_progress()
 
 st.subheader("Import a file")
@@ -41,7 +43,7 @@ upload = st.file_uploader("Export file", type=["csv", "tsv", "txt", "gz", "zip",
 if upload is not None and st.button("Import into your store"):
     try:
         with st.spinner(f"Importing {upload.name}…"):
-            outcome = import_file(real, upload.getvalue(), upload.name, tag_delimiter=delimiter or ",")
+            outcome = import_file(real, upload.getvalue(), upload.name)
     except ExplorerError as exc:
         st.error(str(exc))
     else:

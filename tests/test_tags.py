@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from lib.filters import Filters
+from lib.ingest import import_file
 from lib.model import MentionModel
 from lib.normalize import normalize
 from lib.store import Store
@@ -13,8 +14,10 @@ from lib.tags import (
     TagRecode,
     by_column,
     cooccurrence,
+    editor_rows,
     frequency,
     load_recode,
+    recode_from_rows,
     recode_path,
     save_recode,
     tag_index,
@@ -96,3 +99,34 @@ def test_recode_file_round_trip_and_bad_files(tmp_path):
     ]:
         with pytest.raises(RecodeError, match=message):
             TagRecode.from_json(bad)
+
+
+def test_editor_rows_round_trip_to_a_recode(model):
+    recode = TagRecode(rename={"Strike": "Complaint"}, exclude=("Staff",))
+    rows = editor_rows(model.tags, recode).set_index("tag")
+    assert rows.loc["Baggage", "spellings"] == "Baggage, baggage" and rows.loc["Baggage", "mentions"] == 3
+    assert rows.loc["Strike", "rename to"] == "Complaint" and rows.loc["Staff", "exclude"]
+    edited = rows.reset_index()
+    edited.loc[edited["tag"] == "Praise", "rename to"] = "Kudos"
+    new = recode_from_rows(edited, case_fold=True)
+    assert new.rename == {"Strike": "Complaint", "Praise": "Kudos"} and new.exclude == ("Staff",)
+
+
+def test_retag_splits_the_kept_raw_strings_again(tmp_path):
+    raw = pd.DataFrame({"uniqueId": ["1", "2"], "tags": ["a;b, c", "d"]})
+    store = Store(tmp_path / "m.duckdb")
+    store.ingest([normalize(raw)[0]], kind="import", source="t")
+    version = store.version()
+    assert store.query('SELECT tags FROM mentions ORDER BY "uniqueId"')["tags"].map(list).tolist() == [
+        ["a;b", "c"],
+        ["d"],
+    ]
+    store.retag(";")
+    assert store.query('SELECT tags FROM mentions ORDER BY "uniqueId"')["tags"].map(list).tolist() == [
+        ["a", "b, c"],
+        ["d"],
+    ]
+    assert store.setting("tag_delimiter") == ";" and store.version() != version
+    # later imports split by the store's delimiter
+    import_file(store, b"uniqueId,tags\n3,x;y\n", "more.csv")
+    assert list(store.query("""SELECT tags FROM mentions WHERE "uniqueId" = '3'""")["tags"][0]) == ["x", "y"]

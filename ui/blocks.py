@@ -62,12 +62,17 @@ def _apply(column: str, values: tuple[str, ...]) -> None:
         state.replace_filters(replace(filters, text=prefix + values[0]))
 
 
-def drill(view: View, column: str, values: list, key: str) -> None:
-    """The mentions behind the selected bars, slices or countries, and a button that makes them a filter."""
+def drill(view: View, column: str, values: list, key: str, index=None) -> None:
+    """The mentions behind the selected bars, slices or countries, and a button that makes them a filter.
+
+    ``index`` is the list index to look tags up in (the recoded one on the Tags page)."""
     if not values:
         return
     values = tuple(str(v) for v in values)
-    mask = view.mask & view.model.value_mask(column, values)
+    if column == "tags":
+        mask = view.mask & (index or view.tags).mask(values)
+    else:
+        mask = view.mask & view.model.value_mask(column, values)
     shown = ", ".join(label(column, v) for v in values[:5]) + ("…" if len(values) > 5 else "")
     can_filter = (
         column in FILTER_OF_COLUMN

@@ -74,7 +74,7 @@ def test_connection(connection: Connection) -> None:
         )
 
 
-def start(connection: Connection, flow: str, tag_delimiter: str) -> None:
+def start(connection: Connection, flow: str) -> None:
     try:
         start_pull(
             data_dir(),
@@ -83,7 +83,6 @@ def start(connection: Connection, flow: str, tag_delimiter: str) -> None:
             store=store_path(),
             credentials=connection.credentials,
             flow=flow,
-            tag_delimiter=tag_delimiter,
         )
     except ExplorerError as exc:
         st.error(str(exc))

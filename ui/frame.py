@@ -18,6 +18,7 @@ from ui.widgets import reset_filters, sidebar_filters
 PAGES = (
     ("app.py", "Overview", ":material/home:"),
     ("pages/1_Dashboard.py", "Dashboard", ":material/monitoring:"),
+    ("pages/2_Tags.py", "Tags", ":material/sell:"),
     ("pages/4_Mentions.py", "Mentions", ":material/list:"),
     ("pages/5_Data.py", "Data", ":material/database:"),
 )
