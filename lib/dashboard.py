@@ -41,16 +41,19 @@ def spikes(totals: pd.Series, freq: str) -> pd.DataFrame:
     )
 
 
-def concentration(author_counts: pd.DataFrame) -> dict[str, float]:
-    """Share of mentions from the most active 1% and 10% of authors (at least one author each)."""
-    counts = np.sort(author_counts["mentions"].to_numpy())[::-1]
+def concentration(counts: np.ndarray) -> dict[str, float]:
+    """Share of mentions from the most active 1% and 10% of authors (at least one author each).
+
+    ``counts`` holds mentions per author (zeros are authors without a matching mention and are ignored).
+    """
+    counts = counts[counts > 0]
     total = counts.sum()
     if not total:
         return {"authors": 0, "top 1%": np.nan, "top 10%": np.nan}
     share = {}
     for pct in (1, 10):
         k = max(1, int(np.ceil(len(counts) * pct / 100)))
-        share[f"top {pct}%"] = counts[:k].sum() / total
+        share[f"top {pct}%"] = np.partition(counts, len(counts) - k)[-k:].sum() / total
     return {"authors": len(counts), **share}
 
 

@@ -58,6 +58,8 @@ class ListIndex:
 
     def _index(self, row: np.ndarray, values: Codes, n: int) -> None:
         self.n, self.row, self.values = n, row, values
+        # Pairs come in row order: a row's pairs are pairs[row_offsets[r]:row_offsets[r + 1]].
+        self.row_offsets = np.searchsorted(row, np.arange(n + 1))
         order = np.argsort(self.values.codes, kind="stable")
         self.rows = self.row[order]
         self.offsets = np.searchsorted(self.values.codes[order], np.arange(len(self.values.values) + 1))
@@ -80,10 +82,58 @@ class ListIndex:
                 result &= has
         return result
 
-    def counts(self, mask: np.ndarray | None) -> np.ndarray:
+    def counts(self, selection: Selection | None) -> np.ndarray:
         """Mentions per value code (a value listed twice in one mention counts once)."""
-        keep = self.values.codes if mask is None else self.values.codes[mask[self.row]]
-        return np.bincount(keep, minlength=len(self.values.values))
+        size = len(self.values.values)
+        if not hasattr(self, "_total"):
+            self._total = np.bincount(self.values.codes, minlength=size)
+        if selection is None or selection.all:
+            return self._total
+        if selection.dense:
+            return self._total - np.bincount(self.values.codes[~selection.mask[self.row]], minlength=size)
+        starts = self.row_offsets[selection.index]
+        lengths = self.row_offsets[selection.index + 1] - starts
+        total = int(lengths.sum())
+        if not total:
+            return np.zeros(size, dtype=np.int64)
+        # The pair positions of the selected rows: each row's run starts[i] .. starts[i] + lengths[i].
+        runs = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        return np.bincount(self.values.codes[runs + np.arange(total)], minlength=size)
+
+
+class Selection:
+    """A mask and, when it selects under half of the mentions, the indexes of what it selects.
+
+    Every breakdown of a rerun counts over the same mask: gathering a few hundred thousand codes by index
+    is several times cheaper than scanning a million booleans for each of them.
+    """
+
+    def __init__(self, mask: np.ndarray):
+        self.mask = mask
+        self.count = int(np.count_nonzero(mask))
+        self.all = self.count == len(mask)
+        self.dense = self.count > len(mask) // 2
+        self.index = None if self.dense else np.flatnonzero(mask)
+
+
+def masked_bincount(codes: np.ndarray, size: int, selection: Selection | None, total: np.ndarray) -> np.ndarray:
+    """``np.bincount(codes[mask])``, cheaply: ``total`` (the unmasked counts) when everything is selected,
+    ``total`` minus the counts of the unselected when most is selected, else a gather by index."""
+    if selection is None or selection.all:
+        return total
+    if selection.dense:
+        return total - np.bincount(codes[~selection.mask], minlength=size)
+    return np.bincount(codes[selection.index], minlength=size)
+
+
+def top_order(counts: np.ndarray, top: int | None) -> np.ndarray:
+    """Indexes of the ``top`` largest counts (all when None), largest first, zeros left out."""
+    if top is not None and top < len(counts):
+        part = np.argpartition(-counts, top)[:top]
+        order = part[np.argsort(-counts[part], kind="stable")]
+    else:
+        order = np.argsort(-counts, kind="stable")
+    return order[counts[order] > 0]
 
 
 def _top_codes(codes: Codes, selected: np.ndarray, top: int) -> tuple[np.ndarray, list[str]]:
@@ -129,6 +179,7 @@ class MentionModel:
         self.content = table["messageContent"].combine_chunks()
         self._search_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.derived: dict[str, object] = {}  # indexes derived per setting (the recoded tags), small
+        self._selection: Selection | None = None
         self._local_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
@@ -233,18 +284,34 @@ class MentionModel:
         local = self.local_ns(tz)
         return (local >= first.value) & (local < last.value)
 
-    def counts(self, column: str, mask: np.ndarray | None = None) -> pd.DataFrame:
-        """Mentions per value of ``column`` (categorical or list) under ``mask``, largest first, zeros left out."""
+    def selection(self, mask: np.ndarray | None) -> Selection | None:
+        """The selection of ``mask``, computed once for as long as the same mask object is in use."""
+        if mask is None:
+            return None
+        cached = self._selection
+        if cached is not None and cached.mask is mask:
+            return cached
+        self._selection = Selection(mask)  # one slot: a rerun works on one mask at a time
+        return self._selection
+
+    def value_counts(self, column: str, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(counts per code, the code's values) of a categorical or list column under ``mask``."""
+        selection = self.selection(mask)
         if column in self.lists:
-            codes = self.lists[column].values
-            counts = self.lists[column].counts(mask)
-        else:
-            codes = self.columns[column]
-            selected = codes.codes if mask is None else codes.codes[mask]
-            counts = np.bincount(selected, minlength=len(codes.values))
-        order = np.argsort(-counts, kind="stable")
-        order = order[counts[order] > 0]
-        return pd.DataFrame({"value": codes.values[order], "mentions": counts[order]})
+            index = self.lists[column]
+            return index.counts(selection), index.values.values
+        codes = self.columns[column]
+        key = f"total:{column}"
+        if key not in self.derived:
+            self.derived[key] = np.bincount(codes.codes, minlength=len(codes.values))
+        return masked_bincount(codes.codes, len(codes.values), selection, self.derived[key]), codes.values
+
+    def counts(self, column: str, mask: np.ndarray | None = None, top: int | None = None) -> pd.DataFrame:
+        """Mentions per value of ``column`` (categorical or list) under ``mask``, largest first, zeros left out;
+        only the ``top`` largest when given."""
+        counts, values = self.value_counts(column, mask)
+        order = top_order(counts, top)
+        return pd.DataFrame({"value": values[order], "mentions": counts[order]})
 
     def crosstab(self, rows: str, columns: str, mask: np.ndarray, top: int = 12) -> pd.DataFrame:
         """Mentions per pair of values of two categorical columns (the ``top`` values of each, the rest as
@@ -260,16 +327,16 @@ class MentionModel:
         """Every value of ``column`` (or ``tags``), most frequent first: the options of a filter."""
         return self.counts(column)["value"].tolist()
 
+    def top_values(self, column: str, top: int) -> list[str]:
+        return self.counts(column, top=top)["value"].tolist()
+
     def kpis(self, mask: np.ndarray) -> dict[str, float | int]:
         """Mentions, unique authors and the positive and negative shares (of all mentions, unset included)."""
-        n = int(mask.sum())
-        authors = self.columns["authorName"]
-        present = np.bincount(authors.codes[mask], minlength=len(authors.values)) > 0
-        blank = np.flatnonzero(authors.values == "")
-        present[blank] = False
-        sentiment = self.columns["messageSentiment"]
-        per_value = np.bincount(sentiment.codes[mask], minlength=len(sentiment.values))
-        by_sentiment = dict(zip(sentiment.values, per_value, strict=True))
+        n = int(np.count_nonzero(mask))
+        per_author, authors = self.value_counts("authorName", mask)
+        present = (per_author > 0) & (authors != "")
+        per_sentiment, sentiments = self.value_counts("messageSentiment", mask)
+        by_sentiment = dict(zip(sentiments, per_sentiment, strict=True))
         return {
             "mentions": n,
             "authors": int(present.sum()),
@@ -286,41 +353,57 @@ class MentionModel:
         Columns: ``bucket`` (naive local start of the bucket), ``series``, ``mentions``. A split column
         with many values keeps its ``top`` largest and folds the rest into "Other".
         """
-        mask = mask & (self.ts != NAT)
-        if not mask.any():
-            return pd.DataFrame({"bucket": pd.Series(dtype="datetime64[ns]"), "series": [], "mentions": []})
-        if split:
-            codes = self.columns[split]
-            split_codes = codes.codes[mask]
-            totals = np.bincount(split_codes, minlength=len(codes.values))
-            if split == "messageSentiment":
-                kept = [v for v in SENTIMENT_ORDER if v in set(codes.values[totals > 0])]
-            else:
-                order = np.argsort(-totals, kind="stable")
-                kept = [codes.values[i] for i in order[:top] if totals[i] > 0]
-            names = [*kept, "Other"] if len(kept) < int((totals > 0).sum()) else kept
-            position = {v: i for i, v in enumerate(kept)}
-            series_of_code = np.array([position.get(v, len(kept)) for v in codes.values], dtype=np.int64)
-            series = series_of_code[split_codes]
-        else:
-            names, series = ["Mentions"], 0
+        empty = pd.DataFrame({"bucket": pd.Series(dtype="datetime64[ns]"), "series": [], "mentions": []})
+        codes = self.columns[split] if split else None
+        width_codes = len(codes.values) if codes is not None else 1
         if freq == "hour":
             # Hourly buckets are for short ranges: work on the few selected timestamps directly.
+            mask = mask & (self.ts != NAT)
+            if not mask.any():
+                return empty
             unit = self.local_ns(tz)[mask] // HOUR_NS
+            first, n_units = int(unit.min()), int(unit.max() - unit.min()) + 1
+            code = codes.codes[mask] if codes is not None else 0
+            grid = np.bincount((unit - first) * width_codes + code, minlength=n_units * width_codes)
         else:
-            unit = self.local_days(tz)[mask].astype(np.int64)
-        first = int(unit.min())
-        width = len(names)
-        n_units = int(unit.max()) - first + 1
-        grid = np.bincount((unit - first) * width + series, minlength=n_units * width).reshape(n_units, width)
+            first, key, total = self._day_key(tz, split)
+            n_units = (len(total) - 1) // width_codes
+            grid = masked_bincount(key, len(total), self.selection(mask), total)[:-1]  # last bin: undated
+        grid = grid.reshape(-1, width_codes)
+        # Drop empty buckets at both ends (the data's span, not the filter's), keep empty ones inside.
+        busy = np.flatnonzero(grid.sum(axis=1))
+        if not len(busy):
+            return empty
+        grid, first = grid[busy[0] : busy[-1] + 1], first + int(busy[0])
+        names, grid = _fold_series(grid, codes, split, top)
         starts, grid = _fold(first, grid, freq)
         return pd.DataFrame(
             {
-                "bucket": np.repeat(starts, width),
+                "bucket": np.repeat(starts, len(names)),
                 "series": np.tile(np.asarray(names, dtype=object), len(starts)),
                 "mentions": grid.ravel(),
             }
         )
+
+    def _day_key(self, tz: str, split: str | None) -> tuple[int, np.ndarray, np.ndarray]:
+        """Per mention, (local day - first day) * values of ``split`` + its code, as one bincount key; undated
+        mentions get the last key. Cached per timezone and split, with the counts over all mentions."""
+        cache = f"daykey:{tz}:{split}"
+        if cache not in self.derived:
+            days = self.local_days(tz)
+            dated = days >= 0
+            first = int(days[dated].min()) if dated.any() else 0
+            last = int(days[dated].max()) if dated.any() else 0
+            width = len(self.columns[split].values) if split else 1
+            code = self.columns[split].codes if split else 0
+            key = ((days.astype(np.int64) - first) * width + code).astype(np.int32)
+            size = (last - first + 1) * width + 1
+            key[~dated] = size - 1
+            self.derived[cache] = (first, key, np.bincount(key, minlength=size))
+            stale = [k for k in self.derived if k.startswith("daykey:")]
+            for k in stale[:-6]:
+                self.derived.pop(k, None)
+        return self.derived[cache]
 
     def page(self, mask: np.ndarray, limit: int = 200, newest_first: bool = True) -> np.ndarray:
         """The keys of up to ``limit`` matching mentions, newest (or oldest) first."""
@@ -329,6 +412,27 @@ class MentionModel:
         # Undated mentions (NaT, the smallest int64) go last either way.
         order = np.argsort(ts, kind="stable")[::-1] if newest_first else np.argsort(np.where(ts == NAT, -NAT - 1, ts))
         return np.asarray(self.keys.take(index[order[:limit]]).to_pylist(), dtype=object)
+
+
+def _fold_series(grid: np.ndarray, codes: Codes | None, split: str | None, top: int) -> tuple[list, np.ndarray]:
+    """Columns of a (bucket x split code) grid folded into the series shown: sentiment in its fixed order,
+    other splits as their ``top`` largest values plus "Other"."""
+    if codes is None:
+        return ["Mentions"], grid
+    totals = grid.sum(axis=0)
+    present = totals > 0
+    if split == "messageSentiment":
+        kept = [int(np.flatnonzero(codes.values == v)[0]) for v in SENTIMENT_ORDER if v in set(codes.values[present])]
+    else:
+        kept = [int(i) for i in top_order(totals, top)]
+    columns = [grid[:, i] for i in kept]
+    names = [str(codes.values[i]) for i in kept]
+    rest = np.ones(len(totals), dtype=bool)
+    rest[kept] = False
+    if (rest & present).any():
+        columns.append(grid[:, rest].sum(axis=1))
+        names.append("Other")
+    return names, np.stack(columns, axis=1)
 
 
 def _fold(first: int, grid: np.ndarray, freq: str) -> tuple[np.ndarray, np.ndarray]:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from lib.errors import ExplorerError
-from lib.model import Codes, ListIndex, MentionModel
+from lib.model import Codes, ListIndex, MentionModel, Selection
 
 
 class RecodeError(ExplorerError):
@@ -129,7 +129,7 @@ def tag_index(model: MentionModel, recode: TagRecode) -> ListIndex:
 
 def frequency(index: ListIndex, mask: np.ndarray) -> pd.DataFrame:
     """Tags by mentions, with both denominators: % of matching mentions and % of tag assignments."""
-    counts = index.counts(mask)
+    counts = index.counts(Selection(mask))
     order = np.argsort(-counts, kind="stable")
     order = order[counts[order] > 0]
     mentions, assignments = int(mask.sum()), int(counts.sum())

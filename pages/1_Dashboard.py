@@ -110,9 +110,10 @@ blocks.chart(
 )
 
 st.subheader("Authors")
-authors = model.counts("authorName", mask)
-authors = authors[authors["value"] != ""]
-share = concentration(authors)
+per_author, names = model.value_counts("authorName", mask)
+share = concentration(per_author[names != ""])
+authors = model.counts("authorName", mask, top=16)
+authors = authors[authors["value"] != ""].head(15)
 c1, c2, c3 = st.columns(3)
 c1.metric("Authors", f"{share['authors']:,}")
 c2.metric(

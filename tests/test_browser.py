@@ -164,3 +164,19 @@ def test_a_sidebar_filter_changes_the_numbers_and_the_copied_url_reproduces_them
     copied = open_page(browser, page.url)  # a colleague opens the link in a fresh session
     assert count_of(copied)[0] == matched
     assert copied.get_by_test_id("stMetricValue").first.inner_text() == kpi
+
+
+def test_clicking_a_bar_shows_its_mentions_and_can_become_a_filter(browser, server):
+    page = open_page(browser, f"{server.url}/Dashboard?tz=UTC")
+    sentiment_chart = page.get_by_test_id("stPlotlyChart").nth(1)  # after the volume chart
+    bars = sentiment_chart.locator("g.point path")
+    bars.first.wait_for(timeout=60_000)
+    bars.first.click(force=True)
+    panel = page.get_by_text(re.compile(r"^[\d,]+ mentions behind")).first
+    panel.wait_for(timeout=30_000)
+    behind = int(re.match(r"([\d,]+)", panel.inner_text()).group(1).replace(",", ""))
+    assert 0 < behind < 20_000
+    page.get_by_role("button", name="Filter to this").first.click()
+    page.wait_for_url(re.compile(r"sent="), timeout=30_000)
+    page.wait_for_function("() => !document.body.innerText.includes('20,000 of 20,000 mentions match')")
+    assert count_of(page)[0] == behind

@@ -53,9 +53,7 @@ def _date_widgets(current: Filters, oldest: date, newest: date) -> tuple[date | 
 def _facet(model: MentionModel, attr: str, current: Filters) -> tuple[str, ...]:
     column, _, title = FACETS[attr]
     selected = list(getattr(current, attr))
-    options = model.facet_values(column)
-    if attr == "authors":
-        options = options[:AUTHOR_OPTIONS]
+    options = model.top_values(column, AUTHOR_OPTIONS) if attr == "authors" else model.facet_values(column)
     options += [v for v in selected if v not in options]
     _seed(f"w_{attr}", selected)
     chosen = st.multiselect(
