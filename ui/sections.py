@@ -1,0 +1,155 @@
+"""Page sections shared by the Overview and the Dashboard: each computes through lib and renders."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib.charts import bar_figure, heatmap_figure, map_figure, volume_figure
+from lib.dashboard import BASELINE, SPIKE_METHOD, concentration, country_map, crosstab_percentages, spikes
+from lib.filters import FACETS
+from lib.labels import label
+from lib.model import FREQUENCIES, auto_frequency
+from ui import blocks, state
+from ui.frame import View
+
+SPLITS = {"messageSentiment": "Sentiment", "sourceService": "Source service", "none": "No split"}
+FIELDS = {column: title for column, _, title in FACETS.values() if column != "authorName"}
+READING = {
+    "counts": "mentions for each pair, with a Total row and column",
+    "row %": "each row sums to 100%",
+    "column %": "each column sums to 100%",
+}
+
+
+def volume(view: View, with_spikes: bool) -> None:
+    """Volume over time: bucket and split chosen in the URL, spikes flagged, buckets drillable."""
+    st.subheader("Volume over time")
+    oldest, newest = view.model.date_bounds(view.tz)
+    auto = auto_frequency(view.filters.start or oldest, view.filters.end or newest)
+    left, right, _ = st.columns([1, 1, 2])
+    freq = state.page_select(
+        left, "Bucket", "freq", ("auto", *FREQUENCIES), "auto", lambda f: f"auto ({auto})" if f == "auto" else f
+    )
+    split = state.page_select(right, "Split by", "split", tuple(SPLITS), "messageSentiment", SPLITS.get)
+    bucket = auto if freq == "auto" else freq
+    split_column = None if split == "none" else split
+    data = view.model.volume(view.mask, bucket, split_column, view.tz)
+    if data.empty:
+        st.warning("No dated mentions match these filters. Widen the dates or reset the filters in the sidebar.")
+        return
+    flagged = spikes(data.groupby("bucket", sort=True)["mentions"].sum(), bucket) if with_spikes else None
+    reading = f"each bar is one {bucket} in {view.tz}, stacked by {SPLITS[split].lower()}"
+    picked = blocks.chart(
+        volume_figure(data, split_column, bucket, flagged),
+        "volume",
+        reading + ("; ▼ marks a spike." if with_spikes else "."),
+        data,
+    )
+    if flagged is not None:
+        with st.expander(f"{int(flagged['spike'].sum())} spikes: how they are found"):
+            st.write(SPIKE_METHOD.format(window=BASELINE[bucket], freq=bucket))
+            st.dataframe(flagged[flagged["spike"]].reset_index(names="bucket"), hide_index=True)
+    blocks.drill_bucket(view, picked, bucket, "volume")
+
+
+def breakdown(view: View, field: str, title: str, top: int = 10) -> None:
+    """Mentions per value of a field, as bars that drill down."""
+    st.subheader(title)
+    counts = view.model.counts(field, view.mask)
+    if counts.empty:
+        st.caption("No mentions match.")
+        return
+    picked = blocks.chart(
+        bar_figure(counts, field, top=top, denominator=view.matched),
+        field,
+        f"mentions per {title.lower()}, top {top}; % of the {view.matched:,} matching mentions.",
+        counts.assign(label=[label(field, v) for v in counts["value"]]),
+    )
+    blocks.drill(view, field, picked, field)
+
+
+def breakdown_grid(view: View, fields: list[tuple[str, str]]) -> None:
+    for row in range(0, len(fields), 2):
+        for column, (field, title) in zip(st.columns(2), fields[row : row + 2], strict=False):
+            with column:
+                breakdown(view, field, title)
+
+
+def countries(view: View) -> None:
+    st.subheader("Countries")
+    known, unknown = country_map(view.model.counts("locationCountry", view.mask))
+    picked = blocks.chart(
+        map_figure(known),
+        "map",
+        "darker countries have more mentions; codes the map cannot place are listed below it.",
+        known,
+    )
+    if not unknown.empty:
+        st.caption(
+            "Not on the map: "
+            + ", ".join(
+                f"{label('locationCountry', v)} ({m:,})"
+                for v, m in zip(unknown["value"], unknown["mentions"], strict=True)
+            )
+        )
+    blocks.drill(view, "locationCountry", picked, "map")
+
+
+def crosstab(view: View) -> None:
+    st.subheader("Cross-tab")
+    left, middle, right = st.columns(3)
+    rows = state.page_select(left, "Rows", "xrows", tuple(FIELDS), "sourceService", FIELDS.get)
+    cols = state.page_select(middle, "Columns", "xcols", tuple(FIELDS), "messageSentiment", FIELDS.get)
+    how = state.page_select(right, "Show", "xshow", ("counts", "row %", "column %"), "counts")
+    table = view.model.crosstab(rows, cols, view.mask)
+    table.index = [label(rows, v) if v != "Other" else v for v in table.index]
+    table.columns = [label(cols, v) if v != "Other" else v for v in table.columns]
+    shown = crosstab_percentages(table, how)
+    blocks.chart(
+        heatmap_figure(shown, "{:,.0f}" if how == "counts" else "{:.0%}"),
+        "crosstab",
+        f"{READING[how]}; the 12 largest values of each field, the rest as Other.",
+        shown.reset_index(names=FIELDS[rows]),
+        selectable=False,
+    )
+
+
+def authors(view: View) -> None:
+    st.subheader("Authors")
+    per_author, names = view.model.value_counts("authorName", view.mask)
+    share = concentration(per_author[names != ""])
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Authors", f"{share['authors']:,}")
+    c2.metric(
+        "Share of the top 1% of authors",
+        "–" if pd.isna(share["top 1%"]) else f"{share['top 1%']:.0%}",
+        help="Of the matching mentions that name an author.",
+    )
+    c3.metric("Share of the top 10%", "–" if pd.isna(share["top 10%"]) else f"{share['top 10%']:.0%}")
+    top = view.model.counts("authorName", view.mask, top=16)
+    top = top[top["value"] != ""].head(15)
+    picked = blocks.chart(
+        bar_figure(top, "authorName", top=15, denominator=view.matched),
+        "authors",
+        f"the 15 most active authors; % of the {view.matched:,} matching mentions.",
+        top,
+    )
+    blocks.drill(view, "authorName", picked, "authors")
+
+
+def entities(view: View) -> None:
+    st.subheader("What the text talks about and links to")
+    parts = (("hashtags", "Hashtags", "#"), ("handles", "@handles", "@"), ("linkDomains", "Link domains", ""))
+    for column, (field, title, prefix) in zip(st.columns(3), parts, strict=True):
+        with column:
+            st.markdown(f"**{title}**")
+            counts = view.model.counts(field, view.mask, top=10)
+            shown = counts.assign(value=prefix + counts["value"].astype(str))
+            picked = blocks.chart(
+                bar_figure(shown, field, denominator=view.matched),
+                field,
+                f"mentions that contain each of the top {title.lower()}; % of matching mentions.",
+                counts,
+            )
+            blocks.drill(view, field, [str(p).removeprefix(prefix) for p in picked], field)
