@@ -36,8 +36,11 @@ from lib.ingest import import_file
 from lib.model import MentionModel, auto_frequency
 from lib.normalize import normalize
 from lib.overview import kpi_cards
+from lib.pull import pull
+from lib.qualtrics import Credentials, QualtricsClient
 from lib.store import Store
 from lib.tags import TagRecode, tag_index
+from tests.fake_qualtrics import FakeQualtrics, FakeServer
 
 TZ = "Europe/Berlin"
 
@@ -335,6 +338,24 @@ def run(n: int, workdir: Path, naive_sample: int) -> list[tuple[str, str, str, s
     )
     rows.append(
         ("Dashboard: slowest of the sequence", f"{max(dash) * 1e3:.0f} ms", f"{max(naive_dash) * 1e3:,.0f} ms", "–")
+    )
+    # An incremental pull: 10k new mentions through the fake Qualtrics on 127.0.0.1 (export, poll, download,
+    # parse, upsert) into this store, against the naive way: importing everything again.
+    fake = FakeQualtrics()
+    token = fake.add_token()
+    fake.add_rows("IDP_bench", generate(10_000, seed=99).to_dict("records"))
+    with FakeServer(fake) as server:
+        client = QualtricsClient(server.url, Credentials(api_token=token))
+        # The log says a full pull happened before, so this one asks only for what is new.
+        store.ingest([], kind="pull", source="bench", dataset_id="IDP_bench", continuation_token="ct-0")
+        pull_s, outcome = timed(lambda: pull(store, client, "IDP_bench"))
+    rows.append(
+        (
+            f"incremental pull of {outcome.ingest.result.rows_new:,} new mentions into the {n:,}-mention store",
+            f"{pull_s:.1f} s",
+            f"{ingest_s * (n + 10_000) / n:.0f} s (import everything again, from the ingest figure)",
+            f"{ingest_s * (n + 10_000) / n / pull_s:.0f}×",
+        )
     )
     peak = server_peak_mb(store)
     rows.append(

@@ -1,4 +1,4 @@
-"""Command line: `python -m lib pull | import` for scheduled and headless work.
+"""Command line: `python -m lib pull | import | export | setup` for scheduled and headless work.
 
 Secrets never travel as flags (shell history, `ps`): the API token or OAuth client secret comes from
 the environment (`QUALTRICS_API_TOKEN`, or `QUALTRICS_CLIENT_ID` + `QUALTRICS_CLIENT_SECRET`) or
@@ -18,14 +18,20 @@ import os
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from lib.errors import ExplorerError
+from lib.export import write_csv
 from lib.exports import FLOWS, flow_for
+from lib.filters import Filters
 from lib.ingest import import_file
+from lib.model import MentionModel
 from lib.paths import default_store
 from lib.pull import pull
 from lib.qualtrics import AuthError, Credentials, NotFound, PermissionDenied, QualtricsClient
+from lib.setup import auth_header, create_dataset, workflow_task
 from lib.store import Store, StoreBusy
+from lib.tags import load_recode, tag_index
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 75, 130
 
@@ -148,7 +154,96 @@ def _parser() -> argparse.ArgumentParser:
         help="the store file [env SCE_STORE]",
     )
     i.add_argument("--tag-delimiter", default=None, help="delimiter of the tags field (default: the store's, ',')")
+    setup = sub.add_parser(
+        "setup",
+        help="the help page's integration steps 1, 3 and 4",
+        description="Steps 1, 3 and 4 of Qualtrics' 'Integrating with Qualtrics Social Connect'.",
+    )
+    steps = setup.add_subparsers(dest="step", required=True)
+    a = steps.add_parser(
+        "auth-header",
+        help="step 1: the Authorization header for the Social Connect webhook",
+        description="Prints 'Basic base64(username:token)'. The token is read from "
+        "QUALTRICS_API_TOKEN or a prompt, never from a flag.",
+    )
+    a.add_argument("--username", required=True, help="your Qualtrics username (keep the #… part of an SSO username)")
+    c = steps.add_parser(
+        "create-dataset",
+        help="step 3: create the Qualtrics dataset with every mention field",
+        description="POST /API/v3/datasets with uniqueId as key and every field of the help page's "
+        "table (falls back to the imported-data-projects API where /datasets answers 404). "
+        "Credentials as for pull.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    c.add_argument("--name", required=True, help="the dataset's name")
+    where = c.add_mutually_exclusive_group()
+    where.add_argument(
+        "--datacenter",
+        default=os.environ.get("QUALTRICS_DATACENTER", ""),
+        help="datacenter id, org.datacenter or brand host [env QUALTRICS_DATACENTER]",
+    )
+    where.add_argument(
+        "--base-url", default=os.environ.get("QUALTRICS_BASE_URL", ""), help="full base URL [env QUALTRICS_BASE_URL]"
+    )
+    c.add_argument("--field-type", default="open-text", help="the type of every field but the key")
+    m = steps.add_parser("mapping", help="step 4: the workflow WebService task (URL, token endpoint, headers, body)")
+    m.add_argument("--brand-id", required=True, help="your Qualtrics brand (organization) id")
+    m.add_argument("--datacenter-id", required=True, help="your datacenter id, e.g. iad1")
+    m.add_argument("--dataset-id", required=True, help="the datasetId that step 3 returned")
+    m.add_argument("--out", type=Path, help="write the JSON here instead of printing it")
     return parser
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    if args.step == "auth-header":
+        token = os.environ.get("QUALTRICS_API_TOKEN") or (
+            getpass.getpass("Qualtrics API token (not shown): ") if sys.stdin.isatty() else ""
+        )
+        print(auth_header(args.username, token))
+        return EXIT_OK
+    if args.step == "create-dataset":
+        where = args.base_url or args.datacenter
+        if not where:
+            print("create-dataset needs --datacenter or --base-url (or QUALTRICS_* variables).", file=sys.stderr)
+            return EXIT_USAGE
+        created = create_dataset(QualtricsClient(where, credentials_from_env(prompt=True)), args.name, args.field_type)
+        print(f"Created {args.name!r} through /API/v3/{created.api}: dataset id {created.dataset_id}")
+        return EXIT_OK
+    text = json.dumps(workflow_task(args.brand_id, args.datacenter_id, args.dataset_id), indent=2)
+    if args.out:
+        args.out.write_text(text + "\n")
+        print(f"Wrote the WebService task to {args.out}")
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    params: dict[str, list[str]] = {}
+    if args.link:
+        params = {k: list(v) for k, v in parse_qs(urlsplit(args.link).query, keep_blank_values=True).items()}
+    for item in args.filter:
+        key, sep, value = item.partition("=")
+        if not sep:
+            print(f"--filter wants KEY=VALUE, got {item!r}", file=sys.stderr)
+            return EXIT_USAGE
+        params.setdefault(key.strip(), []).append(value)
+    filters = Filters.from_params(lambda key: params.get(key, []))
+    tz = args.tz or (params.get("tz") or ["UTC"])[-1]
+    store = Store(args.store)
+    model = MentionModel.from_store(store)
+    mask = model.mask(filters, tz, tag_index(model, load_recode(store.path)))
+    columns = [c.strip() for c in args.columns.split(",") if c.strip()] or None
+    try:
+        with open(args.out, "w", newline="", encoding="utf-8-sig" if args.bom else "utf-8") as handle:
+            manifest = write_csv(store, model, mask, handle, filters=filters, tz=tz, columns=columns)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    manifest_path = args.out.with_name(args.out.name + ".manifest.json")
+    manifest_path.write_text(manifest.to_json() + "\n")
+    print(f"Wrote {manifest.rows:,} mentions to {args.out} (manifest: {manifest_path.name})")
+    return EXIT_OK
 
 
 def _exit_code(exc: ExplorerError) -> int:
@@ -211,7 +306,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"pull": cmd_pull, "import": cmd_import}[args.command](args)
+        return {"pull": cmd_pull, "import": cmd_import, "export": cmd_export, "setup": cmd_setup}[args.command](args)
     except KeyboardInterrupt:
         print("\nInterrupted: the store is as it was before this command.", file=sys.stderr)
         return EXIT_INTERRUPTED

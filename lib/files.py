@@ -143,13 +143,13 @@ def _read_delimited_text(text: str, name: str) -> RawFile:
     return RawFile(frame, header_rows, first_line_no, kind, bad, row_numbers)
 
 
-def _flatten(obj: dict, prefix: str = "") -> dict[str, str]:
+def flatten(obj: dict, prefix: str = "") -> dict[str, str]:
     """Nested mention objects -> dotted keys (``author.name``); lists kept as JSON (``tags``)."""
     out: dict[str, str] = {}
     for key, value in obj.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
-            out.update(_flatten(value, f"{name}."))
+            out.update(flatten(value, f"{name}."))
         elif isinstance(value, list):
             out[name] = json.dumps(value, ensure_ascii=False)
         elif value is None:
@@ -167,11 +167,11 @@ def _record(obj: object) -> dict[str, str] | None:
         return None
     if isinstance(obj.get("values"), dict):
         # Qualtrics JSON exports key values by ImportId; the response id rides along as responseId.
-        row = _flatten(obj["values"])
+        row = flatten(obj["values"])
         if "responseId" in obj:
             row.setdefault("responseId", str(obj["responseId"]))
         return row
-    return _flatten(obj)
+    return flatten(obj)
 
 
 def read_json(data: bytes | BinaryIO, name: str = "file") -> RawFile:

@@ -37,3 +37,9 @@ def mention_rows(store: Store, keys: np.ndarray, tz: str) -> pd.DataFrame:
     for column in ("messageSentiment", "sourceService", "messageLanguage", "locationCountry"):
         rows[column] = [label(column, v) for v in rows[column]]
     return rows[["published", *TABLE_COLUMNS[1:-1], "uniqueId"]]
+
+
+def mention(store: Store, unique_id: str) -> dict | None:
+    """Every stored field of one mention, or None."""
+    rows = store.query('SELECT * FROM mentions WHERE "uniqueId" = ?', [unique_id])
+    return None if rows.empty else rows.iloc[0].to_dict()

@@ -1,11 +1,15 @@
-"""Mentions: the newest matching mentions as a table, text shown as plain text."""
+"""Mentions: the newest matching mentions as a table (text as plain text), and their CSV export."""
 
 import streamlit as st
 
+from lib.export import csv_bytes
 from lib.mentions import mention_rows
+from lib.schema import FIELD_NAMES
+from ui import detail, state
 from ui.frame import frame
 
 ROW_CAP = 500
+EXPORT_CAP = 200_000  # the app builds the file in memory; the CLI (python -m lib export) streams any size
 
 view = frame("Mentions")
 st.title("Mentions")
@@ -16,10 +20,13 @@ st.caption(
     + f" Times in {view.tz}."
 )
 rows = mention_rows(view.source.store, keys, view.tz)
-st.dataframe(
+table = st.dataframe(
     rows,
     hide_index=True,
     width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key="mentions_table",
     column_config={
         "sourceUrl": st.column_config.LinkColumn("Source", display_text="open"),
         "permalink": st.column_config.LinkColumn("Social Connect", display_text="open"),
@@ -32,6 +39,50 @@ st.dataframe(
         "locationCountry": "Country",
         "tags": "Tags",
         "topicName": "Monitored topic",
-        "uniqueId": "uniqueId",
     },
 )
+
+picked = table.selection.rows
+if picked:
+    state.set_page_param("mention", str(rows.iloc[picked[0]]["uniqueId"]), "")
+detail.show(view, state.page_param("mention", None, ""))
+
+st.subheader("Export as CSV")
+columns = st.multiselect(
+    "Columns",
+    FIELD_NAMES,
+    default=list(FIELD_NAMES),
+    key="w_export_columns",
+    help=f"Each time column comes in UTC and again in {view.tz}.",
+)
+bom = st.toggle("For Excel (UTF-8 with BOM)", key="w_export_bom")
+st.caption(
+    f"Text cells that a spreadsheet would run as a formula are prefixed with an apostrophe. At most "
+    f"{EXPORT_CAP:,} rows here; `python -m lib export` has no cap."
+)
+if st.button("Prepare the CSV", disabled=not columns or not view.matched):
+    with st.spinner(f"Writing {min(view.matched, EXPORT_CAP):,} mentions…"):
+        data, manifest = csv_bytes(
+            view.source.store,
+            view.model,
+            view.mask,
+            bom=bom,
+            filters=view.filters,
+            tz=view.tz,
+            columns=columns,
+            row_cap=EXPORT_CAP,
+        )
+    left, right = st.columns(2)
+    left.download_button(
+        f"Download {manifest.rows:,} mentions (CSV)",
+        data,
+        "mentions.csv",
+        "text/csv",
+        type="primary",
+        icon=":material/download:",
+    )
+    right.download_button(
+        "Download the manifest (JSON)", manifest.to_json(), "mentions.manifest.json", "application/json"
+    )
+    for note in manifest.notes:
+        st.warning(note)

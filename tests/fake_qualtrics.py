@@ -75,6 +75,7 @@ class Faults:
     zip_files: bool = True
     header_rows: int = 3  # 1 or 3 (Qualtrics' names, descriptions, ImportId JSON)
     reject_tokens: bool = False  # answer a continuationToken with 400 (an expired token)
+    no_datasets_api: bool = False  # answer POST /datasets with 404, as a tenant without that API would
 
 
 class FakeQualtrics:
@@ -92,6 +93,7 @@ class FakeQualtrics:
         self.faults = Faults()
         self.requests: list[tuple[str, str, dict]] = []  # (method, path, headers) seen, for assertions
         self.export_bodies: list[dict] = []  # the body of every export start, for assertions
+        self.created: list[tuple[str, dict]] = []  # (api, body) of every dataset creation
         self.lock = threading.Lock()
 
     # -- setup ---------------------------------------------------------------------------------
@@ -236,7 +238,11 @@ class Handler(BaseHTTPRequestHandler):
                 }
             )
         if parts == ["datasets"] and method == "POST":
+            if self.state.faults.no_datasets_api:
+                return self.error(404, "NOT_FOUND", "No such endpoint.")
             return self._create_dataset()
+        if parts == ["imported-data-projects"] and method == "POST":
+            return self._create_idp()
         flows = {"imported-data-projects": ("exports", "jobId"), "surveys": ("export-responses", "progressId")}
         if len(parts) >= 3 and parts[0] in flows and parts[2] == flows[parts[0]][0]:
             dataset_id, job_key = parts[1], flows[parts[0]][1]
@@ -277,12 +283,30 @@ class Handler(BaseHTTPRequestHandler):
 
     def _create_dataset(self) -> None:
         body = self._json_body()
+        self.state.created.append(("datasets", body))
         if not body.get("name") or not body.get("primaryKey") or not isinstance(body.get("fields"), list):
             return self.error(400, "DS_1", "name, primaryKey and fields are required.")
         dataset_id = f"{secrets.token_hex(12)}"
         self.state.datasets[dataset_id] = Dataset(columns=[f["name"] for f in body["fields"]])
         self.ok(
             {"name": body["name"], "primaryKey": body["primaryKey"], "datasetId": dataset_id, "fields": body["fields"]}
+        )
+
+    def _create_idp(self) -> None:
+        body = self._json_body()
+        self.state.created.append(("imported-data-projects", body))
+        if not body.get("name") or not body.get("uniqueField") or not isinstance(body.get("fields"), list):
+            return self.error(400, "IDP_1", "name, uniqueField and fields are required.")
+        idp_id = secrets.token_hex(8)
+        self.state.datasets[idp_id] = Dataset(columns=[f["name"] for f in body["fields"]])
+        self.ok(
+            {
+                "name": body["name"],
+                "uniqueField": body["uniqueField"],
+                "idpSourceId": idp_id,
+                "idpType": "generic",
+                "fields": body["fields"],
+            }
         )
 
     def _start(self, dataset_id: str, job_key: str) -> None:

@@ -38,10 +38,11 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, log: Path):
+    def __init__(self, data_dir: Path, log: Path, store: Path | None = None):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "SCE_DATA_DIR": str(data_dir), "SCE_STORE": str(data_dir / "browser-empty.duckdb")}
+        store = store or data_dir / "browser-empty.duckdb"
+        env = {**os.environ, "SCE_DATA_DIR": str(data_dir), "SCE_STORE": str(store)}
         self.log = log.open("w")
         self.proc = subprocess.Popen(
             [
@@ -180,3 +181,33 @@ def test_clicking_a_bar_shows_its_mentions_and_can_become_a_filter(browser, serv
     page.wait_for_url(re.compile(r"sent="), timeout=30_000)
     page.wait_for_function("() => !document.body.innerText.includes('20,000 of 20,000 mentions match')")
     assert count_of(page)[0] == behind
+
+
+HOSTILE_HTML = (
+    "<p>&lt;script&gt;window.__pwned = 1&lt;/script&gt; and "
+    "&lt;img src=x onerror=&quot;window.__pwned = 2&quot;&gt;</p>"
+    '<img src=x onerror="window.__pwned = 3"><script>window.__pwned = 4</script>'
+)
+
+
+def test_hostile_mention_text_is_inert_in_the_browser(browser, demo_data_dir, tmp_path):
+    from lib.ingest import import_file
+    from lib.store import Store
+
+    store = tmp_path / "hostile.duckdb"
+    data = "uniqueId,messageContent,authorName\n" + f'9_evil,"{HOSTILE_HTML.replace(chr(34), chr(34) * 2)}",mallory\n'
+    import_file(Store(store), data.encode(), "hostile.csv")
+    server = Server(demo_data_dir, tmp_path / "streamlit.log", store=store)
+    try:
+        page = open_page(browser, f"{server.url}/Mentions?mention=9_evil&tz=UTC")
+        detail = page.locator(".st-key-mention_detail")
+        detail.wait_for(timeout=60_000)
+        text = detail.get_by_text("window.__pwned = 1", exact=False).first
+        text.wait_for(timeout=30_000)
+        assert "<script>window.__pwned = 1</script>" in text.inner_text()
+        assert '<img src=x onerror="window.__pwned = 2">' in text.inner_text()
+        page.wait_for_timeout(1000)
+        assert page.evaluate("() => window.__pwned === undefined")
+        assert page.locator("img[onerror]").count() == 0 and page.locator("script:has-text('__pwned')").count() == 0
+    finally:
+        server.stop()

@@ -12,6 +12,7 @@ from lib.model import ListIndex, MentionModel
 from lib.tags import TagRecode, load_recode, tag_index
 from ui import state
 from ui.data import Source, active_source, model
+from ui.gate import require_access, share_link
 from ui.widgets import reset_filters, sidebar_filters
 
 # (script, label, icon). Page file names are the deep-link URLs: keep them stable.
@@ -21,6 +22,7 @@ PAGES = (
     ("pages/2_Tags.py", "Tags", ":material/sell:"),
     ("pages/4_Mentions.py", "Mentions", ":material/list:"),
     ("pages/5_Data.py", "Data", ":material/database:"),
+    ("pages/6_Setup.py", "Setup", ":material/settings:"),
 )
 
 
@@ -43,6 +45,7 @@ class View:
 
 def frame(title: str) -> View:
     st.set_page_config(page_title=f"{title} · Social Connect Explorer", page_icon=":material/forum:", layout="wide")
+    require_access()
     source = active_source(state.prefer_demo())
     mentions = model(source)
     recode = load_recode(source.store.path)
@@ -58,6 +61,10 @@ def frame(title: str) -> View:
         st.divider()
         st.caption(f"**Source:** {source.label}  \n{mentions.n:,} mentions · store version {mentions.version or '–'}")
     state.set_view(new_filters, tz)
+    if link := share_link():
+        with st.sidebar.expander("Share this view", icon=":material/link:"):
+            st.code(link, language=None, wrap_lines=True)
+            st.caption("Copy it (icon at the right): it opens this page with these filters and timezone.")
     mask = mentions.mask(new_filters, tz, tags)
     count_slot.markdown(f"**{int(mask.sum()):,}** of {mentions.n:,} mentions match")
     if source.is_demo:

@@ -90,12 +90,17 @@ def toggle_demo() -> None:
         del st.query_params["src"]
 
 
-def page_param(key: str, options: tuple[str, ...], default: str) -> str:
-    """A page's own setting (chart granularity, say), read from and kept in the URL."""
+def page_param(key: str, options: tuple[str, ...] | None, default: str) -> str:
+    """A page's own setting (chart granularity, a mention's id), read from and kept in the URL.
+
+    ``options`` limits the values taken from the URL; None takes any value.
+    """
     session_key = f"sce_page_{key}"
     if session_key not in st.session_state:
         value = st.query_params.get(key)
-        st.session_state[session_key] = value if value in options else default
+        st.session_state[session_key] = (
+            value if value is not None and (options is None or value in options) else (default)
+        )
     return st.session_state[session_key]
 
 

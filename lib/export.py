@@ -1,0 +1,148 @@
+"""CSV export of the filtered mentions: streamed, safe to open in a spreadsheet, with a manifest.
+
+- Columns: the seed's field names by default (any chosen subset, in the seed's order), plus one column
+  per timestamp in the chosen display timezone beside the UTC one.
+- Tags are joined by the store's delimiter; the plain text of ``messageContent`` is exported (the HTML
+  stays in the store).
+- Spreadsheet formula injection: a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+  carriage return gets a leading apostrophe, so Excel and Sheets show it as text instead of running it.
+  Cells that are plain numbers (``-0.4``, ``+12``) are left alone: they cannot run anything.
+- Rows are fetched from the store in chunks by key and written as they come: memory stays flat for any
+  size (the CLI has no cap; the app caps what it builds and says so).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import TextIO
+
+import numpy as np
+import pandas as pd
+
+from lib.filters import Filters
+from lib.model import MentionModel
+from lib.schema import FIELD_NAMES, TIMESTAMP_FIELDS
+from lib.store import Store
+
+CHUNK = 50_000
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def neutralise(value: str) -> str:
+    """A text cell made safe for spreadsheets (numbers untouched)."""
+    if value and value.startswith(_DANGEROUS) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+@dataclass
+class Manifest:
+    rows: int
+    columns: list[str]
+    filters: dict
+    timezone: str
+    store_version: str
+    exported_at: str
+    row_cap: int | None = None
+    rows_matching: int = 0
+    tag_delimiter: str = ","
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, default=str, ensure_ascii=False)
+
+
+def export_columns(chosen: Iterable[str] | None, tz: str) -> list[str]:
+    """The CSV header: chosen fields in the seed's order, each timestamp followed by its local-time twin."""
+    wanted = set(chosen) if chosen else set(FIELD_NAMES)
+    unknown = wanted - set(FIELD_NAMES)
+    if unknown:
+        raise ValueError(f"Unknown columns: {', '.join(sorted(unknown))}. Choose from the seed's field names.")
+    header = []
+    for name in FIELD_NAMES:
+        if name in wanted:
+            header.append(name)
+            if name in TIMESTAMP_FIELDS:
+                header.append(f"{name} ({tz})")
+    return header
+
+
+def _rows(store: Store, keys: list[str], fields: list[str], tz: str, delimiter: str) -> Iterable[list[str]]:
+    names = ", ".join(f'"{c}"' for c in fields)
+    for start in range(0, len(keys), CHUNK):
+        part = keys[start : start + CHUNK]
+        frame = store.query(f'SELECT {names} FROM mentions WHERE "uniqueId" IN (SELECT unnest(?::VARCHAR[]))', [part])
+        frame = frame.set_index("uniqueId", drop=False).reindex(part)
+        columns = []
+        for name in fields:
+            values = frame[name]
+            if name in TIMESTAMP_FIELDS:
+                utc = pd.to_datetime(values).dt.tz_localize("UTC")
+                columns.append([v.strftime("%Y-%m-%dT%H:%M:%SZ") if not pd.isna(v) else "" for v in utc])
+                local = utc.dt.tz_convert(tz)
+                columns.append([v.strftime("%Y-%m-%d %H:%M:%S") if not pd.isna(v) else "" for v in local])
+            elif name == "tags":
+                columns.append([delimiter.join(t) if t is not None else "" for t in values])
+            else:
+                columns.append(["" if v is None or v is pd.NA else neutralise(str(v)) for v in values])
+        yield from zip(*columns, strict=True)
+
+
+def write_csv(
+    store: Store,
+    model: MentionModel,
+    mask: np.ndarray,
+    out: TextIO,
+    *,
+    filters: Filters,
+    tz: str = "UTC",
+    columns: Iterable[str] | None = None,
+    row_cap: int | None = None,
+) -> Manifest:
+    """Write the mentions selected by ``mask`` (newest first) to ``out`` as CSV; return the manifest.
+
+    ``out`` is a text stream; open files with ``newline=""`` and ``encoding="utf-8-sig"`` for Excel's BOM.
+    """
+    header = export_columns(columns, tz)
+    fields = [c for c in header if not c.endswith(f"({tz})")]
+    if "uniqueId" not in fields:
+        fields = [*fields, "uniqueId"]  # needed to keep the order; not written unless chosen
+    matching = int(np.count_nonzero(mask))
+    keys = list(model.page(mask, limit=row_cap or model.n))
+    delimiter = store.setting("tag_delimiter", ",")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    keep_key = "uniqueId" in header
+    n = 0
+    for row in _rows(store, keys, fields, tz, delimiter):
+        writer.writerow(row if keep_key else row[:-1])
+        n += 1
+    notes = [] if not row_cap or matching <= row_cap else [f"Capped at {row_cap:,} of {matching:,} matching rows."]
+    return Manifest(
+        rows=n,
+        columns=header,
+        filters={k: v for k, v in filters.active().items()},
+        timezone=tz,
+        store_version=model.version,
+        exported_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        row_cap=row_cap,
+        rows_matching=matching,
+        tag_delimiter=delimiter,
+        notes=notes,
+    )
+
+
+def csv_bytes(
+    store: Store, model: MentionModel, mask: np.ndarray, *, bom: bool = False, **kwargs
+) -> tuple[bytes, Manifest]:
+    """The CSV as bytes (for a download button), UTF-8 with or without a BOM for Excel."""
+    buffer = io.StringIO()
+    manifest = write_csv(store, model, mask, buffer, **kwargs)
+    return buffer.getvalue().encode("utf-8-sig" if bom else "utf-8"), manifest

@@ -1,0 +1,105 @@
+"""Setup: steps 1, 3 and 4 of Qualtrics' help page "Integrating with Qualtrics Social Connect", done for you."""
+
+import json
+
+import streamlit as st
+
+from lib.errors import ExplorerError
+from lib.qualtrics import Credentials, QualtricsClient
+from lib.setup import auth_header, check_event, create_dataset, dataset_request, workflow_task
+from ui.frame import frame
+from ui.secrets import configured
+
+frame("Setup")
+st.title("Setup")
+st.caption(
+    "The integration steps of Qualtrics' help page *Integrating with Qualtrics Social Connect*: the header the "
+    "Social Connect webhook sends (step 1), the dataset (step 3) and the workflow's mapping (step 4)."
+)
+preset = configured()
+header_tab, dataset_tab, mapping_tab, check_tab = st.tabs(
+    ["1 · Authorization header", "3 · Create the dataset", "4 · Workflow mapping", "Check a JSON event"]
+)
+
+with header_tab:
+    username = st.text_input("Qualtrics username", help="Usually your login email. With SSO, keep the #… part.")
+    token = st.text_input(
+        "API token",
+        type="password",
+        help="Account Settings → Qualtrics IDs. Don't generate a "
+        "new one if you have one: that would break other integrations.",
+    )
+    if username and token:
+        try:
+            header = auth_header(username, token)
+        except ExplorerError as exc:
+            st.error(str(exc))
+        else:
+            if st.toggle("Show the header", help="It contains your token: show it only to copy it."):
+                st.code(header, language=None)
+                st.caption("Paste it into the Authorization Header field of the Social Connect automation recipe.")
+            else:
+                st.code("Basic " + "•" * 24, language=None)
+
+with dataset_tab:
+    name = st.text_input("Dataset name", "Social Connect mentions")
+    where = st.text_input("Datacenter or base URL", preset.where, key="setup_where")
+    typed = st.text_input(
+        "API token ",
+        type="password",
+        key="setup_token",
+        placeholder=f"configured in {preset.source}" if preset.credentials.api_token else "",
+    )
+    with st.expander("The request"):
+        st.json(dataset_request(name or "?"))
+    creds = Credentials(api_token=typed) if typed else preset.credentials
+    if st.button("Create the dataset", type="primary", disabled=not (name and where and creds.kind)):
+        try:
+            created = create_dataset(QualtricsClient(where, creds, deadline=60), name)
+        except ExplorerError as exc:
+            st.error(str(exc))
+        else:
+            st.success(
+                f"Created through /API/v3/{created.api}. Dataset id: **{created.dataset_id}** — use it in "
+                "step 4 and on the Data page."
+            )
+            st.session_state["setup_dataset_id"] = created.dataset_id
+
+with mapping_tab:
+    left, middle, right = st.columns(3)
+    brand = left.text_input("Brand id", help="Your Qualtrics organization id")
+    datacenter = middle.text_input("Datacenter id", help="e.g. iad1")
+    dataset_id = right.text_input("Dataset id", st.session_state.get("setup_dataset_id", preset.dataset_id))
+    if brand and datacenter and dataset_id:
+        try:
+            task = workflow_task(brand, datacenter, dataset_id)
+        except ExplorerError as exc:
+            st.error(str(exc))
+        else:
+            st.markdown(
+                f"**Token endpoint:** `{task['token_endpoint']}`  \n**POST** `{task['url']}`  \n"
+                "**Header:** `Authorization: Bearer ` then the piped text of your QSC account ({a})."
+            )
+            st.markdown("**Body** (JSON key-value pairs): every dataset field and its piped text")
+            st.json(task["body"])
+            st.download_button(
+                "Download the task (JSON)", json.dumps(task, indent=2), "webservice-task.json", "application/json"
+            )
+
+with check_tab:
+    st.caption(
+        "Paste one mention as the workflow's JSON event captured it (or upload it): each dataset field is "
+        "checked against it."
+    )
+    pasted = st.text_area("JSON event", height=160)
+    upload = st.file_uploader("or a file", type=["json"])
+    sample = upload.getvalue().decode("utf-8", "replace") if upload else pasted
+    if sample.strip():
+        try:
+            checks = check_event(sample)
+        except ExplorerError as exc:
+            st.error(str(exc))
+        else:
+            found = sum(c.status == "found" for c in checks)
+            st.markdown(f"**{found} of {len(checks)}** fields found where the mapping looks for them.")
+            st.dataframe([c.__dict__ for c in checks], hide_index=True, width="stretch")

@@ -1,0 +1,130 @@
+"""CSV export: read back with Python's csv module, every rule checked."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib.export import csv_bytes, export_columns, neutralise
+from lib.filters import Filters
+from lib.model import MentionModel
+from lib.normalize import normalize
+from lib.schema import FIELD_NAMES
+from lib.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tindent", "\rcr"]
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+A1", "'+A1"),
+        ("-A1", "'-A1"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("-0.4", "-0.4"),
+        ("+12", "+12"),
+        ("1e-3", "1e-3"),
+        ("-", "'-"),
+        ("hello", "hello"),
+        ("", ""),
+    ],
+)
+def test_neutralise(value, expected):
+    assert neutralise(value) == expected
+
+
+@pytest.fixture
+def store(tmp_path):
+    raw = pd.DataFrame(
+        {
+            "uniqueId": [f"1_{i}" for i in range(len(HOSTILE))] + ["1_safe"],
+            "messageContent": [*HOSTILE, "<b>Ünïcödé ✈️</b>, with a comma"],
+            "authorName": ["@evil"] * len(HOSTILE) + ["ann"],
+            "tags": ["A, B"] * len(HOSTILE) + ["C"],
+            "datePublished": ["2026-03-01T23:30:00Z"] * len(HOSTILE) + ["2026-03-02T10:00:00Z"],
+            "locationCountry": ["NA"] * (len(HOSTILE) + 1),
+        }
+    )
+    s = Store(tmp_path / "m.duckdb")
+    s.ingest([normalize(raw)[0]], kind="import", source="t")
+    return s
+
+
+def read(data: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_export_reads_back_and_every_rule_holds(store):
+    model = MentionModel.from_store(store)
+    data, manifest = csv_bytes(store, model, np.ones(model.n, bool), filters=Filters(), tz="Europe/Berlin")
+    rows = read(data)
+    assert manifest.rows == len(rows) == len(HOSTILE) + 1
+    assert list(rows[0]) == export_columns(None, "Europe/Berlin")
+    assert list(rows[0])[:3] == list(FIELD_NAMES[:3]) and "datePublished (Europe/Berlin)" in rows[0]
+    newest = rows[0]
+    assert newest["uniqueId"] == "1_safe" and newest["messageContent"] == "Ünïcödé ✈️, with a comma"
+    assert newest["datePublished"] == "2026-03-02T10:00:00Z"
+    assert newest["datePublished (Europe/Berlin)"] == "2026-03-02 11:00:00"
+    assert newest["locationCountry"] == "NA" and newest["tags"] == "C"
+    hostile = {r["messageContent"] for r in rows[1:]}
+    assert hostile == {"'" + h for h in HOSTILE}  # "-2+3" is a formula, not a number
+    assert all(r["authorName"] == "'@evil" for r in rows[1:]) and rows[1]["tags"] == "A,B"
+    assert not data.startswith(b"\xef\xbb\xbf")
+
+
+def test_bom_columns_filters_and_manifest(store):
+    store.retag(";")
+    model = MentionModel.from_store(store)
+    filters = Filters(authors=("ann",))
+    data, manifest = csv_bytes(
+        store,
+        model,
+        model.mask(filters),
+        bom=True,
+        filters=filters,
+        tz="UTC",
+        columns=["messageContent", "tags", "uniqueId"],
+    )
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = read(data)
+    assert list(rows[0]) == ["uniqueId", "messageContent", "tags"] and len(rows) == 1
+    assert manifest.filters == {"authors": ("ann",)} and manifest.tag_delimiter == ";"
+    assert json.loads(manifest.to_json())["rows"] == 1
+    with pytest.raises(ValueError, match="Unknown columns"):
+        export_columns(["nope"], "UTC")
+
+
+def test_row_cap_is_said(store):
+    model = MentionModel.from_store(store)
+    data, manifest = csv_bytes(store, model, np.ones(model.n, bool), filters=Filters(), row_cap=2)
+    assert len(read(data)) == 2 and manifest.rows_matching == len(HOSTILE) + 1 and manifest.notes
+
+
+def test_cli_export_of_a_copied_link(store, tmp_path):
+    out = tmp_path / "x.csv"
+    link = "http://localhost:8501/Mentions?author=ann&tz=America%2FNew_York"
+    proc = subprocess.run(
+        [sys.executable, "-m", "lib", "export", "--store", str(store.path), "--out", str(out), "--link", link, "--bom"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = read(out.read_bytes())
+    assert [r["uniqueId"] for r in rows] == ["1_safe"]
+    assert rows[0]["datePublished (America/New_York)"] == "2026-03-02 05:00:00"
+    manifest = json.loads(out.with_name("x.csv.manifest.json").read_text())
+    assert manifest["timezone"] == "America/New_York" and manifest["filters"] == {"authors": ["ann"]}
