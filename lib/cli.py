@@ -154,6 +154,22 @@ def _parser() -> argparse.ArgumentParser:
         help="the store file [env SCE_STORE]",
     )
     i.add_argument("--tag-delimiter", default=None, help="delimiter of the tags field (default: the store's, ',')")
+    e = sub.add_parser(
+        "export",
+        help="export the mentions a view shows as CSV (with a manifest beside it)",
+        description="Write the filtered mentions as CSV, newest first, streamed (no row cap), and FILE.manifest.json "
+        "with the filters, timezone, store version and row count. Filters use the app's URL keys: paste a copied "
+        "link with --link, or give --filter key=value (repeatable; e.g. sent=negative, lang=de, from=2026-01-01).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    e.add_argument("--store", type=Path, default=default_store(), help="the store file [env SCE_STORE]")
+    e.add_argument("--out", type=Path, required=True, help="the CSV file to write")
+    e.add_argument("--link", default="", help="a link copied from the app: its filters and timezone are used")
+    e.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE", help="a filter, as in the app's URL")
+    e.add_argument("--tz", default="", help="timezone of the local-time columns (default: the link's, else UTC)")
+    e.add_argument("--columns", default="", help="comma separated field names (default: every field)")
+    e.add_argument("--bom", action="store_true", help="UTF-8 with a byte order mark, for Excel")
+
     setup = sub.add_parser(
         "setup",
         help="the help page's integration steps 1, 3 and 4",

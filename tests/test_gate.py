@@ -28,10 +28,10 @@ def test_a_password_gates_every_page(monkeypatch, page):
         at.switch_page(page)
     at.run()
     assert not at.metric and not at.dataframe and not at.sidebar.markdown
-    at.text_input[0].input("wrong").run()
+    at.text_input[0].input("wrong")  # a form: the value goes with the submit, in one run
     at.button[0].click().run()
     assert "not the password" in at.error[0].value and not at.metric
-    at.text_input[0].input("correct horse").run()
+    at.text_input[0].input("correct horse")
     at.button[0].click().run()
     assert not at.exception
     assert any("mentions match" in m.value for m in at.sidebar.markdown)
