@@ -89,6 +89,21 @@ def credentials_from_env(prompt: bool) -> Credentials:
     return Credentials(api_token=token, client_id=client_id, client_secret=secret, **kwargs)
 
 
+def _add_where(parser: argparse.ArgumentParser) -> None:
+    """Where the Qualtrics account lives: a datacenter (or org.datacenter, or brand host), or a base URL."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--datacenter",
+        default=os.environ.get("QUALTRICS_DATACENTER", ""),
+        help="datacenter id (iad1), org.datacenter, or brand host [env QUALTRICS_DATACENTER]",
+    )
+    where.add_argument(
+        "--base-url",
+        default=os.environ.get("QUALTRICS_BASE_URL", ""),
+        help="full base URL, e.g. https://iad1.qualtrics.com [env QUALTRICS_BASE_URL]",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m lib",
@@ -106,17 +121,7 @@ def _parser() -> argparse.ArgumentParser:
         "optionally QUALTRICS_SCOPE), from the environment or a prompt; never as flags.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    where = p.add_mutually_exclusive_group()
-    where.add_argument(
-        "--datacenter",
-        default=os.environ.get("QUALTRICS_DATACENTER", ""),
-        help="datacenter id (iad1), org.datacenter, or brand host [env QUALTRICS_DATACENTER]",
-    )
-    where.add_argument(
-        "--base-url",
-        default=os.environ.get("QUALTRICS_BASE_URL", ""),
-        help="full base URL, e.g. https://iad1.qualtrics.com [env QUALTRICS_BASE_URL]",
-    )
+    _add_where(p)
     p.add_argument(
         "--dataset-id",
         default=os.environ.get("QUALTRICS_DATASET_ID", ""),
@@ -192,15 +197,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     c.add_argument("--name", required=True, help="the dataset's name")
-    where = c.add_mutually_exclusive_group()
-    where.add_argument(
-        "--datacenter",
-        default=os.environ.get("QUALTRICS_DATACENTER", ""),
-        help="datacenter id, org.datacenter or brand host [env QUALTRICS_DATACENTER]",
-    )
-    where.add_argument(
-        "--base-url", default=os.environ.get("QUALTRICS_BASE_URL", ""), help="full base URL [env QUALTRICS_BASE_URL]"
-    )
+    _add_where(c)
     c.add_argument("--field-type", default="open-text", help="the type of every field but the key")
     m = steps.add_parser("mapping", help="step 4: the workflow WebService task (URL, token endpoint, headers, body)")
     m.add_argument("--brand-id", required=True, help="your Qualtrics brand (organization) id")

@@ -211,10 +211,26 @@ class Store:
         elif int(found[0]) < SCHEMA_VERSION:
             self._migrate(con, int(found[0]))
 
-    def _migrate(self, con: duckdb.DuckDBPyConnection, from_version: int) -> None:
-        """Bring an older store up to date, in one transaction (a failed migration changes nothing)."""
+    @contextmanager
+    def _rewrite(self, con: duckdb.DuckDBPyConnection) -> Iterator[list[str]]:
+        """One transaction that changes mentions: commit and publish a new version, or roll back entirely.
+        Yields a list that holds the new version once committed."""
+        version: list[str] = []
         con.execute("BEGIN TRANSACTION")
         try:
+            yield version
+            con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'")
+            version.append(self._read_version(con))
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        if version[0]:
+            self._publish_version(version[0])
+
+    def _migrate(self, con: duckdb.DuckDBPyConnection, from_version: int) -> None:
+        """Bring an older store up to date, in one transaction (a failed migration changes nothing)."""
+        with self._rewrite(con):
             if from_version < 2:
                 # Rebuild with the entity columns (keeps the primary key), backfilled from the stored text.
                 old = con.execute('SELECT "uniqueId", "messageContent", "messageContentHtml" FROM mentions').df()
@@ -224,14 +240,6 @@ class Store:
                     backfill[name] = [f[index] for f in found]
                 self._replace_columns(con, backfill, missing=ENTITY_COLUMNS)
             con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
-            con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'")
-            version = self._read_version(con)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        if version:
-            self._publish_version(version)
 
     @staticmethod
     def _replace_columns(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, missing: tuple = ()) -> None:
@@ -262,21 +270,12 @@ class Store:
         """Split every mention's kept raw tag string again by ``delimiter``; one transaction. Returns the version."""
         if not delimiter:
             raise StoreError("The tag delimiter cannot be empty.")
-        with self._writer() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                raw = con.execute('SELECT "uniqueId", "tagsRaw" FROM mentions').df()
-                raw["tags"] = [split_tags(v or "", delimiter) for v in raw.pop("tagsRaw")]
-                self._replace_columns(con, raw)
-                con.execute("INSERT OR REPLACE INTO meta VALUES ('setting:tag_delimiter', ?)", [delimiter])
-                con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'")
-                version = self._read_version(con)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        self._publish_version(version)
-        return version
+        with self._writer() as con, self._rewrite(con) as version:
+            raw = con.execute('SELECT "uniqueId", "tagsRaw" FROM mentions').df()
+            raw["tags"] = [split_tags(v or "", delimiter) for v in raw.pop("tagsRaw")]
+            self._replace_columns(con, raw)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('setting:tag_delimiter', ?)", [delimiter])
+        return version[0]
 
     def schema_version(self) -> int:
         with self._reader() as con:
