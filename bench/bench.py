@@ -312,7 +312,7 @@ def run(n: int, workdir: Path, naive_sample: int) -> list[tuple[str, str, str, s
     )
     rows.append(
         (
-            "filter change: slowest of the sequence (a new text search)",
+            "filter change: Overview, slowest of the sequence",
             f"{max(ours) * 1e3:.0f} ms",
             f"{max(naive) * 1e3:,.0f} ms",
             "–",
@@ -337,7 +337,12 @@ def run(n: int, workdir: Path, naive_sample: int) -> list[tuple[str, str, str, s
         )
     )
     rows.append(
-        ("Dashboard: slowest of the sequence", f"{max(dash) * 1e3:.0f} ms", f"{max(naive_dash) * 1e3:,.0f} ms", "–")
+        (
+            "filter change: Dashboard, slowest of the sequence",
+            f"{max(dash) * 1e3:.0f} ms",
+            f"{max(naive_dash) * 1e3:,.0f} ms",
+            "–",
+        )
     )
     # An incremental pull: 10k new mentions through the fake Qualtrics on 127.0.0.1 (export, poll, download,
     # parse, upsert) into this store, against the naive way: importing everything again.
