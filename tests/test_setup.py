@@ -129,3 +129,26 @@ def test_cli_setup_steps(fake, tmp_path):
         "mapping", "--brand-id", "acme", "--datacenter-id", "iad1", "--dataset-id", dataset_id, "--out", str(out)
     )
     assert mapping.returncode == 0 and json.loads(out.read_text())["body"]["uniqueId"] == "~{aed://unique_id}"
+
+
+def test_setup_page_masks_the_header_until_shown_and_builds_the_mapping(app_env):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/6_Setup.py")
+    at.run()
+    by_label = {t.label: t for t in at.text_input}
+    by_label["Qualtrics username"].input("jane#sso")
+    by_label["API token"].input("s3cret-token").run()
+    assert all("s3cret" not in c.value and "amFuZSNzc28" not in c.value for c in at.code)
+    assert any(c.value.startswith("Basic ••") for c in at.code)
+    at.toggle[0].set_value(True).run()
+    assert any(c.value == auth_header("jane#sso", "s3cret-token") for c in at.code)
+    by_label = {t.label: t for t in at.text_input}
+    by_label["Brand id"].input("acme")
+    by_label["Datacenter id"].input("iad1")
+    by_label["Dataset id"].input("ds1").run()
+    assert not at.exception
+    assert any("https://acme.qualtrics.com/API/v3/datasets/ds1/data" in m.value for m in at.markdown)

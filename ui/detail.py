@@ -49,7 +49,8 @@ def show(view: View, unique_id: str) -> None:
                 column.link_button(text, url)
         fields = {name: found.get(name) for name in FIELD_NAMES if name != "messageContent"}
         for name in SHOWN_AS_LABEL:
-            fields[name] = f"{label(name, str(fields[name] or ''))} ({fields[name]})"
+            code, shown = str(fields[name] or ""), label(name, str(fields[name] or ""))
+            fields[name] = shown if not code or f"({code})" in shown else f"{shown} ({code})"
         fields["tags"] = ", ".join(found["tags"]) if found.get("tags") is not None else ""
         st.dataframe(
             {"field": list(fields), "value": [str(v) if v is not None else "" for v in fields.values()]},
