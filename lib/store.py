@@ -115,15 +115,23 @@ class Store:
 
     @contextmanager
     def _reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        # A read-only open fails while a writer holds the file; writes are short, so wait a little.
+        # A read-only open fails while a writer holds the file: from another process with a lock error,
+        # from this one (an import in another session) because DuckDB won't mix read-only and read-write
+        # connections to one file in a process. Writes are short, so wait a little, then say so.
         deadline = time.monotonic() + READ_RETRY_SECONDS
         while True:
             try:
                 con = duckdb.connect(str(self.path), read_only=True)
                 break
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                busy = "lock" in str(exc).lower() or "different configuration" in str(exc).lower()
+                if not busy:
                     raise StoreError(f"Cannot read the store {self.path}: {exc}") from exc
+                if time.monotonic() > deadline:
+                    raise StoreBusy(
+                        f"The store {self.path.name} is being written (a pull or an import). Try again in a "
+                        "moment; nothing is lost."
+                    ) from None
                 time.sleep(0.1)
         try:
             yield con

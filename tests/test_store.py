@@ -134,3 +134,32 @@ def test_a_version_1_store_is_migrated_with_its_entities_backfilled(tmp_path):
         {"uniqueId": "1_1", "hashtags": ["travel"], "handles": ["northwindair"], "linkDomains": ["ex.com"]}
     ]
     assert store.schema_version() == SCHEMA_VERSION and version == "old:4"
+
+
+def test_a_read_during_a_write_in_the_same_process_waits_for_it(store, monkeypatch):
+    import threading
+    import time
+
+    import lib.store
+
+    holding = threading.Event()
+
+    def write_slowly(seconds):
+        with store._writer():
+            holding.set()
+            time.sleep(seconds)
+
+    writer = threading.Thread(target=write_slowly, args=(0.8,))
+    writer.start()
+    holding.wait()
+    assert store.count() == 2  # waited for the writer instead of failing
+    writer.join()
+
+    monkeypatch.setattr(lib.store, "READ_RETRY_SECONDS", 0.3)
+    holding.clear()
+    writer = threading.Thread(target=write_slowly, args=(1.5,))
+    writer.start()
+    holding.wait()
+    with pytest.raises(StoreBusy, match="being written"):
+        store.count()
+    writer.join()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from lib.errors import ExplorerError
 from lib.filters import Filters
 from lib.model import ListIndex, MentionModel
 from lib.tags import TagRecode, load_recode, tag_index
@@ -46,8 +47,12 @@ class View:
 def frame(title: str) -> View:
     st.set_page_config(page_title=f"{title} · Social Connect Explorer", page_icon=":material/forum:", layout="wide")
     require_access()
-    source = active_source(state.prefer_demo())
-    mentions = model(source)
+    try:
+        source = active_source(state.prefer_demo())
+        mentions = model(source)
+    except ExplorerError as exc:  # the store is busy or unreadable: say so, lose nothing
+        st.error(str(exc))
+        st.stop()
     recode = load_recode(source.store.path)
     tags = tag_index(mentions, recode)
     with st.sidebar:
