@@ -1,0 +1,136 @@
+"""Time in a real browser from a filter change to the charts settled, on the Overview and the Dashboard.
+
+    python -m bench.browser --sizes 100000 1000000
+
+For each size: a store of generated mentions, `streamlit run` on 127.0.0.1, Debian's Chromium through
+Playwright. Each measurement selects or clears one sidebar filter value and waits until Streamlit has
+stopped running and no element of the page is stale; the figure is the median over the changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from lib.demo import generate
+from lib.ingest import import_file
+from lib.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTLED = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+                  && !document.querySelector('[data-stale="true"]')"""
+CHANGES = [("Sentiment", "Negative"), ("Language", "German (de)"), ("Source service", "Facebook")]
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_store(n: int, folder: Path) -> Path:
+    path = folder / f"browser-{n}.duckdb"
+    if not Store(path).version():
+        import_file(Store(path), generate(n).to_csv(index=False).encode(), "bench.csv")
+    return path
+
+
+def measure(url: str, page_path: str, browser) -> list[float]:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url + page_path)
+    page.get_by_text("mentions match").first.wait_for(timeout=180_000)
+    page.wait_for_function(SETTLED, timeout=180_000)
+    times = []
+    sidebar = page.get_by_test_id("stSidebar")
+    for label, value in CHANGES:
+        box = sidebar.get_by_test_id("stMultiSelect").filter(has_text=label)
+        for action in ("select", "clear"):
+            start = time.perf_counter()
+            if action == "select":
+                box.locator("input").click()
+                page.keyboard.type(value)
+                page.keyboard.press("Enter")
+                page.keyboard.press("Escape")
+            else:
+                box.get_by_role("button", name=f"Remove {value}").first.click()
+            page.wait_for_function(
+                "() => !!document.querySelector('[data-stale=\"true\"]') || "
+                "!!document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                timeout=10_000,
+            )
+            page.wait_for_function(SETTLED, timeout=60_000)
+            times.append(time.perf_counter() - start)
+    page.close()
+    return times
+
+
+def main(argv: list[str] | None = None) -> None:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--workdir", type=Path, default=None, help="keep stores here between runs")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = args.workdir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        print("| mentions | page | filter change → charts settled, median | slowest | changes |")
+        print("|---|---|---|---|---|")
+        for n in args.sizes:
+            store = build_store(n, workdir)
+            port = _port()
+            env = {**os.environ, "SCE_DATA_DIR": str(workdir), "SCE_STORE": str(store)}
+            server = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "streamlit",
+                    "run",
+                    str(ROOT / "app.py"),
+                    "--server.port",
+                    str(port),
+                    "--server.address",
+                    "127.0.0.1",
+                    "--server.headless",
+                    "true",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                for _ in range(120):
+                    try:
+                        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+                        break
+                    except OSError:
+                        time.sleep(0.5)
+                with sync_playwright() as p:
+                    browser = p.chromium.launch(
+                        executable_path="/usr/bin/chromium",
+                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+                    )
+                    for page_path, name in (("/?tz=UTC", "Overview"), ("/Dashboard?tz=UTC", "Dashboard")):
+                        times = measure(f"http://127.0.0.1:{port}", page_path, browser)
+                        print(
+                            f"| {n:,} | {name} | {statistics.median(times) * 1e3:,.0f} ms | "
+                            f"{max(times) * 1e3:,.0f} ms | {len(times)} |",
+                            flush=True,
+                        )
+                    browser.close()
+            finally:
+                server.terminate()
+                server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
