@@ -162,7 +162,11 @@ def test_a_sidebar_filter_changes_the_numbers_and_the_copied_url_reproduces_them
     kpi = page.get_by_test_id("stMetricValue").first.inner_text()
     assert int(kpi.replace(",", "")) == matched
 
-    copied = open_page(browser, page.url)  # a colleague opens the link in a fresh session
+    # The sidebar's "Share this view" gives the link to copy; a colleague opens it in a fresh session.
+    page.get_by_test_id("stSidebar").get_by_text("Share this view").click()
+    link = page.get_by_test_id("stSidebar").get_by_test_id("stCode").first.inner_text().strip()
+    assert link.startswith(server.url) and "sent=negative" in link
+    copied = open_page(browser, link)
     assert count_of(copied)[0] == matched
     assert copied.get_by_test_id("stMetricValue").first.inner_text() == kpi
 
