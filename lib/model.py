@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lib.filters import FACETS, Filters
+from lib.query import Phrase, Term, evaluate, parse, pattern
 from lib.store import Store
 
 CATEGORICAL = tuple(column for column, _, _ in FACETS.values())
@@ -231,12 +232,16 @@ class MentionModel:
 
     # -- filtering ------------------------------------------------------------------------------
     def search(self, text: str) -> np.ndarray:
-        """Mentions whose plain text contains ``text`` (case-insensitive). Cached per query."""
-        key = text.lower()
+        """Mentions whose plain text satisfies the query ``text`` (see lib/query.py: words, hashtags, @handles,
+        quoted phrases, ``*``, AND/OR/NOT). Each word or phrase is scanned once and cached."""
+        return evaluate(parse(text), self._term_mask)
+
+    def _term_mask(self, node: Term | Phrase) -> np.ndarray:
+        key = pattern(node)
         if key not in self._search_cache:
-            found = pc.match_substring(self.content, key, ignore_case=True)
+            found = pc.match_substring_regex(self.content, key, ignore_case=True)
             self._search_cache[key] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
-            while len(self._search_cache) > 32:
+            while len(self._search_cache) > 64:
                 self._search_cache.popitem(last=False)
         return self._search_cache[key]
 

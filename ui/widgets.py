@@ -11,6 +11,7 @@ import streamlit as st
 from lib.filters import FACETS, PRESETS, TAG_MODES, Filters, matching_preset, preset_range
 from lib.labels import label
 from lib.model import ListIndex, MentionModel
+from lib.query import QueryError, parse
 from ui import state
 
 CUSTOM = "Custom range"
@@ -95,7 +96,20 @@ def sidebar_filters(model: MentionModel, page: str, tags: ListIndex) -> tuple[Fi
         label_visibility="collapsed",
     )
     _seed("w_text", current.text)
-    values["text"] = st.text_input("Text contains", key="w_text", placeholder="e.g. baggage").strip()
+    text = st.text_input(
+        "Text search",
+        key="w_text",
+        placeholder='e.g. "lost luggage" OR baggage*',
+        help='Words, #hashtags, @handles and "quoted phrases"; AND (or a space), OR, NOT (or -), parentheses, '
+        "and a trailing * for any ending. Not case-sensitive.",
+    ).strip()
+    values["text"] = text
+    if text:
+        try:
+            parse(text)
+        except QueryError as exc:
+            st.caption(f":red[{exc}] — not applied.")
+            values["text"] = ""
     more = [a for a in FACETS if a not in MAIN_FACETS]
     with st.expander("More filters", expanded=any(getattr(current, a) for a in more)):
         for attr in more:

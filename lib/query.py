@@ -1,0 +1,183 @@
+"""Boolean text queries, as Text iQ writes them: AND/OR/NOT, parentheses, quoted phrases, trailing ``*``.
+
+    "lost luggage" OR baggage*        (baggage AND delay) -compensation        #delayed | @northwindhelp
+
+Spellings: ``AND``/``and``/``&``/``&&``, ``OR``/``or``/``|``/``||``, ``NOT``/``not``/``-`` (before a term or a
+group). Two terms side by side mean AND; AND binds tighter than OR; matching ignores case. A term matches a
+whole word (or hashtag, or @handle), a trailing ``*`` any word that starts so, a quoted phrase its words in order.
+Errors say where: ``Parse error at 14: ')' has no '('``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from lib.errors import ExplorerError
+
+
+class QueryError(ExplorerError):
+    """A query that cannot be read; ``position`` is the 0-based character where the problem is."""
+
+    def __init__(self, message: str, position: int):
+        super().__init__(f"Query error at {position + 1}: {message}")
+        self.position = position
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str  # lowercased; may start with # or @
+    wildcard: bool = False
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: tuple[str, ...]
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Not:
+    child: object
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple
+
+
+Node = Term | Phrase | Not | And | Or
+_TOKEN = re.compile(r'\s*(?:(?P<op>&&|\|\||[&|()])|(?P<quote>"[^"]*"?)|(?P<word>[^\s()"&|]+))')
+_OPERATORS = {"and": "AND", "&": "AND", "&&": "AND", "or": "OR", "|": "OR", "||": "OR", "not": "NOT"}
+
+
+def _tokens(query: str) -> list[tuple[str, str, int]]:
+    """(kind, text, position): kinds AND, OR, NOT, (, ), PHRASE, TERM."""
+    out, at = [], 0
+    while at < len(query):
+        match = _TOKEN.match(query, at)
+        if match is None or match.end() == at:
+            break
+        start = match.start(match.lastgroup) if match.lastgroup else at
+        at = match.end()
+        if match.group("op"):
+            text = match.group("op")
+            out.append((_OPERATORS.get(text, text), text, start))
+        elif match.group("quote"):
+            text = match.group("quote")
+            if len(text) < 2 or not text.endswith('"'):
+                raise QueryError("a quote is opened but not closed", start)
+            out.append(("PHRASE", text[1:-1], start))
+        elif match.group("word"):
+            text = match.group("word")
+            lower = text.lower()
+            if lower in ("and", "or", "not"):
+                out.append((_OPERATORS[lower], text, start))
+            elif text.startswith("-") and len(text) > 1:
+                out.append(("NOT", "-", start))
+                out.append(("TERM", text[1:], start + 1))
+            else:
+                out.append(("TERM", text, start))
+    return out
+
+
+class _Parser:
+    def __init__(self, query: str):
+        self.query, self.tokens, self.i = query, _tokens(query), 0
+
+    def peek(self) -> tuple[str, str, int] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str, int]:
+        token = self.tokens[self.i]
+        self.i += 1
+        return token
+
+    def parse(self) -> Node:
+        if not self.tokens:
+            raise QueryError("the query is empty", 0)
+        node = self.or_()
+        if (token := self.peek()) is not None:
+            raise QueryError(f"{token[1]!r} has no '('" if token[0] == ")" else f"unexpected {token[1]!r}", token[2])
+        return node
+
+    def or_(self) -> Node:
+        children = [self.and_()]
+        while (token := self.peek()) is not None and token[0] == "OR":
+            self.take()
+            children.append(self.and_())
+        return children[0] if len(children) == 1 else Or(tuple(children))
+
+    def and_(self) -> Node:
+        children = [self.not_()]
+        while (token := self.peek()) is not None and token[0] in ("AND", "NOT", "TERM", "PHRASE", "("):
+            if token[0] == "AND":
+                self.take()
+            children.append(self.not_())
+        return children[0] if len(children) == 1 else And(tuple(children))
+
+    def not_(self) -> Node:
+        token = self.peek()
+        if token is not None and token[0] == "NOT":
+            self.take()
+            return Not(self.not_())
+        return self.atom()
+
+    def atom(self) -> Node:
+        token = self.peek()
+        if token is None:
+            raise QueryError("the query ends where a word or a phrase should be", len(self.query))
+        kind, text, position = self.take()
+        if kind == "(":
+            node = self.or_()
+            closing = self.peek()
+            if closing is None or closing[0] != ")":
+                raise QueryError("'(' is not closed", position)
+            self.take()
+            return node
+        if kind == "PHRASE":
+            words = tuple(w.lower() for w in re.findall(r"[\w#@']+", text))
+            if not words:
+                raise QueryError("the quotes hold no words", position)
+            return Phrase(words, position)
+        if kind == "TERM":
+            wildcard = text.endswith("*")
+            word = text.rstrip("*").lower()
+            if not re.search(r"\w", word):
+                raise QueryError(f"{text!r} is not a word", position)
+            if not word or (wildcard and len(word) < 2):
+                raise QueryError("a wildcard needs at least two letters before the *", position)
+            return Term(word, wildcard, position)
+        raise QueryError(f"{text!r} needs a word or a phrase {'after' if kind != ')' else 'before'} it", position)
+
+
+def parse(query: str) -> Node:
+    """The query as a tree; raises QueryError with the position of the first problem."""
+    return _Parser(query).parse()
+
+
+def pattern(node: Term | Phrase) -> str:
+    """A regular expression (RE2 syntax: no look-behind) for a term or phrase, matched without case."""
+    before, after = r"(^|[^\w#@])", r"($|[^\w])"
+    if isinstance(node, Phrase):
+        return before + r"[^\w#@]+".join(re.escape(w) for w in node.words) + after
+    return before + re.escape(node.text) + (r"\w*" if node.wildcard else "") + after
+
+
+def evaluate(node: Node, match: Callable[[Term | Phrase], np.ndarray]) -> np.ndarray:
+    """A boolean per mention: does the query hold? ``match`` gives the mentions of one term or phrase."""
+    if isinstance(node, Term | Phrase):
+        return match(node)
+    if isinstance(node, Not):
+        return ~evaluate(node.child, match)
+    parts = [evaluate(child, match) for child in node.children]
+    return np.logical_and.reduce(parts) if isinstance(node, And) else np.logical_or.reduce(parts)
