@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from lib.files import flatten
 from lib.qualtrics import NotFound, QualtricsClient, QualtricsError
-from lib.schema import FIELDS, FIELDS_BY_NAME, canonical_name
+from lib.schema import FIELDS, canonical_name
 
 KEY_FIELD = "uniqueId"
 # The help page creates the key as "string" and recommends open text for the fields added afterwards.
@@ -127,7 +127,3 @@ def check_event(event: dict | list | str) -> list[FieldCheck]:
             )
         checks.append(FieldCheck(field.name, field.piped_text, status, value[:200], note))
     return checks
-
-
-def piped_text(name: str) -> str:
-    return FIELDS_BY_NAME[name].piped_text
