@@ -89,6 +89,10 @@ def credentials_from_env(prompt: bool) -> Credentials:
     return Credentials(api_token=token, client_id=client_id, client_secret=secret, **kwargs)
 
 
+def _add_store(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", type=Path, default=default_store(), help="the store file [env SCE_STORE]")
+
+
 def _add_where(parser: argparse.ArgumentParser) -> None:
     """Where the Qualtrics account lives: a datacenter (or org.datacenter, or brand host), or a base URL."""
     where = parser.add_mutually_exclusive_group()
@@ -133,12 +137,7 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("QUALTRICS_EXPORT_FLOW") or None,
         help="export flow; default: survey for SV_ ids, dataset otherwise [env QUALTRICS_EXPORT_FLOW]",
     )
-    p.add_argument(
-        "--store",
-        type=Path,
-        default=default_store(),
-        help="the store file [env SCE_STORE]",
-    )
+    _add_store(p)
     p.add_argument("--tag-delimiter", default=None, help="delimiter of the tags field (default: the store's, ',')")
     p.add_argument("--deadline", type=float, default=1800.0, help="give up after this many seconds")
     p.add_argument("--progress-file", type=Path, help="also write progress as JSON to this file")
@@ -152,12 +151,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     i.add_argument("file", type=Path, help="the file to import")
-    i.add_argument(
-        "--store",
-        type=Path,
-        default=default_store(),
-        help="the store file [env SCE_STORE]",
-    )
+    _add_store(i)
     i.add_argument("--tag-delimiter", default=None, help="delimiter of the tags field (default: the store's, ',')")
     e = sub.add_parser(
         "export",
@@ -167,7 +161,7 @@ def _parser() -> argparse.ArgumentParser:
         "link with --link, or give --filter key=value (repeatable; e.g. sent=negative, lang=de, from=2026-01-01).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    e.add_argument("--store", type=Path, default=default_store(), help="the store file [env SCE_STORE]")
+    _add_store(e)
     e.add_argument("--out", type=Path, required=True, help="the CSV file to write")
     e.add_argument("--link", default="", help="a link copied from the app: its filters and timezone are used")
     e.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE", help="a filter, as in the app's URL")
