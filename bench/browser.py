@@ -10,30 +10,21 @@ stopped running and no element of the page is stale; the figure is the median ov
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from lib.demo import generate
 from lib.ingest import import_file
 from lib.store import Store
+from tests.streamlit_server import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTLED = """() => !document.querySelector('[data-testid="stStatusWidget"]')
                   && !document.querySelector('[data-stale="true"]')"""
 CHANGES = [("Sentiment", "Negative"), ("Language", "German (de)"), ("Source service", "Facebook")]
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def build_store(n: int, folder: Path) -> Path:
@@ -88,41 +79,15 @@ def main(argv: list[str] | None = None) -> None:
         print("|---|---|---|---|---|")
         for n in args.sizes:
             store = build_store(n, workdir)
-            port = _port()
-            env = {**os.environ, "SCE_DATA_DIR": str(workdir), "SCE_STORE": str(store)}
-            server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "streamlit",
-                    "run",
-                    str(ROOT / "app.py"),
-                    "--server.port",
-                    str(port),
-                    "--server.address",
-                    "127.0.0.1",
-                    "--server.headless",
-                    "true",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            server = Server(workdir, workdir / f"streamlit-{n}.log", store=store, wait=300)
             try:
-                for _ in range(120):
-                    try:
-                        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-                        break
-                    except OSError:
-                        time.sleep(0.5)
                 with sync_playwright() as p:
                     browser = p.chromium.launch(
                         executable_path="/usr/bin/chromium",
                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
                     )
                     for page_path, name in (("/?tz=UTC", "Overview"), ("/Dashboard?tz=UTC", "Dashboard")):
-                        times = measure(f"http://127.0.0.1:{port}", page_path, browser)
+                        times = measure(server.url, page_path, browser)
                         print(
                             f"| {n:,} | {name} | {statistics.median(times) * 1e3:,.0f} ms | "
                             f"{max(times) * 1e3:,.0f} ms | {len(times)} |",
@@ -130,8 +95,7 @@ def main(argv: list[str] | None = None) -> None:
                         )
                     browser.close()
             finally:
-                server.terminate()
-                server.wait(10)
+                server.stop()
 
 
 if __name__ == "__main__":

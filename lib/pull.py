@@ -35,13 +35,14 @@ class PullOutcome:
     mode: str  # "full", "continuation", "since <time>"
 
 
-def plan(store: Store, dataset_id: str) -> ExportRequest:
-    """What to ask Qualtrics for, from the store's log of this dataset's pulls."""
+def plan(store: Store, dataset_id: str, use_token: bool = True) -> ExportRequest:
+    """What to ask Qualtrics for, from the store's log of this dataset's pulls (by date, without the token,
+    when ``use_token`` is false)."""
     last = store.last_success(dataset_id)
     if last is None:
         return ExportRequest()
     token = last.get("continuation_token")
-    if isinstance(token, str) and token:
+    if use_token and isinstance(token, str) and token:
         return ExportRequest(continuation_token=token)
     started = pd.Timestamp(last["started_at"]).tz_localize("UTC").to_pydatetime()
     return ExportRequest(since=started - OVERLAP)
@@ -75,9 +76,7 @@ def pull(
             if not request.continuation_token:
                 raise
             # The token expired (a week) or was refused: ask by date instead.
-            last = store.last_success(dataset_id)
-            since = pd.Timestamp(last["started_at"]).tz_localize("UTC").to_pydatetime() - OVERLAP
-            request = ExportRequest(since=since)
+            request = plan(store, dataset_id, use_token=False)
             result = export_dataset(client, dataset_id, request, flow=flow, on_progress=on_progress)
         if on_progress:
             on_progress("parsing", 1.0)
