@@ -232,3 +232,41 @@ def stacked_share_figure(table: pd.DataFrame, column: str) -> go.Figure:
         "yaxis": {"autorange": "reversed"},
     }
     return figure(traces, layout)
+
+
+def treemap_figure(terms: pd.DataFrame) -> go.Figure:
+    """Terms as rectangles sized by their mentions (columns term, mentions, share)."""
+    trace = {
+        "type": "treemap",
+        "labels": terms["term"].tolist(),
+        "parents": [""] * len(terms),
+        "values": terms["mentions"].to_numpy(),
+        "customdata": terms["share"].to_numpy(),
+        "marker": {"colors": terms["mentions"].to_numpy(), "colorscale": SEQUENTIAL},
+        "texttemplate": "%{label}<br>%{value:,}",
+        "hovertemplate": "%{label}: %{value:,} mentions (%{customdata:.1%})<extra></extra>",
+        "tiling": {"pad": 2},
+    }
+    return figure([trace], {**_LAYOUT, "height": 420, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}})
+
+
+def diverging_figure(terms: pd.DataFrame, a: str, b: str) -> go.Figure:
+    """Distinctive terms as bars left (typical of ``b``) and right (typical of ``a``) of zero (columns term, z)."""
+    shown = terms.iloc[::-1]
+    z = shown["z"].to_numpy()
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "x": z,
+        "y": shown["term"].tolist(),
+        "customdata": shown["term"].tolist(),
+        "marker": {"color": [PALETTE[0] if v > 0 else PALETTE[1] for v in z]},
+        "hovertemplate": "%{y}: z = %{x:.1f}<extra></extra>",
+    }
+    layout = {
+        **_LAYOUT,
+        "height": max(240, 22 * len(shown) + 80),
+        "hovermode": "closest",
+        "xaxis": {"title": {"text": f"← typical of {b}   ·   z-score   ·   typical of {a} →"}, "gridcolor": _GRID},
+    }
+    return figure([trace], layout)

@@ -23,6 +23,7 @@ from lib.demo_text import ASPECTS, BRAND, BRAND_HANDLE, COUNTRIES, EMOJI, HANDLE
 from lib.schema import FIELD_NAMES, SOURCE_SERVICES
 
 DEMO_FILE = Path(__file__).with_name("demo_data") / "mentions-demo.csv.gz"
+DEMO_TOPICS = DEMO_FILE.with_name("topics-demo.json")  # example text topics for the demo data
 DEMO_ROWS = 20_000
 START = datetime(2025, 11, 1, tzinfo=UTC)
 DAYS = 365

@@ -42,6 +42,7 @@ class Filters:
     tags: tuple[str, ...] = ()
     tag_mode: str = "any"
     text: str = ""
+    text_topics: tuple[str, ...] = ()  # text topics (boolean queries from the Text page), not monitored topics
 
     def is_empty(self) -> bool:
         return self == Filters()
@@ -74,6 +75,8 @@ class Filters:
             params["tagmode"] = self.tag_mode
         if self.text:
             params["q"] = self.text
+        if self.text_topics:
+            params["topic"] = list(self.text_topics)
         return params
 
     @classmethod
@@ -100,6 +103,7 @@ class Filters:
         mode = one("tagmode")
         kwargs["tag_mode"] = mode if mode in TAG_MODES else "any"
         kwargs["text"] = one("q").strip()
+        kwargs["text_topics"] = tuple(dict.fromkeys(get_all("topic")))
         if kwargs["start"] and kwargs["end"] and kwargs["start"] > kwargs["end"]:
             kwargs["start"], kwargs["end"] = kwargs["end"], kwargs["start"]
         return cls(**kwargs)

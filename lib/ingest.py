@@ -9,11 +9,12 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from lib.demo import DEMO_FILE
+from lib.demo import DEMO_FILE, DEMO_TOPICS
 from lib.errors import ExplorerError
 from lib.files import RawFile, read_export
 from lib.normalize import Report, map_columns, normalize
 from lib.store import IngestResult, Store
+from lib.topics import TopicSet, save_topics, topics_path
 
 BATCH_ROWS = 100_000
 
@@ -114,8 +115,10 @@ def import_file(
 
 
 def ensure_demo_store(store: Store) -> Store:
-    """Fill ``store`` from the shipped demo file, once."""
+    """Fill ``store`` from the shipped demo file, once, with the demo's example text topics."""
     if store.version():
         return store
     import_file(store, DEMO_FILE.read_bytes(), DEMO_FILE.name, kind="demo")
+    if not topics_path(store.path).exists():
+        save_topics(store.path, TopicSet.from_json(DEMO_TOPICS.read_text()))
     return store

@@ -21,10 +21,21 @@ import pyarrow.compute as pc
 from lib.filters import FACETS, Filters
 from lib.query import Phrase, Term, evaluate, parse, pattern
 from lib.store import Store
+from lib.terms import TermIndex
+from lib.textindex import ENRICHMENT_COLUMNS
+from lib.topics import TopicSet, topics_mask
 
 CATEGORICAL = tuple(column for column, _, _ in FACETS.values())
 LIST_COLUMNS = ("tags", "hashtags", "handles", "linkDomains")
-MODEL_COLUMNS = ("uniqueId", *CATEGORICAL, *LIST_COLUMNS, "messageContent", "dateAdded", "datePublished")
+MODEL_COLUMNS = (
+    "uniqueId",
+    *CATEGORICAL,
+    *LIST_COLUMNS,
+    "messageContent",
+    "dateAdded",
+    "datePublished",
+    *ENRICHMENT_COLUMNS,
+)
 NAT = np.iinfo(np.int64).min
 HOUR_NS = 3_600_000_000_000
 DAY_NS = 24 * HOUR_NS
@@ -166,7 +177,7 @@ def _timestamps_ns(column: pa.ChunkedArray) -> np.ndarray:
 class MentionModel:
     """Mentions in memory, queried by ``Filters``. Results are small: counts, pages of keys."""
 
-    def __init__(self, table: pa.Table, version: str = ""):
+    def __init__(self, table: pa.Table, version: str = "", vocab: pa.Table | None = None):
         self.version = version
         self.n = table.num_rows
         self.keys = table["uniqueId"].combine_chunks()  # Arrow strings: a million Python str would cost ~0.4 s
@@ -178,6 +189,19 @@ class MentionModel:
         self.lists = {name: ListIndex(table[name], self.n) for name in LIST_COLUMNS}
         self.tags = self.lists["tags"]
         self.content = table["messageContent"].combine_chunks()
+        names = table.column_names
+        self.text = TermIndex(
+            table["termIds"] if "termIds" in names else None,
+            table["phraseIds"] if "phraseIds" in names else None,
+            vocab,
+            self.n,
+        )
+        # VADER's compound score; NaN where there is none (a language VADER does not read).
+        self.vader = (
+            pc.fill_null(table["vaderCompound"], np.nan).to_numpy().astype(np.float32)
+            if "vaderCompound" in names
+            else np.full(self.n, np.nan, dtype=np.float32)
+        )
         self._search_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.derived: dict[str, object] = {}  # indexes derived per setting (the recoded tags), small
         self._selection: Selection | None = None
@@ -185,8 +209,8 @@ class MentionModel:
 
     @classmethod
     def from_store(cls, store: Store) -> MentionModel:
-        table, version = store.read_table(MODEL_COLUMNS)
-        return cls(table, version)
+        table, vocab, version = store.read_model(MODEL_COLUMNS)
+        return cls(table, version, vocab)
 
     # -- dates ----------------------------------------------------------------------------------
     @cached_property
@@ -234,9 +258,9 @@ class MentionModel:
     def search(self, text: str) -> np.ndarray:
         """Mentions whose plain text satisfies the query ``text`` (see lib/query.py: words, hashtags, @handles,
         quoted phrases, ``*``, AND/OR/NOT). Each word or phrase is scanned once and cached."""
-        return evaluate(parse(text), self._term_mask)
+        return evaluate(parse(text), self.term_mask)
 
-    def _term_mask(self, node: Term | Phrase) -> np.ndarray:
+    def term_mask(self, node: Term | Phrase) -> np.ndarray:
         key = pattern(node)
         if key not in self._search_cache:
             found = pc.match_substring_regex(self.content, key, ignore_case=True)
@@ -245,8 +269,11 @@ class MentionModel:
                 self._search_cache.popitem(last=False)
         return self._search_cache[key]
 
-    def mask(self, filters: Filters, tz: str = "UTC", tags: ListIndex | None = None) -> np.ndarray:
-        """A boolean per mention: does it pass ``filters``? ``tags`` is the (recoded) tag index to use."""
+    def mask(
+        self, filters: Filters, tz: str = "UTC", tags: ListIndex | None = None, topics: TopicSet | None = None
+    ) -> np.ndarray:
+        """A boolean per mention: does it pass ``filters``? ``tags`` is the (recoded) tag index to use,
+        ``topics`` the text topics that ``filters.text_topics`` names."""
         keep = np.ones(self.n, dtype=bool)
         if filters.start or filters.end:
             local = self.local_ns(tz)
@@ -265,6 +292,8 @@ class MentionModel:
             keep &= (tags or self.tags).mask(filters.tags, filters.tag_mode)
         if filters.text:
             keep &= self.search(filters.text)
+        if filters.text_topics:
+            keep &= topics_mask(topics or TopicSet(), filters.text_topics, self.search, self.n)
         return keep
 
     # -- answers --------------------------------------------------------------------------------
@@ -409,6 +438,26 @@ class MentionModel:
             for k in stale[:-6]:
                 self.derived.pop(k, None)
         return self.derived[cache]
+
+    def series_volume(self, masks: dict[str, np.ndarray], freq: str, tz: str) -> pd.DataFrame:
+        """Mentions per time bucket for each named mask (a tag, a term, a topic): columns bucket, series,
+        mentions."""
+        frames = []
+        for name, mask in masks.items():
+            volume = self.volume(mask, freq, None, tz) if mask.any() else None
+            if volume is not None and not volume.empty:
+                frames.append(volume.assign(series=name))
+        if not frames:
+            return pd.DataFrame(columns=["bucket", "series", "mentions"])
+        return pd.concat(frames, ignore_index=True)
+
+    def by_value(self, masks: dict[str, np.ndarray], column: str) -> pd.DataFrame:
+        """Mentions per (named mask, value of a categorical ``column``): a topic × sentiment table, say."""
+        codes = self.columns[column]
+        grid = [np.bincount(codes.codes[mask], minlength=len(codes.values)) for mask in masks.values()]
+        return pd.DataFrame(
+            np.array(grid).reshape(len(masks), len(codes.values)), index=list(masks), columns=list(codes.values)
+        )
 
     def page(self, mask: np.ndarray, limit: int = 200, newest_first: bool = True) -> np.ndarray:
         """The keys of up to ``limit`` matching mentions, newest (or oldest) first."""

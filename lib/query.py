@@ -11,6 +11,7 @@ Errors say where: ``Parse error at 14: ')' has no '('``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -152,7 +153,7 @@ class _Parser:
         if kind == "TERM":
             wildcard = text.endswith("*")
             word = text.rstrip("*").lower()
-            if not re.search(r"\w", word):
+            if not re.search(r"\w", word) and not _is_symbol(word):
                 raise QueryError(f"{text!r} is not a word", position)
             if not word or (wildcard and len(word) < 2):
                 raise QueryError("a wildcard needs at least two letters before the *", position)
@@ -160,17 +161,36 @@ class _Parser:
         raise QueryError(f"{text!r} needs a word or a phrase {'after' if kind != ')' else 'before'} it", position)
 
 
+def _is_symbol(text: str) -> bool:
+    """An emoji or other pictograph (Unicode "Symbol, other"), which the term index keeps as a term."""
+    return bool(text) and all(unicodedata.category(c) in ("So", "Sk") or c in "\u200d\ufe0f" for c in text)
+
+
 def parse(query: str) -> Node:
     """The query as a tree; raises QueryError with the position of the first problem."""
     return _Parser(query).parse()
 
 
+def word_pattern(node: Term | Phrase) -> str:
+    """The regular expression of the term or phrase itself, without its boundaries."""
+    if isinstance(node, Phrase):
+        return r"[^\w#@]+".join(re.escape(w) for w in node.words)
+    return re.escape(node.text) + (r"\w*" if node.wildcard else "")
+
+
 def pattern(node: Term | Phrase) -> str:
     """A regular expression (RE2 syntax: no look-behind) for a term or phrase, matched without case."""
-    before, after = r"(^|[^\w#@])", r"($|[^\w])"
-    if isinstance(node, Phrase):
-        return before + r"[^\w#@]+".join(re.escape(w) for w in node.words) + after
-    return before + re.escape(node.text) + (r"\w*" if node.wildcard else "") + after
+    if isinstance(node, Term) and _is_symbol(node.text):
+        return re.escape(node.text)  # an emoji stands alone: no word boundaries around it
+    return r"(^|[^\w#@])" + word_pattern(node) + r"($|[^\w])"
+
+
+def find_pattern(node: Term | Phrase) -> str:
+    """The same as ``pattern`` for Python's ``re``, with look-arounds, so that every match is found and spans
+    the term or phrase alone (for keyword in context)."""
+    if isinstance(node, Term) and _is_symbol(node.text):
+        return re.escape(node.text)
+    return r"(?<![\w#@])" + word_pattern(node) + r"(?!\w)"
 
 
 def evaluate(node: Node, match: Callable[[Term | Phrase], np.ndarray]) -> np.ndarray:
@@ -181,3 +201,23 @@ def evaluate(node: Node, match: Callable[[Term | Phrase], np.ndarray]) -> np.nda
         return ~evaluate(node.child, match)
     parts = [evaluate(child, match) for child in node.children]
     return np.logical_and.reduce(parts) if isinstance(node, And) else np.logical_or.reduce(parts)
+
+
+def to_text(node: Node) -> str:
+    """The query written back in its plain spelling (``AND``, ``OR``, ``NOT``), parenthesised where needed."""
+    if isinstance(node, Term):
+        return node.text + ("*" if node.wildcard else "")
+    if isinstance(node, Phrase):
+        return '"' + " ".join(node.words) + '"'
+    if isinstance(node, Not):
+        inner = to_text(node.child)
+        return f"NOT ({inner})" if isinstance(node.child, And | Or) else f"NOT {inner}"
+    joiner = " AND " if isinstance(node, And) else " OR "
+    return joiner.join(f"({to_text(c)})" if isinstance(c, And | Or) else to_text(c) for c in node.children)
+
+
+def as_query(term: str) -> str:
+    """A term or phrase from the term index written as a query that matches exactly it."""
+    if " " in term or any(c in term for c in '()"&|') or term.startswith("-") or term.lower() in _OPERATORS:
+        return '"' + term.replace('"', " ") + '"'
+    return term

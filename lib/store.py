@@ -25,8 +25,9 @@ import pyarrow as pa
 
 from lib.errors import ExplorerError
 from lib.normalize import COLUMNS, ENTITY_COLUMNS, entities, split_tags
+from lib.textindex import ENRICHMENT_COLUMNS, ENRICHMENT_DDL, VOCAB_DDL, Vocabulary, enrichment_rows
 
-SCHEMA_VERSION = 2  # 2: hashtags, handles and linkDomains extracted at ingest
+SCHEMA_VERSION = 3  # 2: hashtags, handles and linkDomains extracted at ingest; 3: the text enrichment
 LOCK_WAIT_SECONDS = 30.0
 READ_RETRY_SECONDS = 10.0
 
@@ -52,6 +53,8 @@ _DDL = (
         dataset_id VARCHAR, rows_in BIGINT, rows_new BIGINT, rows_updated BIGINT, rows_rejected BIGINT,
         continuation_token VARCHAR, newest_date TIMESTAMP, outcome VARCHAR, message VARCHAR)""",
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    VOCAB_DDL,
+    ENRICHMENT_DDL,
 )
 
 
@@ -152,16 +155,24 @@ class Store:
             return con.execute("SELECT count(*) FROM mentions").fetchone()[0]
 
     def read_table(self, columns: Iterable[str]) -> tuple[pa.Table, str]:
-        """Columns of every mention as an Arrow table, with the version they were read at."""
-        names = ", ".join(f'"{c}"' for c in columns)
+        """Columns of every mention (enrichment columns included) as an Arrow table, with the version."""
+        table, _, version = self.read_model(columns, vocabulary=False)
+        return table, version
+
+    def read_model(self, columns: Iterable[str], vocabulary: bool = True) -> tuple[pa.Table, pa.Table | None, str]:
+        """What the in-memory model is built from, read in one snapshot: the mentions' ``columns`` (enrichment
+        columns joined by uniqueId), the term vocabulary, and the store version."""
+        names = ", ".join(f'e."{c}"' if c in ENRICHMENT_COLUMNS else f'm."{c}"' for c in columns)
         if not self.exists():
             raise StoreError(f"No store at {self.path}: pull from Qualtrics or import a file first.")
         if self.schema_version() < SCHEMA_VERSION:
             with self._writer():
                 pass  # opening for writing migrates
         with self._reader() as con:
-            table = con.sql(f"SELECT {names} FROM mentions").to_arrow_table()
-            return table, self._read_version(con)
+            table = con.sql(f'SELECT {names} FROM mentions m LEFT JOIN enrichment e USING ("uniqueId")')
+            table = table.to_arrow_table()
+            vocab = con.sql("SELECT * FROM vocab ORDER BY id").to_arrow_table() if vocabulary else None
+            return table, vocab, self._read_version(con)
 
     def log(self, limit: int = 100) -> pd.DataFrame:
         """The newest pulls and imports first."""
@@ -247,6 +258,8 @@ class Store:
                 for index, name in enumerate(ENTITY_COLUMNS):
                     backfill[name] = [f[index] for f in found]
                 self._replace_columns(con, backfill, missing=ENTITY_COLUMNS)
+            if from_version < 3:
+                self._enrich(con, "mentions")
             con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
 
     @staticmethod
@@ -265,6 +278,29 @@ class Store:
         con.unregister("replacement")
         con.execute("DROP TABLE mentions")
         con.execute("ALTER TABLE mentions_new RENAME TO mentions")
+
+    @staticmethod
+    def _enrich(con: duckdb.DuckDBPyConnection, source: str) -> None:
+        """Enrich the mentions of table ``source`` (new or changed ones) and store their term ids and score."""
+        texts = con.sql(f'SELECT "uniqueId", "messageContent", "messageLanguage" FROM {source}').to_arrow_table()
+        if not texts.num_rows:
+            return
+        known = con.sql("SELECT key, id FROM vocab").to_arrow_table()
+        vocabulary = Vocabulary(known["key"].to_pylist(), known["id"].to_pylist())
+        rows = enrichment_rows(
+            texts["uniqueId"].combine_chunks(),
+            texts["messageContent"].to_pylist(),
+            texts["messageLanguage"].to_pylist(),
+            vocabulary,
+        )
+        new_vocab = vocabulary.new_rows()
+        con.register("new_vocab", new_vocab)
+        con.execute("INSERT INTO vocab SELECT * FROM new_vocab")
+        con.unregister("new_vocab")
+        con.register("enriched", rows)
+        con.execute('DELETE FROM enrichment WHERE "uniqueId" IN (SELECT "uniqueId" FROM enriched)')
+        con.execute("INSERT INTO enrichment SELECT * FROM enriched")
+        con.unregister("enriched")
 
     def setting(self, key: str, default: str = "") -> str:
         """A store setting (the tag delimiter, say)."""
@@ -336,6 +372,7 @@ class Store:
                 newest = con.execute('SELECT max(coalesce("datePublished", "dateAdded")) FROM incoming').fetchone()[0]
                 con.execute('DELETE FROM mentions WHERE "uniqueId" IN (SELECT "uniqueId" FROM incoming)')
                 con.execute("INSERT INTO mentions SELECT * FROM incoming")
+                self._enrich(con, "incoming")  # only the new and changed mentions
                 con.execute("DROP TABLE staging")
                 con.execute("DROP TABLE incoming")
                 con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'")

@@ -9,7 +9,6 @@ small JSON file beside the store, written atomically, and can be exported and im
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ import pandas as pd
 
 from lib.errors import ExplorerError
 from lib.model import Codes, ListIndex, MentionModel, Selection
+from lib.settings import settings_path, write_atomically
 
 
 class RecodeError(ExplorerError):
@@ -65,7 +65,7 @@ class TagRecode:
 
 
 def recode_path(store_path: Path) -> Path:
-    return store_path.with_name(store_path.name + ".tags.json")
+    return settings_path(store_path, "tags")
 
 
 def load_recode(store_path: Path) -> TagRecode:
@@ -76,10 +76,7 @@ def load_recode(store_path: Path) -> TagRecode:
 
 
 def save_recode(store_path: Path, recode: TagRecode) -> None:
-    path = recode_path(store_path)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(recode.to_dict(), indent=2, ensure_ascii=False))
-    os.replace(tmp, path)
+    write_atomically(recode_path(store_path), recode.to_dict())
 
 
 def shown_names(raw: list[str], counts: np.ndarray, recode: TagRecode) -> list[str | None]:
@@ -180,16 +177,8 @@ def cooccurrence(index: ListIndex, mask: np.ndarray, tags: list[str]) -> pd.Data
 def trends(
     index: ListIndex, model: MentionModel, mask: np.ndarray, tags: list[str], freq: str, tz: str
 ) -> pd.DataFrame:
-    """Mentions per time bucket for each of ``tags`` (columns bucket, tag, mentions)."""
-    frames = []
-    for tag in tags:
-        tag_mask = mask & index.mask((tag,))
-        volume = model.volume(tag_mask, freq, None, tz) if tag_mask.any() else None
-        if volume is not None and not volume.empty:
-            frames.append(volume.assign(series=tag))
-    if not frames:
-        return pd.DataFrame(columns=["bucket", "series", "mentions"])
-    return pd.concat(frames, ignore_index=True)
+    """Mentions per time bucket for each of ``tags`` (columns bucket, series, mentions)."""
+    return model.series_volume({tag: mask & index.mask((tag,)) for tag in tags}, freq, tz)
 
 
 def editor_rows(index: ListIndex, recode: TagRecode) -> pd.DataFrame:

@@ -81,7 +81,7 @@ def drill(view: View, column: str, values: list, key: str, index=None) -> None:
             column in ("hashtags", "handles") and len(values) == 1  # these filter as a text search
         )
     )
-    _panel(view, mask, shown, key, lambda: _apply(column, values), can_filter)
+    mentions_panel(view, mask, shown, key, lambda: _apply(column, values), can_filter)
 
 
 def drill_bucket(view: View, starts: list, freq: str, key: str) -> None:
@@ -107,10 +107,11 @@ def drill_bucket(view: View, starts: list, freq: str, key: str) -> None:
         state.replace_filters(replace(state.filters(), start=stamps[0].date(), end=last.date()))
 
     title = f"{freq} of {stamps[0]:%Y-%m-%d %H:%M}" if len(stamps) == 1 else f"{len(stamps)} {freq}s"
-    _panel(view, mask, title, key, to_dates, freq != "hour")
+    mentions_panel(view, mask, title, key, to_dates, freq != "hour")
 
 
-def _panel(view: View, mask: np.ndarray, title: str, key: str, apply, can_filter: bool) -> None:
+def mentions_panel(view: View, mask: np.ndarray, title: str, key: str, apply, can_filter: bool) -> None:
+    """The newest mentions of ``mask`` in a bordered panel, with "Filter to this" running ``apply``."""
     n = int(mask.sum())
     with st.container(border=True):
         head, button = st.columns([4, 1])

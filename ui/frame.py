@@ -11,6 +11,7 @@ from lib.errors import ExplorerError
 from lib.filters import Filters
 from lib.model import ListIndex, MentionModel
 from lib.tags import TagRecode, load_recode, tag_index
+from lib.topics import TopicError, TopicSet, load_topics
 from ui import state
 from ui.data import Source, active_source, model
 from ui.gate import require_access, share_link
@@ -21,6 +22,7 @@ PAGES = (
     ("app.py", "Overview", ":material/home:"),
     ("pages/1_Dashboard.py", "Dashboard", ":material/monitoring:"),
     ("pages/2_Tags.py", "Tags", ":material/sell:"),
+    ("pages/3_Text.py", "Text", ":material/notes:"),
     ("pages/4_Mentions.py", "Mentions", ":material/list:"),
     ("pages/5_Data.py", "Data", ":material/database:"),
     ("pages/6_Setup.py", "Setup", ":material/settings:"),
@@ -38,6 +40,7 @@ class View:
     mask: np.ndarray
     recode: TagRecode
     tags: ListIndex  # the tag index with the recode applied: what every tag view and filter uses
+    topics: TopicSet  # the saved text topics (a filter on every page)
 
     @property
     def matched(self) -> int:
@@ -55,13 +58,18 @@ def frame(title: str) -> View:
         st.stop()
     recode = load_recode(source.store.path)
     tags = tag_index(mentions, recode)
+    try:
+        topics = load_topics(source.store.path)
+    except TopicError as exc:
+        st.warning(f"The saved text topics could not be read: {exc}", icon=":material/warning:")
+        topics = TopicSet()
     with st.sidebar:
         st.markdown("### Social Connect Explorer")
         for script, text, icon in PAGES:
             st.page_link(script, label=text, icon=icon)
         st.divider()
         count_slot = st.empty()
-        new_filters, tz = sidebar_filters(mentions, title, tags)
+        new_filters, tz = sidebar_filters(mentions, title, tags, topics)
         st.button("Reset filters", on_click=reset_filters, width="stretch", icon=":material/restart_alt:")
         st.divider()
         st.caption(f"**Source:** {source.label}  \n{mentions.n:,} mentions · store version {mentions.version or '–'}")
@@ -70,7 +78,7 @@ def frame(title: str) -> View:
         with st.sidebar.expander("Share this view", icon=":material/link:"):
             st.code(link, language=None, wrap_lines=True)
             st.caption("Copy it (icon at the right): it opens this page with these filters and timezone.")
-    mask = mentions.mask(new_filters, tz, tags)
+    mask = mentions.mask(new_filters, tz, tags, topics)
     count_slot.markdown(f"**{int(mask.sum()):,}** of {mentions.n:,} mentions match")
     if source.is_demo:
         st.info(
@@ -78,4 +86,4 @@ def frame(title: str) -> View:
             "on the **Data** page to see your own mentions.",
             icon=":material/science:",
         )
-    return View(source, mentions, new_filters, tz, mask, recode, tags)
+    return View(source, mentions, new_filters, tz, mask, recode, tags, topics)

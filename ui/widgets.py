@@ -12,6 +12,7 @@ from lib.filters import FACETS, PRESETS, TAG_MODES, Filters, matching_preset, pr
 from lib.labels import label
 from lib.model import ListIndex, MentionModel
 from lib.query import QueryError, parse
+from lib.topics import TopicSet
 from ui import state
 
 CUSTOM = "Custom range"
@@ -68,7 +69,7 @@ def _facet(model: MentionModel, attr: str, current: Filters) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def sidebar_filters(model: MentionModel, page: str, tags: ListIndex) -> tuple[Filters, str]:
+def sidebar_filters(model: MentionModel, page: str, tags: ListIndex, topics: TopicSet) -> tuple[Filters, str]:
     """Render the global filters; return the filters and timezone they now say."""
     forced = st.session_state.pop(state.FORCE_SEED_KEY, False)
     st.session_state[state.SEED_ALL_KEY] = forced or st.session_state.get(state.PAGE_KEY) != page
@@ -110,6 +111,18 @@ def sidebar_filters(model: MentionModel, page: str, tags: ListIndex) -> tuple[Fi
         except QueryError as exc:
             st.caption(f":red[{exc}] — not applied.")
             values["text"] = ""
+    if topics.topics or current.text_topics:
+        _seed("w_text_topics", list(current.text_topics))
+        options = topics.names + [t for t in current.text_topics if t not in topics.names]
+        values["text_topics"] = tuple(
+            st.multiselect(
+                "Text topic",
+                options,
+                key="w_text_topics",
+                placeholder="All",
+                help="Topics defined by a query on the Text page (not Social Connect's monitored topic).",
+            )
+        )
     more = [a for a in FACETS if a not in MAIN_FACETS]
     with st.expander("More filters", expanded=any(getattr(current, a) for a in more)):
         for attr in more:

@@ -1,0 +1,81 @@
+"""Local sentiment (VADER, English only) beside Social Connect's ``messageSentiment``.
+
+VADER's score is computed at ingest (lib/enrich.py). This module compares the two: an agreement matrix,
+the agreement rate where both have a reading, a sample of the mentions where they disagree, and the
+five-level scale shown as an approximation of Text iQ's. Other languages are counted as unsupported,
+never guessed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lib.model import SENTIMENT_ORDER, MentionModel
+
+VADER_LABELS = ("positive", "neutral", "negative")
+# A five-level scale in the spirit of Text iQ's (-2 … +2): VADER's compound cut at ±0.05 and ±0.6.
+FIVE_LEVELS = ("very negative", "negative", "neutral", "positive", "very positive")
+READINGS = ("positive", "neutral", "negative")  # Social Connect's values that VADER can agree with
+
+
+def vader_codes(compound: np.ndarray) -> np.ndarray:
+    """Per mention: 0 positive, 1 neutral, 2 negative (VADER's ±0.05 reading), 3 unsupported."""
+    codes = np.full(len(compound), 3, dtype=np.int8)
+    scored = ~np.isnan(compound)
+    codes[scored & (compound >= 0.05)] = 0
+    codes[scored & (compound > -0.05) & (compound < 0.05)] = 1
+    codes[scored & (compound <= -0.05)] = 2
+    return codes
+
+
+def agreement(model: MentionModel, mask: np.ndarray) -> pd.DataFrame:
+    """Mentions per (Social Connect sentiment, VADER label) among the selected: rows in SENTIMENT_ORDER,
+    columns the VADER labels and ``unsupported``."""
+    social = model.columns["messageSentiment"]
+    position = {value: i for i, value in enumerate(SENTIMENT_ORDER)}
+    row_of_code = np.array([position.get(v, len(SENTIMENT_ORDER) - 1) for v in social.values], dtype=np.int64)
+    rows = row_of_code[social.codes[mask]] if len(social.values) else np.zeros(0, dtype=np.int64)
+    cols = vader_codes(model.vader[mask]).astype(np.int64)
+    grid = np.bincount(rows * 4 + cols, minlength=len(SENTIMENT_ORDER) * 4).reshape(len(SENTIMENT_ORDER), 4)
+    return pd.DataFrame(grid, index=list(SENTIMENT_ORDER), columns=[*VADER_LABELS, "unsupported"])
+
+
+def agreement_rate(matrix: pd.DataFrame) -> tuple[float, int]:
+    """The share of mentions with both readings where they agree, and how many have both."""
+    both = matrix.loc[list(READINGS), list(VADER_LABELS)]
+    total = int(both.to_numpy().sum())
+    agreed = int(sum(both.loc[v, v] for v in READINGS))
+    return (agreed / total if total else float("nan")), total
+
+
+def disagreements(model: MentionModel, mask: np.ndarray, size: int = 10, seed: int = 0) -> np.ndarray:
+    """Row indexes of a random sample of selected mentions where VADER and Social Connect read differently
+    (both having a reading). A seed makes the sample repeatable; another seed draws another sample."""
+    social = model.columns["messageSentiment"]
+    reading = np.array([VADER_LABELS.index(v) if v in VADER_LABELS else 3 for v in social.values], dtype=np.int8)
+    theirs = reading[social.codes] if len(social.values) else np.full(model.n, 3, dtype=np.int8)
+    ours = vader_codes(model.vader)
+    differ = np.flatnonzero(mask & (theirs < 3) & (ours < 3) & (theirs != ours))
+    if len(differ) <= size:
+        return differ
+    return np.sort(np.random.default_rng(seed).choice(differ, size, replace=False))
+
+
+def five_level_counts(model: MentionModel, mask: np.ndarray) -> pd.DataFrame:
+    """Selected mentions per level of the five-level scale (VADER's compound cut at ±0.05 and ±0.6)."""
+    codes = five_level_codes(model.vader[mask])
+    counts = np.bincount(codes, minlength=6)
+    return pd.DataFrame({"level": [*FIVE_LEVELS, "unsupported"], "mentions": counts.tolist()})
+
+
+def five_level_codes(compound: np.ndarray) -> np.ndarray:
+    """0 very negative (≤ -0.6) … 2 neutral … 4 very positive (≥ 0.6); 5 unsupported. The ±0.05 edges are
+    VADER's own, as in ``vader_codes``."""
+    codes = np.full(len(compound), 2, dtype=np.int64)
+    codes[compound <= -0.05] = 1
+    codes[compound <= -0.6] = 0
+    codes[compound >= 0.05] = 3
+    codes[compound >= 0.6] = 4
+    codes[np.isnan(compound)] = 5
+    return codes

@@ -1,0 +1,20 @@
+"""Small settings files beside the store (tag recode, stopwords, text topics): JSON, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+
+def settings_path(store_path: Path, name: str) -> Path:
+    """``<store file>.<name>.json``, in the store's folder, so every app replica and the CLI see the same."""
+    store_path = Path(store_path)
+    return store_path.with_name(f"{store_path.name}.{name}.json")
+
+
+def write_atomically(path: Path, data: object) -> None:
+    """Write JSON to a temporary file and rename it over ``path``: readers see the old or the new, never half."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False))
+    os.replace(tmp, path)

@@ -1,0 +1,124 @@
+"""From enriched text to the stored term index: a vocabulary of term ids and each mention's ids.
+
+The store keeps, beside the mentions, a ``vocab`` table (one row per term or phrase key, append-only,
+so ids never change) and an ``enrichment`` table (per mention: its distinct term ids, phrase ids and
+VADER score). Both are derived data: they can be rebuilt from the mentions at any time. Loading them is
+a read of integer lists, so the app's document-term matrix costs no tokenising at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lib.enrich import analyse_all, kind
+
+VOCAB_DDL = (
+    "CREATE TABLE IF NOT EXISTS vocab (id INTEGER PRIMARY KEY, key VARCHAR, lang VARCHAR, term VARCHAR, "
+    "kind VARCHAR, stem VARCHAR, first INTEGER, second INTEGER)"
+)
+ENRICHMENT_DDL = (
+    'CREATE TABLE IF NOT EXISTS enrichment ("uniqueId" VARCHAR PRIMARY KEY, "termIds" INTEGER[], '
+    '"phraseIds" INTEGER[], "vaderCompound" DOUBLE)'
+)
+ENRICHMENT_COLUMNS = ("termIds", "phraseIds", "vaderCompound")
+
+# ISO 639-1 -> the Snowball stemmer nltk has for that language.
+SNOWBALL = {
+    "ar": "arabic",
+    "da": "danish",
+    "de": "german",
+    "en": "english",
+    "es": "spanish",
+    "fi": "finnish",
+    "fr": "french",
+    "hu": "hungarian",
+    "it": "italian",
+    "nb": "norwegian",
+    "nl": "dutch",
+    "no": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sv": "swedish",
+}
+
+
+@cache
+def _stemmer(language: str):
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer(SNOWBALL[language]) if language in SNOWBALL else None
+
+
+def stem(term: str, language: str) -> str:
+    """The Snowball stem of a word where nltk has the language; the word itself elsewhere."""
+    stemmer = _stemmer(language)
+    return stemmer.stem(term) if stemmer else term
+
+
+class Vocabulary:
+    """Term and phrase keys -> ids, growing as new keys arrive; collects the new rows for the vocab table."""
+
+    def __init__(self, keys: Sequence[str] = (), ids: Sequence[int] = ()):
+        self.ids = dict(zip(keys, ids, strict=True))
+        self.next_id = max(ids, default=-1) + 1
+        self.new: list[tuple] = []
+
+    def id_of(self, key: str) -> int:
+        found = self.ids.get(key)
+        if found is not None:
+            return found
+        new_id = self.ids[key] = self.next_id
+        self.next_id += 1
+        language, _, term = key.partition(":")
+        if " " in term:
+            left, right = term.split(" ", 1)
+            row = (new_id, key, language, term, "phrase", term, self.id_of(f"{language}:{left}"))
+            row += (self.id_of(f"{language}:{right}"),)
+        else:
+            k = kind(term)
+            row = (new_id, key, language, term, k, stem(term, language) if k == "word" else term, -1, -1)
+        self.new.append(row)
+        return new_id
+
+    def new_rows(self) -> pa.Table:
+        names = ("id", "key", "lang", "term", "kind", "stem", "first", "second")
+        columns = list(zip(*self.new, strict=True)) if self.new else [[] for _ in names]
+        types = (pa.int32(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string(), pa.int32(), pa.int32())
+        return pa.table([pa.array(c, type=t) for c, t in zip(columns, types, strict=True)], names=names)
+
+    def encode(self, lists: list[list[str]]) -> pa.ListArray:
+        """Lists of keys as a list array of ids. Unique keys are looked up once (the flat list is encoded by
+        Arrow), so a million mentions cost a dictionary pass, not fifteen million look-ups."""
+        lengths = np.fromiter((len(x) for x in lists), dtype=np.int32, count=len(lists))
+        offsets = np.zeros(len(lists) + 1, dtype=np.int32)
+        np.cumsum(lengths, out=offsets[1:])
+        flat = pa.array([key for keys in lists for key in keys], type=pa.string())
+        encoded = pc.dictionary_encode(flat)
+        mapping = np.fromiter(
+            (self.id_of(k) for k in encoded.dictionary.to_pylist()), dtype=np.int32, count=len(encoded.dictionary)
+        )
+        ids = mapping[encoded.indices.to_numpy(zero_copy_only=False)] if len(flat) else np.zeros(0, np.int32)
+        return pa.ListArray.from_arrays(pa.array(offsets), pa.array(ids, type=pa.int32()))
+
+
+def enrichment_rows(
+    unique_ids: pa.Array, texts: Sequence[str], languages: Sequence[str], vocabulary: Vocabulary
+) -> pa.Table:
+    """The enrichment table's rows for these mentions; new keys are added to ``vocabulary``."""
+    terms, phrases, scores = analyse_all(texts, languages)
+    term_ids = vocabulary.encode(terms)  # terms first: a phrase's parts then already have ids
+    phrase_ids = vocabulary.encode(phrases)
+    return pa.table(
+        {
+            "uniqueId": unique_ids,
+            "termIds": term_ids,
+            "phraseIds": phrase_ids,
+            "vaderCompound": pa.array(scores, type=pa.float64(), from_pandas=True),
+        }
+    )

@@ -1,0 +1,27 @@
+"""Text: a preview of Text iQ-style analysis of the mention text, computed here from the stored term index."""
+
+import streamlit as st
+
+from ui import text_views
+from ui.frame import frame
+
+view = frame("Text")
+st.title("Text")
+st.caption(
+    f"{view.matched:,} matching mentions · **a preview of Text iQ-style analysis, computed by this app** "
+    "(not Qualtrics Text iQ) · counts are mentions, a word said twice in one mention counts once"
+)
+section = text_views.section_picker()
+stop = text_views.stoplist(view)
+if section == "terms":
+    text_views.terms(view, stop)
+elif section == "phrases":
+    text_views.phrases(view, stop)
+elif section == "topics":
+    text_views.topics(view)
+elif section == "context":
+    text_views.context(view)
+elif section == "sentiment":
+    text_views.sentiment(view)
+else:
+    text_views.distinctive(view, stop)
