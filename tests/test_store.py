@@ -134,6 +134,11 @@ def test_a_version_1_store_is_migrated_with_its_entities_backfilled(tmp_path):
         {"uniqueId": "1_1", "hashtags": ["travel"], "handles": ["northwindair"], "linkDomains": ["ex.com"]}
     ]
     assert store.schema_version() == SCHEMA_VERSION and version == "old:4"
+    # Version 3 enriched the text: its terms are in the vocabulary, by id.
+    enriched, vocab, _ = store.read_model(["uniqueId", "termIds", "vaderCompound"])
+    terms = dict(zip(vocab["id"].to_pylist(), vocab["term"].to_pylist(), strict=True))
+    assert [terms[i] for i in enriched["termIds"][0].as_py()] == ["hi", "#travel", "@northwindair"]
+    assert enriched["vaderCompound"][0].as_py() is None  # no language given: VADER does not guess
 
 
 def test_a_read_during_a_write_in_the_same_process_waits_for_it(store, monkeypatch):

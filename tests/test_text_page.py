@@ -1,0 +1,89 @@
+"""The Text page under AppTest: sections in the URL, topics as a filter on every page, stopwords saved,
+keyword in context as plain text, the sentiment check."""
+
+import shutil
+
+import pytest
+import streamlit as st
+
+from lib.model import MentionModel
+from lib.stopwords import load_stoplist
+from lib.store import Store
+from lib.topics import load_topics
+from tests.test_pages import matched, param, run
+
+
+@pytest.fixture
+def own_demo(demo_data_dir, tmp_path, monkeypatch):
+    """A copy of the demo data that a test may change (its settings files are per store)."""
+    for item in demo_data_dir.glob("demo.duckdb*"):
+        if item.is_file() and not item.name.endswith(".lock"):
+            shutil.copy(item, tmp_path / item.name)
+    monkeypatch.setenv("SCE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SCE_STORE", str(tmp_path / "empty.duckdb"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return tmp_path
+
+
+def test_the_section_is_in_the_url_and_every_section_runs(own_demo):
+    at = run("pages/3_Text.py")
+    assert not at.exception
+    assert any("a preview of Text iQ-style analysis" in c.value for c in at.caption)
+    for section in ("phrases", "topics", "context", "sentiment", "distinctive", "terms"):
+        at.segmented_control(key="w_text_section").set_value(section).run()
+        assert not at.exception, (section, at.exception)
+        assert param(at, "section") == ([] if section == "terms" else [section])
+
+
+def test_a_deep_link_opens_a_section_with_its_settings(own_demo):
+    at = run("pages/3_Text.py", {"section": "context", "kw": '"cabin crew"'})
+    assert at.text_input(key="w_kwic").value == '"cabin crew"'
+    lines = at.dataframe[0].value
+    assert len(lines) and {m.lower() for m in lines["match"]} == {"cabin crew"}
+
+
+def test_a_saved_text_topic_filters_every_page_and_is_in_the_url(own_demo):
+    topics = load_topics(own_demo / "demo.duckdb")  # the demo ships example topics
+    assert "Delays" in topics.names
+    at = run("pages/3_Text.py", {"section": "topics"})
+    at.sidebar.multiselect(key="w_text_topics").select("Delays").run()
+    assert param(at, "topic") == ["Delays"]
+    delays = matched(at)
+    assert delays.startswith("**3,661**")
+    at.switch_page("pages/1_Dashboard.py").run()
+    assert matched(at) == delays and not at.exception
+    at.switch_page("app.py").run()
+    assert at.sidebar.multiselect(key="w_text_topics").value == ["Delays"]
+
+
+def test_the_clause_debugger_shows_each_clause(own_demo):
+    at = run("pages/3_Text.py", {"section": "topics"})
+    clauses = at.dataframe[-1].value
+    assert clauses["clause"].tolist()[:2] == ["delay*", "late"]
+    assert (clauses["effect"] == "adds").all()
+    model = MentionModel.from_store(Store(own_demo / "demo.duckdb"))
+    assert clauses.set_index("clause").loc["delay*", "alone"] == model.search("delay*").sum() > 0
+
+
+def test_stopwords_saved_on_the_page_are_kept_beside_the_store(own_demo):
+    at = run("pages/3_Text.py")
+    form_select = next(m for m in at.multiselect if m.label == "Also leave out")
+    form_select.select("northwind")
+    next(b for b in at.button if b.label == "Save stopwords").click().run()
+    assert not at.exception
+    assert "northwind" in load_stoplist(own_demo / "demo.duckdb").add
+    assert next(m for m in at.multiselect if m.label == "Also leave out").value == ["northwind"]
+
+
+def test_the_sentiment_check_counts_every_matching_mention(own_demo):
+    at = run("pages/3_Text.py", {"section": "sentiment"})
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Agreement"].endswith("%")
+    scored = int(metrics["Scored by VADER"].replace(",", ""))
+    english = Store(own_demo / "demo.duckdb").query(
+        "SELECT count(*) AS n FROM mentions WHERE \"messageLanguage\" = 'en'"
+    )["n"][0]
+    assert scored == english  # VADER reads every English mention and nothing else
+    sample = at.dataframe[0].value
+    assert len(sample) == 10 and (sample["Social Connect"] != "").all()
