@@ -32,6 +32,7 @@ from lib.qualtrics import AuthError, Credentials, NotFound, PermissionDenied, Qu
 from lib.setup import auth_header, create_dataset, workflow_task
 from lib.store import Store, StoreBusy
 from lib.tags import load_recode, tag_index
+from lib.topics import load_topics
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 75, 130
 
@@ -157,7 +158,8 @@ def _parser() -> argparse.ArgumentParser:
         "export",
         help="export the mentions a view shows as CSV (with a manifest beside it)",
         description="Write the filtered mentions as CSV, newest first, streamed (no row cap), and FILE.manifest.json "
-        "with the filters, timezone, store version and row count. Filters use the app's URL keys: paste a copied "
+        "with the filters, text topics, timezone, store version and row count. Each saved text topic (Text page) "
+        "adds a 0/1 column. Filters use the app's URL keys: paste a copied "
         "link with --link, or give --filter key=value (repeatable; e.g. sent=negative, lang=de, from=2026-01-01).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -168,6 +170,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--tz", default="", help="timezone of the local-time columns (default: the link's, else UTC)")
     e.add_argument("--columns", default="", help="comma separated field names (default: every field)")
     e.add_argument("--bom", action="store_true", help="UTF-8 with a byte order mark, for Excel")
+    e.add_argument("--tag-delimiter", default=None, help="join tags with this (default: the store's delimiter)")
+    e.add_argument("--no-topics", action="store_true", help="leave out the 0/1 column of each saved text topic")
 
     setup = sub.add_parser(
         "setup",
@@ -239,11 +243,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     tz = args.tz or (params.get("tz") or ["UTC"])[-1]
     store = Store(args.store)
     model = MentionModel.from_store(store)
-    mask = model.mask(filters, tz, tag_index(model, load_recode(store.path)))
+    topics = load_topics(store.path)
+    mask = model.mask(filters, tz, tag_index(model, load_recode(store.path)), topics)
     columns = [c.strip() for c in args.columns.split(",") if c.strip()] or None
     try:
         with open(args.out, "w", newline="", encoding="utf-8-sig" if args.bom else "utf-8") as handle:
-            manifest = write_csv(store, model, mask, handle, filters=filters, tz=tz, columns=columns)
+            manifest = write_csv(
+                store,
+                model,
+                mask,
+                handle,
+                filters=filters,
+                tz=tz,
+                columns=columns,
+                topics=None if args.no_topics else topics,
+                tag_delimiter=args.tag_delimiter,
+            )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -29,6 +29,7 @@ from lib.filters import Filters
 from lib.model import MentionModel
 from lib.schema import FIELD_NAMES, TIMESTAMP_FIELDS
 from lib.store import Store
+from lib.topics import TopicSet, topic_mask
 
 CHUNK = 50_000
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -53,6 +54,7 @@ class Manifest:
     row_cap: int | None = None
     rows_matching: int = 0
     tag_delimiter: str = ","
+    topics: dict[str, str] = field(default_factory=dict)  # text topic -> its query, one 0/1 column each
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
@@ -105,24 +107,33 @@ def write_csv(
     tz: str = "UTC",
     columns: Iterable[str] | None = None,
     row_cap: int | None = None,
+    topics: TopicSet | None = None,
+    tag_delimiter: str | None = None,
 ) -> Manifest:
     """Write the mentions selected by ``mask`` (newest first) to ``out`` as CSV; return the manifest.
 
-    ``out`` is a text stream; open files with ``newline=""`` and ``encoding="utf-8-sig"`` for Excel's BOM.
+    Each text topic of ``topics`` adds a column ``topic: <name>`` holding 1 or 0. Tags are joined by
+    ``tag_delimiter`` (default: the store's). ``out`` is a text stream; open files with ``newline=""`` and
+    ``encoding="utf-8-sig"`` for Excel's BOM.
     """
     header = export_columns(columns, tz)
     fields = [c for c in header if not c.endswith(f"({tz})")]
     if "uniqueId" not in fields:
         fields = [*fields, "uniqueId"]  # needed to keep the order; not written unless chosen
     matching = int(np.count_nonzero(mask))
-    keys = list(model.page(mask, limit=row_cap or model.n))
-    delimiter = store.setting("tag_delimiter", ",")
+    rows = model.page_rows(mask, limit=row_cap or model.n)
+    keys = model.keys.take(rows).to_pylist()
+    delimiter = tag_delimiter or store.setting("tag_delimiter", ",")
+    topics = topics or TopicSet()
+    flags = [
+        np.where(topic_mask(topics, t.name, model.search, model.n)[rows], "1", "0").tolist() for t in topics.topics
+    ]
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow(header + [f"topic: {t.name}" for t in topics.topics])
     keep_key = "uniqueId" in header
     n = 0
     for row in _rows(store, keys, fields, tz, delimiter):
-        writer.writerow(row if keep_key else row[:-1])
+        writer.writerow([*(row if keep_key else row[:-1]), *(column[n] for column in flags)])
         n += 1
     notes = [] if not row_cap or matching <= row_cap else [f"Capped at {row_cap:,} of {matching:,} matching rows."]
     return Manifest(
@@ -135,6 +146,9 @@ def write_csv(
         row_cap=row_cap,
         rows_matching=matching,
         tag_delimiter=delimiter,
+        topics={
+            t.name: t.query + (" (or any topic under it)" if topics.children(t.name) else "") for t in topics.topics
+        },
         notes=notes,
     )
 

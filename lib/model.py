@@ -459,13 +459,17 @@ class MentionModel:
             np.array(grid).reshape(len(masks), len(codes.values)), index=list(masks), columns=list(codes.values)
         )
 
-    def page(self, mask: np.ndarray, limit: int = 200, newest_first: bool = True) -> np.ndarray:
-        """The keys of up to ``limit`` matching mentions, newest (or oldest) first."""
+    def page_rows(self, mask: np.ndarray, limit: int = 200, newest_first: bool = True) -> np.ndarray:
+        """The row indexes of up to ``limit`` matching mentions, newest (or oldest) first."""
         index = np.flatnonzero(mask)
         ts = self.ts[index]
         # Undated mentions (NaT, the smallest int64) go last either way.
         order = np.argsort(ts, kind="stable")[::-1] if newest_first else np.argsort(np.where(ts == NAT, -NAT - 1, ts))
-        return np.asarray(self.keys.take(index[order[:limit]]).to_pylist(), dtype=object)
+        return index[order[:limit]]
+
+    def page(self, mask: np.ndarray, limit: int = 200, newest_first: bool = True) -> np.ndarray:
+        """The keys of up to ``limit`` matching mentions, newest (or oldest) first."""
+        return np.asarray(self.keys.take(self.page_rows(mask, limit, newest_first)).to_pylist(), dtype=object)
 
 
 def _fold_series(grid: np.ndarray, codes: Codes | None, split: str | None, top: int) -> tuple[list, np.ndarray]:

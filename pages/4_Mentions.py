@@ -55,7 +55,17 @@ columns = st.multiselect(
     key="w_export_columns",
     help=f"Each time column comes in UTC and again in {view.tz}.",
 )
-bom = st.toggle("For Excel (UTF-8 with BOM)", key="w_export_bom")
+left, middle, right = st.columns(3)
+bom = left.toggle("For Excel (UTF-8 with BOM)", key="w_export_bom")
+store_delimiter = view.source.store.setting("tag_delimiter", ",")
+delimiter = middle.text_input("Join tags with", value=store_delimiter, key="w_export_delimiter", max_chars=5)
+with_topics = right.toggle(
+    f"A 0/1 column per text topic ({len(view.topics.topics)})",
+    value=bool(view.topics.topics),
+    key="w_export_topics",
+    disabled=not view.topics.topics,
+    help="The saved topics of the Text page; their queries are in the manifest.",
+)
 st.caption(
     f"Text cells that a spreadsheet would run as a formula are prefixed with an apostrophe. At most "
     f"{EXPORT_CAP:,} rows here; `python -m lib export` has no cap."
@@ -71,6 +81,8 @@ if st.button("Prepare the CSV", disabled=not columns or not view.matched):
             tz=view.tz,
             columns=columns,
             row_cap=EXPORT_CAP,
+            topics=view.topics if with_topics else None,
+            tag_delimiter=delimiter or store_delimiter,
         )
     left, right = st.columns(2)
     left.download_button(

@@ -130,3 +130,55 @@ def test_cli_export_of_a_copied_link(store, tmp_path):
     assert rows[0]["datePublished (America/New_York)"] == "2026-03-02 05:00:00"
     manifest = json.loads(out.with_name("x.csv.manifest.json").read_text())
     assert manifest["timezone"] == "America/New_York" and manifest["filters"] == {"authors": ["ann"]}
+
+
+def test_one_zero_or_one_column_per_text_topic_and_the_chosen_tag_delimiter(store):
+    from lib.topics import Topic, TopicSet
+
+    model = MentionModel.from_store(store)
+    topics = TopicSet(
+        (Topic("Comma", "comma"), Topic("Links", "hyperlink"), Topic("Both", "", ""), Topic("C", "comma", "Both"))
+    )
+    data, manifest = csv_bytes(
+        store, model, np.ones(model.n, bool), filters=Filters(), topics=topics, tag_delimiter=" | "
+    )
+    rows = read(data)
+    assert list(rows[0])[-4:] == ["topic: Comma", "topic: Links", "topic: Both", "topic: C"]
+    for row in rows:
+        has_comma = "comma" in row["messageContent"]
+        assert row["topic: Comma"] == row["topic: C"] == row["topic: Both"] == ("1" if has_comma else "0")
+        assert row["topic: Links"] == ("1" if "HYPERLINK(" in row["messageContent"] else "0")
+    assert sum(r["topic: Comma"] == "1" for r in rows) == 1
+    assert next(r for r in rows if r["uniqueId"] != "1_safe")["tags"] == "A | B"
+    assert manifest.topics == {"Comma": "comma", "Links": "hyperlink", "Both": " (or any topic under it)", "C": "comma"}
+
+
+def test_cli_export_filters_by_a_saved_text_topic_and_adds_its_column(store, tmp_path):
+    from lib.topics import Topic, TopicSet, save_topics
+
+    save_topics(store.path, TopicSet((Topic("Comma", "comma"),)))
+    out = tmp_path / "t.csv"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lib",
+            "export",
+            "--store",
+            str(store.path),
+            "--out",
+            str(out),
+            "--filter",
+            "topic=Comma",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = read(out.read_bytes())
+    assert [(r["uniqueId"], r["topic: Comma"]) for r in rows] == [("1_safe", "1")]
+    manifest = json.loads(out.with_name("t.csv.manifest.json").read_text())
+    assert manifest["filters"] == {"text_topics": ["Comma"]} and manifest["topics"] == {"Comma": "comma"}
