@@ -4,7 +4,7 @@ Done once per mention when it is written, never while an analyst waits. Every to
 stopwords are applied at query time as a mask over the term index (lib/terms.py), so editing them is
 instant.
 
-- Tokens come from one compiled regular expression (nltk's ``RegexpTokenizer``), which knows URLs,
+- Tokens come from one compiled regular expression (as nltk's ``RegexpTokenizer`` would apply it), which knows URLs,
   #hashtags, @handles, emoji, and words with apostrophes or hyphens ("don't", "check-in"). It is about
   20 times faster than nltk's ``TweetTokenizer``. Tokens are lower-cased; URLs and bare numbers are not
   terms (link domains are extracted elsewhere).
@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from multiprocessing import get_context
 
-from nltk.tokenize import RegexpTokenizer
+import numpy as np
 
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
 TOKEN_PATTERN = (
@@ -35,7 +37,8 @@ TOKEN_PATTERN = (
     r"|[^\W_]+(?:['’\-][^\W_]+)*"  # words, with inner apostrophes or hyphens
     r"|[.!?;:,()\[\]\"“”…|/]+"  # punctuation: a phrase does not cross it
 )
-_TOKENIZER = RegexpTokenizer(TOKEN_PATTERN)
+# What nltk's RegexpTokenizer(TOKEN_PATTERN) does, without importing nltk (a second per worker process).
+_TOKENIZER = re.compile(TOKEN_PATTERN, re.UNICODE | re.MULTILINE | re.DOTALL)
 SENTIMENT_LANGUAGES = ("en",)  # VADER's lexicon is English
 PARALLEL_MIN_TEXTS = 40_000  # below this, starting worker processes costs more than it saves
 CHUNK_TEXTS = 20_000
@@ -45,7 +48,7 @@ _ANALYSER = None
 
 def tokens(text: str) -> list[str]:
     """The lower-cased tokens of ``text``, punctuation included (it marks phrase boundaries)."""
-    return _TOKENIZER.tokenize(text.lower().replace("’", "'"))
+    return _TOKENIZER.findall(text.lower().replace("’", "'"))
 
 
 def kind(token: str) -> str:
@@ -101,30 +104,55 @@ def sentiment(text: str, language: str) -> float:
     return _analyser().polarity_scores(text)["compound"]
 
 
-def analyse(texts: Sequence[str], languages: Sequence[str]) -> tuple[list[list[str]], list[list[str]], list[float]]:
-    """Term keys, phrase keys and VADER score of each text."""
-    terms, phrases, scores = [], [], []
+@dataclass
+class Encoded:
+    """Enriched texts in compact form, cheap to send between processes: for terms and for phrases, the
+    distinct keys and, per text, indexes into them (``offsets[i]:offsets[i + 1]``); and VADER's scores."""
+
+    term_keys: list[str]
+    term_index: np.ndarray
+    term_offsets: np.ndarray
+    phrase_keys: list[str]
+    phrase_index: np.ndarray
+    phrase_offsets: np.ndarray
+    scores: np.ndarray
+
+
+def analyse(texts: Sequence[str], languages: Sequence[str]) -> Encoded:
+    """Term keys, phrase keys and VADER score of each text, encoded."""
+    term_keys: dict[str, int] = {}
+    phrase_keys: dict[str, int] = {}
+    term_index: list[int] = []
+    phrase_index: list[int] = []
+    term_offsets, phrase_offsets, scores = [0], [0], []
     for text, language in zip(texts, languages, strict=True):
-        t, p = terms_and_phrases(text or "", language or "")
-        terms.append(t)
-        phrases.append(p)
+        terms, phrases = terms_and_phrases(text or "", language or "")
+        term_index += [term_keys.setdefault(k, len(term_keys)) for k in terms]
+        phrase_index += [phrase_keys.setdefault(k, len(phrase_keys)) for k in phrases]
+        term_offsets.append(len(term_index))
+        phrase_offsets.append(len(phrase_index))
         scores.append(sentiment(text or "", language or ""))
-    return terms, phrases, scores
+    return Encoded(
+        list(term_keys),
+        np.asarray(term_index, dtype=np.int32),
+        np.asarray(term_offsets, dtype=np.int64),
+        list(phrase_keys),
+        np.asarray(phrase_index, dtype=np.int32),
+        np.asarray(phrase_offsets, dtype=np.int64),
+        np.asarray(scores, dtype=np.float64),
+    )
 
 
-def analyse_all(
-    texts: Sequence[str], languages: Sequence[str], processes: int | None = None
-) -> tuple[list[list[str]], list[list[str]], list[float]]:
-    """``analyse`` over many texts, on every core for large batches (worker processes are spawned, not
-    forked: the app's server process has threads)."""
+def analyse_all(texts: Sequence[str], languages: Sequence[str], processes: int | None = None) -> list[Encoded]:
+    """``analyse`` over many texts in chunks, on every core for large batches. Worker processes are spawned,
+    not forked (the app's server process has threads), and send back compact arrays, not lists of strings."""
     workers = processes or min(os.cpu_count() or 1, 8)
     if workers < 2 or len(texts) < PARALLEL_MIN_TEXTS:
-        return analyse(texts, languages)
-    chunks = [(texts[i : i + CHUNK_TEXTS], languages[i : i + CHUNK_TEXTS]) for i in range(0, len(texts), CHUNK_TEXTS)]
-    terms, phrases, scores = [], [], []
+        return [analyse(texts, languages)]
+    starts = range(0, len(texts), CHUNK_TEXTS)
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        for t, p, s in pool.map(analyse, *zip(*chunks, strict=True)):
-            terms += t
-            phrases += p
-            scores += s
-    return terms, phrases, scores
+        return list(
+            pool.map(
+                analyse, [texts[i : i + CHUNK_TEXTS] for i in starts], [languages[i : i + CHUNK_TEXTS] for i in starts]
+            )
+        )

@@ -13,7 +13,6 @@ from functools import cache
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from lib.enrich import analyse_all, kind
 
@@ -92,28 +91,28 @@ class Vocabulary:
         types = (pa.int32(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string(), pa.int32(), pa.int32())
         return pa.table([pa.array(c, type=t) for c, t in zip(columns, types, strict=True)], names=names)
 
-    def encode(self, lists: list[list[str]]) -> pa.ListArray:
-        """Lists of keys as a list array of ids. Unique keys are looked up once (the flat list is encoded by
-        Arrow), so a million mentions cost a dictionary pass, not fifteen million look-ups."""
-        lengths = np.fromiter((len(x) for x in lists), dtype=np.int32, count=len(lists))
-        offsets = np.zeros(len(lists) + 1, dtype=np.int32)
-        np.cumsum(lengths, out=offsets[1:])
-        flat = pa.array([key for keys in lists for key in keys], type=pa.string())
-        encoded = pc.dictionary_encode(flat)
-        mapping = np.fromiter(
-            (self.id_of(k) for k in encoded.dictionary.to_pylist()), dtype=np.int32, count=len(encoded.dictionary)
-        )
-        ids = mapping[encoded.indices.to_numpy(zero_copy_only=False)] if len(flat) else np.zeros(0, np.int32)
-        return pa.ListArray.from_arrays(pa.array(offsets), pa.array(ids, type=pa.int32()))
+    def encode(self, parts: list[tuple[list[str], np.ndarray, np.ndarray]]) -> pa.ListArray:
+        """Encoded chunks (keys, indexes into them, offsets per text) as one list array of vocabulary ids.
+        Each chunk's distinct keys are looked up once; the rest is array indexing."""
+        ids, offsets, base = [], [np.zeros(1, dtype=np.int64)], 0
+        for keys, index, chunk_offsets in parts:
+            mapping = np.fromiter((self.id_of(k) for k in keys), dtype=np.int32, count=len(keys))
+            ids.append(mapping[index] if len(index) else np.zeros(0, dtype=np.int32))
+            offsets.append(chunk_offsets[1:] + base)
+            base += len(index)
+        flat = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)
+        return pa.ListArray.from_arrays(pa.array(np.concatenate(offsets).astype(np.int32)), pa.array(flat))
 
 
 def enrichment_rows(
     unique_ids: pa.Array, texts: Sequence[str], languages: Sequence[str], vocabulary: Vocabulary
 ) -> pa.Table:
     """The enrichment table's rows for these mentions; new keys are added to ``vocabulary``."""
-    terms, phrases, scores = analyse_all(texts, languages)
-    term_ids = vocabulary.encode(terms)  # terms first: a phrase's parts then already have ids
-    phrase_ids = vocabulary.encode(phrases)
+    chunks = analyse_all(texts, languages)
+    # Terms first: a phrase's words then already have ids.
+    term_ids = vocabulary.encode([(c.term_keys, c.term_index, c.term_offsets) for c in chunks])
+    phrase_ids = vocabulary.encode([(c.phrase_keys, c.phrase_index, c.phrase_offsets) for c in chunks])
+    scores = np.concatenate([c.scores for c in chunks]) if chunks else np.zeros(0)
     return pa.table(
         {
             "uniqueId": unique_ids,

@@ -283,3 +283,21 @@ def test_vader_is_set_beside_social_connects_sentiment(model):
     assert len(sample) == both - round(rate * both)
     levels = five_level_counts(model, everything).set_index("level")["mentions"]
     assert levels["unsupported"] == 2 and levels.sum() == model.n
+
+
+def test_enrichment_on_several_processes_equals_one_process(monkeypatch):
+    import lib.enrich
+
+    texts = [text for _, _, _, text in CORPUS] * 3
+    languages = [language for _, language, _, _ in CORPUS] * 3
+    monkeypatch.setattr(lib.enrich, "PARALLEL_MIN_TEXTS", 0)
+    monkeypatch.setattr(lib.enrich, "CHUNK_TEXTS", 5)
+    chunks = lib.enrich.analyse_all(texts, languages, processes=2)
+    assert len(chunks) == 5  # 24 texts in chunks of 5, analysed by two spawned workers
+    vocabulary, reference = lib.textindex.Vocabulary(), lib.textindex.Vocabulary()
+    together = vocabulary.encode([(c.term_keys, c.term_index, c.term_offsets) for c in chunks])
+    alone = lib.enrich.analyse(texts, languages)
+    assert (
+        together.to_pylist() == reference.encode([(alone.term_keys, alone.term_index, alone.term_offsets)]).to_pylist()
+    )
+    assert np.allclose(np.concatenate([c.scores for c in chunks]), alone.scores, equal_nan=True)
