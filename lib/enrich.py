@@ -21,27 +21,34 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import re
+import subprocess
+import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from multiprocessing import get_context
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
 
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
-TOKEN_PATTERN = (
-    r"(?:https?://|www\.)\S+|(?:[^\W_][\w-]*\.)+[a-z]{2,}/\S*"  # URLs, with or without a scheme
-    r"|[#@][^\W_][\w'’]*"  # hashtags and @handles
-    rf"|[{_EMOJI}]"  # one emoji per token
-    r"|[^\W_]+(?:['’\-][^\W_]+)*"  # words, with inner apostrophes or hyphens
-    r"|[.!?;:,()\[\]\"“”…|/]+"  # punctuation: a phrase does not cross it
+_PARTS = (
+    r"(?:https?://|www\.)\S+|(?:[^\W_][\w-]*\.)+[a-z]{2,}/\S*",  # URLs, with or without a scheme
+    r"[#@][^\W_][\w'’]*",  # hashtags and @handles
+    rf"[{_EMOJI}]",  # one emoji per token
+    r"[^\W_]+(?:['’\-][^\W_]+)*",  # words, with inner apostrophes or hyphens
+    r"[.!?;:,()\[\]\"“”…|/]+",  # punctuation: a phrase does not cross it
 )
+TOKEN_PATTERN = "|".join(f"(?:{part})" for part in _PARTS)
+_FLAGS = re.UNICODE | re.MULTILINE | re.DOTALL
 # What nltk's RegexpTokenizer(TOKEN_PATTERN) does, without importing nltk (a second per worker process).
-_TOKENIZER = re.compile(TOKEN_PATTERN, re.UNICODE | re.MULTILINE | re.DOTALL)
+_TOKENIZER = re.compile(TOKEN_PATTERN, _FLAGS)
+# The same with one group per part: the group that matched says the kind, with no test per token.
+_GROUPED = re.compile("|".join(f"({part})" for part in _PARTS), _FLAGS)
 SENTIMENT_LANGUAGES = ("en",)  # VADER's lexicon is English
 PARALLEL_MIN_TEXTS = 40_000  # below this, starting worker processes costs more than it saves
-CHUNK_TEXTS = 20_000
+_ROOT = Path(__file__).resolve().parent.parent
 
 _ANALYSER = None
 
@@ -74,17 +81,16 @@ def terms_and_phrases(text: str, language: str) -> tuple[list[str], list[str]]:
     terms: dict[str, None] = {}
     phrases: dict[str, None] = {}
     previous = ""
-    for token in tokens(text):
-        k = kind(token)
-        if k == "word":
-            terms[f"{language}:{token}"] = None
+    for _url, tag, emoji, word, _punct in _GROUPED.findall(text.lower().replace("’", "'")):
+        if word and not (word[0].isdigit() and word.replace("-", "").replace("'", "").isdigit()):
+            terms[f"{language}:{word}"] = None
             if previous:
-                phrases[f"{language}:{previous} {token}"] = None
-            previous = token
+                phrases[f"{language}:{previous} {word}"] = None
+            previous = word
             continue
-        if k in ("hashtag", "handle", "emoji"):
-            terms[f":{token}"] = None
-        previous = ""  # anything but a word ends a phrase
+        if tag or emoji:
+            terms[f":{tag or emoji}"] = None
+        previous = ""  # anything but a word (a URL, punctuation, a number) ends a phrase
     return list(terms), list(phrases)
 
 
@@ -144,15 +150,50 @@ def analyse(texts: Sequence[str], languages: Sequence[str]) -> Encoded:
 
 
 def analyse_all(texts: Sequence[str], languages: Sequence[str], processes: int | None = None) -> list[Encoded]:
-    """``analyse`` over many texts in chunks, on every core for large batches. Worker processes are spawned,
-    not forked (the app's server process has threads), and send back compact arrays, not lists of strings."""
+    """``analyse`` over many texts, on every core for large batches.
+
+    The workers are ``python -m lib.enrich`` processes fed through pipes: they import only this module,
+    where multiprocessing's spawn would import the caller's main module again (Streamlit, the bench) and
+    fork is unsafe in a server with threads. Each gets one contiguous part and sends back compact arrays.
+    """
     workers = processes or min(os.cpu_count() or 1, 8)
     if workers < 2 or len(texts) < PARALLEL_MIN_TEXTS:
         return [analyse(texts, languages)]
-    starts = range(0, len(texts), CHUNK_TEXTS)
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        return list(
-            pool.map(
-                analyse, [texts[i : i + CHUNK_TEXTS] for i in starts], [languages[i : i + CHUNK_TEXTS] for i in starts]
-            )
-        )
+    bounds = [len(texts) * i // workers for i in range(workers + 1)]
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "lib.enrich"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=_ROOT)
+        for _ in range(workers)
+    ]
+
+    def run(i: int) -> bytes:
+        part = (list(texts[bounds[i] : bounds[i + 1]]), list(languages[bounds[i] : bounds[i + 1]]))
+        out, _ = procs[i].communicate(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
+        if procs[i].returncode:
+            raise RuntimeError(f"an enrichment worker failed (exit {procs[i].returncode}); see the log above")
+        return out
+
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            return [Encoded(*pickle.loads(out)) for out in pool.map(run, range(workers))]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def _worker() -> None:
+    """``python -m lib.enrich``: read (texts, languages) pickled on stdin, write the encoded fields to stdout."""
+    texts, languages = pickle.load(sys.stdin.buffer)
+    encoded = analyse(texts, languages)
+    sys.stdout.buffer.write(pickle.dumps(astuple_shallow(encoded), protocol=pickle.HIGHEST_PROTOCOL))
+    sys.stdout.buffer.flush()
+
+
+def astuple_shallow(encoded: Encoded) -> tuple:
+    """The fields of ``encoded`` as a plain tuple (a class defined in a worker's __main__ does not unpickle)."""
+    return tuple(getattr(encoded, f.name) for f in fields(encoded))
+
+
+if __name__ == "__main__":
+    _worker()

@@ -22,7 +22,7 @@ def free_port() -> int:
 class Server:
     """The app on its own data folder and store; started (and healthy) on construction, ended by stop()."""
 
-    def __init__(self, data_dir: Path, log: Path, store: Path | None = None, wait: float = 120):
+    def __init__(self, data_dir: Path, log: Path, store: Path | None = None, wait: float = 120, extra=()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         store = store or data_dir / "browser-empty.duckdb"
@@ -43,6 +43,7 @@ class Server:
                 "true",
                 "--browser.gatherUsageStats",
                 "false",
+                *extra,
             ],
             cwd=ROOT,
             env=env,

@@ -291,13 +291,12 @@ def test_enrichment_on_several_processes_equals_one_process(monkeypatch):
     texts = [text for _, _, _, text in CORPUS] * 3
     languages = [language for _, language, _, _ in CORPUS] * 3
     monkeypatch.setattr(lib.enrich, "PARALLEL_MIN_TEXTS", 0)
-    monkeypatch.setattr(lib.enrich, "CHUNK_TEXTS", 5)
-    chunks = lib.enrich.analyse_all(texts, languages, processes=2)
-    assert len(chunks) == 5  # 24 texts in chunks of 5, analysed by two spawned workers
+    parts = lib.enrich.analyse_all(texts, languages, processes=3)
+    assert len(parts) == 3  # 24 texts in three parts, analysed by three worker processes
     vocabulary, reference = lib.textindex.Vocabulary(), lib.textindex.Vocabulary()
-    together = vocabulary.encode([(c.term_keys, c.term_index, c.term_offsets) for c in chunks])
+    together = vocabulary.encode([(c.term_keys, c.term_index, c.term_offsets) for c in parts])
     alone = lib.enrich.analyse(texts, languages)
     assert (
         together.to_pylist() == reference.encode([(alone.term_keys, alone.term_index, alone.term_offsets)]).to_pylist()
     )
-    assert np.allclose(np.concatenate([c.scores for c in chunks]), alone.scores, equal_nan=True)
+    assert np.allclose(np.concatenate([c.scores for c in parts]), alone.scores, equal_nan=True)

@@ -87,3 +87,12 @@ def test_the_sentiment_check_counts_every_matching_mention(own_demo):
     assert scored == english  # VADER reads every English mention and nothing else
     sample = at.dataframe[0].value
     assert len(sample) == 10 and (sample["Social Connect"] != "").all()
+
+
+def test_chosen_trend_series_are_in_the_url(own_demo):
+    at = run("pages/2_Tags.py", {"ttag": ["Baggage", "Pricing"]})
+    assert at.multiselect(key="w_page_ttag").value == ["Baggage", "Pricing"]
+    at.multiselect(key="w_page_ttag").unselect("Pricing").run()
+    assert param(at, "ttag") == ["Baggage"]
+    text = run("pages/3_Text.py", {"tterm": ["baggage", "crew"]})
+    assert text.multiselect(key="w_page_tterm").value == ["baggage", "crew"]

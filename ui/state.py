@@ -124,3 +124,24 @@ def page_select(where, label: str, key: str, options: tuple[str, ...], default: 
     )
     set_page_param(key, value, default)
     return value
+
+
+def page_multiselect(where, label: str, key: str, options: list[str], default: list[str], **kwargs) -> list[str]:
+    """A multiselect for a page setting that lives in the URL (``key`` repeated, one value each), so a shared
+    link shows the same series. Values no longer among ``options`` are dropped."""
+    session_key = f"sce_page_{key}"
+    if session_key not in st.session_state:
+        from_url = [v for v in st.query_params.get_all(key) if v in options]
+        st.session_state[session_key] = from_url or [v for v in default if v in options]
+    current = [v for v in st.session_state[session_key] if v in options]
+    widget_key = f"w_page_{key}"
+    if st.session_state.get(SEED_ALL_KEY) or widget_key not in st.session_state:
+        st.session_state[widget_key] = current
+    chosen = where.multiselect(label, options, key=widget_key, **kwargs)
+    st.session_state[session_key] = chosen
+    if chosen == [v for v in default if v in options]:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get_all(key) != chosen:
+        st.query_params[key] = chosen
+    return chosen

@@ -155,7 +155,7 @@ def _term_trends(view: View, shown: list[str]) -> None:
     st.subheader("Terms over time")
     oldest, newest = view.model.date_bounds(view.tz)
     bucket = auto_frequency(view.filters.start or oldest, view.filters.end or newest)
-    chosen = st.multiselect("Terms", shown, default=shown[:4], key="w_trend_terms", max_selections=8)
+    chosen = state.page_multiselect(st, "Terms", "tterm", shown, shown[:4], max_selections=8)
     masks = {term: view.mask & view.model.search(as_query(term)) for term in chosen}
     series = view.model.series_volume(masks, bucket, view.tz)
     picked = blocks.chart(

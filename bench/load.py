@@ -1,0 +1,191 @@
+"""Load: N analysts at once, each a real Streamlit session over its websocket, changing filters on a page.
+
+    python -m bench.load --store PATH --sessions 1 5 20 --changes 8
+
+Starts the app on ``--store`` (build one with ``python -m bench.bench --workdir DIR``, or
+``python -m bench.load --mentions 1000000`` generates and imports one first), opens N sessions
+that speak Streamlit's own protocol (the protobuf messages that ship in the streamlit wheel: a
+``BackMsg`` asks for a rerun with new widget values, ``ForwardMsg``s come back until
+``script_finished``), and times each filter change from the request to the end of the rerun,
+every element received. Sessions change filters concurrently with a think time between changes.
+Reports p50/p95 per N, and the server's resident memory with N sessions open and after they
+closed. 20 real browsers on 2 cores would measure Chromium, not the server: ``bench/browser.py``
+is the browser cross-check for one session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from tests.streamlit_server import Server
+
+# The filter changes each session cycles through: (widget label, values as the widget shows them).
+CHANGES = [
+    ("Sentiment", ["Negative"]),
+    ("Language", ["German", "French"]),
+    ("Sentiment", ["Positive"]),
+    ("Language", []),
+    ("Source service", ["Twitter"]),
+    ("Sentiment", []),
+    ("Source service", ["Facebook", "Instagram"]),
+    ("Source service", []),
+]
+
+
+@dataclass
+class Session:
+    """One analyst's browser tab, as far as the server can tell."""
+
+    url: str
+    page: str
+    ws: object = None
+    widgets: dict[str, str] = field(default_factory=dict)  # label -> widget id
+    states: dict[str, list[str]] = field(default_factory=dict)  # widget id -> values sent
+    times: list[float] = field(default_factory=list)
+    matched: list[str] = field(default_factory=list)  # the sidebar's "N of M mentions match" after each run
+    title: str = ""
+
+    async def open(self) -> float:
+        self.ws = await websockets.connect(
+            self.url.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"], max_size=2**26
+        )
+        return await self.rerun()
+
+    async def rerun(self) -> float:
+        message = BackMsg()
+        state = message.rerun_script
+        state.page_name = self.page
+        for widget_id, values in self.states.items():
+            widget = state.widget_states.widgets.add()
+            widget.id = widget_id
+            widget.string_array_value.data.extend(values)
+        start = time.perf_counter()
+        await self.ws.send(message.SerializeToString())
+        while True:
+            reply = ForwardMsg()
+            reply.ParseFromString(await self.ws.recv())
+            kind = reply.WhichOneof("type")
+            if kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
+                element = reply.delta.new_element
+                if element.WhichOneof("type") == "multiselect":
+                    self.widgets[element.multiselect.label] = element.multiselect.id
+                elif element.WhichOneof("type") == "markdown" and "mentions match" in element.markdown.body:
+                    self.matched.append(element.markdown.body.replace("*", ""))
+                elif element.WhichOneof("type") == "heading" and not self.title:
+                    self.title = element.heading.body
+                elif element.WhichOneof("type") == "exception":
+                    raise RuntimeError(f"the page raised: {element.exception.message}")
+            elif kind == "script_finished":
+                return time.perf_counter() - start
+
+    async def change(self, label: str, values: list[str]) -> None:
+        self.states[self.widgets[label]] = values
+        self.times.append(await self.rerun())
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+def vm(pid: int, field_name: str) -> float:
+    """A /proc/PID/status figure (VmRSS, VmHWM) in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split(f"{field_name}:")[1].split()[0]) / 1024
+
+
+async def drive(url: str, n: int, changes: int, think: float, page: str, pid: int) -> dict:
+    sessions = [Session(url, page) for _ in range(n)]
+    first = await asyncio.gather(*(s.open() for s in sessions))
+    rng = random.Random(n)
+
+    async def analyst(session: Session, offset: int) -> None:
+        for step in range(changes):
+            await asyncio.sleep(rng.uniform(0, 2 * think))
+            await session.change(*CHANGES[(offset + step) % len(CHANGES)])
+
+    await asyncio.gather(*(analyst(s, i) for i, s in enumerate(sessions)))
+    rss_open = vm(pid, "VmRSS")
+    for session in sessions:
+        await session.close()
+    times = sorted(t for s in sessions for t in s.times)
+    counts = {m for s in sessions for m in s.matched}
+    if changes and len(counts) < 2:
+        raise RuntimeError(f"the filter changes did not change what matched: {counts}")
+    return {
+        "title": sessions[0].title,
+        "n": n,
+        "first": statistics.median(first),
+        "p50": statistics.median(times),
+        "p95": times[min(len(times) - 1, int(0.95 * len(times)))],
+        "changes": len(times),
+        "rss_open": rss_open,
+    }
+
+
+def build_store(mentions: int, folder: Path) -> Path:
+    from lib.demo import generate
+    from lib.ingest import import_file
+    from lib.store import Store
+
+    store = Store(folder / f"load-{mentions}.duckdb")
+    if not store.version():
+        print(f"importing {mentions:,} generated mentions…", flush=True)
+        import_file(store, generate(mentions).to_csv(index=False).encode(), "load.csv")
+    return store.path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--store", type=Path, help="the store to serve (default: generate --mentions)")
+    parser.add_argument("--mentions", type=int, default=1_000_000, help="mentions to generate without --store")
+    parser.add_argument("--workdir", type=Path, default=None, help="where a generated store is kept")
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 20])
+    parser.add_argument("--changes", type=int, default=8, help="filter changes per session")
+    parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a session's changes")
+    parser.add_argument("--page", default="Dashboard", help="the page the sessions use (Dashboard, Text, …)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = args.workdir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        store = args.store or build_store(args.mentions, workdir)
+        server = Server(
+            store.parent, workdir / "load-server.log", store=store, extra=["--server.disconnectedSessionTTL", "2"]
+        )
+        try:
+            warm = asyncio.run(drive(server.url, 1, 1, 0, args.page, server.proc.pid))  # loads the model once
+            base = vm(server.proc.pid, "VmRSS")
+            print(
+                f"server up; page {warm['title']!r}; first page load {warm['first']:.2f} s; "
+                f"resident memory {base:,.0f} MB",
+                flush=True,
+            )
+            print(
+                "| sessions | changes | p50 | p95 | first load (median) | RSS, sessions open | RSS after they closed |"
+            )
+            print("|---|---|---|---|---|---|---|")
+            for n in args.sessions:
+                result = asyncio.run(drive(server.url, n, args.changes, args.think, args.page, server.proc.pid))
+                time.sleep(4)  # past disconnectedSessionTTL: the server drops the closed sessions
+                after = vm(server.proc.pid, "VmRSS")
+                print(
+                    f"| {n} | {result['changes']} | {result['p50'] * 1e3:,.0f} ms | {result['p95'] * 1e3:,.0f} ms "
+                    f"| {result['first']:.2f} s | {result['rss_open']:,.0f} MB | {after:,.0f} MB |",
+                    flush=True,
+                )
+            print(f"peak resident memory of the server: {vm(server.proc.pid, 'VmHWM'):,.0f} MB")
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
