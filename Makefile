@@ -1,11 +1,12 @@
 # Social Connect Explorer. `make run` starts the app on the demo data; `make test` runs every test.
 VENV ?= .venv
+PYTHON ?= python3  # the interpreter the venv is made from (Python 3.11)
 PY := $(VENV)/bin/python
 
 .PHONY: run test lint fix bench demo-data browser clean
 
 $(VENV)/.runtime: requirements.txt
-	python3 -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
