@@ -246,6 +246,8 @@ def treemap_figure(terms: pd.DataFrame) -> go.Figure:
         "texttemplate": "%{label}<br>%{value:,}",
         "hovertemplate": "%{label}: %{value:,} mentions (%{customdata:.1%})<extra></extra>",
         "tiling": {"pad": 2},
+        "root": {"color": "white"},
+        "pathbar": {"visible": False},
     }
     return figure([trace], {**_LAYOUT, "height": 420, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}})
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lib.errors import ExplorerError
-from lib.query import And, Node, Not, Or, QueryError, evaluate, parse, to_text
+from lib.query import And, Node, Or, QueryError, evaluate, parse, to_text
 from lib.settings import settings_path, write_atomically
 
 
@@ -196,7 +196,6 @@ def clauses(query: str, match: Callable, mask: np.ndarray) -> pd.DataFrame:
                 "alone": int(np.count_nonzero(hits)),
                 "effect": meaning,
                 "mentions": effect,
-                "negated": isinstance(part, Not),
             }
         )
     frame = pd.DataFrame(rows)

@@ -215,7 +215,10 @@ def topics(view: View) -> None:
         'filter on every page (sidebar, "Text topic").'
     )
     edited = _topic_editor(view)
-    valid = TopicSet(tuple(t for t in edited.topics if t.name and _parses(t.query)))
+    # Topics that can be counted as they stand: named, with a query that parses or (a parent) children.
+    valid = TopicSet(
+        tuple(t for t in edited.topics if t.name and (_parses(t.query) if t.query else edited.children(t.name)))
+    )
     if not valid.topics:
         return
     table = topic_table(valid, view.model.search, view.mask)
@@ -385,7 +388,7 @@ def sentiment(view: View) -> None:
     a.metric("Agreement", "–" if np.isnan(rate) else f"{rate:.0%}", help="Of the mentions that both have a reading.")
     b.metric("Read by both", f"{both:,}")
     c.metric("Scored by VADER", f"{scored:,}", help=f"of {view.matched:,}; the rest are not in English")
-    shown = matrix.copy()
+    shown = matrix.drop(columns="unsupported")  # a count of another kind: it would flatten the colours
     shown.index = [label("messageSentiment", v) for v in shown.index]
     shown.columns = [f"VADER {c}" for c in shown.columns]
     left, right = st.columns(2)
@@ -394,7 +397,7 @@ def sentiment(view: View) -> None:
             heatmap_figure(shown),
             "sentiment_agreement",
             "rows: Social Connect's sentiment; columns: VADER's reading (compound ≥ 0.05 positive, ≤ -0.05 "
-            "negative). The diagonal is agreement.",
+            f"negative), for the {scored:,} mentions in English. The diagonal is agreement.",
             shown.reset_index(names="Social Connect"),
             selectable=False,
         )
