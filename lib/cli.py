@@ -30,6 +30,7 @@ from lib.paths import default_store
 from lib.pull import pull
 from lib.qualtrics import AuthError, Credentials, NotFound, PermissionDenied, QualtricsClient
 from lib.setup import auth_header, create_dataset, workflow_task
+from lib.snapshot import publish
 from lib.store import Store, StoreBusy
 from lib.tags import load_recode, tag_index
 from lib.topics import load_topics
@@ -90,6 +91,21 @@ def credentials_from_env(prompt: bool) -> Credentials:
     return Credentials(api_token=token, client_id=client_id, client_secret=secret, **kwargs)
 
 
+def _add_publish(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--publish",
+        type=Path,
+        default=os.environ.get("SCE_SHARED_DIR") or None,
+        help="after the write, publish a Parquet snapshot here for app replicas [env SCE_SHARED_DIR]",
+    )
+
+
+def _published(store: Store, folder: Path | None) -> str:
+    if folder is None:
+        return ""
+    return f"\nPublished snapshot {publish(store, folder)} to {folder}"
+
+
 def _add_store(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", type=Path, default=default_store(), help="the store file [env SCE_STORE]")
 
@@ -143,6 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--deadline", type=float, default=1800.0, help="give up after this many seconds")
     p.add_argument("--progress-file", type=Path, help="also write progress as JSON to this file")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    _add_publish(p)
 
     i = sub.add_parser(
         "import",
@@ -154,6 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("file", type=Path, help="the file to import")
     _add_store(i)
     i.add_argument("--tag-delimiter", default=None, help="delimiter of the tags field (default: the store's, ',')")
+    _add_publish(i)
     e = sub.add_parser(
         "export",
         help="export the mentions a view shows as CSV (with a manifest beside it)",
@@ -298,9 +316,8 @@ def cmd_pull(args: argparse.Namespace) -> int:
     reporter = ProgressReporter(args.progress_file, args.quiet)
     client = QualtricsClient(where, credentials_from_env(prompt=True), deadline=args.deadline)
     flow = flow_for(args.dataset_id, args.flow or "")
-    outcome = pull(
-        Store(args.store), client, args.dataset_id, flow=flow, tag_delimiter=args.tag_delimiter, on_progress=reporter
-    )
+    store = Store(args.store)
+    outcome = pull(store, client, args.dataset_id, flow=flow, tag_delimiter=args.tag_delimiter, on_progress=reporter)
     result, report = outcome.ingest.result, outcome.ingest.report
     reporter.done(
         {
@@ -310,7 +327,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
             "mode": outcome.mode,
         }
     )
-    print(f"Pulled {args.dataset_id} ({outcome.mode}): {_summary(result, report)}")
+    print(f"Pulled {args.dataset_id} ({outcome.mode}): {_summary(result, report)}{_published(store, args.publish)}")
     return EXIT_OK
 
 
@@ -320,8 +337,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"Cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return EXIT_USAGE
-    outcome = import_file(Store(args.store), data, args.file.name, tag_delimiter=args.tag_delimiter)
-    print(f"Imported {args.file.name}: {_summary(outcome.result, outcome.report)}")
+    store = Store(args.store)
+    outcome = import_file(store, data, args.file.name, tag_delimiter=args.tag_delimiter)
+    print(f"Imported {args.file.name}: {_summary(outcome.result, outcome.report)}{_published(store, args.publish)}")
     return EXIT_OK
 
 

@@ -4,13 +4,29 @@ import streamlit as st
 
 from lib.errors import ExplorerError
 from lib.ingest import import_file
+from lib.snapshot import SnapshotStore
 from lib.store import Store
 from ui import connection, state
-from ui.config import store_path
+from ui.config import shared_dir, store_path
 from ui.frame import frame
 
 view = frame("Data")
 st.title("Data")
+if folder := shared_dir():
+    shared = SnapshotStore(folder)
+    st.info(
+        f"This app reads the shared snapshot in `{folder}` (one of several replicas). The scheduled writer, "
+        "`python -m lib pull --publish`, pulls and imports and then publishes a new snapshot, which every replica "
+        "shows on its next interaction.",
+        icon=":material/dns:",
+    )
+    if shared.exists():
+        st.markdown(f"**Snapshot** {shared.version()} · {shared.count():,} mentions")
+        st.subheader("Pulls and imports, as the writer logged them")
+        st.dataframe(shared.log(), hide_index=True, width="stretch")
+    else:
+        st.warning("No snapshot has been published yet: run the writer once (see the README, Running for a team).")
+    st.stop()
 real = Store(store_path())
 has_data = bool(real.version())
 st.markdown(

@@ -22,11 +22,11 @@ def free_port() -> int:
 class Server:
     """The app on its own data folder and store; started (and healthy) on construction, ended by stop()."""
 
-    def __init__(self, data_dir: Path, log: Path, store: Path | None = None, wait: float = 120, extra=()):
+    def __init__(self, data_dir: Path, log: Path, store: Path | None = None, wait: float = 120, extra=(), env=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         store = store or data_dir / "browser-empty.duckdb"
-        env = {**os.environ, "SCE_DATA_DIR": str(data_dir), "SCE_STORE": str(store)}
+        env = {**os.environ, "SCE_DATA_DIR": str(data_dir), "SCE_STORE": str(store), **(env or {})}
         self.log = log.open("w")
         self.proc = subprocess.Popen(
             [

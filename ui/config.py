@@ -34,3 +34,14 @@ def store_path() -> Path:
 def demo_store_path() -> Path:
     """The demo store, built from the shipped demo file on first use; kept apart from real data."""
     return data_dir() / "demo.duckdb"
+
+
+def shared_dir() -> Path | None:
+    """``SCE_SHARED_DIR``: on app replicas, the folder of Parquet snapshots the scheduled writer publishes."""
+    value = setting("SCE_SHARED_DIR")
+    return Path(value).expanduser() if value else None
+
+
+def replica_name() -> str:
+    """``SCE_REPLICA``: a name for this app process, shown in the sidebar when several serve one site."""
+    return setting("SCE_REPLICA")

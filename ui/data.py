@@ -8,8 +8,9 @@ import streamlit as st
 
 from lib.ingest import ensure_demo_store
 from lib.model import MentionModel
+from lib.snapshot import SnapshotStore
 from lib.store import Store
-from ui.config import demo_store_path, store_path
+from ui.config import demo_store_path, shared_dir, store_path
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,16 @@ class Source:
 
     @property
     def label(self) -> str:
-        return "Demo data (Northwind Air, fictional)" if self.is_demo else f"Store {self.store.path.name}"
+        if self.is_demo:
+            return "Demo data (Northwind Air, fictional)"
+        if isinstance(self.store, SnapshotStore):
+            return f"Shared snapshot {self.store.folder.name}"
+        return f"Store {self.store.path.name}"
+
+    @property
+    def read_only(self) -> bool:
+        """A replica's shared snapshot: pulls and imports are the scheduled writer's."""
+        return isinstance(self.store, SnapshotStore)
 
 
 @st.cache_resource(show_spinner="Preparing the demo data…")
@@ -29,8 +39,10 @@ def _demo_store(path: str) -> Store:
 
 
 def active_source(prefer_demo: bool = False) -> Source:
-    """The real store once anything was pulled or imported into it; the demo data until then (or if asked)."""
-    real = Store(store_path())
+    """The real store once anything was pulled or imported into it; the demo data until then (or if asked).
+    With ``SCE_SHARED_DIR`` set (app replicas), the real store is the writer's newest shared snapshot."""
+    folder = shared_dir()
+    real = SnapshotStore(folder) if folder else Store(store_path())
     if real.version() and not prefer_demo:
         return Source(real, is_demo=False)
     return Source(_demo_store(str(demo_store_path())), is_demo=True)
@@ -41,9 +53,9 @@ def active_source(prefer_demo: bool = False) -> Source:
 # version is in the key, so a pull from the CLI or another process shows up on the next rerun; the
 # old model is evicted by max_entries.
 @st.cache_resource(max_entries=2, show_spinner="Loading mentions…")
-def _model(path: str, version: str) -> MentionModel:
-    return MentionModel.from_store(Store(path))
+def _model(path: str, version: str, snapshot: bool) -> MentionModel:
+    return MentionModel.from_store(SnapshotStore(path) if snapshot else Store(path))
 
 
 def model(source: Source) -> MentionModel:
-    return _model(str(source.store.path), source.store.version())
+    return _model(str(source.store.path), source.store.version(), source.read_only)

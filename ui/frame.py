@@ -13,6 +13,7 @@ from lib.model import ListIndex, MentionModel
 from lib.tags import TagRecode, load_recode, tag_index
 from lib.topics import TopicError, TopicSet, load_topics
 from ui import state
+from ui.config import replica_name
 from ui.data import Source, active_source, model
 from ui.gate import require_access, share_link
 from ui.widgets import reset_filters, sidebar_filters
@@ -72,7 +73,10 @@ def frame(title: str) -> View:
         new_filters, tz = sidebar_filters(mentions, title, tags, topics)
         st.button("Reset filters", on_click=reset_filters, width="stretch", icon=":material/restart_alt:")
         st.divider()
-        st.caption(f"**Source:** {source.label}  \n{mentions.n:,} mentions · store version {mentions.version or '–'}")
+        st.caption(
+            f"**Source:** {source.label}  \n{mentions.n:,} mentions · store version {mentions.version or '–'}"
+            + (f"  \nServed by replica **{replica}**" if (replica := replica_name()) else "")
+        )
     state.set_view(new_filters, tz)
     if link := share_link():
         with st.sidebar.expander("Share this view", icon=":material/link:"):

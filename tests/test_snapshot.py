@@ -1,0 +1,88 @@
+"""Shared Parquet snapshots: published whole by the writer, read by replicas through the store interface."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lib.model import MentionModel
+from lib.snapshot import KEEP, SnapshotStore, publish
+from lib.store import Store, StoreError
+from tests.test_text import corpus_frame
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(tmp_path / "writer.duckdb")
+    store.ingest([corpus_frame()], kind="import", source="corpus")
+    return store
+
+
+def test_a_snapshot_reads_like_the_store_it_was_published_from(store, tmp_path):
+    folder = tmp_path / "shared"
+    version = publish(store, folder)
+    shared = SnapshotStore(folder)
+    assert shared.exists() and shared.version() == version == store.version()
+    ours, theirs = MentionModel.from_store(store), MentionModel.from_store(shared)
+    assert theirs.version == ours.version and theirs.n == ours.n
+    assert theirs.keys.to_pylist() == ours.keys.to_pylist()
+    assert theirs.text.top_terms(None).equals(ours.text.top_terms(None))
+    everything = np.ones(ours.n, dtype=bool)
+    assert theirs.counts("messageLanguage", everything).equals(ours.counts("messageLanguage", everything))
+    assert shared.log()["kind"].tolist() == ["import"] and shared.count() == ours.n
+    assert (
+        shared.query('SELECT "messageContent" FROM mentions WHERE "uniqueId" = ?', ["4"])
+        .iloc[0, 0]
+        .startswith("Lovely")
+    )
+
+
+def test_a_replica_cannot_write_and_says_who_does(store, tmp_path):
+    publish(store, tmp_path / "shared")
+    with pytest.raises(StoreError, match="scheduled writer"):
+        SnapshotStore(tmp_path / "shared").retag(";")
+    empty = SnapshotStore(tmp_path / "empty")
+    assert not empty.exists() and not empty.version() and empty.count() == 0
+
+
+def test_each_write_publishes_a_new_snapshot_and_old_ones_are_pruned(store, tmp_path):
+    folder = tmp_path / "shared"
+    versions = [publish(store, folder)]
+    for i in range(KEEP + 1):
+        row = [(str(10 + i), "en", "positive", f"new mention {i}")]
+        store.ingest([corpus_frame(row)], kind="import", source="x")
+        versions.append(publish(store, folder))
+    shared = SnapshotStore(folder)
+    assert shared.version() == versions[-1] and len(set(versions)) == len(versions)
+    assert MentionModel.from_store(shared).n == 8 + KEEP + 1
+    kept = [p for p in folder.iterdir() if p.is_dir()]
+    assert len(kept) == KEEP  # the newest and two that readers may still be loading
+    assert publish(store, folder) == versions[-1]  # nothing new: the same snapshot stays current
+
+
+def test_the_cli_writer_publishes_after_an_import(tmp_path):
+    csv = tmp_path / "m.csv"
+    corpus_frame().to_csv(csv, index=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lib",
+            "import",
+            str(csv),
+            "--store",
+            str(tmp_path / "w.duckdb"),
+            "--publish",
+            str(tmp_path / "shared"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Published snapshot" in proc.stdout
+    assert SnapshotStore(tmp_path / "shared").count() == 8
