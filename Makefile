@@ -18,13 +18,14 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py
 
-# Debian's Chromium drives the browser tests (Playwright cannot download a browser here).
+# Debian's Chromium drives the browser tests (Playwright cannot download a browser here); Debian's nginx
+# fronts the replica test.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && [ -x /usr/sbin/nginx ]; } || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji nginx >/dev/null; \
 	  else \
-	    echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; \
+	    echo "Browser tests need Debian's chromium and nginx: sudo apt-get install chromium nginx"; \
 	  fi; }
 
 test: $(VENV)/.dev browser
