@@ -34,6 +34,8 @@ def spark_session(cores: int = 2):
         SparkSession.builder.master(f"local[{cores}]")
         .appName("social-connect-explorer")
         .config("spark.ui.enabled", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")  # loopback only
+        .config("spark.driver.host", "127.0.0.1")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", str(cores * 2))
         .getOrCreate()
