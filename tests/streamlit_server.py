@@ -19,6 +19,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_healthy(url: str, seconds: float) -> bool:
+    """Whether ``url``/_stcore/health answers 200 within ``seconds`` (Streamlit directly or through a proxy)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
 class Server:
     """The app on its own data folder and store; started (and healthy) on construction, ended by stop()."""
 
@@ -50,16 +63,9 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"streamlit did not start; see {log}")
+        if not wait_healthy(self.url, wait):
+            self.stop()
+            raise RuntimeError(f"streamlit did not start; see {log}")
 
     def stop(self) -> None:
         self.proc.terminate()

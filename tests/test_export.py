@@ -113,11 +113,10 @@ def test_row_cap_is_said(store):
     assert len(read(data)) == 2 and manifest.rows_matching == len(HOSTILE) + 1 and manifest.notes
 
 
-def test_cli_export_of_a_copied_link(store, tmp_path):
-    out = tmp_path / "x.csv"
-    link = "http://localhost:8501/Mentions?author=ann&tz=America%2FNew_York"
+def cli_export(store, out, *options: str) -> None:
+    """``python -m lib export`` in a subprocess, as a user would run it; it must succeed."""
     proc = subprocess.run(
-        [sys.executable, "-m", "lib", "export", "--store", str(store.path), "--out", str(out), "--link", link, "--bom"],
+        [sys.executable, "-m", "lib", "export", "--store", str(store.path), "--out", str(out), *options],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -125,6 +124,12 @@ def test_cli_export_of_a_copied_link(store, tmp_path):
         env=dict(os.environ),
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_cli_export_of_a_copied_link(store, tmp_path):
+    out = tmp_path / "x.csv"
+    link = "http://localhost:8501/Mentions?author=ann&tz=America%2FNew_York"
+    cli_export(store, out, "--link", link, "--bom")
     rows = read(out.read_bytes())
     assert [r["uniqueId"] for r in rows] == ["1_safe"]
     assert rows[0]["datePublished (America/New_York)"] == "2026-03-02 05:00:00"
@@ -158,26 +163,7 @@ def test_cli_export_filters_by_a_saved_text_topic_and_adds_its_column(store, tmp
 
     save_topics(store.path, TopicSet((Topic("Comma", "comma"),)))
     out = tmp_path / "t.csv"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lib",
-            "export",
-            "--store",
-            str(store.path),
-            "--out",
-            str(out),
-            "--filter",
-            "topic=Comma",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=dict(os.environ),
-    )
-    assert proc.returncode == 0, proc.stderr
+    cli_export(store, out, "--filter", "topic=Comma")
     rows = read(out.read_bytes())
     assert [(r["uniqueId"], r["topic: Comma"]) for r in rows] == [("1_safe", "1")]
     manifest = json.loads(out.with_name("t.csv.manifest.json").read_text())

@@ -16,14 +16,13 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from lib.demo import DEMO_FILE
-from tests.streamlit_server import ROOT, Server, free_port
+from tests.streamlit_server import ROOT, Server, free_port, wait_healthy
 from tests.test_browser import COUNT, browser  # noqa: F401  (the Chromium fixture)
 
 pytestmark = pytest.mark.browser
@@ -62,16 +61,9 @@ class Nginx:
             stderr=(prefix / "stderr.log").open("w"),
         )
         self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"nginx did not start; see {prefix}")
+        if not wait_healthy(self.url, 30):
+            self.stop()
+            raise RuntimeError(f"nginx did not start; see {prefix}")
 
     def stop(self) -> None:
         self.proc.terminate()
