@@ -1,4 +1,4 @@
-"""Time in a real browser from a filter change to the charts settled, on the Overview and the Dashboard.
+"""Time in a real browser from a filter change to the charts settled, on the Overview, Dashboard and Text pages.
 
     python -m bench.browser --sizes 100000 1000000
 
@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SETTLED = """() => !document.querySelector('[data-testid="stStatusWidget"]')
                   && !document.querySelector('[data-stale="true"]')"""
 CHANGES = [("Sentiment", "Negative"), ("Language", "German (de)"), ("Source service", "Facebook")]
+PAGES = (("/?tz=UTC", "Overview"), ("/Dashboard?tz=UTC", "Dashboard"), ("/Text?tz=UTC", "Text (terms)"))
 
 
 def build_store(n: int, folder: Path) -> Path:
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
                         executable_path="/usr/bin/chromium",
                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
                     )
-                    for page_path, name in (("/?tz=UTC", "Overview"), ("/Dashboard?tz=UTC", "Dashboard")):
+                    for page_path, name in PAGES:
                         times = measure(server.url, page_path, browser)
                         print(
                             f"| {n:,} | {name} | {statistics.median(times) * 1e3:,.0f} ms | "
