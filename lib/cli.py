@@ -158,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tag-delimiter", default=None, help="delimiter of the tags field (default: the store's, ',')")
     p.add_argument("--deadline", type=float, default=1800.0, help="give up after this many seconds")
     p.add_argument("--progress-file", type=Path, help="also write progress as JSON to this file")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--quiet", action="store_true", help="no output unless something needs attention (for cron)")
     _add_publish(p)
 
     i = sub.add_parser(
@@ -327,7 +327,9 @@ def cmd_pull(args: argparse.Namespace) -> int:
             "mode": outcome.mode,
         }
     )
-    print(f"Pulled {args.dataset_id} ({outcome.mode}): {_summary(result, report)}{_published(store, args.publish)}")
+    published = _published(store, args.publish)
+    if not args.quiet or report.rejected or report.warnings:  # --quiet: silent on success, for cron's mail
+        print(f"Pulled {args.dataset_id} ({outcome.mode}): {_summary(result, report)}{published}")
     return EXIT_OK
 
 

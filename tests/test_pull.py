@@ -148,6 +148,17 @@ def test_cli_pull_fills_a_store_and_keeps_the_token_off_the_command_line(fake, t
     assert fake.token not in out + err
 
 
+def test_a_quiet_pull_says_nothing_on_success_and_publishes_for_replicas(fake, tmp_path):
+    from lib.snapshot import SnapshotStore
+
+    store = tmp_path / "m.duckdb"
+    proc = cli(fake, store, "pull", "--quiet", env_extra={"SCE_SHARED_DIR": str(tmp_path / "shared")})
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert out == "" and err == ""  # cron mails output: a quiet success has none
+    assert SnapshotStore(tmp_path / "shared").count() == Store(store).count() == 300
+
+
 @pytest.mark.parametrize(
     "env_extra,code,message",
     [
