@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import text_views
+from ui import sentiment_view, text_views, topic_editor
 from ui.frame import frame
 
 view = frame("Text")
@@ -18,10 +18,10 @@ if section == "terms":
 elif section == "phrases":
     text_views.phrases(view, stop)
 elif section == "topics":
-    text_views.topics(view)
+    topic_editor.topics(view)
 elif section == "context":
     text_views.context(view)
 elif section == "sentiment":
-    text_views.sentiment(view)
+    sentiment_view.sentiment(view)
 else:
     text_views.distinctive(view, stop)

@@ -1,23 +1,20 @@
-"""The Text page's sections: terms, phrases, topics, keyword in context, sentiment check, distinctive terms."""
+"""The Text page: the section picker, and the Terms, Phrases, In context and Distinctive terms sections
+(Topics: ui/topic_editor.py; Sentiment check: ui/sentiment_view.py)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
-from lib.charts import bar_figure, diverging_figure, heatmap_figure, lines_figure, stacked_share_figure, treemap_figure
+from lib.charts import bar_figure, diverging_figure, lines_figure, treemap_figure
 from lib.errors import ExplorerError
 from lib.kwic import kwic, sample_rows
-from lib.labels import label
-from lib.model import SENTIMENT_ORDER, auto_frequency
-from lib.query import QueryError, as_query, parse
-from lib.sentiment_check import agreement, agreement_rate, disagreements, five_level_counts
+from lib.model import auto_frequency
+from lib.query import QueryError, as_query
 from lib.stopwords import load_stoplist, parse_words, save_stoplist
 from lib.terms import Stoplist
-from lib.topics import TopicError, TopicSet, clauses, save_topics, topic_mask, topic_table
 from ui import blocks, state
 from ui.frame import View
 
@@ -207,150 +204,6 @@ def phrases(view: View, stop: Stoplist) -> None:
     _context_panel(view, [str(p) for p in picked], "phrases")
 
 
-# -- topics -------------------------------------------------------------------------------------
-def topics(view: View) -> None:
-    st.caption(
-        'A text topic is a query over the mention text: words, "quoted phrases", a trailing * for any ending, '
-        "AND / OR / NOT (also & | -), parentheses. A topic may have a parent (one level). Saved topics become a "
-        'filter on every page (sidebar, "Text topic").'
-    )
-    edited = _topic_editor(view)
-    # Topics that can be counted as they stand: named, with a query that parses or (a parent) children.
-    valid = TopicSet(
-        tuple(t for t in edited.topics if t.name and (_parses(t.query) if t.query else edited.children(t.name)))
-    )
-    if not valid.topics:
-        return
-    table = topic_table(valid, view.model.search, view.mask)
-    st.subheader("Topics in the matching mentions")
-    picked = blocks.chart(
-        bar_figure(
-            table.rename(columns={"topic": "value"}).sort_values("mentions", ascending=False), "topic", 30, view.matched
-        ),
-        "topic_counts",
-        f"mentions per topic; % of the {view.matched:,} matching mentions (a mention can be in several topics).",
-        table,
-    )
-    for name in picked[:1]:
-        mask = view.mask & topic_mask(valid, str(name), view.model.search, view.model.n)
-
-        def apply(name=str(name)) -> None:
-            state.replace_filters(replace(state.filters(), text_topics=(name,)))
-
-        blocks.mentions_panel(view, mask, f"topic {name}", "topic_counts", apply, can_filter=name in view.topics.names)
-    _clause_debugger(view, valid)
-    masks = {t.name: view.mask & topic_mask(valid, t.name, view.model.search, view.model.n) for t in valid.topics}
-    st.subheader("Topic × sentiment")
-    by_sentiment = view.model.by_value(masks, "messageSentiment")
-    by_sentiment = by_sentiment[[c for c in SENTIMENT_ORDER if c in by_sentiment.columns]]
-    blocks.chart(
-        stacked_share_figure(by_sentiment, "messageSentiment"),
-        "topic_sentiment",
-        "for each topic, the share of its mentions by Social Connect's sentiment.",
-        by_sentiment.reset_index(names="topic"),
-        selectable=False,
-    )
-    st.subheader("Topic trends")
-    oldest, newest = view.model.date_bounds(view.tz)
-    bucket = auto_frequency(view.filters.start or oldest, view.filters.end or newest)
-    series = view.model.series_volume(masks, bucket, view.tz)
-    blocks.chart(
-        lines_figure(series, f"mentions per {bucket}"),
-        "topic_trends",
-        f"mentions per {bucket} in {view.tz} in each topic.",
-        series,
-        selectable=False,
-    )
-
-
-def _parses(query: str) -> bool:
-    try:
-        parse(query)
-    except QueryError:
-        return False
-    return True
-
-
-def _topic_editor(view: View) -> TopicSet:
-    """The editable topic set with live counts; returns the set as edited (saved or not)."""
-    saved = view.topics
-    rows = pd.DataFrame(
-        saved.to_list() or [{"name": "", "query": "", "parent": ""}], columns=["name", "query", "parent"]
-    )
-    edited_rows = st.data_editor(
-        rows,
-        num_rows="dynamic",
-        width="stretch",
-        key="w_topic_editor",
-        column_config={
-            "name": st.column_config.TextColumn("Topic", required=True),
-            "query": st.column_config.TextColumn("Query", width="large", help='e.g. delay* OR late OR "hours waiting"'),
-            "parent": st.column_config.TextColumn("Parent (optional)"),
-        },
-    )
-    try:
-        edited = TopicSet.from_rows(edited_rows.fillna("").to_dict("records"))
-    except TopicError as exc:
-        st.error(str(exc))
-        return saved
-    problems = edited.problems()
-    for problem in problems:
-        st.caption(f":red[{problem}]")
-    left, middle, right = st.columns(3)
-    changed = edited.key() != saved.key()
-    if left.button("Save topics", disabled=bool(problems) or not changed, icon=":material/save:", type="primary"):
-        save_topics(view.source.store.path, edited)
-        st.session_state.pop("w_topic_editor", None)
-        st.rerun()
-    if changed and not problems:
-        left.caption("Not saved yet: the sidebar filter and exports use the saved set.")
-    middle.download_button(
-        "Download topics (JSON)",
-        edited.to_json().encode(),
-        "topics.json",
-        "application/json",
-        icon=":material/download:",
-    )
-    with right.popover("Load topics (JSON)", icon=":material/upload:"):
-        upload = st.file_uploader("A topic file", type=["json"], key="w_topics_upload")
-        if upload is not None:
-            try:
-                loaded = TopicSet.from_json(upload.getvalue()).check()
-            except TopicError as exc:
-                st.error(str(exc))
-            else:
-                if st.button(f"Replace the saved set with these {len(loaded.topics)} topics"):
-                    save_topics(view.source.store.path, loaded)
-                    st.session_state.pop("w_topic_editor", None)
-                    st.rerun()
-    return edited
-
-
-def _clause_debugger(view: View, topics: TopicSet) -> None:
-    st.subheader("Why a topic matches: clause by clause")
-    with_query = [t.name for t in topics.topics if t.query]
-    name = st.selectbox("Topic", with_query, key="w_debug_topic")
-    topic = topics.get(name) if name else None
-    if topic is None:
-        return
-    table = clauses(topic.query, view.model.term_mask, view.mask)
-    st.caption(
-        f"`{topic.query}` matches **{table.attrs['total']:,}** of the {view.matched:,} matching mentions. "
-        "In an OR, *adds* counts the mentions only that clause brings in; in an AND, *removes* counts the "
-        "mentions that pass every other clause but not this one."
-    )
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "alone": st.column_config.NumberColumn("matches alone", format="%d"),
-            "effect": st.column_config.TextColumn("effect"),
-            "mentions": st.column_config.NumberColumn("mentions", format="%d"),
-        },
-    )
-
-
 # -- keyword in context -------------------------------------------------------------------------
 def context(view: View) -> None:
     default = view.filters.text or state.page_param("kw", None, "")
@@ -372,66 +225,6 @@ def context(view: View) -> None:
     _kwic_table(view, mask, query, "context", seed=st.session_state.get("kwic_seed", 0) if sample else None)
     if sample and st.button("Another sample", icon=":material/casino:"):
         st.session_state["kwic_seed"] = st.session_state.get("kwic_seed", 0) + 1
-        st.rerun()
-
-
-# -- sentiment check ----------------------------------------------------------------------------
-def sentiment(view: View) -> None:
-    st.caption(
-        "VADER, a lexicon-based sentiment model, scored each English mention when it was stored. Here it is set "
-        "beside Social Connect's sentiment. VADER reads English only: other languages are unsupported, not guessed."
-    )
-    matrix = agreement(view.model, view.mask)
-    rate, both = agreement_rate(matrix)
-    scored = int(matrix[["positive", "neutral", "negative"]].to_numpy().sum())
-    a, b, c = st.columns(3)
-    a.metric("Agreement", "–" if np.isnan(rate) else f"{rate:.0%}", help="Of the mentions that both have a reading.")
-    b.metric("Read by both", f"{both:,}")
-    c.metric("Scored by VADER", f"{scored:,}", help=f"of {view.matched:,}; the rest are not in English")
-    shown = matrix.drop(columns="unsupported")  # a count of another kind: it would flatten the colours
-    shown.index = [label("messageSentiment", v) for v in shown.index]
-    shown.columns = [f"VADER {c}" for c in shown.columns]
-    left, right = st.columns(2)
-    with left:
-        blocks.chart(
-            heatmap_figure(shown),
-            "sentiment_agreement",
-            "rows: Social Connect's sentiment; columns: VADER's reading (compound ≥ 0.05 positive, ≤ -0.05 "
-            f"negative), for the {scored:,} mentions in English. The diagonal is agreement.",
-            shown.reset_index(names="Social Connect"),
-            selectable=False,
-        )
-    with right:
-        levels = five_level_counts(view.model, view.mask).rename(columns={"level": "value"})
-        blocks.chart(
-            bar_figure(levels, "level", 6, view.matched),
-            "sentiment_levels",
-            "an approximation of Text iQ's five-level scale from VADER's score (cut at ±0.05 and ±0.6); "
-            "not Qualtrics' model.",
-            levels,
-            selectable=False,
-        )
-    st.subheader("Where they disagree")
-    seed = st.session_state.get("disagree_seed", 0)
-    rows = disagreements(view.model, view.mask, size=10, seed=seed)
-    if not len(rows):
-        st.caption("No disagreement in the matching mentions.")
-        return
-    social = view.model.columns["messageSentiment"]
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Social Connect": [label("messageSentiment", v) for v in social.values[social.codes[rows]]],
-                "VADER": view.model.vader[rows].round(2),
-                "text": view.model.content.take(rows).to_pylist(),
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={"text": st.column_config.TextColumn("text", width="large")},
-    )
-    if st.button("Another sample", key="disagree_again", icon=":material/casino:"):
-        st.session_state["disagree_seed"] = seed + 1
         st.rerun()
 
 
