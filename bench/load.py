@@ -9,8 +9,8 @@ that speak Streamlit's own protocol (the protobuf messages that ship in the stre
 ``script_finished``), and times each filter change from the request to the end of the rerun,
 every element received. Sessions change filters concurrently with a think time between changes.
 Reports p50/p95 per N, and the server's resident memory with N sessions open and after they
-closed. 20 real browsers on 2 cores would measure Chromium, not the server: ``bench/browser.py``
-is the browser cross-check for one session.
+closed. 20 real browsers on 2 cores would measure Chromium, not the server: with ``--browser``, one
+Chromium tab changes filters (as ``bench/browser.py`` does) while the N sessions run, as a cross-check.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import asyncio
 import random
 import statistics
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,6 +133,21 @@ async def drive(url: str, n: int, changes: int, think: float, page: str, pid: in
     }
 
 
+def browser_under_load(url: str, page: str, results: list) -> None:
+    """The cross-check: one real Chromium tab changing filters (bench/browser.py's measure) while the
+    websocket sessions run. Appends its times to ``results``; runs in its own thread."""
+    from playwright.sync_api import sync_playwright
+
+    from bench.browser import measure
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        try:
+            results += measure(url, f"/{page}?tz=UTC", browser)
+        finally:
+            browser.close()
+
+
 def build_store(mentions: int, folder: Path) -> Path:
     from lib.demo import generate
     from lib.ingest import import_file
@@ -153,6 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--changes", type=int, default=8, help="filter changes per session")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a session's changes")
     parser.add_argument("--page", default="Dashboard", help="the page the sessions use (Dashboard, Text, …)")
+    parser.add_argument("--browser", action="store_true", help="also time one Chromium tab while the sessions run")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.workdir or Path(tmp)
@@ -170,16 +187,24 @@ def main(argv: list[str] | None = None) -> None:
                 flush=True,
             )
             print(
-                "| sessions | changes | p50 | p95 | first load (median) | RSS, sessions open | RSS after they closed |"
+                "| sessions | changes | p50 | p95 | first load (median) | RSS, sessions open | RSS after they closed "
+                "| a Chromium tab meanwhile (median) |"
             )
-            print("|---|---|---|---|---|---|---|")
+            print("|---|---|---|---|---|---|---|---|")
             for n in args.sessions:
+                tab: list[float] = []
+                thread = threading.Thread(target=browser_under_load, args=(server.url, args.page, tab))
+                if args.browser:
+                    thread.start()
                 result = asyncio.run(drive(server.url, n, args.changes, args.think, args.page, server.proc.pid))
+                if args.browser:
+                    thread.join()
                 time.sleep(4)  # past disconnectedSessionTTL: the server drops the closed sessions
                 after = vm(server.proc.pid, "VmRSS")
+                in_browser = f"{statistics.median(tab) * 1e3:,.0f} ms" if tab else "–"
                 print(
                     f"| {n} | {result['changes']} | {result['p50'] * 1e3:,.0f} ms | {result['p95'] * 1e3:,.0f} ms "
-                    f"| {result['first']:.2f} s | {result['rss_open']:,.0f} MB | {after:,.0f} MB |",
+                    f"| {result['first']:.2f} s | {result['rss_open']:,.0f} MB | {after:,.0f} MB | {in_browser} |",
                     flush=True,
                 )
             print(f"peak resident memory of the server: {vm(server.proc.pid, 'VmHWM'):,.0f} MB")
