@@ -86,3 +86,23 @@ def test_the_cli_writer_publishes_after_an_import(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Published snapshot" in proc.stdout
     assert SnapshotStore(tmp_path / "shared").count() == 8
+
+
+def test_a_replica_shows_the_snapshot_and_the_writers_log_on_the_data_page(store, tmp_path, monkeypatch):
+    import streamlit as st
+
+    from tests.test_pages import matched, run
+
+    publish(store, tmp_path / "shared")
+    monkeypatch.setenv("SCE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SCE_SHARED_DIR", str(tmp_path / "shared"))
+    monkeypatch.setenv("SCE_REPLICA", "east")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = run("pages/5_Data.py")
+    assert not at.exception
+    assert matched(at) == "**8** of 8 mentions match"  # the snapshot, not the demo data
+    assert any("shared snapshot" in i.value for i in at.info)
+    assert at.dataframe[0].value["kind"].tolist() == ["import"]  # the writer's log
+    assert not [b for b in at.button if b.label == "Pull now"]  # replicas do not write
+    assert any("Served by replica **east**" in c.value for c in at.sidebar.caption)
