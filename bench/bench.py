@@ -27,6 +27,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.io
 import plotly.tools
+import pyarrow as pa
 
 from lib.charts import bar_figure, heatmap_figure, map_figure, volume_figure
 from lib.dashboard import concentration, country_map, crosstab_percentages, spikes
@@ -230,7 +231,7 @@ def naive_top_terms(model: MentionModel, mask: np.ndarray, top: int = 30) -> lis
     """Top terms the naive way: tokenise the selected texts on the fly, drop stopwords, count."""
     from collections import Counter
 
-    texts = model.content.filter(pa_mask(mask)).to_pylist()
+    texts = model.content.filter(pa.array(mask)).to_pylist()
     langs = model.columns["messageLanguage"]
     languages = langs.values[langs.codes[mask]]
     counts: Counter = Counter()
@@ -238,12 +239,6 @@ def naive_top_terms(model: MentionModel, mask: np.ndarray, top: int = 30) -> lis
         stop = language_stopwords(language)
         counts.update({t for t in tokens(text or "") if kind(t) == "word" and t not in stop})
     return counts.most_common(top)
-
-
-def pa_mask(mask: np.ndarray):
-    import pyarrow as pa
-
-    return pa.array(mask)
 
 
 def enrichment_row(texts: list[str], langs: list[str]) -> tuple[str, str, str, str]:

@@ -29,13 +29,20 @@ def vader_codes(compound: np.ndarray) -> np.ndarray:
     return codes
 
 
+def social_codes(model: MentionModel) -> np.ndarray:
+    """Per mention, Social Connect's sentiment as its position in SENTIMENT_ORDER (0 positive, 1 neutral,
+    2 negative, 3 unset or anything else): the same codes as ``vader_codes`` where both have a reading."""
+    social = model.columns["messageSentiment"]
+    if not len(social.values):
+        return np.full(model.n, 3, dtype=np.int64)
+    position = {value: i for i, value in enumerate(SENTIMENT_ORDER)}
+    return np.array([position.get(v, 3) for v in social.values], dtype=np.int64)[social.codes]
+
+
 def agreement(model: MentionModel, mask: np.ndarray) -> pd.DataFrame:
     """Mentions per (Social Connect sentiment, VADER label) among the selected: rows in SENTIMENT_ORDER,
     columns the VADER labels and ``unsupported``."""
-    social = model.columns["messageSentiment"]
-    position = {value: i for i, value in enumerate(SENTIMENT_ORDER)}
-    row_of_code = np.array([position.get(v, len(SENTIMENT_ORDER) - 1) for v in social.values], dtype=np.int64)
-    rows = row_of_code[social.codes[mask]] if len(social.values) else np.zeros(0, dtype=np.int64)
+    rows = social_codes(model)[mask]
     cols = vader_codes(model.vader[mask]).astype(np.int64)
     grid = np.bincount(rows * 4 + cols, minlength=len(SENTIMENT_ORDER) * 4).reshape(len(SENTIMENT_ORDER), 4)
     return pd.DataFrame(grid, index=list(SENTIMENT_ORDER), columns=[*VADER_LABELS, "unsupported"])
@@ -52,9 +59,7 @@ def agreement_rate(matrix: pd.DataFrame) -> tuple[float, int]:
 def disagreements(model: MentionModel, mask: np.ndarray, size: int = 10, seed: int = 0) -> np.ndarray:
     """Row indexes of a random sample of selected mentions where VADER and Social Connect read differently
     (both having a reading). A seed makes the sample repeatable; another seed draws another sample."""
-    social = model.columns["messageSentiment"]
-    reading = np.array([VADER_LABELS.index(v) if v in VADER_LABELS else 3 for v in social.values], dtype=np.int8)
-    theirs = reading[social.codes] if len(social.values) else np.full(model.n, 3, dtype=np.int8)
+    theirs = social_codes(model)
     ours = vader_codes(model.vader)
     differ = np.flatnonzero(mask & (theirs < 3) & (ours < 3) & (theirs != ours))
     if len(differ) <= size:

@@ -150,12 +150,22 @@ def topics_mask(topics: TopicSet, names: tuple[str, ...], search: Search, n: int
     return mask
 
 
+def topic_masks(topics: TopicSet, search: Search, n: int) -> dict[str, np.ndarray]:
+    """Each topic's mentions, by name."""
+    return {topic.name: topic_mask(topics, topic.name, search, n) for topic in topics.topics}
+
+
 def topic_table(topics: TopicSet, search: Search, mask: np.ndarray) -> pd.DataFrame:
     """Per topic: parent, mentions among the selected, and their share."""
+    return counts_table(topics, topic_masks(topics, search, len(mask)), mask)
+
+
+def counts_table(topics: TopicSet, masks: dict[str, np.ndarray], mask: np.ndarray) -> pd.DataFrame:
+    """``topic_table`` from topic masks already at hand."""
     selected = int(mask.sum())
     rows = []
     for topic in topics.topics:
-        hits = int(np.count_nonzero(topic_mask(topics, topic.name, search, len(mask)) & mask))
+        hits = int(np.count_nonzero(masks[topic.name] & mask))
         rows.append(
             {
                 "topic": topic.name,

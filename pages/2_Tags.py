@@ -3,7 +3,6 @@
 import streamlit as st
 
 from lib.charts import bar_figure, heatmap_figure, lines_figure, stacked_share_figure
-from lib.model import auto_frequency
 from lib.tags import by_column, cooccurrence, frequency, trends, untagged
 from ui import blocks, state, tag_editor
 from ui.frame import frame
@@ -67,8 +66,7 @@ blocks.chart(
 )
 
 st.subheader("Tag trends")
-oldest, newest = view.model.date_bounds(view.tz)
-bucket = auto_frequency(view.filters.start or oldest, view.filters.end or newest)
+bucket = view.bucket
 chosen = state.page_multiselect(st, "Tags", "ttag", table["tag"].tolist(), top[:5])
 series = trends(view.tags, view.model, view.mask, chosen, bucket, view.tz)
 picked = blocks.chart(

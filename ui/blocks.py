@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from lib.charts import lines_figure
 from lib.filters import FACETS
 from lib.labels import label
 from lib.mentions import mention_rows
@@ -49,6 +50,19 @@ def chart(fig, key: str, how_to_read: str, data: pd.DataFrame, selectable: bool 
         if value is not None and value != "spike" and value not in picked:
             picked.append(value)
     return picked
+
+
+def trend_chart(view: View, masks: dict[str, np.ndarray], key: str, reading: str, selectable: bool = True) -> list:
+    """One line per named mask (a term, a topic) over the view's automatic time buckets; returns what was picked.
+    ``reading`` ends the "how to read this" sentence: "mentions per week in UTC <reading>"."""
+    series = view.model.series_volume(masks, view.bucket, view.tz)
+    return chart(
+        lines_figure(series, f"mentions per {view.bucket}"),
+        key,
+        f"mentions per {view.bucket} in {view.tz} {reading}",
+        series,
+        selectable,
+    )
 
 
 def _apply(column: str, values: tuple[str, ...]) -> None:

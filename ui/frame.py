@@ -9,7 +9,7 @@ import streamlit as st
 
 from lib.errors import ExplorerError
 from lib.filters import Filters
-from lib.model import ListIndex, MentionModel
+from lib.model import ListIndex, MentionModel, auto_frequency
 from lib.tags import TagRecode, load_recode, tag_index
 from lib.topics import TopicError, TopicSet, load_topics
 from ui import state
@@ -42,6 +42,12 @@ class View:
     recode: TagRecode
     tags: ListIndex  # the tag index with the recode applied: what every tag view and filter uses
     topics: TopicSet  # the saved text topics (a filter on every page)
+
+    @property
+    def bucket(self) -> str:
+        """The time bucket that gives a readable number of bars for the view's dates (auto frequency)."""
+        oldest, newest = self.model.date_bounds(self.tz)
+        return auto_frequency(self.filters.start or oldest, self.filters.end or newest)
 
     @property
     def matched(self) -> int:

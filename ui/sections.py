@@ -9,7 +9,7 @@ from lib.charts import bar_figure, heatmap_figure, map_figure, volume_figure
 from lib.dashboard import BASELINE, SPIKE_METHOD, concentration, country_map, crosstab_percentages, spikes
 from lib.filters import FACETS
 from lib.labels import label
-from lib.model import FREQUENCIES, auto_frequency
+from lib.model import FREQUENCIES
 from ui import blocks, state
 from ui.frame import View
 
@@ -25,8 +25,7 @@ READING = {
 def volume(view: View, with_spikes: bool) -> None:
     """Volume over time: bucket and split chosen in the URL, spikes flagged, buckets drillable."""
     st.subheader("Volume over time")
-    oldest, newest = view.model.date_bounds(view.tz)
-    auto = auto_frequency(view.filters.start or oldest, view.filters.end or newest)
+    auto = view.bucket
     left, right, _ = st.columns([1, 1, 2])
     freq = state.page_select(
         left, "Bucket", "freq", ("auto", *FREQUENCIES), "auto", lambda f: f"auto ({auto})" if f == "auto" else f

@@ -8,10 +8,9 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from lib.charts import bar_figure, diverging_figure, lines_figure, treemap_figure
+from lib.charts import bar_figure, diverging_figure, treemap_figure
 from lib.errors import ExplorerError
 from lib.kwic import kwic, sample_rows
-from lib.model import auto_frequency
 from lib.query import QueryError, as_query
 from lib.stopwords import load_stoplist, parse_words, save_stoplist
 from lib.terms import Stoplist
@@ -150,16 +149,10 @@ def _stopword_editor(view: View, stop: Stoplist, shown: list[str]) -> None:
 
 def _term_trends(view: View, shown: list[str]) -> None:
     st.subheader("Terms over time")
-    oldest, newest = view.model.date_bounds(view.tz)
-    bucket = auto_frequency(view.filters.start or oldest, view.filters.end or newest)
     chosen = state.page_multiselect(st, "Terms", "tterm", shown, shown[:4], max_selections=8)
     masks = {term: view.mask & view.model.search(as_query(term)) for term in chosen}
-    series = view.model.series_volume(masks, bucket, view.tz)
-    picked = blocks.chart(
-        lines_figure(series, f"mentions per {bucket}"),
-        "term_trends",
-        f"mentions per {bucket} in {view.tz} that use each term. Select points to read those mentions in context.",
-        series,
+    picked = blocks.trend_chart(
+        view, masks, "term_trends", "that use each term. Select points to read those mentions in context."
     )
     _context_panel(view, [str(p) for p in picked], "term_trends")
 

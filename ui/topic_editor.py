@@ -8,10 +8,10 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from lib.charts import bar_figure, lines_figure, stacked_share_figure
-from lib.model import SENTIMENT_ORDER, auto_frequency
+from lib.charts import bar_figure, stacked_share_figure
+from lib.model import SENTIMENT_ORDER
 from lib.query import QueryError, parse
-from lib.topics import TopicError, TopicSet, clauses, save_topics, topic_mask, topic_table
+from lib.topics import TopicError, TopicSet, clauses, counts_table, save_topics, topic_masks
 from ui import blocks, state
 from ui.frame import View
 
@@ -29,7 +29,8 @@ def topics(view: View) -> None:
     )
     if not valid.topics:
         return
-    table = topic_table(valid, view.model.search, view.mask)
+    masks = {name: view.mask & found for name, found in topic_masks(valid, view.model.search, view.model.n).items()}
+    table = counts_table(valid, masks, view.mask)
     st.subheader("Topics in the matching mentions")
     picked = blocks.chart(
         bar_figure(
@@ -40,14 +41,13 @@ def topics(view: View) -> None:
         table,
     )
     for name in picked[:1]:
-        mask = view.mask & topic_mask(valid, str(name), view.model.search, view.model.n)
+        mask = masks[str(name)]
 
         def apply(name=str(name)) -> None:
             state.replace_filters(replace(state.filters(), text_topics=(name,)))
 
         blocks.mentions_panel(view, mask, f"topic {name}", "topic_counts", apply, can_filter=name in view.topics.names)
     _clause_debugger(view, valid)
-    masks = {t.name: view.mask & topic_mask(valid, t.name, view.model.search, view.model.n) for t in valid.topics}
     st.subheader("Topic × sentiment")
     by_sentiment = view.model.by_value(masks, "messageSentiment")
     by_sentiment = by_sentiment[[c for c in SENTIMENT_ORDER if c in by_sentiment.columns]]
@@ -59,16 +59,7 @@ def topics(view: View) -> None:
         selectable=False,
     )
     st.subheader("Topic trends")
-    oldest, newest = view.model.date_bounds(view.tz)
-    bucket = auto_frequency(view.filters.start or oldest, view.filters.end or newest)
-    series = view.model.series_volume(masks, bucket, view.tz)
-    blocks.chart(
-        lines_figure(series, f"mentions per {bucket}"),
-        "topic_trends",
-        f"mentions per {bucket} in {view.tz} in each topic.",
-        series,
-        selectable=False,
-    )
+    blocks.trend_chart(view, masks, "topic_trends", "in each topic.", selectable=False)
 
 
 def _parses(query: str) -> bool:
