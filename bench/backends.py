@@ -1,18 +1,21 @@
-"""Backends: the same questions asked of the in-memory model and, through Ibis, of DuckDB over the shared
-Parquet snapshot and of Spark (local[2]), and how much memory a replica needs for the in-memory model.
+"""Backends: the Dashboard's questions asked of each backend of lib/queries.py, each in a fresh process: the
+in-memory model, and through Ibis DuckDB over the shared Parquet snapshot and Spark (local[2]).
 
     python -m bench.backends --store STORE [--spark]
     python -m bench.backends --build 10000000 --workdir DIR      # generate a store first, 1M at a time
 
-Publishes STORE as a snapshot, then for each filter of the bench sequence asks what a Dashboard asks most:
-the count, three breakdowns, the tag counts, the volume per day and the newest 50 keys. Prints the median
-time per filter change for each backend and the memory each process holds for it.
+Publishes STORE as a snapshot, then, per backend, starts a process that opens it (as an app replica with
+SCE_BACKEND would) and asks, for each filter of the bench sequence, what one Dashboard rerun asks: the count,
+the KPIs now and for the period before, eight breakdowns, countries, a cross-tab, authors, hashtags, handles
+and link domains, the volume per week and the newest 50 keys. Prints the median and slowest time per filter
+change, the start-up time and the peak memory of the process and its children (Spark's JVM): what each
+replica needs.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
+import json
 import statistics
 import subprocess
 import sys
@@ -21,62 +24,87 @@ import time
 from pathlib import Path
 
 from bench.bench import TZ, filter_sequence
-from lib.ibis_store import IbisStore
-from lib.model import MentionModel
-from lib.snapshot import publish
+from lib.queries import Queries, Scope
 from lib.store import Store
 
-COLUMNS = ("messageSentiment", "sourceService", "locationCountry")
+BREAKDOWNS = (
+    "messageSentiment",
+    "sourceService",
+    "sourceCategory",
+    "sourceType",
+    "messageLanguage",
+    "messageType",
+    "topicName",
+    "status",
+    "locationCountry",
+)
 ROOT = Path(__file__).resolve().parent.parent
+NAMES = {
+    "model": "in-memory model",
+    "duckdb": "Ibis → DuckDB over the Parquet snapshot",
+    "spark": "Ibis → Spark local[2]",
+}
 
 
-def rss_mb() -> float:
-    status = Path("/proc/self/status").read_text()
-    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+def dashboard_round(q: Queries, scope: Scope) -> None:
+    """What one Dashboard rerun asks."""
+    q.count(scope)
+    q.kpis(scope)
+    if previous := scope.filters.previous_period():
+        q.kpis(Scope(previous, scope.tz))
+    for column in BREAKDOWNS:
+        q.counts(scope, column)
+    q.crosstab(scope, "sourceService", "messageSentiment")
+    q.author_counts(scope)
+    q.counts(scope, "authorName", top=16)
+    for column in ("hashtags", "handles", "linkDomains"):
+        q.counts(scope, column, top=10)
+    q.volume(scope, "week", "messageSentiment")
+    q.keys(scope, 50)
 
 
-def model_round(model: MentionModel, filters) -> None:
-    mask = model.mask(filters, TZ)
-    for column in (*COLUMNS, "tags"):
-        model.counts(column, mask)
-    model.volume(mask, "day", "messageSentiment", TZ)
-    model.page(mask, 50)
+def peak_mb(pid: str = "self") -> float:
+    return int(Path(f"/proc/{pid}/status").read_text().split("VmHWM:")[1].split()[0]) / 1024
 
 
-def ibis_round(store: IbisStore, filters) -> None:
-    store.count(filters)
-    for column in COLUMNS:
-        store.counts(column, filters)
-    store.tag_counts(filters)
-    store.volume(filters)
-    store.page(filters, 50)
+def with_children_mb() -> float:
+    """Peak memory of this process plus its children's (Spark's JVM is a child process of the driver)."""
+    children = " ".join(p.read_text() for p in Path("/proc/self/task").glob("*/children")).split()
+    return peak_mb() + sum(peak_mb(pid) for pid in children if Path(f"/proc/{pid}").exists())
 
 
-def timed_rounds(run, sequence) -> list[float]:
-    run(sequence[0])  # warm up: first load, caches, JIT
+def one_backend(backend: str, store: Path, folder: Path) -> dict:
+    """In this process: open the backend, run the sequence, report times and peak memory."""
+    from lib.model import MentionModel
+
+    start = time.perf_counter()
+    if backend == "model":
+        from lib.queries import ModelQueries
+
+        model = MentionModel.from_store(Store(store))
+        q = ModelQueries(model)
+        sequence = [f for f in filter_sequence(model) if not f.text]  # text search is cached by the model
+    else:
+        from lib.ibis_store import IbisStore
+
+        q = IbisStore(folder, backend).queries()
+        q.date_bounds(TZ)
+        sequence = None
+    started = time.perf_counter() - start
+    if sequence is None:  # the model's sequence, passed on in its URL form (no model in this process)
+        from lib.filters import Filters
+
+        urls = json.loads((folder / "sequence.json").read_text())
+        sequence = [
+            Filters.from_params(lambda key, u=u: [v] if isinstance(v := u.get(key, []), str) else v) for u in urls
+        ]
+    dashboard_round(q, Scope(sequence[0], TZ))  # warm up: first reads, caches
     times = []
     for filters in sequence:
-        start = time.perf_counter()
-        run(filters)
-        times.append(time.perf_counter() - start)
-    return times
-
-
-MODEL_PEAK = """
-import sys
-from lib.model import MentionModel
-from lib.store import Store
-MentionModel.from_store(Store(sys.argv[1]))
-print(int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024)
-"""
-
-
-def model_peak_mb(store: Path) -> float:
-    """Peak memory of a fresh process that loads the model: what each replica pays at start-up."""
-    out = subprocess.run(
-        [sys.executable, "-c", MODEL_PEAK, str(store)], check=True, capture_output=True, text=True, cwd=ROOT
-    )
-    return float(out.stdout.strip().splitlines()[-1])
+        began = time.perf_counter()
+        dashboard_round(q, Scope(filters, TZ))
+        times.append(time.perf_counter() - began)
+    return {"times": times, "start": started, "peak_mb": with_children_mb()}
 
 
 def build(mentions: int, workdir: Path) -> Path:
@@ -96,46 +124,56 @@ def build(mentions: int, workdir: Path) -> Path:
     return store.path
 
 
+def run_backend(backend: str, store: Path, folder: Path) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.backends", "--one", backend, "--store", str(store), "--folder", str(folder)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", type=Path, help="the store to publish and query")
     parser.add_argument("--build", type=int, default=0, help="generate a store of this many mentions instead")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()), help="where --build writes")
     parser.add_argument("--spark", action="store_true", help="also on a local Spark session (Java 17)")
+    parser.add_argument("--one", choices=tuple(NAMES), help=argparse.SUPPRESS)  # a child process: one backend
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(one_backend(args.one, args.store, args.folder)))
+        return
     if args.build:
         args.store = build(args.build, args.workdir)
     if args.store is None:
         parser.error("give --store or --build")
-    print(f"peak memory of a process that loads the model: {model_peak_mb(args.store):,.0f} MB", flush=True)
+    from lib.model import MentionModel
+    from lib.snapshot import publish
+
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "shared"
         start = time.perf_counter()
         publish(Store(args.store), folder)
         print(f"published the snapshot in {time.perf_counter() - start:.1f} s", flush=True)
-        base = rss_mb()
-        start = time.perf_counter()
         model = MentionModel.from_store(Store(args.store))
-        load = time.perf_counter() - start
-        sequence = [f for f in filter_sequence(model) if not f.text]  # no text search: the model caches it
-        rows = [("in-memory model (each replica)", timed_rounds(lambda f: model_round(model, f), sequence), load)]
-        held = rss_mb() - base
-        model = None  # let the model go before the next backend is measured
-        gc.collect()
-        duck = IbisStore(folder, "duckdb")
-        rows.append(
-            ("Ibis → DuckDB over the Parquet snapshot", timed_rounds(lambda f: ibis_round(duck, f), sequence), 0)
-        )
-        if args.spark:
-            start = time.perf_counter()
-            spark = IbisStore(folder, "spark")
-            started = time.perf_counter() - start
-            rows.append(("Ibis → Spark local[2]", timed_rounds(lambda f: ibis_round(spark, f), sequence), started))
-        print("| backend | median per filter change | slowest | start-up |")
-        print("|---|---|---|---|")
-        for name, times, setup in rows:
-            print(f"| {name} | {statistics.median(times) * 1e3:,.0f} ms | {max(times) * 1e3:,.0f} ms | {setup:.1f} s |")
-        print(f"memory the model holds in a process: {held:,.0f} MB; the Ibis backends hold no copy of the data")
+        sequence = [f.to_params() for f in filter_sequence(model) if not f.text]
+        (folder / "sequence.json").write_text(json.dumps(sequence))
+        n = model.n
+        del model
+        print(f"{n:,} mentions; {len(sequence)} filter changes, each one Dashboard rerun", flush=True)
+        print("| backend | median per filter change | slowest | start-up | peak memory (process + JVM) |")
+        print("|---|---|---|---|---|")
+        for backend in ("model", "duckdb", *(("spark",) if args.spark else ())):
+            r = run_backend(backend, args.store, folder)
+            print(
+                f"| {NAMES[backend]} | {statistics.median(r['times']) * 1e3:,.0f} ms | {max(r['times']) * 1e3:,.0f} ms "
+                f"| {r['start']:.1f} s | {r['peak_mb']:,.0f} MB |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -1,29 +1,41 @@
-"""The query interface on an existing engine, through Ibis: DuckDB over the shared Parquet snapshot, or Spark.
+"""The query interface (lib/queries.py) on an existing engine, through Ibis: DuckDB over the shared Parquet
+snapshot, or Spark.
 
-Where the in-memory model (lib/model.py) loads every mention into each app process, this interface sends
-each question to an engine and gets a small answer back: counts by field for a ``Filters`` value, tag
-counts, volume per day, a page of keys. One Ibis expression compiles to both engines, so the answers are
-the same (tests/test_ibis_store.py checks both against the in-memory model):
+Where the in-memory model (lib/model.py) loads every mention into each app process, this backend sends each
+question to an engine and gets a small answer back. One Ibis expression compiles to both engines, so the
+answers are the same (tests/test_backends.py asks every backend the same questions):
 
 - ``duckdb``: DuckDB reads the snapshot's Parquet files in place (the folder the writer publishes).
-- ``spark``: PySpark in ``local[2]`` mode here; on a cluster, the same code with a cluster's session.
+- ``spark``: PySpark in ``local[2]`` mode here; on a cluster, the same code with the cluster's session.
 
-Dates are compared in UTC. Text search compiles the query language (lib/query.py) to case-insensitive
-regular expressions that RE2 (DuckDB) and Java (Spark) read alike.
+Times are stored in UTC. A date filter in the display timezone becomes a pair of UTC instants; volume is
+counted per UTC quarter hour (every timezone's offset is a whole number of quarter hours) and the few
+thousand quarter hours are moved to wall-clock time and folded into buckets here, as the model does. Text
+search compiles the query language (lib/query.py) to case-insensitive regular expressions that RE2
+(DuckDB) and Java (Spark) read alike. The tag recode is applied on the distinct tag values: the engine
+gets the raw tags behind each shown name.
 """
 
 from __future__ import annotations
 
+import threading
+from datetime import date
 from pathlib import Path
 
 import ibis
+import numpy as np
 import pandas as pd
 
-from lib.filters import FACETS, Filters
+from lib.filters import FACETS
+from lib.model import Codes, volume_table
+from lib.queries import Scope, bucket_end
 from lib.query import And, Node, Not, Or, Phrase, Term, parse, pattern
 from lib.snapshot import CURRENT
+from lib.tags import TagRecode, shown_names
+from lib.topics import TopicSet
 
 ENGINES = ("duckdb", "spark")
+QUARTER_S = 900
 
 
 def spark_session(cores: int = 2):
@@ -45,7 +57,11 @@ def spark_session(cores: int = 2):
 
 
 class IbisStore:
-    """The newest snapshot in ``folder``, queried on ``engine`` (``duckdb`` or ``spark``)."""
+    """The newest snapshot in ``folder`` on ``engine`` (``duckdb`` or ``spark``): one per app process.
+
+    It re-reads the snapshot when the writer publishes a new one, and keeps what does not depend on the
+    filters (the filter options, the date span, the raw tag counts) per snapshot version.
+    """
 
     def __init__(self, folder: str | Path, engine: str = "duckdb", spark=None):
         if engine not in ENGINES:
@@ -53,83 +69,255 @@ class IbisStore:
         self.folder, self.engine = Path(folder), engine
         self.con = ibis.duckdb.connect() if engine == "duckdb" else ibis.pyspark.connect(spark or spark_session())
         self._version, self._table = "", None
+        self._cache: dict[str, object] = {}
+        # Every session of the app process shares this store; a DuckDB connection takes one query at a time
+        # (each query uses every core), and Spark's driver queues them anyway.
+        self._lock = threading.RLock()
+
+    def _current(self) -> Path:
+        return self.folder / (self.folder / CURRENT).read_text().strip()
 
     def version(self) -> str:
-        current = self.folder / (self.folder / CURRENT).read_text().strip()
-        return (current / "VERSION").read_text().strip()
+        return (self._current() / "VERSION").read_text().strip()
 
     @property
     def mentions(self):
         """The mentions table of the newest snapshot, re-read when the writer publishes a new one."""
         version = self.version()
         if version != self._version:
-            current = self.folder / (self.folder / CURRENT).read_text().strip()
-            table = self.con.read_parquet(str(current / "mentions.parquet"))
+            table = self.con.read_parquet(str(self._current() / "mentions.parquet"))
             self._table = table.mutate(ts=table.datePublished.fill_null(table.dateAdded))
-            self._version = version
+            self._version, self._cache = version, {}
         return self._table
 
-    # -- filters --------------------------------------------------------------------------------
-    def _where(self, filters: Filters):
-        t = self.mentions
+    def fetch(self, expr) -> pd.DataFrame:
+        """Run ``expr`` on the engine; the answer as a DataFrame."""
+        with self._lock:
+            return expr.to_pandas()
+
+    def scalar(self, expr):
+        with self._lock:
+            return expr.to_pyarrow().as_py()
+
+    def cached(self, key: str, compute):
+        with self._lock:
+            table = self.mentions  # first: a new snapshot empties the cache
+            if key not in self._cache:
+                self._cache[key] = compute(table)
+            return self._cache[key]
+
+    def queries(self, recode: TagRecode | None = None, topics: TopicSet | None = None) -> EngineQueries:
+        return EngineQueries(self, recode or TagRecode(), topics or TopicSet())
+
+
+class EngineQueries:
+    """The questions of lib/queries.py, asked of an ``IbisStore`` under a tag recode and text topics."""
+
+    def __init__(self, store: IbisStore, recode: TagRecode, topics: TopicSet):
+        self.store, self.recode, self.topics = store, recode, topics
+        self.backend = store.engine
+        self.n = int(store.cached("n", lambda t: store.scalar(t.count())))
+        self.version = store._version
+
+    # -- what does not depend on the filters ------------------------------------------------------
+    def date_bounds(self, tz: str) -> tuple[date, date]:
+        lo, hi = self.store.cached("span", lambda t: store_row(self.store, t.aggregate(lo=t.ts.min(), hi=t.ts.max())))
+        if pd.isna(lo):
+            today = pd.Timestamp.now(tz=tz).date()
+            return today, today
+        return tuple(pd.Timestamp(v).tz_localize("UTC").tz_convert(tz).date() for v in (lo, hi))
+
+    def _all_counts(self, column: str) -> pd.DataFrame:
+        return self.store.cached(f"counts:{column}", lambda t: self._group(t, column))
+
+    def facet_values(self, column: str) -> list[str]:
+        return self._all_counts(column)["value"].tolist()
+
+    def top_values(self, column: str, top: int) -> list[str]:
+        return self._all_counts(column)["value"].head(top).tolist()
+
+    def _tag_names(self) -> dict[str, list[str]]:
+        """Each shown tag name (after the recode) and the raw tag values behind it."""
+        raw = self._all_counts("tags")
+        names = shown_names(raw["value"].tolist(), raw["mentions"].to_numpy(), self.recode)
+        behind: dict[str, list[str]] = {}
+        for value, name in zip(raw["value"], names, strict=True):
+            if name is not None:
+                behind.setdefault(name, []).append(value)
+        return behind
+
+    def tag_options(self) -> list[str]:
+        return self.counts(Scope(), "tags")["value"].tolist()
+
+    # -- the scope as a filter -----------------------------------------------------------------
+    def _utc(self, wall: pd.Timestamp, tz: str):
+        """A wall-clock time in ``tz`` as a naive UTC datetime (a time skipped by a DST change moves on)."""
+        stamp = pd.Timestamp(wall).tz_localize(tz, ambiguous=False, nonexistent="shift_forward")
+        return stamp.tz_convert("UTC").tz_localize(None).to_pydatetime()
+
+    def _has_any(self, t, column: str, values) -> ibis.Expr:
+        if column == "tags":
+            behind = self._tag_names()
+            raw = [r for v in values for r in behind.get(v, [])]
+            return ibis.or_(*[t.tags.contains(r) for r in raw]) if raw else ibis.literal(False)
+        if column in ("hashtags", "handles", "linkDomains"):
+            return ibis.or_(*[t[column].contains(v) for v in values]) if values else ibis.literal(False)
+        return t[column].isin(list(values))
+
+    def _where(self, scope: Scope):
+        t, f, tz = self.store.mentions, scope.filters, scope.tz
         conditions = []
-        if filters.start:
-            conditions.append(t.ts >= pd.Timestamp(filters.start).to_pydatetime())
-        if filters.end:
-            conditions.append(t.ts < (pd.Timestamp(filters.end) + pd.Timedelta(days=1)).to_pydatetime())
+        if f.start:
+            conditions.append(t.ts >= self._utc(pd.Timestamp(f.start), tz))
+        if f.end:
+            conditions.append(t.ts < self._utc(pd.Timestamp(f.end) + pd.Timedelta(days=1), tz))
         for attr, (column, _, _) in FACETS.items():
-            if values := getattr(filters, attr):
+            if values := getattr(f, attr):
                 conditions.append(t[column].isin(list(values)))
-        if filters.tags:
-            has = [t.tags.contains(tag) for tag in filters.tags]
-            conditions.append(ibis.or_(*has) if filters.tag_mode == "any" else ibis.and_(*has))
-        if filters.text:
-            conditions.append(self._text(parse(filters.text)))
+        if f.tags:
+            if f.tag_mode == "any":
+                conditions.append(self._has_any(t, "tags", f.tags))
+            else:
+                conditions.extend(self._has_any(t, "tags", (tag,)) for tag in f.tags)
+        if f.text:
+            conditions.append(self._text(t, parse(f.text)))
+        if f.text_topics:
+            conditions.append(ibis.or_(ibis.literal(False), *[self._topic(t, name) for name in f.text_topics]))
+        for column, values in scope.within:
+            conditions.append(self._has_any(t, column, values))
+        if scope.buckets:
+            spans = [
+                (t.ts >= self._utc(start, tz)) & (t.ts < self._utc(bucket_end(start, freq), tz))
+                for start, freq in scope.buckets
+            ]
+            conditions.append(ibis.or_(*spans))
         return t.filter(*conditions) if conditions else t
 
-    def _text(self, node: Node):
-        t = self.mentions
+    def _text(self, t, node: Node):
         if isinstance(node, Term | Phrase):
             return t.messageContent.re_search("(?i)" + pattern(node)).fill_null(False)
         if isinstance(node, Not):
-            return ~self._text(node.child)
-        parts = [self._text(child) for child in node.children]
+            return ~self._text(t, node.child)
+        parts = [self._text(t, child) for child in node.children]
         assert isinstance(node, And | Or)
         return ibis.and_(*parts) if isinstance(node, And) else ibis.or_(*parts)
 
+    def _topic(self, t, name: str):
+        """A text topic: its query or (for a parent) any child's; a name no longer saved matches nothing."""
+        topic = self.topics.get(name)
+        if topic is None:
+            return ibis.literal(False)
+        queries = [q.query for q in (topic, *self.topics.children(name)) if q.query]
+        return ibis.or_(ibis.literal(False), *[self._text(t, parse(q)) for q in queries])
+
     # -- answers --------------------------------------------------------------------------------
-    def count(self, filters: Filters) -> int:
-        return int(self._where(filters).count().to_pyarrow().as_py())
+    def count(self, scope: Scope) -> int:
+        return int(self.store.scalar(self._where(scope).count()))
 
-    def counts(self, column: str, filters: Filters) -> pd.DataFrame:
-        """Mentions per value of a field, largest first (ties by value): columns value, mentions."""
-        f = self._where(filters)
-        out = f.group_by(value=f[column]).aggregate(mentions=f.count()).to_pandas()
-        return _ordered(out)
+    def kpis(self, scope: Scope) -> dict[str, float | int]:
+        f = self._where(scope)
+        sentiment = f.messageSentiment
+        row = store_row(
+            self.store,
+            f.aggregate(
+                mentions=f.count(),
+                authors=f.authorName.nullif("").nunique(),
+                positive=(sentiment == "positive").sum(),
+                negative=(sentiment == "negative").sum(),
+                unset=(sentiment == "unset").sum(),
+            ),
+        )
+        n = int(row["mentions"])
+        share = {k: (int(row[k] or 0) / n if n else float("nan")) for k in ("positive", "negative", "unset")}
+        return {"mentions": n, "authors": int(row["authors"] or 0), **share}
 
-    def tag_counts(self, filters: Filters) -> pd.DataFrame:
-        """Mentions per tag (a tag listed twice in one mention counts once): columns value, mentions."""
-        f = self._where(filters)
-        pairs = f.select(f.uniqueId, value=f.tags.unnest()).distinct()
-        return _ordered(pairs.group_by("value").aggregate(mentions=pairs.count()).to_pandas())
+    def _group(self, f, column: str, top: int | None = None) -> pd.DataFrame:
+        """Mentions per value of a categorical or list column (a value listed twice counts once), largest
+        first, ties by value."""
+        if column in ("tags", "hashtags", "handles", "linkDomains"):
+            f = f.select(f.uniqueId, value=f[column].unnest()).distinct()
+        else:
+            f = f.select(value=f[column])
+        grouped = f.group_by("value").aggregate(mentions=f.count()).order_by([ibis.desc("mentions"), "value"])
+        out = self.store.fetch(grouped.limit(top) if top else grouped)
+        out["mentions"] = out["mentions"].astype("int64")
+        out["value"] = out["value"].astype(object)
+        return out
 
-    def volume(self, filters: Filters) -> pd.DataFrame:
-        """Mentions per UTC day and sentiment: columns day, series, mentions."""
-        f = self._where(filters)
+    def counts(self, scope: Scope, column: str, top: int | None = None) -> pd.DataFrame:
+        if column != "tags":
+            return self._group(self._where(scope), column, top)
+        # Tags: counted per raw value here, then per shown name over the distinct (mention, name) pairs.
+        behind = self._tag_names()
+        mapping = pd.DataFrame(
+            [(raw, name) for name, raws in behind.items() for raw in raws], columns=["raw", "name"], dtype=object
+        )
+        if mapping.empty:
+            return pd.DataFrame({"value": pd.Series(dtype=object), "mentions": pd.Series(dtype="int64")})
+        f = self._where(scope)
+        pairs = f.select(f.uniqueId, raw=f.tags.unnest())
+        names = ibis.memtable(mapping)
+        joined = pairs.join(names, "raw").select("uniqueId", value=names.name).distinct()
+        grouped = joined.group_by("value").aggregate(mentions=joined.count())
+        grouped = grouped.order_by([ibis.desc("mentions"), "value"])
+        out = self.store.fetch(grouped.limit(top) if top else grouped)
+        out["mentions"] = out["mentions"].astype("int64")
+        out["value"] = out["value"].astype(object)
+        return out
+
+    def crosstab(self, scope: Scope, rows: str, columns: str, top: int = 12) -> pd.DataFrame:
+        f = self._where(scope)
+        pairs = self.store.fetch(f.group_by(a=f[rows], b=f[columns]).aggregate(mentions=f.count()))
+        pairs["a"], pairs["b"] = pairs["a"].astype(str), pairs["b"].astype(str)
+
+        def kept(values: pd.Series) -> tuple[list[str], pd.Series]:
+            totals = pairs.groupby(values)["mentions"].sum().reset_index()
+            totals = totals.sort_values(["mentions", values.name], ascending=[False, True])
+            names = totals[values.name].head(top).tolist()
+            return names + (["Other"] if len(totals) > top else []), values.where(values.isin(names), "Other")
+
+        a_names, a = kept(pairs["a"])
+        b_names, b = kept(pairs["b"])
+        grid = pairs.assign(a=a, b=b).pivot_table(index="a", columns="b", values="mentions", aggfunc="sum")
+        return grid.reindex(index=a_names, columns=b_names).fillna(0).astype("int64")
+
+    def author_counts(self, scope: Scope) -> np.ndarray:
+        f = self._where(scope)
+        f = f.filter(f.authorName != "")
+        out = self.store.fetch(f.group_by("authorName").aggregate(mentions=f.count()))
+        return out["mentions"].to_numpy(dtype=np.int64)
+
+    def volume(self, scope: Scope, freq: str, split: str | None, top: int = 8) -> pd.DataFrame:
+        f = self._where(scope)
         f = f.filter(f.ts.notnull())
-        out = f.group_by(day=f.ts.truncate("D"), series=f.messageSentiment).aggregate(mentions=f.count())
-        out = out.to_pandas()
-        out["day"] = pd.to_datetime(out["day"]).dt.tz_localize(None).astype("datetime64[ns]")
-        return out.sort_values(["day", "series"], ignore_index=True)
+        unit = (f.ts.epoch_seconds() // QUARTER_S).cast("int64")
+        keys = {"unit": unit, "value": f[split]} if split else {"unit": unit}
+        out = self.store.fetch(f.group_by(**keys).aggregate(mentions=f.count()))
+        if not split:
+            out["value"] = "Mentions"
+        values = np.asarray(sorted(out["value"].astype(str).unique()), dtype=object)
+        width = max(len(values), 1)
+        # Quarter hours (UTC) to wall-clock hours or days in tz, with the offset of each quarter hour.
+        utc = pd.to_datetime(out["unit"].to_numpy(dtype=np.int64) * QUARTER_S, unit="s", utc=True)
+        wall = (
+            utc.tz_convert(scope.tz).tz_localize(None).as_unit("ns").asi8 if len(out) else np.zeros(0, dtype=np.int64)
+        )
+        size = 3_600_000_000_000 if freq == "hour" else 86_400_000_000_000
+        local = wall // size
+        first = int(local.min()) if len(local) else 0
+        span = int(local.max()) - first + 1 if len(local) else 0
+        code = np.searchsorted(values, out["value"].astype(str).to_numpy())
+        grid = np.zeros(span * width, dtype=np.int64)
+        np.add.at(grid, (local - first) * width + code, out["mentions"].to_numpy(dtype=np.int64))
+        codes = Codes(np.zeros(0, dtype=np.int32), values) if split else None
+        return volume_table(first, grid.reshape(span, width), codes, split, freq, top)
 
-    def page(self, filters: Filters, limit: int = 200) -> list[str]:
-        """The keys of up to ``limit`` matching mentions, newest first."""
-        f = self._where(filters)
-        rows = f.order_by([ibis.desc("ts"), "uniqueId"]).select("uniqueId").limit(limit).to_pandas()
+    def keys(self, scope: Scope, limit: int) -> list[str]:
+        f = self._where(scope)
+        rows = self.store.fetch(f.order_by([ibis.desc("ts"), "uniqueId"]).select("uniqueId").limit(limit))
         return rows["uniqueId"].tolist()
 
 
-def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["mentions"] = frame["mentions"].astype("int64")
-    frame["value"] = frame["value"].astype(object)
-    return frame.sort_values(["mentions", "value"], ascending=[False, True], ignore_index=True)
+def store_row(store: IbisStore, expr) -> pd.Series:
+    """The one row of an aggregate."""
+    return store.fetch(expr).iloc[0]

@@ -387,14 +387,13 @@ class MentionModel:
         Columns: ``bucket`` (naive local start of the bucket), ``series``, ``mentions``. A split column
         with many values keeps its ``top`` largest and folds the rest into "Other".
         """
-        empty = pd.DataFrame({"bucket": pd.Series(dtype="datetime64[ns]"), "series": [], "mentions": []})
         codes = self.columns[split] if split else None
         width_codes = len(codes.values) if codes is not None else 1
         if freq == "hour":
             # Hourly buckets are for short ranges: work on the few selected timestamps directly.
             mask = mask & (self.ts != NAT)
             if not mask.any():
-                return empty
+                return volume_table(0, np.zeros((0, width_codes), dtype=np.int64), codes, split, freq, top)
             unit = self.local_ns(tz)[mask] // HOUR_NS
             first, n_units = int(unit.min()), int(unit.max() - unit.min()) + 1
             code = codes.codes[mask] if codes is not None else 0
@@ -403,21 +402,7 @@ class MentionModel:
             first, key, total = self._day_key(tz, split)
             n_units = (len(total) - 1) // width_codes
             grid = masked_bincount(key, len(total), self.selection(mask), total)[:-1]  # last bin: undated
-        grid = grid.reshape(-1, width_codes)
-        # Drop empty buckets at both ends (the data's span, not the filter's), keep empty ones inside.
-        busy = np.flatnonzero(grid.sum(axis=1))
-        if not len(busy):
-            return empty
-        grid, first = grid[busy[0] : busy[-1] + 1], first + int(busy[0])
-        names, grid = _fold_series(grid, codes, split, top)
-        starts, grid = _fold(first, grid, freq)
-        return pd.DataFrame(
-            {
-                "bucket": np.repeat(starts, len(names)),
-                "series": np.tile(np.asarray(names, dtype=object), len(starts)),
-                "mentions": grid.ravel(),
-            }
-        )
+        return volume_table(first, grid.reshape(-1, width_codes), codes, split, freq, top)
 
     def _day_key(self, tz: str, split: str | None) -> tuple[int, np.ndarray, np.ndarray]:
         """Per mention, (local day - first day) * values of ``split`` + its code, as one bincount key; undated
@@ -470,6 +455,25 @@ class MentionModel:
     def page(self, mask: np.ndarray, limit: int = 200, newest_first: bool = True) -> np.ndarray:
         """The keys of up to ``limit`` matching mentions, newest (or oldest) first."""
         return np.asarray(self.keys.take(self.page_rows(mask, limit, newest_first)).to_pylist(), dtype=object)
+
+
+def volume_table(first: int, grid: np.ndarray, codes: Codes | None, split: str | None, freq: str, top: int):
+    """The volume frame (bucket, series, mentions) from a (time unit x split code) grid of counts whose first
+    row is unit ``first`` (hours for ``freq`` hour, else days, since 1970-01-01 in wall-clock time)."""
+    # Drop empty buckets at both ends (the data's span, not the filter's), keep empty ones inside.
+    busy = np.flatnonzero(grid.sum(axis=1))
+    if not len(busy):
+        return pd.DataFrame({"bucket": pd.Series(dtype="datetime64[ns]"), "series": [], "mentions": []})
+    grid, first = grid[busy[0] : busy[-1] + 1], first + int(busy[0])
+    names, grid = _fold_series(grid, codes, split, top)
+    starts, grid = _fold(first, grid, freq)
+    return pd.DataFrame(
+        {
+            "bucket": np.repeat(starts, len(names)),
+            "series": np.tile(np.asarray(names, dtype=object), len(starts)),
+            "mentions": grid.ravel(),
+        }
+    )
 
 
 def _fold_series(grid: np.ndarray, codes: Codes | None, split: str | None, top: int) -> tuple[list, np.ndarray]:

@@ -1,0 +1,212 @@
+"""One set of questions, asked of every backend: the in-memory model, DuckDB over the shared Parquet snapshot,
+and Spark (marked ``spark``). Every backend must give the same answers as a plain pandas reading of the store.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib.filters import FACETS, Filters
+from lib.ibis_store import IbisStore, spark_session
+from lib.model import MODEL_COLUMNS
+from lib.queries import ModelQueries, Scope
+from lib.snapshot import publish
+from lib.store import Store
+from lib.tags import TagRecode, tag_index
+from lib.topics import Topic, TopicSet
+
+TOPICS = TopicSet(
+    (
+        Topic("Delays", 'delay* OR "late flight"'),
+        Topic("Staff", '"cabin crew" OR staff'),
+        Topic("Service"),
+        Topic("Food", "meal* OR food", parent="Service"),
+    )
+)
+RECODE = TagRecode(rename={"Pricing": "Money", "Summer Sale": "Money"}, exclude=("Competitor",))
+SCOPES = [
+    Scope(),
+    Scope(Filters(sentiments=("negative",), services=("twitter", "facebook"))),
+    Scope(Filters(start=date(2026, 3, 1), end=date(2026, 3, 31), languages=("de", "fr")), tz="America/New_York"),
+    Scope(Filters(countries=("NA", "US"), tags=("Baggage", "Complaint"), tag_mode="all")),
+    Scope(Filters(tags=("Money",), text='price* OR "cheap flights" -#travel')),
+    Scope(Filters(text_topics=("Service", "Delays"), end=date(2026, 2, 14)), tz="Asia/Kolkata"),
+    Scope(Filters(sentiments=("positive",))).narrowed("hashtags", ("travel",)).narrowed("tags", ("Money",)),
+    Scope(tz="Asia/Kathmandu").in_buckets(["2026-03-02", "2026-03-16"], "week"),
+]
+IDS = ["all", "facets", "dates-ny", "tags-all", "text", "topics-kolkata", "drill", "buckets-kathmandu"]
+
+
+@pytest.fixture(scope="module")
+def shared(demo_data_dir, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("shared")
+    publish(Store(demo_data_dir / "demo.duckdb"), folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def spark():
+    if not shutil.which("java"):
+        message = "Spark needs Java 17 (apt-get install openjdk-17-jre-headless)."
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    session = spark_session()
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module", params=["model", "duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def backend(request, shared, demo_model):
+    if request.param == "model":
+        return ModelQueries(demo_model, tag_index(demo_model, RECODE), TOPICS)
+    spark = request.getfixturevalue("spark") if request.param == "spark" else None
+    return IbisStore(shared, request.param, spark=spark).queries(RECODE, TOPICS)
+
+
+@pytest.fixture(scope="module")
+def table(demo_data_dir) -> pd.DataFrame:
+    """The store's mentions as plain pandas, with each mention's time and its recoded tags."""
+    frame = Store(demo_data_dir / "demo.duckdb").read_model(MODEL_COLUMNS)[0].to_pandas()
+    frame["ts"] = frame["datePublished"].fillna(frame["dateAdded"])
+    counts = pd.Series([t for tags in frame["tags"] for t in tags]).value_counts()
+    from lib.tags import shown_names
+
+    names = dict(zip(counts.index, shown_names(list(counts.index), counts.to_numpy(), RECODE), strict=True))
+    frame["shown_tags"] = [sorted({names[t] for t in tags if names[t] is not None}) for tags in frame["tags"]]
+    return frame
+
+
+def _contains(texts: pd.Series, query: str) -> pd.Series:
+    """The query language, for the few queries above, read with pandas' own regexes."""
+    from lib.query import evaluate, parse, pattern
+
+    def scan(node) -> np.ndarray:
+        return texts.map(lambda text: re.search(pattern(node), text, re.IGNORECASE) is not None).to_numpy()
+
+    return pd.Series(evaluate(parse(query), scan))
+
+
+def reference(frame: pd.DataFrame, scope: Scope) -> pd.Series:
+    """Which mentions are in ``scope``, computed row by row with pandas."""
+    f, keep = scope.filters, pd.Series(True, index=frame.index)
+    wall = frame["ts"].dt.tz_localize("UTC").dt.tz_convert(scope.tz).dt.tz_localize(None)
+    if f.start:
+        keep &= wall >= pd.Timestamp(f.start)
+    if f.end:
+        keep &= wall < pd.Timestamp(f.end) + pd.Timedelta(days=1)
+    for attr, (column, _, _) in FACETS.items():
+        if values := getattr(f, attr):
+            keep &= frame[column].isin(values)
+    if f.tags:
+        has = frame["shown_tags"].map(lambda tags: [t in tags for t in f.tags])
+        keep &= has.map(any if f.tag_mode == "any" else all)
+    if f.text:
+        keep &= _contains(frame["messageContent"], f.text).to_numpy()
+    if f.text_topics:
+        queries = [t.query for name in f.text_topics for t in (TOPICS.get(name), *TOPICS.children(name)) if t.query]
+        keep &= np.logical_or.reduce([_contains(frame["messageContent"], q).to_numpy() for q in queries])
+    for column, values in scope.within:
+        lists = frame["shown_tags" if column == "tags" else column]
+        keep &= lists.map(lambda items, values=values: any(v in list(items) for v in values))
+    if scope.buckets:
+        from lib.queries import bucket_end
+
+        keep &= np.logical_or.reduce(
+            [(wall >= start) & (wall < bucket_end(start, freq)) for start, freq in scope.buckets]
+        )
+    return keep.fillna(False).astype(bool)
+
+
+def ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.assign(value=frame["value"].astype(object), mentions=frame["mentions"].astype("int64"))
+    return frame.sort_values(["mentions", "value"], ascending=[False, True], ignore_index=True)
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=IDS)
+def test_counts_and_kpis_match_a_plain_reading_of_the_store(backend, table, scope):
+    keep = reference(table, scope)
+    selected = table[keep]
+    assert 0 < keep.sum() < len(table) or scope == Scope()
+    assert backend.count(scope) == int(keep.sum())
+    for column in ("messageSentiment", "sourceService", "locationCountry"):
+        expected = selected[column].value_counts().rename_axis("value").reset_index(name="mentions")
+        pd.testing.assert_frame_equal(ordered(backend.counts(scope, column)), ordered(expected))
+    tags = selected["shown_tags"].explode().dropna().value_counts().rename_axis("value").reset_index(name="mentions")
+    pd.testing.assert_frame_equal(ordered(backend.counts(scope, "tags")), ordered(tags))
+    hashtags = selected["hashtags"].map(lambda h: sorted(set(h))).explode().dropna().value_counts()
+    pd.testing.assert_frame_equal(
+        ordered(backend.counts(scope, "hashtags")), ordered(hashtags.rename_axis("value").reset_index(name="mentions"))
+    )
+    kpis = backend.kpis(scope)
+    n = len(selected)
+    assert kpis["mentions"] == n
+    assert kpis["authors"] == selected.loc[selected["authorName"] != "", "authorName"].nunique()
+    assert kpis["negative"] == pytest.approx((selected["messageSentiment"] == "negative").sum() / n)
+    per_author = selected.loc[selected["authorName"] != "", "authorName"].value_counts()
+    assert sorted(backend.author_counts(scope).tolist()) == sorted(per_author.tolist())
+    keys = backend.keys(scope, 25)
+    assert len(keys) == min(25, n) and set(keys) <= set(selected["uniqueId"])
+    newest = selected["ts"].sort_values(ascending=False, na_position="last").head(len(keys))
+    assert table.set_index("uniqueId").loc[keys, "ts"].tolist() == newest.tolist()  # newest first
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=IDS)
+@pytest.mark.parametrize("freq,split", [("day", "messageSentiment"), ("week", "sourceService"), ("hour", None)])
+def test_volume_per_bucket_in_the_display_timezone(backend, table, scope, freq, split):
+    selected = table[reference(table, scope) & table["ts"].notna()]
+    got = backend.volume(scope, freq, split)
+    assert got["mentions"].sum() == len(selected)
+    wall = selected["ts"].dt.tz_localize("UTC").dt.tz_convert(scope.tz).dt.tz_localize(None)
+    start = {"hour": wall.dt.floor("h"), "day": wall.dt.floor("D")}.get(freq)
+    if freq == "week":
+        start = wall.dt.floor("D") - pd.to_timedelta(wall.dt.day_of_week, unit="D")
+    expected = start.value_counts().sort_index()
+    per_bucket = got.groupby("bucket")["mentions"].sum()
+    per_bucket = per_bucket[per_bucket > 0]
+    assert per_bucket.to_dict() == expected.to_dict()
+    if split == "messageSentiment":
+        series = got.groupby("series")["mentions"].sum()
+        assert series.to_dict() == selected["messageSentiment"].value_counts().to_dict()
+
+
+@pytest.mark.parametrize("scope", SCOPES[:4], ids=IDS[:4])
+def test_crosstab_and_filter_options(backend, table, scope):
+    selected = table[reference(table, scope)]
+    grid = backend.crosstab(scope, "sourceService", "messageSentiment", top=3)
+
+    def folded(column: str) -> tuple[pd.Series, list[str]]:
+        counts = selected[column].value_counts()
+        assert len(counts) <= 3 or counts.iloc[2] > counts.iloc[3]  # no tie at the cut: the kept three are certain
+        kept = list(counts.index[:3]) + (["Other"] if len(counts) > 3 else [])
+        return selected[column].where(selected[column].isin(counts.index[:3]), "Other"), kept
+
+    (rows, row_names), (cols, col_names) = folded("sourceService"), folded("messageSentiment")
+    assert list(grid.index) == row_names and sorted(grid.columns) == sorted(col_names)
+    expected = pd.crosstab(rows, cols).loc[grid.index, grid.columns]
+    assert grid.to_numpy().tolist() == expected.to_numpy().tolist()
+    assert set(backend.facet_values("sourceService")) == set(table["sourceService"])
+    assert backend.top_values("authorName", 5) == table["authorName"].value_counts().index[:5].tolist()
+    assert "Money" in backend.tag_options() and "Pricing" not in backend.tag_options()
+    assert "Competitor" not in backend.tag_options()
+    assert backend.date_bounds("UTC") == (table["ts"].min().date(), table["ts"].max().date())
+
+
+def test_a_new_snapshot_is_seen_without_reconnecting(shared, demo_data_dir, tmp_path):
+    folder = tmp_path / "s"
+    shutil.copytree(shared, folder)
+    engine = IbisStore(folder, "duckdb").queries()
+    before = engine.count(Scope())
+    writer = Store(tmp_path / "w.duckdb")
+    shutil.copy(demo_data_dir / "demo.duckdb", writer.path)
+    from tests.test_text import corpus_frame
+
+    writer.ingest([corpus_frame()], kind="import", source="more")
+    publish(writer, folder)
+    assert engine.count(Scope()) == before + 8
+    assert IbisStore(folder, "duckdb").queries().n == before + 8
