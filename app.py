@@ -9,7 +9,7 @@ from ui.frame import frame
 view = frame("Overview")
 st.title("Overview")
 st.caption(f"{view.matched:,} mentions · times in {view.tz}")
-for column, kpi in zip(st.columns(4), kpi_cards(view.model, view.filters, view.tz, view.tags), strict=True):
+for column, kpi in zip(st.columns(4), kpi_cards(view.q, view.scope), strict=True):
     column.metric(
         kpi.name, kpi.value, kpi.delta, delta_color="inverse" if kpi.inverse else "normal", help=kpi.help, border=True
     )

@@ -29,6 +29,7 @@ from lib.model import MentionModel
 from lib.paths import default_store
 from lib.pull import pull
 from lib.qualtrics import AuthError, Credentials, NotFound, PermissionDenied, QualtricsClient
+from lib.queries import ModelQueries, Scope
 from lib.setup import auth_header, create_dataset, workflow_task
 from lib.snapshot import publish
 from lib.store import Store, StoreBusy
@@ -262,17 +263,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = Store(args.store)
     model = MentionModel.from_store(store)
     topics = load_topics(store.path)
-    mask = model.mask(filters, tz, tag_index(model, load_recode(store.path)), topics)
+    q = ModelQueries(model, tag_index(model, load_recode(store.path)), topics)
     columns = [c.strip() for c in args.columns.split(",") if c.strip()] or None
     try:
         with open(args.out, "w", newline="", encoding="utf-8-sig" if args.bom else "utf-8") as handle:
             manifest = write_csv(
                 store,
-                model,
-                mask,
+                q,
+                Scope(filters, tz),
                 handle,
-                filters=filters,
-                tz=tz,
                 columns=columns,
                 topics=None if args.no_topics else topics,
                 tag_delimiter=args.tag_delimiter,

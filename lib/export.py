@@ -24,9 +24,11 @@ from typing import TextIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from lib.filters import Filters
-from lib.model import MentionModel
+from lib.queries import Queries, Scope
+from lib.query import evaluate, parse, pattern
 from lib.schema import FIELD_NAMES, TIMESTAMP_FIELDS
 from lib.store import Store
 from lib.topics import TopicSet, topic_mask
@@ -76,8 +78,9 @@ def export_columns(chosen: Iterable[str] | None, tz: str) -> list[str]:
     return header
 
 
-def _rows(store: Store, keys: list[str], fields: list[str], tz: str, delimiter: str) -> Iterable[list[str]]:
-    names = ", ".join(f'"{c}"' for c in fields)
+def _chunks(store: Store, keys: list[str], fields: list[str], tz: str, delimiter: str):
+    """Per chunk of keys: the CSV cells (lists of rows) and the chunk's plain text, in key order."""
+    names = ", ".join(f'"{c}"' for c in dict.fromkeys([*fields, "messageContent"]))
     for start in range(0, len(keys), CHUNK):
         part = keys[start : start + CHUNK]
         frame = store.query(f'SELECT {names} FROM mentions WHERE "uniqueId" IN (SELECT unnest(?::VARCHAR[]))', [part])
@@ -94,54 +97,66 @@ def _rows(store: Store, keys: list[str], fields: list[str], tz: str, delimiter: 
                 columns.append([delimiter.join(t) if t is not None else "" for t in values])
             else:
                 columns.append(["" if v is None or v is pd.NA else neutralise(str(v)) for v in values])
-        yield from zip(*columns, strict=True)
+        text = pa.array([v if isinstance(v, str) else None for v in frame["messageContent"]], type=pa.string())
+        yield list(zip(*columns, strict=True)), text
+
+
+def _topic_flags(topics: TopicSet, text: pa.Array) -> list[list[str]]:
+    """Per topic, "1" or "0" for each text: the query language read as the model reads it (lib/query.py)."""
+
+    def search(query: str) -> np.ndarray:
+        def scan(node) -> np.ndarray:
+            found = pc.match_substring_regex(text, pattern(node), ignore_case=True)
+            return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+
+        return evaluate(parse(query), scan)
+
+    return [np.where(topic_mask(topics, t.name, search, len(text)), "1", "0").tolist() for t in topics.topics]
 
 
 def write_csv(
     store: Store,
-    model: MentionModel,
-    mask: np.ndarray,
+    q: Queries,
+    scope: Scope,
     out: TextIO,
     *,
-    filters: Filters,
-    tz: str = "UTC",
     columns: Iterable[str] | None = None,
     row_cap: int | None = None,
     topics: TopicSet | None = None,
     tag_delimiter: str | None = None,
 ) -> Manifest:
-    """Write the mentions selected by ``mask`` (newest first) to ``out`` as CSV; return the manifest.
+    """Write the mentions of ``scope`` (newest first), as ``q`` finds them, to ``out`` as CSV; return the
+    manifest. Any backend of lib/queries.py gives the same file.
 
     Each text topic of ``topics`` adds a column ``topic: <name>`` holding 1 or 0. Tags are joined by
     ``tag_delimiter`` (default: the store's). ``out`` is a text stream; open files with ``newline=""`` and
     ``encoding="utf-8-sig"`` for Excel's BOM.
     """
+    tz = scope.tz
     header = export_columns(columns, tz)
     fields = [c for c in header if not c.endswith(f"({tz})")]
     if "uniqueId" not in fields:
         fields = [*fields, "uniqueId"]  # needed to keep the order; not written unless chosen
-    matching = int(np.count_nonzero(mask))
-    rows = model.page_rows(mask, limit=row_cap or model.n)
-    keys = model.keys.take(rows).to_pylist()
+    matching = q.count(scope)
+    keys = q.keys(scope, min(row_cap or matching, matching))
     delimiter = tag_delimiter or store.setting("tag_delimiter", ",")
     topics = topics or TopicSet()
-    flags = [
-        np.where(topic_mask(topics, t.name, model.search, model.n)[rows], "1", "0").tolist() for t in topics.topics
-    ]
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header + [f"topic: {t.name}" for t in topics.topics])
     keep_key = "uniqueId" in header
     n = 0
-    for row in _rows(store, keys, fields, tz, delimiter):
-        writer.writerow([*(row if keep_key else row[:-1]), *(column[n] for column in flags)])
-        n += 1
+    for rows, text in _chunks(store, keys, fields, tz, delimiter):
+        flags = _topic_flags(topics, text)
+        for i, row in enumerate(rows):
+            writer.writerow([*(row if keep_key else row[:-1]), *(column[i] for column in flags)])
+        n += len(rows)
     notes = [] if not row_cap or matching <= row_cap else [f"Capped at {row_cap:,} of {matching:,} matching rows."]
     return Manifest(
         rows=n,
         columns=header,
-        filters={k: v for k, v in filters.active().items()},
+        filters={k: v for k, v in scope.filters.active().items()},
         timezone=tz,
-        store_version=model.version,
+        store_version=q.version,
         exported_at=datetime.now(UTC).isoformat(timespec="seconds"),
         row_cap=row_cap,
         rows_matching=matching,
@@ -153,10 +168,8 @@ def write_csv(
     )
 
 
-def csv_bytes(
-    store: Store, model: MentionModel, mask: np.ndarray, *, bom: bool = False, **kwargs
-) -> tuple[bytes, Manifest]:
+def csv_bytes(store: Store, q: Queries, scope: Scope, *, bom: bool = False, **kwargs) -> tuple[bytes, Manifest]:
     """The CSV as bytes (for a download button), UTF-8 with or without a BOM for Excel."""
     buffer = io.StringIO()
-    manifest = write_csv(store, model, mask, buffer, **kwargs)
+    manifest = write_csv(store, q, scope, buffer, **kwargs)
     return buffer.getvalue().encode("utf-8-sig" if bom else "utf-8"), manifest

@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from lib.filters import Filters
-from lib.model import ListIndex, MentionModel
+from lib.queries import Queries, Scope
 
 
 @dataclass(frozen=True)
@@ -34,11 +33,11 @@ def _points(now: float, before: float) -> str | None:
     return f"{(now - before) * 100:+.1f} pp"
 
 
-def kpi_cards(model: MentionModel, filters: Filters, tz: str, tags: ListIndex | None = None) -> list[Kpi]:
+def kpi_cards(q: Queries, scope: Scope) -> list[Kpi]:
     """The four cards: mentions, unique authors, % positive, % negative, each with its change."""
-    now = model.kpis(model.mask(filters, tz, tags))
-    previous = filters.previous_period()
-    before = model.kpis(model.mask(previous, tz, tags)) if previous else None
+    now = q.kpis(scope)
+    previous = scope.filters.previous_period()
+    before = q.kpis(Scope(previous, scope.tz)) if previous else None
     span = (
         f"vs {previous.start:%d %b %Y} – {previous.end:%d %b %Y}, the {(previous.end - previous.start).days + 1} "
         "days before"

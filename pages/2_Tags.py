@@ -36,7 +36,7 @@ picked = blocks.chart(
     "these add up to more than 100%). The table gives % of tag assignments too.",
     table,
 )
-blocks.drill(view, "tags", picked, "tag_frequency", index=view.tags)
+blocks.drill(view, "tags", picked, "tag_frequency")
 st.dataframe(
     table.head(50),
     hide_index=True,
@@ -53,7 +53,7 @@ picked = blocks.chart(
     f"for each of the {TOP} most used tags, the share of its mentions by sentiment.",
     by_sentiment.reset_index(names="tag"),
 )
-blocks.drill(view, "tags", picked, "tag_sentiment", index=view.tags)
+blocks.drill(view, "tags", picked, "tag_sentiment")
 
 st.subheader("Co-occurrence")
 both = cooccurrence(view.tags, view.mask, top)
@@ -75,4 +75,4 @@ picked = blocks.chart(
     f"mentions per {bucket} in {view.tz} for each chosen tag.",
     series,
 )
-blocks.drill(view, "tags", picked, "tag_trends", index=view.tags)
+blocks.drill(view, "tags", picked, "tag_trends")

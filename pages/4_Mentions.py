@@ -13,7 +13,7 @@ EXPORT_CAP = 200_000  # the app builds the file in memory; the CLI (python -m li
 
 view = frame("Mentions")
 st.title("Mentions")
-keys = view.model.page(view.mask, limit=ROW_CAP)
+keys = view.q.keys(view.scope, ROW_CAP)
 st.caption(
     f"Showing the newest {len(keys):,} of {view.matched:,} matching mentions"
     + (f" (the table stops at {ROW_CAP:,})." if view.matched > ROW_CAP else ".")
@@ -74,11 +74,9 @@ if st.button("Prepare the CSV", disabled=not columns or not view.matched):
     with st.spinner(f"Writing {min(view.matched, EXPORT_CAP):,} mentions…"):
         data, manifest = csv_bytes(
             view.source.store,
-            view.model,
-            view.mask,
+            view.q,
+            view.scope,
             bom=bom,
-            filters=view.filters,
-            tz=view.tz,
             columns=columns,
             row_cap=EXPORT_CAP,
             topics=view.topics if with_topics else None,

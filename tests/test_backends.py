@@ -210,3 +210,22 @@ def test_a_new_snapshot_is_seen_without_reconnecting(shared, demo_data_dir, tmp_
     publish(writer, folder)
     assert engine.count(Scope()) == before + 8
     assert IbisStore(folder, "duckdb").queries().n == before + 8
+
+
+@pytest.mark.parametrize("scope", [SCOPES[1], SCOPES[5]], ids=["facets", "topics-kolkata"])
+def test_the_csv_export_is_the_same_file_on_every_backend(backend, demo_model, demo_data_dir, scope):
+    from lib.export import csv_bytes
+
+    store = Store(demo_data_dir / "demo.duckdb")
+    reference_q = ModelQueries(demo_model, tag_index(demo_model, RECODE), TOPICS)
+    expected, _ = csv_bytes(store, reference_q, scope, topics=TOPICS, row_cap=300)
+    data, manifest = csv_bytes(store, backend, scope, topics=TOPICS, row_cap=300)
+    assert manifest.rows == 300 and manifest.rows_matching == reference_q.count(scope)
+    lines = data.decode().splitlines()
+    assert lines[0].endswith("topic: Delays,topic: Staff,topic: Service,topic: Food")
+    assert any(line.endswith(",1") for line in lines[1:])  # Food matches some of them
+    if backend.backend == "model":
+        assert data == expected
+    else:  # the same rows; mentions published in the same second may come in another order
+        assert lines[0] == expected.decode().splitlines()[0]
+        assert sorted(lines[1:]) == sorted(expected.decode().splitlines()[1:])

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,6 +15,7 @@ from lib.export import csv_bytes, export_columns, neutralise
 from lib.filters import Filters
 from lib.model import MentionModel
 from lib.normalize import normalize
+from lib.queries import ModelQueries, Scope
 from lib.schema import FIELD_NAMES
 from lib.store import Store
 
@@ -69,7 +69,7 @@ def read(data: bytes) -> list[dict]:
 
 def test_export_reads_back_and_every_rule_holds(store):
     model = MentionModel.from_store(store)
-    data, manifest = csv_bytes(store, model, np.ones(model.n, bool), filters=Filters(), tz="Europe/Berlin")
+    data, manifest = csv_bytes(store, ModelQueries(model), Scope(tz="Europe/Berlin"))
     rows = read(data)
     assert manifest.rows == len(rows) == len(HOSTILE) + 1
     assert list(rows[0]) == export_columns(None, "Europe/Berlin")
@@ -91,11 +91,9 @@ def test_bom_columns_filters_and_manifest(store):
     filters = Filters(authors=("ann",))
     data, manifest = csv_bytes(
         store,
-        model,
-        model.mask(filters),
+        ModelQueries(model),
+        Scope(filters),
         bom=True,
-        filters=filters,
-        tz="UTC",
         columns=["messageContent", "tags", "uniqueId"],
     )
     assert data.startswith(b"\xef\xbb\xbf")
@@ -109,7 +107,7 @@ def test_bom_columns_filters_and_manifest(store):
 
 def test_row_cap_is_said(store):
     model = MentionModel.from_store(store)
-    data, manifest = csv_bytes(store, model, np.ones(model.n, bool), filters=Filters(), row_cap=2)
+    data, manifest = csv_bytes(store, ModelQueries(model), Scope(), row_cap=2)
     assert len(read(data)) == 2 and manifest.rows_matching == len(HOSTILE) + 1 and manifest.notes
 
 
@@ -144,9 +142,7 @@ def test_one_zero_or_one_column_per_text_topic_and_the_chosen_tag_delimiter(stor
     topics = TopicSet(
         (Topic("Comma", "comma"), Topic("Links", "hyperlink"), Topic("Both", "", ""), Topic("C", "comma", "Both"))
     )
-    data, manifest = csv_bytes(
-        store, model, np.ones(model.n, bool), filters=Filters(), topics=topics, tag_delimiter=" | "
-    )
+    data, manifest = csv_bytes(store, ModelQueries(model), Scope(), topics=topics, tag_delimiter=" | ")
     rows = read(data)
     assert list(rows[0])[-4:] == ["topic: Comma", "topic: Links", "topic: Both", "topic: C"]
     for row in rows:

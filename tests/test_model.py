@@ -8,6 +8,7 @@ from lib.filters import Filters
 from lib.model import MentionModel, auto_frequency
 from lib.normalize import normalize
 from lib.overview import kpi_cards
+from lib.queries import ModelQueries, Scope
 from lib.store import Store
 
 ROWS = [
@@ -110,14 +111,14 @@ def test_page_is_newest_first(model):
 
 def test_kpi_cards_compare_with_the_period_before(model):
     # 2-8 March holds mentions 2 and 3 (both negative); 24 Feb - 1 March holds mention 1 (positive).
-    cards = kpi_cards(model, Filters(start=date(2026, 3, 2), end=date(2026, 3, 8)), "UTC")
+    cards = kpi_cards(ModelQueries(model), Scope(Filters(start=date(2026, 3, 2), end=date(2026, 3, 8))))
     by_name = {c.name: c for c in cards}
     assert by_name["Mentions"].value == "2" and by_name["Mentions"].delta == "+100.0%"
     assert by_name["Unique authors"].delta == "+100.0%"  # ann, bob vs ann
     assert (by_name["Positive"].value, by_name["Positive"].delta) == ("0.0%", "-100.0 pp")
     assert (by_name["Negative"].value, by_name["Negative"].delta) == ("100.0%", "+100.0 pp")
     assert by_name["Negative"].inverse
-    assert all(c.delta is None for c in kpi_cards(model, Filters(), "UTC"))
+    assert all(c.delta is None for c in kpi_cards(ModelQueries(model), Scope()))
 
 
 @pytest.mark.parametrize(

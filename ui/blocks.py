@@ -13,6 +13,7 @@ from lib.charts import lines_figure
 from lib.filters import FACETS
 from lib.labels import label
 from lib.mentions import mention_rows
+from lib.queries import bucket_end
 from ui import state
 from ui.frame import View
 
@@ -76,17 +77,12 @@ def _apply(column: str, values: tuple[str, ...]) -> None:
         state.replace_filters(replace(filters, text=prefix + values[0]))
 
 
-def drill(view: View, column: str, values: list, key: str, index=None) -> None:
-    """The mentions behind the selected bars, slices or countries, and a button that makes them a filter.
-
-    ``index`` is the list index to look tags up in (the recoded one on the Tags page)."""
+def drill(view: View, column: str, values: list, key: str) -> None:
+    """The mentions behind the selected bars, slices or countries, and a button that makes them a filter."""
     if not values:
         return
     values = tuple(str(v) for v in values)
-    if column == "tags":
-        mask = view.mask & (index or view.tags).mask(values)
-    else:
-        mask = view.mask & view.model.value_mask(column, values)
+    scope = view.scope.narrowed(column, values)
     shown = ", ".join(label(column, v) for v in values[:5]) + ("…" if len(values) > 5 else "")
     can_filter = (
         column in FILTER_OF_COLUMN
@@ -95,7 +91,8 @@ def drill(view: View, column: str, values: list, key: str, index=None) -> None:
             column in ("hashtags", "handles") and len(values) == 1  # these filter as a text search
         )
     )
-    mentions_panel(view, mask, shown, key, lambda: _apply(column, values), can_filter)
+    count, keys = view.q.count(scope), view.q.keys(scope, DRILL_ROWS)
+    mentions_panel(view, count, keys, shown, key, lambda: _apply(column, values), can_filter)
 
 
 def drill_bucket(view: View, starts: list, freq: str, key: str) -> None:
@@ -103,30 +100,25 @@ def drill_bucket(view: View, starts: list, freq: str, key: str) -> None:
     if not starts:
         return
     stamps = sorted(pd.Timestamp(s) for s in starts)
-    mask = np.zeros(view.model.n, dtype=bool)
-    for start in stamps:
-        mask |= view.model.bucket_mask(np.datetime64(start), freq, view.tz)
-    mask &= view.mask
-    last = (
-        stamps[-1]
-        + (
-            pd.DateOffset(months=1)
-            if freq == "month"
-            else pd.Timedelta({"hour": "1h", "day": "1D", "week": "7D"}[freq])
-        )
-        - timedelta(seconds=1)
-    )
+    scope = view.scope.in_buckets(stamps, freq)
+    last = bucket_end(stamps[-1], freq) - timedelta(seconds=1)
 
     def to_dates() -> None:
         state.replace_filters(replace(state.filters(), start=stamps[0].date(), end=last.date()))
 
     title = f"{freq} of {stamps[0]:%Y-%m-%d %H:%M}" if len(stamps) == 1 else f"{len(stamps)} {freq}s"
-    mentions_panel(view, mask, title, key, to_dates, freq != "hour")
+    count, keys = view.q.count(scope), view.q.keys(scope, DRILL_ROWS)
+    mentions_panel(view, count, keys, title, key, to_dates, freq != "hour")
 
 
-def mentions_panel(view: View, mask: np.ndarray, title: str, key: str, apply, can_filter: bool) -> None:
-    """The newest mentions of ``mask`` in a bordered panel, with "Filter to this" running ``apply``."""
-    n = int(mask.sum())
+def mask_panel(view: View, mask: np.ndarray, title: str, key: str, apply, can_filter: bool) -> None:
+    """``mentions_panel`` for the mentions of a mask of the in-memory model (a text topic, a term)."""
+    keys = view.model.page(mask, limit=DRILL_ROWS).tolist()
+    mentions_panel(view, int(np.count_nonzero(mask)), keys, title, key, apply, can_filter)
+
+
+def mentions_panel(view: View, n: int, keys: list[str], title: str, key: str, apply, can_filter: bool) -> None:
+    """``n`` mentions, the newest of them (``keys``) shown, in a bordered panel with "Filter to this"."""
     with st.container(border=True):
         head, button = st.columns([4, 1])
         head.markdown(
@@ -134,7 +126,7 @@ def mentions_panel(view: View, mask: np.ndarray, title: str, key: str, apply, ca
         )
         if can_filter:
             button.button("Filter to this", key=f"{key}_filter", on_click=apply, icon=":material/filter_alt:")
-        rows = mention_rows(view.source.store, view.model.page(mask, limit=DRILL_ROWS), view.tz)
+        rows = mention_rows(view.source.store, keys, view.tz)
         st.dataframe(
             rows,
             hide_index=True,

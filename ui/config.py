@@ -45,3 +45,17 @@ def shared_dir() -> Path | None:
 def replica_name() -> str:
     """``SCE_REPLICA``: a name for this app process, shown in the sidebar when several serve one site."""
     return setting("SCE_REPLICA")
+
+
+def backend() -> str:
+    """``SCE_BACKEND``: what answers the dashboards' questions on a replica that reads a shared snapshot.
+
+    ``model`` (default) loads every mention into this process; ``duckdb`` and ``spark`` ask the engine
+    through Ibis and hold only the answers (lib/queries.py). Anything else is refused with the choices.
+    """
+    from lib.queries import BACKENDS
+
+    value = setting("SCE_BACKEND", "model").strip().lower()
+    if value not in BACKENDS:
+        raise ValueError(f"SCE_BACKEND={value!r} is not a backend; use one of {', '.join(BACKENDS)}.")
+    return value

@@ -1,4 +1,5 @@
-"""The data the pages see: which store is active, and its in-memory model, shared by all sessions."""
+"""The data the pages see: which store is active, and what answers the pages' questions about it (the
+in-memory model, or an engine through Ibis on replicas with ``SCE_BACKEND``), shared by all sessions."""
 
 from __future__ import annotations
 
@@ -59,3 +60,18 @@ def _model(path: str, version: str, snapshot: bool) -> MentionModel:
 
 def model(source: Source) -> MentionModel:
     return _model(str(source.store.path), source.store.version(), source.read_only)
+
+
+@st.cache_resource(show_spinner="Connecting to the query engine…")
+def _engine(folder: str, engine: str):
+    # One per server process: a DuckDB connection, or a Spark session (its JVM starts here, about 15 s).
+    # Imported here: Ibis is not needed (nor its import time paid) where the model answers.
+    from lib.ibis_store import IbisStore
+
+    return IbisStore(folder, engine)
+
+
+def engine(source: Source, backend: str):
+    """The engine that reads ``source``'s shared snapshot (``source.read_only`` only)."""
+    assert isinstance(source.store, SnapshotStore)
+    return _engine(str(source.store.folder), backend)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import streamlit as st
@@ -10,11 +10,12 @@ import streamlit as st
 from lib.errors import ExplorerError
 from lib.filters import Filters
 from lib.model import ListIndex, MentionModel, auto_frequency
+from lib.queries import ModelQueries, Queries, Scope
 from lib.tags import TagRecode, load_recode, tag_index
 from lib.topics import TopicError, TopicSet, load_topics
 from ui import state
-from ui.config import replica_name
-from ui.data import Source, active_source, model
+from ui.config import backend, replica_name
+from ui.data import Source, active_source, engine, model
 from ui.gate import require_access, share_link
 from ui.widgets import reset_filters, sidebar_filters
 
@@ -28,30 +29,68 @@ PAGES = (
     ("pages/5_Data.py", "Data", ":material/database:"),
     ("pages/6_Setup.py", "Setup", ":material/settings:"),
 )
+ENGINE_LABELS = {"duckdb": "DuckDB over the snapshot", "spark": "Spark"}
 
 
-@dataclass(frozen=True)
 class View:
-    """What a page works with: the model, the filters and timezone, and the mentions they select."""
+    """What a page works with: the filters and timezone, the questions about them (``q``, on whichever backend
+    answers), and, loaded on first use, the in-memory model with the mask of what the filters select (the Tags
+    and Text pages and the export need the mentions themselves)."""
 
-    source: Source
-    model: MentionModel
-    filters: Filters
-    tz: str
-    mask: np.ndarray
-    recode: TagRecode
-    tags: ListIndex  # the tag index with the recode applied: what every tag view and filter uses
-    topics: TopicSet  # the saved text topics (a filter on every page)
+    def __init__(
+        self,
+        source: Source,
+        q: Queries,
+        filters: Filters,
+        tz: str,
+        recode: TagRecode,
+        topics: TopicSet,
+    ):
+        self.source, self.q, self.filters, self.tz, self.recode, self.topics = source, q, filters, tz, recode, topics
+        self.scope = Scope(filters, tz)
+
+    @property
+    def on_engine(self) -> bool:
+        return not isinstance(self.q, ModelQueries)
+
+    @cached_property
+    def model(self) -> MentionModel:
+        return self.q.model if isinstance(self.q, ModelQueries) else model(self.source)
+
+    @cached_property
+    def tags(self) -> ListIndex:
+        """The tag index with the recode applied: what every tag view and filter uses."""
+        return self.q.tags if isinstance(self.q, ModelQueries) else tag_index(self.model, self.recode)
+
+    @cached_property
+    def mask(self) -> np.ndarray:
+        if isinstance(self.q, ModelQueries):
+            return self.q.mask(self.scope)
+        return self.model.mask(self.filters, self.tz, self.tags, self.topics)
 
     @property
     def bucket(self) -> str:
         """The time bucket that gives a readable number of bars for the view's dates (auto frequency)."""
-        oldest, newest = self.model.date_bounds(self.tz)
+        oldest, newest = self.q.date_bounds(self.tz)
         return auto_frequency(self.filters.start or oldest, self.filters.end or newest)
 
-    @property
+    @cached_property
     def matched(self) -> int:
-        return int(self.mask.sum())
+        return self.q.count(self.scope)
+
+
+def _queries(source: Source, recode: TagRecode, topics: TopicSet) -> Queries:
+    """The backend that answers: an engine on a replica configured for one, else the in-memory model."""
+    chosen = backend()
+    if chosen != "model" and source.read_only:
+        return engine(source, chosen).queries(recode, topics)
+    if chosen != "model" and not source.is_demo:
+        st.sidebar.caption(
+            f"SCE_BACKEND={chosen} applies to replicas that read a shared snapshot (SCE_SHARED_DIR); "
+            "this app answers from its in-memory model."
+        )
+    mentions = model(source)
+    return ModelQueries(mentions, tag_index(mentions, recode), topics)
 
 
 def frame(title: str) -> View:
@@ -59,28 +98,28 @@ def frame(title: str) -> View:
     require_access()
     try:
         source = active_source(state.prefer_demo())
-        mentions = model(source)
-    except ExplorerError as exc:  # the store is busy or unreadable: say so, lose nothing
+        recode = load_recode(source.store.path)
+        try:
+            topics = load_topics(source.store.path)
+        except TopicError as exc:
+            st.warning(f"The saved text topics could not be read: {exc}", icon=":material/warning:")
+            topics = TopicSet()
+        q = _queries(source, recode, topics)
+    except (ExplorerError, ValueError) as exc:  # the store is busy or unreadable, a setting is wrong: say so
         st.error(str(exc))
         st.stop()
-    recode = load_recode(source.store.path)
-    tags = tag_index(mentions, recode)
-    try:
-        topics = load_topics(source.store.path)
-    except TopicError as exc:
-        st.warning(f"The saved text topics could not be read: {exc}", icon=":material/warning:")
-        topics = TopicSet()
     with st.sidebar:
         st.markdown("### Social Connect Explorer")
         for script, text, icon in PAGES:
             st.page_link(script, label=text, icon=icon)
         st.divider()
         count_slot = st.empty()
-        new_filters, tz = sidebar_filters(mentions, title, tags, topics)
+        new_filters, tz = sidebar_filters(q, title, topics)
         st.button("Reset filters", on_click=reset_filters, width="stretch", icon=":material/restart_alt:")
         st.divider()
         st.caption(
-            f"**Source:** {source.label}  \n{mentions.n:,} mentions · store version {mentions.version or '–'}"
+            f"**Source:** {source.label}  \n{q.n:,} mentions · store version {q.version or '–'}"
+            + (f"  \nAnswered by **{ENGINE_LABELS[q.backend]}**" if q.backend != "model" else "")
             + (f"  \nServed by replica **{replica}**" if (replica := replica_name()) else "")
         )
     state.set_view(new_filters, tz)
@@ -88,12 +127,12 @@ def frame(title: str) -> View:
         with st.sidebar.expander("Share this view", icon=":material/link:"):
             st.code(link, language=None, wrap_lines=True)
             st.caption("Copy it (icon at the right): it opens this page with these filters and timezone.")
-    mask = mentions.mask(new_filters, tz, tags, topics)
-    count_slot.markdown(f"**{int(mask.sum()):,}** of {mentions.n:,} mentions match")
+    view = View(source, q, new_filters, tz, recode, topics)
+    count_slot.markdown(f"**{view.matched:,}** of {q.n:,} mentions match")
     if source.is_demo:
         st.info(
             "You are looking at **demo data** about a fictional airline. Import a file or pull from Qualtrics "
             "on the **Data** page to see your own mentions.",
             icon=":material/science:",
         )
-    return View(source, mentions, new_filters, tz, mask, recode, tags, topics)
+    return view

@@ -33,7 +33,7 @@ def volume(view: View, with_spikes: bool) -> None:
     split = state.page_select(right, "Split by", "split", tuple(SPLITS), "messageSentiment", SPLITS.get)
     bucket = auto if freq == "auto" else freq
     split_column = None if split == "none" else split
-    data = view.model.volume(view.mask, bucket, split_column, view.tz)
+    data = view.q.volume(view.scope, bucket, split_column)
     if data.empty:
         st.warning("No dated mentions match these filters. Widen the dates or reset the filters in the sidebar.")
         return
@@ -55,7 +55,7 @@ def volume(view: View, with_spikes: bool) -> None:
 def breakdown(view: View, field: str, title: str, top: int = 10) -> None:
     """Mentions per value of a field, as bars that drill down."""
     st.subheader(title)
-    counts = view.model.counts(field, view.mask)
+    counts = view.q.counts(view.scope, field)
     if counts.empty:
         st.caption("No mentions match.")
         return
@@ -77,7 +77,7 @@ def breakdown_grid(view: View, fields: list[tuple[str, str]]) -> None:
 
 def countries(view: View) -> None:
     st.subheader("Countries")
-    known, unknown = country_map(view.model.counts("locationCountry", view.mask))
+    known, unknown = country_map(view.q.counts(view.scope, "locationCountry"))
     picked = blocks.chart(
         map_figure(known),
         "map",
@@ -101,7 +101,7 @@ def crosstab(view: View) -> None:
     rows = state.page_select(left, "Rows", "xrows", tuple(FIELDS), "sourceService", FIELDS.get)
     cols = state.page_select(middle, "Columns", "xcols", tuple(FIELDS), "messageSentiment", FIELDS.get)
     how = state.page_select(right, "Show", "xshow", ("counts", "row %", "column %"), "counts")
-    table = view.model.crosstab(rows, cols, view.mask)
+    table = view.q.crosstab(view.scope, rows, cols)
     table.index = [label(rows, v) if v != "Other" else v for v in table.index]
     table.columns = [label(cols, v) if v != "Other" else v for v in table.columns]
     shown = crosstab_percentages(table, how)
@@ -116,8 +116,7 @@ def crosstab(view: View) -> None:
 
 def authors(view: View) -> None:
     st.subheader("Authors")
-    per_author, names = view.model.value_counts("authorName", view.mask)
-    share = concentration(per_author[names != ""])
+    share = concentration(view.q.author_counts(view.scope))
     c1, c2, c3 = st.columns(3)
     c1.metric("Authors", f"{share['authors']:,}")
     c2.metric(
@@ -126,7 +125,7 @@ def authors(view: View) -> None:
         help="Of the matching mentions that name an author.",
     )
     c3.metric("Share of the top 10%", "–" if pd.isna(share["top 10%"]) else f"{share['top 10%']:.0%}")
-    top = view.model.counts("authorName", view.mask, top=16)
+    top = view.q.counts(view.scope, "authorName", top=16)
     top = top[top["value"] != ""].head(15)
     picked = blocks.chart(
         bar_figure(top, "authorName", top=15, denominator=view.matched),
@@ -143,7 +142,7 @@ def entities(view: View) -> None:
     for column, (field, title, prefix) in zip(st.columns(3), parts, strict=True):
         with column:
             st.markdown(f"**{title}**")
-            counts = view.model.counts(field, view.mask, top=10)
+            counts = view.q.counts(view.scope, field, top=10)
             shown = counts.assign(value=prefix + counts["value"].astype(str))
             picked = blocks.chart(
                 bar_figure(shown, field, denominator=view.matched),

@@ -46,7 +46,7 @@ def topics(view: View) -> None:
         def apply(name=str(name)) -> None:
             state.replace_filters(replace(state.filters(), text_topics=(name,)))
 
-        blocks.mentions_panel(view, mask, f"topic {name}", "topic_counts", apply, can_filter=name in view.topics.names)
+        blocks.mask_panel(view, mask, f"topic {name}", "topic_counts", apply, can_filter=name in view.topics.names)
     _clause_debugger(view, valid)
     st.subheader("Topic × sentiment")
     by_sentiment = view.model.by_value(masks, "messageSentiment")

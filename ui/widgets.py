@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import available_timezones
 
-import numpy as np
 import streamlit as st
 
 from lib.filters import FACETS, PRESETS, TAG_MODES, Filters, matching_preset, preset_range
 from lib.labels import label
-from lib.model import ListIndex, MentionModel
+from lib.queries import Queries
 from lib.query import QueryError, parse
 from lib.topics import TopicSet
 from ui import state
@@ -52,10 +51,10 @@ def _date_widgets(current: Filters, oldest: date, newest: date) -> tuple[date | 
     return start, end  # half-picked range: keep the last whole one
 
 
-def _facet(model: MentionModel, attr: str, current: Filters) -> tuple[str, ...]:
+def _facet(q: Queries, attr: str, current: Filters) -> tuple[str, ...]:
     column, _, title = FACETS[attr]
     selected = list(getattr(current, attr))
-    options = model.top_values(column, AUTHOR_OPTIONS) if attr == "authors" else model.facet_values(column)
+    options = q.top_values(column, AUTHOR_OPTIONS) if attr == "authors" else q.facet_values(column)
     options += [v for v in selected if v not in options]
     _seed(f"w_{attr}", selected)
     chosen = st.multiselect(
@@ -69,19 +68,19 @@ def _facet(model: MentionModel, attr: str, current: Filters) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def sidebar_filters(model: MentionModel, page: str, tags: ListIndex, topics: TopicSet) -> tuple[Filters, str]:
+def sidebar_filters(q: Queries, page: str, topics: TopicSet) -> tuple[Filters, str]:
     """Render the global filters; return the filters and timezone they now say."""
     forced = st.session_state.pop(state.FORCE_SEED_KEY, False)
     st.session_state[state.SEED_ALL_KEY] = forced or st.session_state.get(state.PAGE_KEY) != page
     st.session_state[state.PAGE_KEY] = page
     current, tz = state.filters(), state.timezone()
-    oldest, newest = model.date_bounds(tz)
+    oldest, newest = q.date_bounds(tz)
     values: dict[str, object] = {}
     values["start"], values["end"] = _date_widgets(current, oldest, newest)
     for attr in MAIN_FACETS:
-        values[attr] = _facet(model, attr, current)
+        values[attr] = _facet(q, attr, current)
     _seed("w_tags", list(current.tags))
-    tag_options = [str(v) for v in tags.values.values[np.argsort(-tags.counts(None), kind="stable")]]
+    tag_options = q.tag_options()
     values["tags"] = tuple(
         st.multiselect(
             "Tags", tag_options + [t for t in current.tags if t not in tag_options], key="w_tags", placeholder="All"
@@ -126,7 +125,7 @@ def sidebar_filters(model: MentionModel, page: str, tags: ListIndex, topics: Top
     more = [a for a in FACETS if a not in MAIN_FACETS]
     with st.expander("More filters", expanded=any(getattr(current, a) for a in more)):
         for attr in more:
-            values[attr] = _facet(model, attr, current)
+            values[attr] = _facet(q, attr, current)
     with st.expander("Display"):
         zones = sorted(available_timezones() | {tz, "UTC"})
         _seed("w_tz", tz)
