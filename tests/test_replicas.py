@@ -2,7 +2,8 @@
 
 Everything runs on 127.0.0.1 and is started and stopped here: the writer (python -m lib import --publish),
 two `streamlit run` replicas reading the shared Parquet snapshot folder, nginx with
-deploy/nginx-replicas.conf, and Chromium as the analyst. Killing the replica that serves the analyst sends
+deploy/nginx-replicas.conf, and Chromium as the analyst. One replica answers from its in-memory model, the other asks DuckDB over the
+snapshot (SCE_BACKEND). Killing the replica that serves the analyst sends
 them to the other one: the browser reconnects, and their next interaction runs there in a fresh session,
 with the same view (the filters are in the URL) and no data lost; a new snapshot from the writer shows up
 without a restart.
@@ -86,8 +87,14 @@ def test_killing_a_replica_moves_its_analyst_to_the_other_with_the_same_view(bro
     shared = tmp_path / "shared"
     writer("import", str(DEMO_FILE), "--store", str(tmp_path / "writer.duckdb"), "--publish", str(shared))
     env = {"SCE_SHARED_DIR": str(shared), "STREAMLIT_SERVER_COOKIE_SECRET": "one-secret-for-every-replica"}
+    # Replica a answers from its in-memory model, b asks DuckDB over the snapshot (SCE_BACKEND): an analyst moved
+    # from one to the other sees the same numbers.
+    backends = {"a": "model", "b": "duckdb"}
     replicas = {
-        name: Server(tmp_path / name, tmp_path / f"{name}.log", env={**env, "SCE_REPLICA": name}) for name in "ab"
+        name: Server(
+            tmp_path / name, tmp_path / f"{name}.log", env={**env, "SCE_REPLICA": name, "SCE_BACKEND": backend}
+        )
+        for name, backend in backends.items()
     }
     proxy = Nginx(tmp_path / "nginx", [r.port for r in replicas.values()])
     try:
@@ -109,6 +116,7 @@ def test_killing_a_replica_moves_its_analyst_to_the_other_with_the_same_view(bro
             page.wait_for_timeout(2000)
             page.locator("body").press("r")
         assert shown(page) == (other, matching, total)  # the same view, nothing lost
+        assert ("Answered by DuckDB" in page.inner_text("body")) == (backends[other] == "duckdb")
         assert "sent=negative" in page.url
 
         # The writer pulls (here: imports) more mentions and publishes; the replica shows them without a restart.
