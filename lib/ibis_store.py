@@ -248,22 +248,50 @@ class EngineQueries:
         if column != "tags":
             return self._group(self._where(scope), column, top)
         # Tags: counted per raw value here, then per shown name over the distinct (mention, name) pairs.
-        behind = self._tag_names()
-        mapping = pd.DataFrame(
-            [(raw, name) for name, raws in behind.items() for raw in raws], columns=["raw", "name"], dtype=object
-        )
-        if mapping.empty:
+        if not self._tag_names():
             return pd.DataFrame({"value": pd.Series(dtype=object), "mentions": pd.Series(dtype="int64")})
-        f = self._where(scope)
-        pairs = f.select(f.uniqueId, raw=f.tags.unnest())
-        names = ibis.memtable(mapping)
-        joined = pairs.join(names, "raw").select("uniqueId", value=names.name).distinct()
+        joined = self._tag_pairs(self._where(scope)).rename(value="name")
         grouped = joined.group_by("value").aggregate(mentions=joined.count())
         grouped = grouped.order_by([ibis.desc("mentions"), "value"])
         out = self.store.fetch(grouped.limit(top) if top else grouped)
         out["mentions"] = out["mentions"].astype("int64")
         out["value"] = out["value"].astype(object)
         return out
+
+    def _tag_pairs(self, f, tags: list[str] | None = None, *columns: str):
+        """The distinct (mention, shown tag name) pairs of the mentions ``f``, with ``columns`` of the mention;
+        only the names in ``tags`` when given."""
+        behind = self._tag_names()
+        mapping = pd.DataFrame(
+            [(raw, name) for name, raws in behind.items() if tags is None or name in tags for raw in raws],
+            columns=["raw", "name"],
+            dtype=object,
+        )
+        if mapping.empty:
+            mapping = pd.DataFrame({"raw": ["\x00"], "name": ["\x00"]})  # nothing will match
+        names = ibis.memtable(mapping)
+        pairs = f.select(f.uniqueId, *columns, raw=f.tags.unnest())
+        return pairs.join(names, "raw").select("uniqueId", *columns, name=names.name).distinct()
+
+    def raw_tags(self) -> pd.DataFrame:
+        return self._all_counts("tags")[["value", "mentions"]]
+
+    def tag_crosstab(self, scope: Scope, tags: list[str], column: str) -> pd.DataFrame:
+        pairs = self._tag_pairs(self._where(scope), tags, column)
+        out = self.store.fetch(pairs.group_by("name", column).aggregate(mentions=pairs.count()))
+        table = out.pivot_table(index="name", columns=column, values="mentions", aggfunc="sum", fill_value=0)
+        values = self.facet_values(column)
+        known = self._tag_names()  # every tag shown anywhere gets a row, zeros included (as the model does)
+        return table.reindex(index=[t for t in tags if t in known], columns=values, fill_value=0).astype("int64")
+
+    def cooccurrence(self, scope: Scope, tags: list[str]) -> pd.DataFrame:
+        pairs = self._tag_pairs(self._where(scope), tags)
+        other = pairs.rename(uid="uniqueId", other="name")
+        both = pairs.join(other, pairs.uniqueId == other.uid)
+        out = self.store.fetch(both.group_by("name", "other").aggregate(mentions=both.count()))
+        table = out.pivot_table(index="name", columns="other", values="mentions", aggfunc="sum", fill_value=0)
+        table = table.reindex(index=tags, columns=tags, fill_value=0).astype("int64")
+        return table.rename_axis(index=None, columns=None)
 
     def crosstab(self, scope: Scope, rows: str, columns: str, top: int = 12) -> pd.DataFrame:
         f = self._where(scope)

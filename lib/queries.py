@@ -23,6 +23,7 @@ import pandas as pd
 
 from lib.filters import Filters
 from lib.model import ListIndex, MentionModel
+from lib.tags import by_column, cooccurrence, raw_counts
 from lib.topics import TopicSet
 
 BACKENDS = ("model", "duckdb", "spark")
@@ -74,6 +75,24 @@ class Queries(Protocol):
     def author_counts(self, scope: Scope) -> np.ndarray: ...
     def volume(self, scope: Scope, freq: str, split: str | None, top: int = 8) -> pd.DataFrame: ...
     def keys(self, scope: Scope, limit: int) -> list[str]: ...
+    def raw_tags(self) -> pd.DataFrame: ...
+    def tag_crosstab(self, scope: Scope, tags: list[str], column: str) -> pd.DataFrame: ...
+    def cooccurrence(self, scope: Scope, tags: list[str]) -> pd.DataFrame: ...
+
+
+def untagged(q: Queries, scope: Scope) -> int:
+    """Mentions of ``scope`` without any tag (after the recode: an excluded tag is no tag)."""
+    names = tuple(q.tag_options())
+    return q.count(scope) - (q.count(scope.narrowed("tags", names)) if names else 0)
+
+
+def series_volume(q: Queries, scopes: dict[str, Scope], freq: str) -> pd.DataFrame:
+    """Mentions per time bucket for each named scope (a tag, a term, a topic): columns bucket, series, mentions."""
+    frames = [q.volume(scope, freq, None).assign(series=name) for name, scope in scopes.items()]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=["bucket", "series", "mentions"])
+    return pd.concat(frames, ignore_index=True)
 
 
 class ModelQueries:
@@ -143,3 +162,12 @@ class ModelQueries:
 
     def keys(self, scope: Scope, limit: int) -> list[str]:
         return self.model.page(self.mask(scope), limit=limit).tolist()
+
+    def raw_tags(self) -> pd.DataFrame:
+        return raw_counts(self.model.tags)
+
+    def tag_crosstab(self, scope: Scope, tags: list[str], column: str) -> pd.DataFrame:
+        return by_column(self.tags, self.model, column, self.mask(scope), tags)
+
+    def cooccurrence(self, scope: Scope, tags: list[str]) -> pd.DataFrame:
+        return cooccurrence(self.tags, self.mask(scope), tags)

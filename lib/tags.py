@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lib.errors import ExplorerError
-from lib.model import Codes, ListIndex, MentionModel, Selection
+from lib.model import Codes, ListIndex, MentionModel
 from lib.settings import settings_path, write_atomically
 
 
@@ -124,27 +124,17 @@ def tag_index(model: MentionModel, recode: TagRecode) -> ListIndex:
     return model.derived[key]
 
 
-def frequency(index: ListIndex, mask: np.ndarray) -> pd.DataFrame:
-    """Tags by mentions, with both denominators: % of matching mentions and % of tag assignments."""
-    counts = index.counts(Selection(mask))
-    order = np.argsort(-counts, kind="stable")
-    order = order[counts[order] > 0]
-    mentions, assignments = int(mask.sum()), int(counts.sum())
+def frequency_table(counts: pd.DataFrame, matching: int) -> pd.DataFrame:
+    """``frequency`` from mentions per tag (columns value, mentions) and the number of matching mentions."""
+    mentions, assignments = int(matching), int(counts["mentions"].sum())
     return pd.DataFrame(
         {
-            "tag": index.values.values[order],
-            "mentions": counts[order],
-            "% of mentions": counts[order] / mentions if mentions else np.nan,
-            "% of tag assignments": counts[order] / assignments if assignments else np.nan,
+            "tag": counts["value"].to_numpy(dtype=object),
+            "mentions": counts["mentions"].to_numpy(),
+            "% of mentions": counts["mentions"] / mentions if mentions else np.nan,
+            "% of tag assignments": counts["mentions"] / assignments if assignments else np.nan,
         }
     )
-
-
-def untagged(index: ListIndex, mask: np.ndarray) -> int:
-    """Matching mentions with no tag at all (after the recode)."""
-    tagged = np.zeros(index.n, dtype=bool)
-    tagged[index.row] = True
-    return int((mask & ~tagged).sum())
 
 
 def by_column(index: ListIndex, model: MentionModel, column: str, mask: np.ndarray, tags: list[str]) -> pd.DataFrame:
@@ -174,17 +164,18 @@ def cooccurrence(index: ListIndex, mask: np.ndarray, tags: list[str]) -> pd.Data
     return pd.DataFrame(both, index=tags, columns=tags)
 
 
-def trends(
-    index: ListIndex, model: MentionModel, mask: np.ndarray, tags: list[str], freq: str, tz: str
-) -> pd.DataFrame:
-    """Mentions per time bucket for each of ``tags`` (columns bucket, series, mentions)."""
-    return model.series_volume({tag: mask & index.mask((tag,)) for tag in tags}, freq, tz)
+def raw_counts(index: ListIndex) -> pd.DataFrame:
+    """Every raw tag value and its mentions (columns value, mentions): what the recode works on."""
+    counts = np.bincount(index.values.codes, minlength=len(index.values.values))
+    return pd.DataFrame({"value": [str(v) for v in index.values.values], "mentions": counts})
 
 
-def editor_rows(index: ListIndex, recode: TagRecode) -> pd.DataFrame:
-    """The recode editor's table: each tag as folded (before renaming), its mentions, its new name, excluded?"""
-    raw = [str(v) for v in index.values.values]
-    counts = np.bincount(index.values.codes, minlength=len(raw))
+def editor_rows(raw_tags: pd.DataFrame, recode: TagRecode) -> pd.DataFrame:
+    """The recode editor's table: each tag as folded (before renaming), its mentions, its new name, excluded?
+
+    ``raw_tags`` holds every raw tag value and its mentions (``raw_counts``, or an engine's answer)."""
+    raw = [str(v) for v in raw_tags["value"]]
+    counts = raw_tags["mentions"].to_numpy()
     folded = shown_names(raw, counts, TagRecode(case_fold=recode.case_fold))
     totals: Counter = Counter()
     spellings: dict[str, set] = {}

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from lib.charts import bar_figure, heatmap_figure, lines_figure, stacked_share_figure
-from lib.tags import by_column, cooccurrence, frequency, trends, untagged
+from lib.queries import series_volume, untagged
+from lib.tags import frequency_table
 from ui import blocks, state, tag_editor
 from ui.frame import frame
 
@@ -12,10 +13,10 @@ TOP = 12
 view = frame("Tags")
 st.title("Tags")
 n = view.matched
-table = frequency(view.tags, view.mask)
+table = frequency_table(view.q.counts(view.scope, "tags"), n)
 st.caption(
     f"{n:,} matching mentions, {int(table['mentions'].sum()):,} tag assignments, "
-    f"{untagged(view.tags, view.mask):,} mentions without a tag · tags after the recode below"
+    f"{untagged(view.q, view.scope):,} mentions without a tag · tags after the recode below"
 )
 
 with st.expander("Delimiter and recode: rename, merge, exclude", expanded=False):
@@ -45,7 +46,7 @@ st.dataframe(
 )
 
 st.subheader("Tag × sentiment")
-by_sentiment = by_column(view.tags, view.model, "messageSentiment", view.mask, top)
+by_sentiment = view.q.tag_crosstab(view.scope, top, "messageSentiment")
 by_sentiment = by_sentiment[[c for c in ("positive", "neutral", "negative", "unset") if c in by_sentiment.columns]]
 picked = blocks.chart(
     stacked_share_figure(by_sentiment, "messageSentiment"),
@@ -56,7 +57,7 @@ picked = blocks.chart(
 blocks.drill(view, "tags", picked, "tag_sentiment")
 
 st.subheader("Co-occurrence")
-both = cooccurrence(view.tags, view.mask, top)
+both = view.q.cooccurrence(view.scope, top)
 blocks.chart(
     heatmap_figure(both),
     "tag_cooccurrence",
@@ -68,7 +69,7 @@ blocks.chart(
 st.subheader("Tag trends")
 bucket = view.bucket
 chosen = state.page_multiselect(st, "Tags", "ttag", table["tag"].tolist(), top[:5])
-series = trends(view.tags, view.model, view.mask, chosen, bucket, view.tz)
+series = series_volume(view.q, {tag: view.scope.narrowed("tags", (tag,)) for tag in chosen}, bucket)
 picked = blocks.chart(
     lines_figure(series, f"mentions per {bucket}"),
     "tag_trends",

@@ -16,7 +16,7 @@ import pytest
 from lib.filters import FACETS, Filters
 from lib.ibis_store import IbisStore, spark_session
 from lib.model import MODEL_COLUMNS
-from lib.queries import ModelQueries, Scope
+from lib.queries import ModelQueries, Scope, series_volume, untagged
 from lib.snapshot import publish
 from lib.store import Store
 from lib.tags import TagRecode, tag_index
@@ -229,3 +229,30 @@ def test_the_csv_export_is_the_same_file_on_every_backend(backend, demo_model, d
     else:  # the same rows; mentions published in the same second may come in another order
         assert lines[0] == expected.decode().splitlines()[0]
         assert sorted(lines[1:]) == sorted(expected.decode().splitlines()[1:])
+
+
+@pytest.mark.parametrize("scope", SCOPES[:4], ids=IDS[:4])
+def test_the_tags_pages_questions(backend, table, scope):
+    selected = table[reference(table, scope)]
+    tags = ["Complaint", "Money", "Baggage", "Competitor"]  # Competitor is excluded by the recode: no mentions
+    pairs = selected[["uniqueId", "messageSentiment", "shown_tags"]].explode("shown_tags").dropna()
+    grid = backend.tag_crosstab(scope, tags, "messageSentiment")
+    present = [t for t in tags if t in set(table["shown_tags"].explode())]  # every tag shown anywhere gets a row
+    expected = pd.crosstab(pairs["shown_tags"], pairs["messageSentiment"]).reindex(present, fill_value=0)
+    assert list(grid.index) == present and "Competitor" not in grid.index
+    columns = sorted(expected.columns)
+    assert grid[columns].to_numpy().tolist() == expected.loc[present, columns].to_numpy().tolist()
+    both = backend.cooccurrence(scope, tags)
+    for a in tags:
+        for b in tags:
+            expected_both = selected["shown_tags"].map(lambda t, a=a, b=b: a in t and b in t).sum()
+            assert both.loc[a, b] == expected_both, (a, b)
+    assert untagged(backend, scope) == int((selected["shown_tags"].map(len) == 0).sum())
+    raw = backend.raw_tags()
+    assert dict(zip(raw["value"], raw["mentions"], strict=True)) == (
+        table["tags"].map(lambda t: sorted(set(t))).explode().dropna().value_counts().to_dict()
+    )
+    trends = series_volume(backend, {t: scope.narrowed("tags", (t,)) for t in tags[:2]}, "week")
+    dated = selected.loc[selected["ts"].notna(), "shown_tags"]
+    expected_trends = {t: int(dated.map(lambda s, t=t: t in s).sum()) for t in tags[:2]}
+    assert trends.groupby("series")["mentions"].sum().to_dict() == {t: n for t, n in expected_trends.items() if n}

@@ -1,12 +1,11 @@
 """Two app replicas behind nginx, sharing one dataset that a single CLI writer publishes.
 
 Everything runs on 127.0.0.1 and is started and stopped here: the writer (python -m lib import --publish),
-two `streamlit run` replicas reading the shared Parquet snapshot folder, nginx with
-deploy/nginx-replicas.conf, and Chromium as the analyst. One replica answers from its in-memory model, the other asks DuckDB over the
-snapshot (SCE_BACKEND). Killing the replica that serves the analyst sends
-them to the other one: the browser reconnects, and their next interaction runs there in a fresh session,
-with the same view (the filters are in the URL) and no data lost; a new snapshot from the writer shows up
-without a restart.
+two `streamlit run` replicas reading the shared Parquet snapshot folder (one answers from its in-memory model,
+the other asks DuckDB over the snapshot: SCE_BACKEND), nginx with deploy/nginx-replicas.conf, and Chromium as
+the analyst. Killing the replica that serves the analyst sends them to the other one: the browser reconnects,
+and their next interaction runs there in a fresh session, with the same view (the filters are in the URL) and
+the same numbers, no data lost; a new snapshot from the writer shows up without a restart.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from lib.filters import Filters
 from lib.ingest import import_file
 from lib.model import MentionModel
 from lib.normalize import normalize
+from lib.queries import ModelQueries, Scope, untagged
 from lib.store import Store
 from lib.tags import (
     RecodeError,
@@ -15,13 +16,13 @@ from lib.tags import (
     by_column,
     cooccurrence,
     editor_rows,
-    frequency,
+    frequency_table,
     load_recode,
+    raw_counts,
     recode_from_rows,
     recode_path,
     save_recode,
     tag_index,
-    untagged,
 )
 
 ROWS = [  # uniqueId, tags, sentiment
@@ -42,8 +43,13 @@ def model(tmp_path_factory):
     return MentionModel.from_store(store)
 
 
+def frequency(model: MentionModel, recode: TagRecode) -> pd.DataFrame:
+    """The Tags page's frequency table over every mention, under ``recode``."""
+    return frequency_table(ModelQueries(model, tag_index(model, recode)).counts(Scope(), "tags"), model.n)
+
+
 def test_case_folding_merges_spellings_under_the_most_frequent_one(model):
-    folded = frequency(tag_index(model, TagRecode()), np.ones(6, bool))
+    folded = frequency(model, TagRecode())
     assert dict(zip(folded["tag"], folded["mentions"], strict=True)) == {
         "Complaint": 3,
         "Baggage": 3,
@@ -51,12 +57,12 @@ def test_case_folding_merges_spellings_under_the_most_frequent_one(model):
         "Staff": 1,
         "Strike": 1,
     }
-    raw = frequency(tag_index(model, TagRecode(case_fold=False)), np.ones(6, bool))
+    raw = frequency(model, TagRecode(case_fold=False))
     assert "baggage" in raw["tag"].tolist()
 
 
 def test_both_denominators_are_named_and_right(model):
-    table = frequency(tag_index(model, TagRecode()), np.ones(6, bool)).set_index("tag")
+    table = frequency(model, TagRecode()).set_index("tag")
     assert table.loc["Baggage", "% of mentions"] == pytest.approx(3 / 6)
     assert table.loc["Baggage", "% of tag assignments"] == pytest.approx(3 / 10)  # 10 tags in all
 
@@ -64,9 +70,9 @@ def test_both_denominators_are_named_and_right(model):
 def test_rename_merge_and_exclude(model):
     recode = TagRecode(rename={"strike": "Complaint", "Staff": "Crew"}, exclude=("praise",))
     index = tag_index(model, recode)
-    table = frequency(index, np.ones(6, bool)).set_index("tag")
+    table = frequency(model, recode).set_index("tag")
     assert table["mentions"].to_dict() == {"Complaint": 3, "Baggage": 3, "Crew": 1}  # 6 has Complaint once
-    assert untagged(index, np.ones(6, bool)) == 1  # mention 5 (mention 4 keeps Crew)
+    assert untagged(ModelQueries(model, index), Scope()) == 1  # mention 5 (mention 4 keeps Crew)
     assert model.count(Filters(tags=("Complaint",))) == 2  # the raw index is case-sensitive: not "complaint"
     assert int(model.mask(Filters(tags=("Crew",)), tags=index).sum()) == 1
 
@@ -103,7 +109,7 @@ def test_recode_file_round_trip_and_bad_files(tmp_path):
 
 def test_editor_rows_round_trip_to_a_recode(model):
     recode = TagRecode(rename={"Strike": "Complaint"}, exclude=("Staff",))
-    rows = editor_rows(model.tags, recode).set_index("tag")
+    rows = editor_rows(raw_counts(model.tags), recode).set_index("tag")
     assert rows.loc["Baggage", "spellings"] == "Baggage, baggage" and rows.loc["Baggage", "mentions"] == 3
     assert rows.loc["Strike", "rename to"] == "Complaint" and rows.loc["Staff", "exclude"]
     edited = rows.reset_index()

@@ -46,7 +46,7 @@ def recode_editor(view: View) -> None:
     )
     working = TagRecode(fold, recode.rename, recode.exclude)
     edited = st.data_editor(
-        editor_rows(view.model.tags, working),
+        editor_rows(view.q.raw_tags(), working),
         key="tag_editor",
         hide_index=True,
         width="stretch",
