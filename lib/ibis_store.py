@@ -25,13 +25,16 @@ from pathlib import Path
 import ibis
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from lib.filters import FACETS
-from lib.model import Codes, volume_table
-from lib.queries import Scope, bucket_end
+from lib.model import SENTIMENT_ORDER, Codes, volume_table
+from lib.queries import TEXT, Scope, bucket_end
 from lib.query import And, Node, Not, Or, Phrase, Term, parse, pattern
+from lib.sentiment_check import level_grid
 from lib.snapshot import CURRENT
 from lib.tags import TagRecode, shown_names
+from lib.terms import TermIndex
 from lib.topics import TopicSet
 
 ENGINES = ("duckdb", "spark")
@@ -89,6 +92,20 @@ class IbisStore:
             self._table = table.mutate(ts=table.datePublished.fill_null(table.dateAdded))
             self._version, self._cache = version, {}
         return self._table
+
+    @property
+    def enrichment(self):
+        """Each mention's distinct term and phrase ids and VADER score (lib/textindex.py), of the same snapshot."""
+        return self.cached("enrichment", lambda _: self.con.read_parquet(str(self._current() / "enrichment.parquet")))
+
+    def vocabulary(self) -> TermIndex:
+        """The snapshot's term vocabulary (ids, terms, languages, stems; no per-mention matrix)."""
+
+        def read(_) -> TermIndex:
+            vocab = pq.read_table(self._current() / "vocab.parquet").sort_by("id")
+            return TermIndex(None, None, vocab, 0)
+
+        return self.cached("vocab", read)
 
     def fetch(self, expr) -> pd.DataFrame:
         """Run ``expr`` on the engine; the answer as a DataFrame."""
@@ -156,6 +173,8 @@ class EngineQueries:
         return stamp.tz_convert("UTC").tz_localize(None).to_pydatetime()
 
     def _has_any(self, t, column: str, values) -> ibis.Expr:
+        if column == TEXT:
+            return self._text(t, parse(values[0]))
         if column == "tags":
             behind = self._tag_names()
             raw = [r for v in values for r in behind.get(v, [])]
@@ -344,6 +363,70 @@ class EngineQueries:
         f = self._where(scope)
         rows = self.store.fetch(f.order_by([ibis.desc("ts"), "uniqueId"]).select("uniqueId").limit(limit))
         return rows["uniqueId"].tolist()
+
+    # -- text ------------------------------------------------------------------------------------
+    def vocabulary(self) -> TermIndex:
+        return self.store.vocabulary()
+
+    def _enriched(self, scope: Scope):
+        f = self._where(scope).select("uniqueId", "messageSentiment", "messageContent")
+        e = self.store.enrichment
+        return f.join(e, f.uniqueId == e.uniqueId).select(
+            f.uniqueId, f.messageSentiment, f.messageContent, e.termIds, e.phraseIds, e.vaderCompound
+        )
+
+    def term_counts(self, scope: Scope, which: str = "terms") -> np.ndarray:
+        """Mentions per vocabulary id (the enrichment holds each id once per mention)."""
+        f = self._enriched(scope)
+        ids = f.select(id=f["termIds" if which == "terms" else "phraseIds"].unnest())
+        out = self.store.fetch(ids.group_by("id").aggregate(mentions=ids.count()))
+        counts = np.zeros(self.vocabulary().size, dtype=np.int64)
+        known = out["id"].to_numpy(dtype=np.int64) < len(counts)  # ids newer than the vocabulary read: none
+        counts[out["id"].to_numpy(dtype=np.int64)[known]] = out["mentions"].to_numpy(dtype=np.int64)[known]
+        return counts
+
+    def _sample_order(self, f, seed: int | None):
+        """Newest first, or a repeatable pseudo-random order per seed."""
+        if seed is None:
+            return f.order_by([ibis.desc("ts"), "uniqueId"])
+        return f.order_by([(f.uniqueId + f"#{seed}").hash(), "uniqueId"])
+
+    def texts(self, scope: Scope, limit: int, seed: int | None = None) -> list[tuple[str, str]]:
+        f = self._where(scope)
+        out = self.store.fetch(self._sample_order(f, seed).select("uniqueId", "messageContent").limit(limit))
+        return list(zip(out["uniqueId"], out["messageContent"], strict=True))
+
+    def _levels(self, f):
+        """Social Connect's sentiment code and the five-level VADER code of each mention, as in
+        lib/sentiment_check.py (social_codes, five_level_codes)."""
+        social = ibis.cases(*[(f.messageSentiment == v, i) for i, v in enumerate(SENTIMENT_ORDER)], else_=3)
+        v = f.vaderCompound
+        level = ibis.cases((v.isnull(), 5), (v <= -0.6, 0), (v <= -0.05, 1), (v >= 0.6, 4), (v >= 0.05, 3), else_=2)
+        return social, level
+
+    def sentiment_grid(self, scope: Scope) -> pd.DataFrame:
+        f = self._enriched(scope)
+        social, level = self._levels(f)
+        out = self.store.fetch(f.group_by(social=social, level=level).aggregate(mentions=f.count()))
+        return level_grid(
+            np.repeat(out["social"].to_numpy(dtype=np.int64), out["mentions"].to_numpy(dtype=np.int64)),
+            np.repeat(out["level"].to_numpy(dtype=np.int64), out["mentions"].to_numpy(dtype=np.int64)),
+        )
+
+    def disagreeing(self, scope: Scope, size: int, seed: int) -> pd.DataFrame:
+        f = self._enriched(scope)
+        social, level = self._levels(f)
+        three = ibis.cases((level == 5, 3), (level >= 3, 0), (level == 2, 1), else_=2)  # VADER's three labels
+        f = f.mutate(social=social, three=three)
+        f = f.filter(f.social < 3, f.three < 3, f.social != f.three)
+        out = self.store.fetch(self._sample_order(f, seed).limit(size))
+        return pd.DataFrame(
+            {
+                "sentiment": out["messageSentiment"].astype(object),
+                "vader": out["vaderCompound"].astype(float),
+                "text": out["messageContent"].astype(object),
+            }
+        )
 
 
 def store_row(store: IbisStore, expr) -> pd.Series:

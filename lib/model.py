@@ -424,26 +424,6 @@ class MentionModel:
                 self.derived.pop(k, None)
         return self.derived[cache]
 
-    def series_volume(self, masks: dict[str, np.ndarray], freq: str, tz: str) -> pd.DataFrame:
-        """Mentions per time bucket for each named mask (a tag, a term, a topic): columns bucket, series,
-        mentions."""
-        frames = []
-        for name, mask in masks.items():
-            volume = self.volume(mask, freq, None, tz) if mask.any() else None
-            if volume is not None and not volume.empty:
-                frames.append(volume.assign(series=name))
-        if not frames:
-            return pd.DataFrame(columns=["bucket", "series", "mentions"])
-        return pd.concat(frames, ignore_index=True)
-
-    def by_value(self, masks: dict[str, np.ndarray], column: str) -> pd.DataFrame:
-        """Mentions per (named mask, value of a categorical ``column``): a topic × sentiment table, say."""
-        codes = self.columns[column]
-        grid = [np.bincount(codes.codes[mask], minlength=len(codes.values)) for mask in masks.values()]
-        return pd.DataFrame(
-            np.array(grid).reshape(len(masks), len(codes.values)), index=list(masks), columns=list(codes.values)
-        )
-
     def page_rows(self, mask: np.ndarray, limit: int = 200, newest_first: bool = True) -> np.ndarray:
         """The row indexes of up to ``limit`` matching mentions, newest (or oldest) first."""
         index = np.flatnonzero(mask)

@@ -22,11 +22,15 @@ import numpy as np
 import pandas as pd
 
 from lib.filters import Filters
+from lib.kwic import sample_rows
 from lib.model import ListIndex, MentionModel
+from lib.sentiment_check import disagreements, five_level_codes, level_grid, social_codes
 from lib.tags import by_column, cooccurrence, raw_counts
-from lib.topics import TopicSet
+from lib.terms import TermIndex
+from lib.topics import TopicSet, clause_queries, topic_query
 
 BACKENDS = ("model", "duckdb", "spark")
+TEXT = "text"  # a pseudo-column of Scope.within: the mentions that satisfy a text query
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,10 @@ class Scope:
 
     def narrowed(self, column: str, values: tuple[str, ...]) -> Scope:
         return replace(self, within=(*self.within, (column, tuple(values))))
+
+    def searching(self, query: str) -> Scope:
+        """Only the mentions whose text satisfies ``query`` (the query language of lib/query.py)."""
+        return self.narrowed(TEXT, (query,))
 
     def in_buckets(self, starts: list, freq: str) -> Scope:
         return replace(self, buckets=tuple((pd.Timestamp(s), freq) for s in starts))
@@ -78,6 +86,11 @@ class Queries(Protocol):
     def raw_tags(self) -> pd.DataFrame: ...
     def tag_crosstab(self, scope: Scope, tags: list[str], column: str) -> pd.DataFrame: ...
     def cooccurrence(self, scope: Scope, tags: list[str]) -> pd.DataFrame: ...
+    def vocabulary(self) -> TermIndex: ...
+    def term_counts(self, scope: Scope, which: str = "terms") -> np.ndarray: ...
+    def texts(self, scope: Scope, limit: int, seed: int | None = None) -> list[tuple[str, str]]: ...
+    def sentiment_grid(self, scope: Scope) -> pd.DataFrame: ...
+    def disagreeing(self, scope: Scope, size: int, seed: int) -> pd.DataFrame: ...
 
 
 def untagged(q: Queries, scope: Scope) -> int:
@@ -93,6 +106,46 @@ def series_volume(q: Queries, scopes: dict[str, Scope], freq: str) -> pd.DataFra
     if not frames:
         return pd.DataFrame(columns=["bucket", "series", "mentions"])
     return pd.concat(frames, ignore_index=True)
+
+
+def topic_scopes(scope: Scope, topics: TopicSet) -> dict[str, Scope]:
+    """Each topic's mentions within ``scope`` (a parent's: its own query's or any child's), by name."""
+    scopes = {}
+    for topic in topics.topics:
+        query = topic_query(topics, topic.name)
+        scopes[topic.name] = scope.searching(query) if query else scope.narrowed("messageSentiment", ())  # none
+    return scopes
+
+
+def topic_counts(q: Queries, scope: Scope, topics: TopicSet) -> pd.DataFrame:
+    """Per topic: parent, query, mentions within ``scope`` and their share of it."""
+    selected = q.count(scope)
+    rows = []
+    for topic, narrowed in zip(topics.topics, topic_scopes(scope, topics).values(), strict=True):
+        hits = q.count(narrowed)
+        share = hits / selected if selected else float("nan")
+        rows.append(
+            {"topic": topic.name, "parent": topic.parent, "query": topic.query, "mentions": hits, "share": share}
+        )
+    return pd.DataFrame(rows, columns=["topic", "parent", "query", "mentions", "share"])
+
+
+def clauses(q: Queries, scope: Scope, query: str) -> pd.DataFrame:
+    """The per-clause debugger (lib/topics.clause_queries), counted within ``scope``; ``attrs["total"]`` is
+    what the whole query matches."""
+    whole, parts = clause_queries(query)
+    rows = [
+        {
+            "clause": text,
+            "alone": q.count(scope.searching(alone)),
+            "effect": meaning,
+            "mentions": q.count(scope.searching(change)) if change else 0,
+        }
+        for text, alone, change, meaning in parts
+    ]
+    frame = pd.DataFrame(rows, columns=["clause", "alone", "effect", "mentions"])
+    frame.attrs["total"] = q.count(scope.searching(whole))
+    return frame
 
 
 class ModelQueries:
@@ -114,7 +167,10 @@ class ModelQueries:
         m = self.model
         keep = m.mask(scope.filters, scope.tz, self.tags, self.topics)
         for column, values in scope.within:
-            keep = keep & (self.tags.mask(values) if column == "tags" else m.value_mask(column, values))
+            if column == TEXT:
+                keep = keep & m.search(values[0])
+            else:
+                keep = keep & (self.tags.mask(values) if column == "tags" else m.value_mask(column, values))
         if scope.buckets:
             any_bucket = np.zeros(m.n, dtype=bool)
             for start, freq in scope.buckets:
@@ -171,3 +227,30 @@ class ModelQueries:
 
     def cooccurrence(self, scope: Scope, tags: list[str]) -> pd.DataFrame:
         return cooccurrence(self.tags, self.mask(scope), tags)
+
+    def vocabulary(self) -> TermIndex:
+        return self.model.text
+
+    def term_counts(self, scope: Scope, which: str = "terms") -> np.ndarray:
+        return self.model.text.counts(self.mask(scope), which)
+
+    def texts(self, scope: Scope, limit: int, seed: int | None = None) -> list[tuple[str, str]]:
+        mask = self.mask(scope)
+        rows = self.model.page_rows(mask, limit) if seed is None else sample_rows(mask, limit, seed)
+        keys = self.model.keys.take(rows).to_pylist()
+        return list(zip(keys, self.model.content.take(rows).to_pylist(), strict=True))
+
+    def sentiment_grid(self, scope: Scope) -> pd.DataFrame:
+        mask = self.mask(scope)
+        return level_grid(social_codes(self.model)[mask], five_level_codes(self.model.vader[mask]))
+
+    def disagreeing(self, scope: Scope, size: int, seed: int) -> pd.DataFrame:
+        rows = disagreements(self.model, self.mask(scope), size, seed)
+        social = self.model.columns["messageSentiment"]
+        return pd.DataFrame(
+            {
+                "sentiment": social.values[social.codes[rows]],
+                "vader": self.model.vader[rows].astype(float),
+                "text": self.model.content.take(rows).to_pylist(),
+            }
+        )

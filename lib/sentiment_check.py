@@ -39,13 +39,31 @@ def social_codes(model: MentionModel) -> np.ndarray:
     return np.array([position.get(v, 3) for v in social.values], dtype=np.int64)[social.codes]
 
 
-def agreement(model: MentionModel, mask: np.ndarray) -> pd.DataFrame:
-    """Mentions per (Social Connect sentiment, VADER label) among the selected: rows in SENTIMENT_ORDER,
-    columns the VADER labels and ``unsupported``."""
-    rows = social_codes(model)[mask]
-    cols = vader_codes(model.vader[mask]).astype(np.int64)
-    grid = np.bincount(rows * 4 + cols, minlength=len(SENTIMENT_ORDER) * 4).reshape(len(SENTIMENT_ORDER), 4)
-    return pd.DataFrame(grid, index=list(SENTIMENT_ORDER), columns=[*VADER_LABELS, "unsupported"])
+def level_grid(social: np.ndarray, levels: np.ndarray) -> pd.DataFrame:
+    """Mentions per (Social Connect sentiment code, five-level code): rows SENTIMENT_ORDER, columns FIVE_LEVELS
+    and ``unsupported``. Every view of this section derives from it, whichever backend counted it."""
+    grid = np.bincount(social.astype(np.int64) * 6 + levels, minlength=len(SENTIMENT_ORDER) * 6)
+    return pd.DataFrame(
+        grid.reshape(len(SENTIMENT_ORDER), 6), index=list(SENTIMENT_ORDER), columns=[*FIVE_LEVELS, "unsupported"]
+    )
+
+
+def agreement(grid: pd.DataFrame) -> pd.DataFrame:
+    """Mentions per (Social Connect sentiment, VADER label) from a ``level_grid``: rows in SENTIMENT_ORDER,
+    columns the VADER labels and ``unsupported`` (VADER's three labels are the five levels folded)."""
+    return pd.DataFrame(
+        {
+            "positive": grid["positive"] + grid["very positive"],
+            "neutral": grid["neutral"],
+            "negative": grid["negative"] + grid["very negative"],
+            "unsupported": grid["unsupported"],
+        }
+    )
+
+
+def five_level_counts(grid: pd.DataFrame) -> pd.DataFrame:
+    """Selected mentions per level of the five-level scale (VADER's compound cut at ±0.05 and ±0.6)."""
+    return pd.DataFrame({"level": list(grid.columns), "mentions": grid.sum(axis=0).astype(int).tolist()})
 
 
 def agreement_rate(matrix: pd.DataFrame) -> tuple[float, int]:
@@ -65,13 +83,6 @@ def disagreements(model: MentionModel, mask: np.ndarray, size: int = 10, seed: i
     if len(differ) <= size:
         return differ
     return np.sort(np.random.default_rng(seed).choice(differ, size, replace=False))
-
-
-def five_level_counts(model: MentionModel, mask: np.ndarray) -> pd.DataFrame:
-    """Selected mentions per level of the five-level scale (VADER's compound cut at ±0.05 and ±0.6)."""
-    codes = five_level_codes(model.vader[mask])
-    counts = np.bincount(codes, minlength=6)
-    return pd.DataFrame({"level": [*FIVE_LEVELS, "unsupported"], "mentions": counts.tolist()})
 
 
 def five_level_codes(compound: np.ndarray) -> np.ndarray:

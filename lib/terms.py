@@ -147,15 +147,27 @@ class TermIndex:
         by_stem: bool = False,
     ) -> pd.DataFrame:
         """The ``top`` terms of the selected mentions: ``term``, ``mentions``, ``share`` (of the selected)."""
-        counts = self.counts(mask)
+        selected = self.n if mask is None else int(np.count_nonzero(mask))
+        return self.top_terms_of(self.counts(mask), selected, kinds, top, stoplist, by_stem)
+
+    def top_terms_of(
+        self,
+        counts: np.ndarray,
+        selected: int,
+        kinds: tuple[str, ...] = ("word",),
+        top: int = 30,
+        stoplist: Stoplist = Stoplist(),
+        by_stem: bool = False,
+    ) -> pd.DataFrame:
+        """``top_terms`` from the mentions per vocabulary id (``counts``) of ``selected`` mentions, however they
+        were counted (here, or by an engine)."""
         keep = self.of_kind(kinds) & ~self.stopwords(stoplist)
         group = self.stems() if by_stem else self.surface()
-        return self._ranked(counts * keep, group, top, mask)
+        return self._ranked(counts * keep, group, top, selected)
 
-    def _ranked(self, counts: np.ndarray, group: np.ndarray, top: int, mask: np.ndarray | None) -> pd.DataFrame:
+    def _ranked(self, counts: np.ndarray, group: np.ndarray, top: int, selected: int) -> pd.DataFrame:
         """Counts merged per group (one written form across languages, or one stem), labelled by the group's
         most frequent member."""
-        selected = self.n if mask is None else int(np.count_nonzero(mask))
         if not len(counts):
             return pd.DataFrame({"term": [], "mentions": [], "share": []})
         merged = np.bincount(group, weights=counts, minlength=int(group.max()) + 1)
@@ -175,12 +187,25 @@ class TermIndex:
         the two words meet than by chance, from mention counts), for phrases in at least ``min_count`` mentions
         and without a stopword. ``rank``: ``pmi`` or ``mentions``."""
         selected = self.n if mask is None else int(np.count_nonzero(mask))
-        phrase_counts = self.counts(mask, "phrases")
+        return self.phrases_of_counts(
+            self.counts(mask), self.counts(mask, "phrases"), selected, top, min_count, stoplist, rank
+        )
+
+    def phrases_of_counts(
+        self,
+        term_counts: np.ndarray,
+        phrase_counts: np.ndarray,
+        selected: int,
+        top: int = 30,
+        min_count: int = 5,
+        stoplist: Stoplist = Stoplist(),
+        rank="pmi",
+    ) -> pd.DataFrame:
+        """``phrases_of`` from mentions per vocabulary id of words and of phrases, among ``selected`` mentions."""
         ids = np.flatnonzero((phrase_counts >= max(min_count, 1)) & ~self.stopwords(stoplist))
         ids = ids[self.kind[ids] == "phrase"]
         if not len(ids) or not selected:
             return pd.DataFrame({"phrase": [], "mentions": [], "pmi": []})
-        term_counts = self.counts(mask)
         joint = phrase_counts[ids].astype(float)
         pmi = np.log2(joint * selected / (term_counts[self.first[ids]] * term_counts[self.second[ids]]))
         frame = pd.DataFrame({"id": ids, "mentions": joint.astype(np.int64), "pmi": pmi})
@@ -205,11 +230,26 @@ class TermIndex:
 
         Columns: ``term``, ``z`` (> 0: typical of a), ``in_a``, ``in_b`` (mentions), ``share_a``, ``share_b``.
         """
+        sizes = (int(np.count_nonzero(a)), int(np.count_nonzero(b)))
+        return self.distinctive_of(self.counts(a), self.counts(b), sizes, top, stoplist, kinds, prior, min_count)
+
+    def distinctive_of(
+        self,
+        counts_a: np.ndarray,
+        counts_b: np.ndarray,
+        sizes: tuple[int, int],
+        top: int = 20,
+        stoplist: Stoplist = Stoplist(),
+        kinds: tuple[str, ...] = ("word", "hashtag"),
+        prior: float = 1000.0,
+        min_count: int = 3,
+    ) -> pd.DataFrame:
+        """``distinctive`` from the mentions per vocabulary id of each segment and the segments' sizes."""
         surface = self.surface()
         keep = self.of_kind(kinds) & ~self.stopwords(stoplist)
         size = int(surface.max()) + 1 if len(surface) else 0
-        y_a = np.bincount(surface, weights=self.counts(a) * keep, minlength=size)
-        y_b = np.bincount(surface, weights=self.counts(b) * keep, minlength=size)
+        y_a = np.bincount(surface, weights=counts_a * keep, minlength=size)
+        y_b = np.bincount(surface, weights=counts_b * keep, minlength=size)
         pooled = y_a + y_b
         alpha = prior * pooled / max(pooled.sum(), 1.0) + 0.01
         alpha0 = alpha.sum()
@@ -228,7 +268,7 @@ class TermIndex:
         first_id = np.full(size, -1, dtype=np.int64)
         first_id[surface[::-1]] = np.arange(len(surface))[::-1]
         labels = self.term.take(pa.array(first_id[chosen])).to_pylist()
-        count_a, count_b = int(np.count_nonzero(a)), int(np.count_nonzero(b))
+        count_a, count_b = sizes
         return pd.DataFrame(
             {
                 "term": labels,

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from lib.errors import ExplorerError
-from lib.query import And, Node, Or, QueryError, evaluate, parse, to_text
+from lib.query import And, Node, Or, QueryError, parse, to_text
 from lib.settings import settings_path, write_atomically
 
 
@@ -150,64 +149,30 @@ def topics_mask(topics: TopicSet, names: tuple[str, ...], search: Search, n: int
     return mask
 
 
-def topic_masks(topics: TopicSet, search: Search, n: int) -> dict[str, np.ndarray]:
-    """Each topic's mentions, by name."""
-    return {topic.name: topic_mask(topics, topic.name, search, n) for topic in topics.topics}
+def topic_query(topics: TopicSet, name: str) -> str:
+    """One query for a topic's mentions: its own query or (a parent) any child's; "" when it has none."""
+    topic = topics.get(name)
+    if topic is None:
+        return ""
+    queries = [t.query for t in (topic, *topics.children(name)) if t.query]
+    return queries[0] if len(queries) == 1 else " OR ".join(f"({q})" for q in queries)
 
 
-def topic_table(topics: TopicSet, search: Search, mask: np.ndarray) -> pd.DataFrame:
-    """Per topic: parent, mentions among the selected, and their share."""
-    return counts_table(topics, topic_masks(topics, search, len(mask)), mask)
-
-
-def counts_table(topics: TopicSet, masks: dict[str, np.ndarray], mask: np.ndarray) -> pd.DataFrame:
-    """``topic_table`` from topic masks already at hand."""
-    selected = int(mask.sum())
-    rows = []
-    for topic in topics.topics:
-        hits = int(np.count_nonzero(masks[topic.name] & mask))
-        rows.append(
-            {
-                "topic": topic.name,
-                "parent": topic.parent,
-                "query": topic.query,
-                "mentions": hits,
-                "share": hits / selected if selected else float("nan"),
-            }
-        )
-    return pd.DataFrame(rows, columns=["topic", "parent", "query", "mentions", "share"])
-
-
-def clauses(query: str, match: Callable, mask: np.ndarray) -> pd.DataFrame:
-    """The per-clause debugger: for the top level of ``query``, what each clause matches alone and what it
-    changes. In an OR, ``effect`` is the mentions only this clause brings in; in an AND, the mentions this
-    clause removes (they pass every other clause). Counted among the selected mentions (``mask``).
-
-    ``match`` gives the mentions of a term or phrase (as for ``lib.query.evaluate``).
-    """
+def clause_queries(query: str) -> tuple[str, list[tuple[str, str, str, str]]]:
+    """The per-clause debugger as queries: for the top level of ``query``, each clause's text, the query of
+    what it matches alone, the query of what it changes and the word for that change. In an OR, a clause
+    *adds* the mentions only it brings in; in an AND, it *removes* those that pass every other clause."""
     node: Node = parse(query)
     parts = node.children if isinstance(node, And | Or) else (node,)
-    results = [evaluate(part, match) & mask for part in parts]
-    total = evaluate(node, match) & mask
     rows = []
-    for index, (part, hits) in enumerate(zip(parts, results, strict=True)):
-        others = [r for i, r in enumerate(results) if i != index]
+    for index, part in enumerate(parts):
+        text = to_text(part)
+        others = [f"({to_text(p)})" for i, p in enumerate(parts) if i != index]
         if isinstance(node, Or):
-            rest = np.logical_or.reduce(others) if others else np.zeros_like(mask)
-            effect, meaning = int(np.count_nonzero(hits & ~rest)), "adds"
+            change, meaning = (f"({text}) AND NOT ({' OR '.join(others)})" if others else text), "adds"
         elif isinstance(node, And):
-            rest = np.logical_and.reduce(others) if others else mask
-            effect, meaning = int(np.count_nonzero(rest & ~hits & mask)), "removes"
+            change, meaning = (f"({' AND '.join(others)}) AND NOT ({text})" if others else ""), "removes"
         else:
-            effect, meaning = int(np.count_nonzero(hits)), "matches"
-        rows.append(
-            {
-                "clause": to_text(part),
-                "alone": int(np.count_nonzero(hits)),
-                "effect": meaning,
-                "mentions": effect,
-            }
-        )
-    frame = pd.DataFrame(rows)
-    frame.attrs["total"] = int(np.count_nonzero(total))
-    return frame
+            change, meaning = text, "matches"
+        rows.append((text, text, change, meaning))
+    return query, rows

@@ -30,7 +30,7 @@ if folder := shared_dir():
 real = Store(store_path())
 has_data = bool(real.version())
 st.markdown(
-    f"**Showing:** {view.source.label} · {view.model.n:,} mentions  \n**Your store:** `{real.path}` · "
+    f"**Showing:** {view.source.label} · {view.q.n:,} mentions  \n**Your store:** `{real.path}` · "
     + (f"{real.count():,} mentions" if has_data else "empty, so the app shows the demo data")
 )
 if has_data:

@@ -9,6 +9,7 @@ import pytest
 
 from lib import charts
 from lib.dashboard import country_map, spikes
+from lib.queries import ModelQueries, Scope, series_volume
 from lib.sentiment_check import five_level_counts
 
 
@@ -35,9 +36,10 @@ def test_volume_bars_and_map(demo_model, everything):
 def test_tables_lines_and_shares(demo_model, everything):
     table = demo_model.crosstab("sourceService", "messageSentiment", everything)
     assert validated(charts.heatmap_figure(table)).data[0].type == "heatmap"
-    series = demo_model.series_volume({"all": everything}, "week", "UTC")
+    q = ModelQueries(demo_model)
+    series = series_volume(q, {"all": Scope()}, "week")
     assert validated(charts.lines_figure(series, "mentions per week")).data[0].name == "all"
-    shares = demo_model.by_value({"all": everything}, "messageSentiment")
+    shares = q.tag_crosstab(Scope(), ["Complaint", "Praise"], "messageSentiment")
     assert len(validated(charts.stacked_share_figure(shares, "messageSentiment")).data) == shares.shape[1]
 
 
@@ -50,5 +52,5 @@ def test_text_charts(demo_model, everything):
     table = demo_model.text.distinctive(negative, positive, top=5)
     fig = validated(charts.diverging_figure(table, "negative", "positive"))
     assert len(fig.data[0].y) == 10 and (table["z"] > 0).sum() == 5  # five words each way
-    levels = five_level_counts(demo_model, everything).rename(columns={"level": "value"})
+    levels = five_level_counts(ModelQueries(demo_model).sentiment_grid(Scope())).rename(columns={"level": "value"})
     assert len(validated(charts.bar_figure(levels, "level", 6)).data[0].y) == 6

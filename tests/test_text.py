@@ -12,11 +12,12 @@ from lib.enrich import terms_and_phrases, tokens
 from lib.kwic import kwic
 from lib.model import MentionModel
 from lib.normalize import normalize
+from lib.queries import ModelQueries, Scope, clauses, topic_counts
 from lib.sentiment_check import agreement, agreement_rate, disagreements, five_level_counts
 from lib.stopwords import language_stopwords, load_stoplist, parse_words, save_stoplist
 from lib.store import Store
 from lib.terms import Stoplist, pmi
-from lib.topics import Topic, TopicError, TopicSet, clauses, load_topics, save_topics, topic_mask, topic_table
+from lib.topics import Topic, TopicError, TopicSet, load_topics, save_topics, topic_mask
 
 CORPUS = [
     # uniqueId, language, sentiment, text
@@ -209,7 +210,7 @@ def test_topics_match_their_queries_and_a_parent_its_children(model):
     assert ids("Delays") == ["1", "2", "5", "8"]
     assert ids("Crew") == ["4", "5", "6"]
     assert ids("Service") == ["1", "4", "5", "6", "8"]  # food/essen or rude/unfreundlich
-    table = topic_table(TOPICS, search, np.ones(n, dtype=bool)).set_index("topic")
+    table = topic_counts(ModelQueries(model), Scope(), TOPICS).set_index("topic")
     assert table.loc["Service", "mentions"] == 5 and table.loc["Food", "parent"] == "Service"
 
 
@@ -253,13 +254,13 @@ def test_a_topic_set_round_trips_through_json_and_the_settings_file(tmp_path):
 
 
 def test_the_clause_debugger_says_what_each_clause_adds_or_removes(model):
-    everything = np.ones(model.n, dtype=bool)
-    either = clauses("delayed OR crew OR zeppelin", model.term_mask, everything).set_index("clause")
+    q = ModelQueries(model)
+    either = clauses(q, Scope(), "delayed OR crew OR zeppelin").set_index("clause")
     assert either.attrs["total"] == 6
     assert either.loc["delayed", "alone"] == 2 and either.loc["delayed", "mentions"] == 0  # both also say crew
     assert either.loc["crew", "mentions"] == 4  # 3, 4, 5 and 6 say crew but not "delayed"
     assert either.loc["zeppelin", "alone"] == 0
-    both = clauses('crew AND NOT "cabin crew"', model.term_mask, everything).set_index("clause")
+    both = clauses(q, Scope(), 'crew AND NOT "cabin crew"').set_index("clause")
     assert both.loc["crew", "effect"] == "removes" and both.loc["crew", "mentions"] == 2  # 7 and 8
     assert both.loc['NOT "cabin crew"', "mentions"] == 3  # 1, 2 and 3 have crew but are cabin crew
     assert both.attrs["total"] == 3
@@ -268,7 +269,8 @@ def test_the_clause_debugger_says_what_each_clause_adds_or_removes(model):
 # -- the sentiment check -------------------------------------------------------------------------
 def test_vader_is_set_beside_social_connects_sentiment(model):
     everything = np.ones(model.n, dtype=bool)
-    matrix = agreement(model, everything)
+    grid = ModelQueries(model).sentiment_grid(Scope())
+    matrix = agreement(grid)
     assert matrix["unsupported"].sum() == 2  # the German mentions
     assert int(matrix.to_numpy().sum()) == model.n
     rate, both = agreement_rate(matrix)
@@ -281,7 +283,7 @@ def test_vader_is_set_beside_social_connects_sentiment(model):
         ours = "positive" if model.vader[row] >= 0.05 else "negative" if model.vader[row] <= -0.05 else "neutral"
         assert theirs != ours
     assert len(sample) == both - round(rate * both)
-    levels = five_level_counts(model, everything).set_index("level")["mentions"]
+    levels = five_level_counts(grid).set_index("level")["mentions"]
     assert levels["unsupported"] == 2 and levels.sum() == model.n
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -13,7 +12,7 @@ from lib.charts import lines_figure
 from lib.filters import FACETS
 from lib.labels import label
 from lib.mentions import mention_rows
-from lib.queries import bucket_end
+from lib.queries import Scope, bucket_end, series_volume
 from ui import state
 from ui.frame import View
 
@@ -53,10 +52,10 @@ def chart(fig, key: str, how_to_read: str, data: pd.DataFrame, selectable: bool 
     return picked
 
 
-def trend_chart(view: View, masks: dict[str, np.ndarray], key: str, reading: str, selectable: bool = True) -> list:
-    """One line per named mask (a term, a topic) over the view's automatic time buckets; returns what was picked.
-    ``reading`` ends the "how to read this" sentence: "mentions per week in UTC <reading>"."""
-    series = view.model.series_volume(masks, view.bucket, view.tz)
+def trend_chart(view: View, scopes: dict[str, Scope], key: str, reading: str, selectable: bool = True) -> list:
+    """One line per named scope (a term, a topic) over the view's automatic time buckets; returns what was
+    picked. ``reading`` ends the "how to read this" sentence: "mentions per week in UTC <reading>"."""
+    series = series_volume(view.q, scopes, view.bucket)
     return chart(
         lines_figure(series, f"mentions per {view.bucket}"),
         key,
@@ -111,10 +110,9 @@ def drill_bucket(view: View, starts: list, freq: str, key: str) -> None:
     mentions_panel(view, count, keys, title, key, to_dates, freq != "hour")
 
 
-def mask_panel(view: View, mask: np.ndarray, title: str, key: str, apply, can_filter: bool) -> None:
-    """``mentions_panel`` for the mentions of a mask of the in-memory model (a text topic, a term)."""
-    keys = view.model.page(mask, limit=DRILL_ROWS).tolist()
-    mentions_panel(view, int(np.count_nonzero(mask)), keys, title, key, apply, can_filter)
+def scope_panel(view: View, scope: Scope, title: str, key: str, apply, can_filter: bool) -> None:
+    """``mentions_panel`` for the mentions of a scope (a text topic, a term)."""
+    mentions_panel(view, view.q.count(scope), view.q.keys(scope, DRILL_ROWS), title, key, apply, can_filter)
 
 
 def mentions_panel(view: View, n: int, keys: list[str], title: str, key: str, apply, can_filter: bool) -> None:

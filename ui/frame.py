@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from functools import cached_property
 
-import numpy as np
 import streamlit as st
 
 from lib.errors import ExplorerError
 from lib.filters import Filters
-from lib.model import ListIndex, MentionModel, auto_frequency
+from lib.model import auto_frequency
 from lib.queries import ModelQueries, Queries, Scope
 from lib.tags import TagRecode, load_recode, tag_index
 from lib.topics import TopicError, TopicSet, load_topics
@@ -33,9 +32,8 @@ ENGINE_LABELS = {"duckdb": "DuckDB over the snapshot", "spark": "Spark"}
 
 
 class View:
-    """What a page works with: the filters and timezone, the questions about them (``q``, on whichever backend
-    answers), and, loaded on first use, the in-memory model with the mask of what the filters select (the Tags
-    and Text pages and the export need the mentions themselves)."""
+    """What a page works with: the filters and timezone (``scope``) and the questions about them (``q``, on
+    whichever backend answers: lib/queries.py)."""
 
     def __init__(
         self,
@@ -48,25 +46,6 @@ class View:
     ):
         self.source, self.q, self.filters, self.tz, self.recode, self.topics = source, q, filters, tz, recode, topics
         self.scope = Scope(filters, tz)
-
-    @property
-    def on_engine(self) -> bool:
-        return not isinstance(self.q, ModelQueries)
-
-    @cached_property
-    def model(self) -> MentionModel:
-        return self.q.model if isinstance(self.q, ModelQueries) else model(self.source)
-
-    @cached_property
-    def tags(self) -> ListIndex:
-        """The tag index with the recode applied: what every tag view and filter uses."""
-        return self.q.tags if isinstance(self.q, ModelQueries) else tag_index(self.model, self.recode)
-
-    @cached_property
-    def mask(self) -> np.ndarray:
-        if isinstance(self.q, ModelQueries):
-            return self.q.mask(self.scope)
-        return self.model.mask(self.filters, self.tz, self.tags, self.topics)
 
     @property
     def bucket(self) -> str:

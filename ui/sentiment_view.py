@@ -8,7 +8,7 @@ import streamlit as st
 
 from lib.charts import bar_figure, heatmap_figure
 from lib.labels import label
-from lib.sentiment_check import agreement, agreement_rate, disagreements, five_level_counts
+from lib.sentiment_check import agreement, agreement_rate, five_level_counts
 from ui import blocks
 from ui.frame import View
 
@@ -18,7 +18,8 @@ def sentiment(view: View) -> None:
         "VADER, a lexicon-based sentiment model, scored each English mention when it was stored. Here it is set "
         "beside Social Connect's sentiment. VADER reads English only: other languages are unsupported, not guessed."
     )
-    matrix = agreement(view.model, view.mask)
+    grid = view.q.sentiment_grid(view.scope)
+    matrix = agreement(grid)
     rate, both = agreement_rate(matrix)
     scored = int(matrix[["positive", "neutral", "negative"]].to_numpy().sum())
     a, b, c = st.columns(3)
@@ -39,7 +40,7 @@ def sentiment(view: View) -> None:
             selectable=False,
         )
     with right:
-        levels = five_level_counts(view.model, view.mask).rename(columns={"level": "value"})
+        levels = five_level_counts(grid).rename(columns={"level": "value"})
         blocks.chart(
             bar_figure(levels, "level", 6, view.matched),
             "sentiment_levels",
@@ -50,17 +51,16 @@ def sentiment(view: View) -> None:
         )
     st.subheader("Where they disagree")
     seed = st.session_state.get("disagree_seed", 0)
-    rows = disagreements(view.model, view.mask, size=10, seed=seed)
-    if not len(rows):
+    rows = view.q.disagreeing(view.scope, 10, seed)
+    if rows.empty:
         st.caption("No disagreement in the matching mentions.")
         return
-    social = view.model.columns["messageSentiment"]
     st.dataframe(
         pd.DataFrame(
             {
-                "Social Connect": [label("messageSentiment", v) for v in social.values[social.codes[rows]]],
-                "VADER": view.model.vader[rows].round(2),
-                "text": view.model.content.take(rows).to_pylist(),
+                "Social Connect": [label("messageSentiment", v) for v in rows["sentiment"]],
+                "VADER": rows["vader"].round(2),
+                "text": rows["text"],
             }
         ),
         hide_index=True,

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
+import pandas as pd
 import streamlit as st
 
 from lib.charts import bar_figure, diverging_figure, treemap_figure
 from lib.errors import ExplorerError
-from lib.kwic import kwic, sample_rows
-from lib.query import QueryError, as_query
+from lib.kwic import kwic
+from lib.queries import Scope
+from lib.query import QueryError, as_query, parse
 from lib.stopwords import load_stoplist, parse_words, save_stoplist
 from lib.terms import Stoplist
 from ui import blocks, state
@@ -57,20 +58,20 @@ def _context_panel(view: View, terms: list[str], key: str) -> None:
     if not terms:
         return
     query = " OR ".join(as_query(t) for t in terms)
-    mask = view.mask & view.model.search(query)
+    scope = view.scope.searching(query)
     with st.container(border=True):
         head, button = st.columns([4, 1])
-        head.markdown(f"**{int(mask.sum()):,} mentions** with {', '.join(terms[:5])}")
+        head.markdown(f"**{view.q.count(scope):,} mentions** with {', '.join(terms[:5])}")
         button.button(
             "Search for this", key=f"{key}_search", on_click=_search_for, args=(query,), icon=":material/search:"
         )
-        _kwic_table(view, mask, query, key)
+        _kwic_table(view, scope, query, key)
 
 
-def _kwic_table(view: View, mask: np.ndarray, query: str, key: str, seed: int | None = None) -> None:
-    rows = sample_rows(mask, KWIC_LINES, seed)
-    texts = view.model.content.take(rows).to_pylist() if len(rows) else []
-    lines = kwic(zip(rows.tolist(), texts, strict=True), query, limit=KWIC_LINES)
+def _kwic_table(view: View, scope: Scope, query: str, key: str, seed: int | None = None) -> None:
+    """Each match of ``query`` with its context, in the newest mentions of ``scope`` (or a random sample)."""
+    texts = view.q.texts(scope, KWIC_LINES, seed)
+    lines = kwic(texts, query, limit=KWIC_LINES)
     if lines.empty:
         st.caption("No match in these mentions.")
         return
@@ -88,7 +89,10 @@ def _kwic_table(view: View, mask: np.ndarray, query: str, key: str, seed: int | 
             "after": st.column_config.TextColumn("after", width="large"),
         },
     )
-    st.caption(f"{len(lines)} lines from {len(rows):,} mentions" + (" (a random sample)" if seed is not None else ""))
+    st.caption(
+        f"{len(lines)} lines from {len(texts):,} mentions"
+        + (" (a random sample)" if seed is not None else " (the newest)")
+    )
 
 
 # -- terms --------------------------------------------------------------------------------------
@@ -105,7 +109,7 @@ def terms(view: View, stop: Stoplist) -> None:
             help="Counts 'flight' and 'flights' as one (Snowball stems, where nltk has the language).",
         )
         state.set_page_param("stem", "1" if by_stem else "0", "0")
-    table = view.model.text.top_terms(view.mask, (kind,), top, stop, by_stem)
+    table = view.q.vocabulary().top_terms_of(view.q.term_counts(view.scope), view.matched, (kind,), top, stop, by_stem)
     if table.empty:
         st.warning("No terms in the matching mentions. Widen the filters in the sidebar.")
         return
@@ -150,9 +154,9 @@ def _stopword_editor(view: View, stop: Stoplist, shown: list[str]) -> None:
 def _term_trends(view: View, shown: list[str]) -> None:
     st.subheader("Terms over time")
     chosen = state.page_multiselect(st, "Terms", "tterm", shown, shown[:4], max_selections=8)
-    masks = {term: view.mask & view.model.search(as_query(term)) for term in chosen}
+    scopes = {term: view.scope.searching(as_query(term)) for term in chosen}
     picked = blocks.trend_chart(
-        view, masks, "term_trends", "that use each term. Select points to read those mentions in context."
+        view, scopes, "term_trends", "that use each term. Select points to read those mentions in context."
     )
     _context_panel(view, [str(p) for p in picked], "term_trends")
 
@@ -172,7 +176,10 @@ def phrases(view: View, stop: Stoplist) -> None:
         state.page_select(middle, "In at least", "min", ("3", "5", "10", "25", "100"), "5", lambda v: f"{v} mentions")
     )
     top = int(state.page_select(right, "How many", "ptop", ("20", "50", "100"), "20"))
-    table = view.model.text.phrases_of(view.mask, top, min_count, stop, rank)
+    q = view.q
+    table = q.vocabulary().phrases_of_counts(
+        q.term_counts(view.scope), q.term_counts(view.scope, "phrases"), view.matched, top, min_count, stop, rank
+    )
     if table.empty:
         st.warning(
             f"No phrase appears in {min_count} or more matching mentions. Lower the minimum or widen the filters."
@@ -210,12 +217,13 @@ def context(view: View) -> None:
         st.caption("Type a word, a phrase or a query to see each match with the text around it.")
         return
     try:
-        mask = view.mask & view.model.search(query)
+        parse(query)
     except QueryError as exc:
         st.error(str(exc))
         return
-    st.markdown(f"**{int(mask.sum()):,}** matching mentions use it.")
-    _kwic_table(view, mask, query, "context", seed=st.session_state.get("kwic_seed", 0) if sample else None)
+    scope = view.scope.searching(query)
+    st.markdown(f"**{view.q.count(scope):,}** matching mentions use it.")
+    _kwic_table(view, scope, query, "context", seed=st.session_state.get("kwic_seed", 0) if sample else None)
     if sample and st.button("Another sample", icon=":material/casino:"):
         st.session_state["kwic_seed"] = st.session_state.get("kwic_seed", 0) + 1
         st.rerun()
@@ -232,32 +240,34 @@ COMPARISONS = {
 def distinctive(view: View, stop: Stoplist) -> None:
     left, right = st.columns([2, 1])
     how = state.page_select(left, "Compare", "cmp", tuple(COMPARISONS), "negpos", COMPARISONS.get)
-    model = view.model
+    q, scope = view.q, view.scope
     if how == "negpos":
-        a = view.mask & model.value_mask("messageSentiment", ("negative",))
-        b = view.mask & model.value_mask("messageSentiment", ("positive",))
+        a, b = scope.narrowed("messageSentiment", ("negative",)), scope.narrowed("messageSentiment", ("positive",))
         names = ("negative", "positive")
     elif how == "rest":
-        a, b = view.mask, ~view.mask
+        a, b = scope, None  # b: every mention not in a
         names = ("these mentions", "the others")
     else:
-        days = model.local_days(view.tz)
-        selected = days[view.mask & (days >= 0)]
-        if not len(selected):
+        per_day = q.volume(scope, "day", None)
+        if per_day.empty:
             st.warning("No dated mentions match the filters.")
             return
-        busiest = int(np.bincount(selected - selected.min()).argmax() + selected.min())
-        default = (np.datetime64(busiest, "D")).astype(object)
-        day = right.date_input("Day", value=default, key="w_cmp_day", help="The busiest day is the default.")
-        number = (np.datetime64(day, "D") - np.datetime64(0, "D")).astype(int)
-        a = view.mask & (days == number)
-        b = view.mask & (days >= number - 28) & (days < number)
+        busiest = per_day.loc[per_day["mentions"].idxmax(), "bucket"].date()
+        day = right.date_input("Day", value=busiest, key="w_cmp_day", help="The busiest day is the default.")
+        start = pd.Timestamp(day)
+        a = scope.in_buckets([start], "day")
+        b = scope.in_buckets([start - pd.Timedelta(days=d) for d in range(1, 29)], "day")
         names = (f"{day:%d %b}", f"the 28 days before {day:%d %b}")
-    st.caption(f"{names[0]}: {int(a.sum()):,} mentions · {names[1]}: {int(b.sum()):,} mentions")
-    if not a.any() or not b.any():
+    counts_a, size_a = q.term_counts(a), q.count(a)
+    if b is None:
+        counts_b, size_b = q.term_counts(Scope(tz=scope.tz)) - counts_a, q.n - size_a
+    else:
+        counts_b, size_b = q.term_counts(b), q.count(b)
+    st.caption(f"{names[0]}: {size_a:,} mentions · {names[1]}: {size_b:,} mentions")
+    if not size_a or not size_b:
         st.warning("One of the two segments is empty: change the filters or the comparison.")
         return
-    table = model.text.distinctive(a, b, top=15, stoplist=stop)
+    table = q.vocabulary().distinctive_of(counts_a, counts_b, (size_a, size_b), top=15, stoplist=stop)
     if table.empty:
         st.warning("Too few words in these segments to compare.")
         return

@@ -10,8 +10,9 @@ import streamlit as st
 
 from lib.charts import bar_figure, stacked_share_figure
 from lib.model import SENTIMENT_ORDER
+from lib.queries import clauses, topic_counts, topic_scopes
 from lib.query import QueryError, parse
-from lib.topics import TopicError, TopicSet, clauses, counts_table, save_topics, topic_masks
+from lib.topics import TopicError, TopicSet, save_topics
 from ui import blocks, state
 from ui.frame import View
 
@@ -29,8 +30,8 @@ def topics(view: View) -> None:
     )
     if not valid.topics:
         return
-    masks = {name: view.mask & found for name, found in topic_masks(valid, view.model.search, view.model.n).items()}
-    table = counts_table(valid, masks, view.mask)
+    scopes = topic_scopes(view.scope, valid)
+    table = topic_counts(view.q, view.scope, valid)
     st.subheader("Topics in the matching mentions")
     picked = blocks.chart(
         bar_figure(
@@ -41,15 +42,25 @@ def topics(view: View) -> None:
         table,
     )
     for name in picked[:1]:
-        mask = masks[str(name)]
 
         def apply(name=str(name)) -> None:
             state.replace_filters(replace(state.filters(), text_topics=(name,)))
 
-        blocks.mask_panel(view, mask, f"topic {name}", "topic_counts", apply, can_filter=name in view.topics.names)
+        blocks.scope_panel(
+            view, scopes[str(name)], f"topic {name}", "topic_counts", apply, can_filter=name in view.topics.names
+        )
     _clause_debugger(view, valid)
     st.subheader("Topic × sentiment")
-    by_sentiment = view.model.by_value(masks, "messageSentiment")
+    by_sentiment = (
+        pd.DataFrame(
+            {
+                name: view.q.counts(scope, "messageSentiment").set_index("value")["mentions"]
+                for name, scope in scopes.items()
+            }
+        )
+        .T.fillna(0)
+        .astype(int)
+    )
     by_sentiment = by_sentiment[[c for c in SENTIMENT_ORDER if c in by_sentiment.columns]]
     blocks.chart(
         stacked_share_figure(by_sentiment, "messageSentiment"),
@@ -59,7 +70,7 @@ def topics(view: View) -> None:
         selectable=False,
     )
     st.subheader("Topic trends")
-    blocks.trend_chart(view, masks, "topic_trends", "in each topic.", selectable=False)
+    blocks.trend_chart(view, scopes, "topic_trends", "in each topic.", selectable=False)
 
 
 def _parses(query: str) -> bool:
@@ -132,7 +143,7 @@ def _clause_debugger(view: View, topics: TopicSet) -> None:
     topic = topics.get(name) if name else None
     if topic is None:
         return
-    table = clauses(topic.query, view.model.term_mask, view.mask)
+    table = clauses(view.q, view.scope, topic.query)
     st.caption(
         f"`{topic.query}` matches **{table.attrs['total']:,}** of the {view.matched:,} matching mentions. "
         "In an OR, *adds* counts the mentions only that clause brings in; in an AND, *removes* counts the "
