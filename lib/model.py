@@ -140,8 +140,14 @@ def masked_bincount(codes: np.ndarray, size: int, selection: Selection | None, t
 
 def top_order(counts: np.ndarray, top: int | None) -> np.ndarray:
     """Indexes of the ``top`` largest counts (all when None), largest first, zeros left out."""
+    if top == 0:
+        return np.zeros(0, dtype=np.int64)
     if top is not None and top < len(counts):
-        part = np.argpartition(-counts, top)[:top]
+        # The top counts, and among counts equal to the last one kept, the lowest codes (ties rank by value).
+        kth = np.partition(counts, len(counts) - top)[len(counts) - top]
+        above = np.flatnonzero(counts > kth)
+        part = np.concatenate([above, np.flatnonzero(counts == kth)[: top - len(above)]])
+        part.sort()
         order = part[np.argsort(-counts[part], kind="stable")]
     else:
         order = np.argsort(-counts, kind="stable")
@@ -162,10 +168,16 @@ def _top_codes(codes: Codes, selected: np.ndarray, top: int) -> tuple[np.ndarray
 
 
 def _encode(column: pa.ChunkedArray) -> Codes:
+    """Codes numbered in the order of their values, so that equal counts rank by value (as the engines of
+    lib/ibis_store.py rank them): every replica shows the same top 10, whichever backend answers."""
     encoded = pc.dictionary_encode(column.combine_chunks())
+    order = pc.sort_indices(encoded.dictionary).to_numpy()
+    position = np.empty(len(order), dtype=np.int32)
+    position[order] = np.arange(len(order), dtype=np.int32)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
     return Codes(
-        encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32),
-        np.asarray(encoded.dictionary.to_pylist(), dtype=object),
+        position[codes] if len(codes) else codes,
+        np.asarray(encoded.dictionary.take(pa.array(order)).to_pylist(), dtype=object),
     )
 
 

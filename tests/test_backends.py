@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -16,7 +17,7 @@ import pytest
 from lib.filters import FACETS, Filters
 from lib.ibis_store import IbisStore, spark_session
 from lib.model import MODEL_COLUMNS
-from lib.queries import ModelQueries, Scope, series_volume, untagged
+from lib.queries import ModelQueries, Scope, clauses, series_volume, topic_counts, untagged
 from lib.snapshot import publish
 from lib.store import Store
 from lib.tags import TagRecode, tag_index
@@ -256,3 +257,64 @@ def test_the_tags_pages_questions(backend, table, scope):
     dated = selected.loc[selected["ts"].notna(), "shown_tags"]
     expected_trends = {t: int(dated.map(lambda s, t=t: t in s).sum()) for t in tags[:2]}
     assert trends.groupby("series")["mentions"].sum().to_dict() == {t: n for t, n in expected_trends.items() if n}
+
+
+@pytest.fixture(scope="module")
+def enrichment(demo_data_dir) -> pd.DataFrame:
+    """Each mention's term ids, phrase ids and VADER score, as stored."""
+    return Store(demo_data_dir / "demo.duckdb").query("SELECT * FROM enrichment").set_index("uniqueId")
+
+
+@pytest.mark.parametrize("scope", [SCOPES[0], SCOPES[2], SCOPES[4], SCOPES[5]], ids=[IDS[0], IDS[2], IDS[4], IDS[5]])
+def test_the_text_pages_questions(backend, table, enrichment, scope):
+    selected = table[reference(table, scope)]
+    rows = enrichment.loc[selected["uniqueId"]]
+    vocabulary = backend.vocabulary()
+    for which, column in (("terms", "termIds"), ("phrases", "phraseIds")):
+        expected = np.bincount(
+            np.concatenate([np.asarray(ids, dtype=np.int64) for ids in rows[column]] + [[]]).astype(np.int64),
+            minlength=vocabulary.size,
+        )
+        assert backend.term_counts(scope, which).tolist() == expected.tolist()
+    top = vocabulary.top_terms_of(backend.term_counts(scope), len(selected), top=10)
+    assert len(top) == 10 and top["mentions"].is_monotonic_decreasing
+    # The sentiment check: Social Connect's reading beside VADER's five levels.
+    grid = backend.sentiment_grid(scope)
+    vader = rows["vaderCompound"].to_numpy(dtype=float)
+    assert int(grid["unsupported"].sum()) == int(np.isnan(vader).sum())
+    assert int(grid["very positive"].sum()) == int((vader >= 0.6).sum())
+    assert grid.loc["negative"].sum() == (selected["messageSentiment"] == "negative").sum()
+    sample = backend.disagreeing(scope, 5, seed=1)
+    theirs = selected["messageSentiment"].to_numpy()
+    ours = np.where(vader >= 0.05, "positive", np.where(vader <= -0.05, "negative", "neutral"))
+    differ = ~np.isnan(vader) & np.isin(theirs, ["positive", "neutral", "negative"]) & (theirs != ours)
+    assert len(sample) == min(5, int(differ.sum()))
+    for sentiment, score in zip(sample["sentiment"], sample["vader"], strict=True):
+        ours = "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
+        assert sentiment in ("positive", "neutral", "negative") and sentiment != ours
+    assert backend.disagreeing(scope, 5, seed=1).equals(sample)  # repeatable per seed
+    # Keyword in context reads the newest texts of a scope; a seed draws a repeatable sample instead.
+    texts = backend.texts(scope.searching("delay*"), 20)
+    assert all(re.search(r"\bdelay", text, re.IGNORECASE) for _, text in texts)
+    assert [k for k, _ in texts] == backend.keys(scope.searching("delay*"), 20)
+    sampled = backend.texts(scope, 20, seed=3)
+    assert sampled == backend.texts(scope, 20, seed=3) and len(sampled) == min(20, len(selected))
+
+
+def test_topics_and_the_clause_debugger(backend, table):
+    scope = SCOPES[1]
+    keep = reference(table, scope)
+    counts = topic_counts(backend, scope, TOPICS).set_index("topic")
+    for topic in TOPICS.topics:
+        with_topic = Scope(replace(scope.filters, text_topics=(topic.name,)), scope.tz)
+        assert counts.loc[topic.name, "mentions"] == int((keep & reference(table, with_topic)).sum())
+    assert counts.loc["Service", "mentions"] == counts.loc["Food", "mentions"] > 0  # a parent: its child's
+    either = clauses(backend, scope, 'delay* OR "late flight" OR staff').set_index("clause")
+    text = table.loc[keep, "messageContent"]
+    found = {c: _contains(text, c).to_numpy() for c in ("delay*", '"late flight"', "staff")}
+    assert either.attrs["total"] == int(np.logical_or.reduce(list(found.values())).sum())
+    assert either.loc["staff", "alone"] == int(found["staff"].sum())
+    assert either.loc["staff", "mentions"] == int((found["staff"] & ~found["delay*"] & ~found['"late flight"']).sum())
+    both = clauses(backend, scope, "delay* AND NOT staff").set_index("clause")
+    assert both.loc["delay*", "effect"] == "removes"
+    assert both.loc["delay*", "mentions"] == int((~found["staff"] & ~found["delay*"]).sum())

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 import streamlit as st
 
 from lib.demo import DEMO_FILE
 from lib.ingest import import_file
+from lib.model import MentionModel
 from lib.snapshot import publish
 from lib.store import Store
+from lib.topics import TopicSet, save_topics
 from tests.test_pages import matched, run
 
 DEEP_LINK = {"sent": "negative", "lang": ["en", "de"], "from": "2026-03-01", "to": "2026-05-31", "tz": "Asia/Kolkata"}
@@ -21,6 +26,8 @@ def shared(tmp_path_factory):
     store = Store(folder / "writer.duckdb")
     import_file(store, DEMO_FILE.read_bytes(), DEMO_FILE.name)
     publish(store, folder / "shared")
+    demo_topics = Path(__file__).resolve().parent.parent / "lib" / "demo_data" / "topics-demo.json"
+    save_topics(folder / "shared", TopicSet.from_json(demo_topics.read_text()))  # beside the snapshot, for all
     return folder / "shared"
 
 
@@ -29,18 +36,33 @@ def replica(script: str, monkeypatch, shared, backend: str, query: dict | None =
     monkeypatch.setenv("SCE_BACKEND", backend)
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = run(script, query)
+    with monkeypatch.context() as patch:
+        if backend != "model":  # an engine replica must never load the dataset into its process
+            patch.setattr(MentionModel, "from_store", classmethod(lambda cls, store: pytest.fail("model loaded")))
+        at = run(script, query)
     assert not at.exception, at.exception
     return at
 
 
 def shown(at) -> dict:
-    """Everything a page says in numbers: the sidebar count, the metrics, the captions."""
+    """Everything a page says in numbers: the sidebar count, the metrics, the captions and markdown that count
+    mentions, and the rows of its tables (as sets: mentions at the same second may come in another order)."""
     return {
         "matched": matched(at),
         "metrics": [(m.label, m.value, m.delta) for m in at.metric],
-        "captions": [c.value for c in at.main.caption if "mentions" in c.value],
+        "captions": [c.value for c in at.main.caption if "mentions" in c.value or "lines" in c.value],
+        "markdown": [m.value for m in at.main.markdown if "mentions" in m.value],
+        "tables": [sorted(map(str, d.value.itertuples(index=False))) for d in at.main.dataframe],
+        "charts": [charted(c) for c in at.get("plotly_chart")],
     }
+
+
+def charted(element) -> list:
+    """What a Plotly chart plots (AppTest has no accessor for it: read the figure the element carries)."""
+    figure = json.loads(element.proto.spec)
+    return [
+        (trace.get("name"), str(trace.get("x")), str(trace.get("y")), str(trace.get("z"))) for trace in figure["data"]
+    ]
 
 
 @pytest.mark.parametrize("script", ["app.py", "pages/1_Dashboard.py"])
@@ -53,15 +75,35 @@ def test_the_engine_shows_the_models_numbers(script, monkeypatch, shared, app_en
     assert on_model["matched"] != "**20,000** of 20,000 mentions match"  # the deep link's filters apply
 
 
-def test_the_mentions_list_and_the_other_pages_on_the_engine(monkeypatch, shared, app_env):
+SECTIONS = [
+    ("pages/2_Tags.py", {}),
+    ("pages/3_Text.py", {"section": "terms", "stem": "1"}),
+    ("pages/3_Text.py", {"section": "phrases", "min": "3"}),
+    ("pages/3_Text.py", {"section": "topics"}),
+    ("pages/3_Text.py", {"section": "context", "kw": 'delay* OR "cabin crew"'}),
+    ("pages/3_Text.py", {"section": "sentiment"}),
+    ("pages/3_Text.py", {"section": "distinctive", "cmp": "rest"}),
+    ("pages/3_Text.py", {"section": "distinctive", "cmp": "day"}),
+    ("pages/5_Data.py", {}),
+]
+
+
+@pytest.mark.parametrize(
+    "script,extra", SECTIONS, ids=[f"{s[6:-3]}-{e.get('section', '')}{e.get('cmp', '')}" for s, e in SECTIONS]
+)
+def test_the_tags_and_text_pages_on_the_engine(script, extra, monkeypatch, shared, app_env):
+    link = {**DEEP_LINK, "lang": "en", **extra}
+    on_model = shown(replica(script, monkeypatch, shared, "model", link))
+    assert shown(replica(script, monkeypatch, shared, "duckdb", link)) == on_model
+    assert on_model["charts"] or on_model["tables"]  # something was shown, and it was the same
+
+
+def test_the_mentions_list_on_the_engine(monkeypatch, shared, app_env):
     on_model = replica("pages/4_Mentions.py", monkeypatch, shared, "model", DEEP_LINK).dataframe[0].value
     at = replica("pages/4_Mentions.py", monkeypatch, shared, "duckdb", DEEP_LINK)
     listed = at.dataframe[0].value
     assert len(listed) == len(on_model) and set(listed["uniqueId"]) == set(on_model["uniqueId"])
     assert listed["published"].is_monotonic_decreasing  # newest first
-    for script in ("pages/2_Tags.py", "pages/3_Text.py", "pages/5_Data.py"):  # these load the model when opened
-        at = replica(script, monkeypatch, shared, "duckdb", DEEP_LINK)
-        assert matched(at) == matched(replica(script, monkeypatch, shared, "model", DEEP_LINK))
 
 
 def test_a_wrong_backend_setting_says_what_to_set(monkeypatch, shared, app_env):
