@@ -1,5 +1,5 @@
-"""Backends: the Dashboard's questions asked of each backend of lib/queries.py, each in a fresh process: the
-in-memory model, and through Ibis DuckDB over the shared Parquet snapshot and Spark (local[2]).
+"""Backends: the Dashboard's and the Text page's questions asked of each backend of lib/queries.py, each in a
+fresh process: the in-memory model, and through Ibis DuckDB over the shared Parquet snapshot and Spark.
 
     python -m bench.backends --store STORE [--spark]
     python -m bench.backends --build 10000000 --workdir DIR      # generate a store first, 1M at a time
@@ -7,9 +7,9 @@ in-memory model, and through Ibis DuckDB over the shared Parquet snapshot and Sp
 Publishes STORE as a snapshot, then, per backend, starts a process that opens it (as an app replica with
 SCE_BACKEND would) and asks, for each filter of the bench sequence, what one Dashboard rerun asks: the count,
 the KPIs now and for the period before, eight breakdowns, countries, a cross-tab, authors, hashtags, handles
-and link domains, the volume per week and the newest 50 keys. Prints the median and slowest time per filter
-change, the start-up time and the peak memory of the process and its children (Spark's JVM): what each
-replica needs.
+and link domains, the volume per week and the newest 50 keys; then what the Text page asks (top terms, phrases,
+the sentiment check). Prints the median and slowest time per filter change, the start-up time and the peak
+memory of the process and its children (Spark's JVM): what each replica needs.
 """
 
 from __future__ import annotations
@@ -63,6 +63,15 @@ def dashboard_round(q: Queries, scope: Scope) -> None:
     q.keys(scope, 50)
 
 
+def text_round(q: Queries, scope: Scope) -> None:
+    """What the Text page's Terms, Phrases and Sentiment check sections ask."""
+    vocabulary, n = q.vocabulary(), q.count(scope)
+    terms = q.term_counts(scope)
+    vocabulary.top_terms_of(terms, n, top=20)
+    vocabulary.phrases_of_counts(terms, q.term_counts(scope, "phrases"), n, top=20)
+    q.sentiment_grid(scope)
+
+
 def peak_mb(pid: str = "self") -> float:
     return int(Path(f"/proc/{pid}/status").read_text().split("VmHWM:")[1].split()[0]) / 1024
 
@@ -99,12 +108,16 @@ def one_backend(backend: str, store: Path, folder: Path) -> dict:
             Filters.from_params(lambda key, u=u: [v] if isinstance(v := u.get(key, []), str) else v) for u in urls
         ]
     dashboard_round(q, Scope(sequence[0], TZ))  # warm up: first reads, caches
-    times = []
+    text_round(q, Scope(sequence[0], TZ))
+    times, text_times = [], []
     for filters in sequence:
         began = time.perf_counter()
         dashboard_round(q, Scope(filters, TZ))
         times.append(time.perf_counter() - began)
-    return {"times": times, "start": started, "peak_mb": with_children_mb()}
+        began = time.perf_counter()
+        text_round(q, Scope(filters, TZ))
+        text_times.append(time.perf_counter() - began)
+    return {"times": times, "text": text_times, "start": started, "peak_mb": with_children_mb()}
 
 
 def build(mentions: int, workdir: Path) -> Path:
@@ -165,13 +178,16 @@ def main(argv: list[str] | None = None) -> None:
         n = model.n
         del model
         print(f"{n:,} mentions; {len(sequence)} filter changes, each one Dashboard rerun", flush=True)
-        print("| backend | median per filter change | slowest | start-up | peak memory (process + JVM) |")
-        print("|---|---|---|---|---|")
+        print(
+            "| backend | Dashboard rerun, median | slowest | Text page rerun, median | start-up "
+            "| peak memory (process + JVM) |"
+        )
+        print("|---|---|---|---|---|---|")
         for backend in ("model", "duckdb", *(("spark",) if args.spark else ())):
             r = run_backend(backend, args.store, folder)
             print(
                 f"| {NAMES[backend]} | {statistics.median(r['times']) * 1e3:,.0f} ms | {max(r['times']) * 1e3:,.0f} ms "
-                f"| {r['start']:.1f} s | {r['peak_mb']:,.0f} MB |",
+                f"| {statistics.median(r['text']) * 1e3:,.0f} ms | {r['start']:.1f} s | {r['peak_mb']:,.0f} MB |",
                 flush=True,
             )
 
