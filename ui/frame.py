@@ -28,6 +28,7 @@ PAGES = (
     ("pages/5_Data.py", "Data", ":material/database:"),
     ("pages/6_Setup.py", "Setup", ":material/settings:"),
 )
+FRESHNESS_SECONDS = 30
 ENGINE_LABELS = {"duckdb": "DuckDB over the snapshot", "spark": "Spark"}
 
 
@@ -56,6 +57,24 @@ class View:
     @cached_property
     def matched(self) -> int:
         return self.q.count(self.scope)
+
+
+@st.fragment(run_every=FRESHNESS_SECONDS)
+def _freshness(source: Source, shown: str) -> None:
+    """Every FRESHNESS_SECONDS, a look at the store's version (a file read): when a pull or the writer has
+    brought new mentions, say so, with a button that shows them.
+
+    A fragment that runs on a timer also makes Streamlit's browser side rerun the page as soon as its websocket
+    reconnects, which it otherwise waits for the next click to do: when a replica dies, its analysts see the
+    same view come back from another replica by themselves."""
+    try:
+        current = source.store.version()
+    except ExplorerError:  # busy or moved: the next look will tell
+        return
+    if current and current != shown:
+        st.info("New mentions are in.", icon=":material/update:")
+        if st.button("Show them", key="show_new_mentions", icon=":material/refresh:"):
+            st.rerun(scope="app")
 
 
 def _queries(source: Source, recode: TagRecode, topics: TopicSet) -> Queries:
@@ -101,6 +120,7 @@ def frame(title: str) -> View:
             + (f"  \nAnswered by **{ENGINE_LABELS[q.backend]}**" if q.backend != "model" else "")
             + (f"  \nServed by replica **{replica}**" if (replica := replica_name()) else "")
         )
+        _freshness(source, q.version)
     state.set_view(new_filters, tz)
     if link := share_link():
         with st.sidebar.expander("Share this view", icon=":material/link:"):
