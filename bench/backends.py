@@ -28,7 +28,6 @@ from bench.bench import TZ, filter_sequence
 from lib.queries import Queries, Scope
 from lib.store import Store
 
-BREAKDOWNS = (*DASHBOARD_BREAKDOWNS, "locationCountry")  # the Dashboard's bars, and its map
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = {
     "model": "in-memory model",
@@ -43,13 +42,12 @@ def dashboard_round(q: Queries, scope: Scope) -> None:
     q.kpis(scope)
     if previous := scope.filters.previous_period():
         q.kpis(Scope(previous, scope.tz))
-    for column in BREAKDOWNS:
-        q.counts(scope, column)
+    q.counts_many(scope, list(DASHBOARD_BREAKDOWNS))  # the grid of bars: one question
+    q.counts(scope, "locationCountry")  # the map
     q.crosstab(scope, "sourceService", "messageSentiment")
     q.author_counts(scope)
     q.counts(scope, "authorName", top=16)
-    for column in ("hashtags", "handles", "linkDomains"):
-        q.counts(scope, column, top=10)
+    q.counts_many(scope, ["hashtags", "handles", "linkDomains"], top=10)
     q.volume(scope, "week", "messageSentiment")
     q.keys(scope, 50)
 

@@ -144,6 +144,9 @@ def test_counts_and_kpis_match_a_plain_reading_of_the_store(backend, table, scop
     pd.testing.assert_frame_equal(
         ordered(backend.counts(scope, "hashtags")), ordered(hashtags.rename_axis("value").reset_index(name="mentions"))
     )
+    many = backend.counts_many(scope, ["sourceService", "messageLanguage", "hashtags"], top=5)
+    for column, counts in many.items():  # one question, the same answers as one per column
+        pd.testing.assert_frame_equal(counts, backend.counts(scope, column, top=5))
     kpis = backend.kpis(scope)
     n = len(selected)
     assert kpis["mentions"] == n

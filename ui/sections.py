@@ -52,10 +52,9 @@ def volume(view: View, with_spikes: bool) -> None:
     blocks.drill_bucket(view, picked, bucket, "volume")
 
 
-def breakdown(view: View, field: str, title: str, top: int = 10) -> None:
-    """Mentions per value of a field, as bars that drill down."""
+def breakdown(view: View, field: str, title: str, counts: pd.DataFrame, top: int = 10) -> None:
+    """Mentions per value of a field (``counts``), as bars that drill down."""
     st.subheader(title)
-    counts = view.q.counts(view.scope, field)
     if counts.empty:
         st.caption("No mentions match.")
         return
@@ -69,10 +68,11 @@ def breakdown(view: View, field: str, title: str, top: int = 10) -> None:
 
 
 def breakdown_grid(view: View, fields: list[tuple[str, str]]) -> None:
+    counts = view.q.counts_many(view.scope, [field for field, _ in fields])  # one question for the grid
     for row in range(0, len(fields), 2):
         for column, (field, title) in zip(st.columns(2), fields[row : row + 2], strict=False):
             with column:
-                breakdown(view, field, title)
+                breakdown(view, field, title, counts[field])
 
 
 def countries(view: View) -> None:
@@ -139,10 +139,11 @@ def authors(view: View) -> None:
 def entities(view: View) -> None:
     st.subheader("What the text talks about and links to")
     parts = (("hashtags", "Hashtags", "#"), ("handles", "@handles", "@"), ("linkDomains", "Link domains", ""))
+    every = view.q.counts_many(view.scope, [field for field, _, _ in parts], top=10)
     for column, (field, title, prefix) in zip(st.columns(3), parts, strict=True):
         with column:
             st.markdown(f"**{title}**")
-            counts = view.q.counts(view.scope, field, top=10)
+            counts = every[field]
             shown = counts.assign(value=prefix + counts["value"].astype(str))
             picked = blocks.chart(
                 bar_figure(shown, field, denominator=view.matched),
