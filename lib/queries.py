@@ -159,14 +159,19 @@ class ModelQueries:
         self.model, self.tags, self.topics = model, tags or model.tags, topics or TopicSet()
         self.n, self.version = model.n, model.version
         self._last: tuple[Scope, np.ndarray] | None = None
+        self._base: tuple[Scope, np.ndarray] | None = None
 
     def mask(self, scope: Scope) -> np.ndarray:
-        """The mentions of ``scope`` as a boolean mask. The last one is kept: a page asks many questions of
-        one scope, and the model caches its selection per mask object."""
+        """The mentions of ``scope`` as a boolean mask. The last one is kept (a page asks many questions of one
+        scope, and the model caches its selection per mask object), and so is the last filters' mask that
+        drill-downs, terms and topics narrow."""
         if self._last is not None and self._last[0] == scope:
             return self._last[1]
         m = self.model
-        keep = m.mask(scope.filters, scope.tz, self.tags, self.topics)
+        base = Scope(scope.filters, scope.tz)
+        if self._base is None or self._base[0] != base:
+            self._base = (base, m.mask(scope.filters, scope.tz, self.tags, self.topics))
+        keep = self._base[1]
         for column, values in scope.within:
             if column == TEXT:
                 keep = keep & m.search(values[0])
