@@ -214,25 +214,6 @@ class TermIndex:
         sort = ["pmi", "mentions"] if rank == "pmi" else ["mentions", "pmi"]
         return frame.sort_values(sort, ascending=False, kind="stable").head(top)[["phrase", "mentions", "pmi"]]
 
-    def distinctive(
-        self,
-        a: np.ndarray,
-        b: np.ndarray,
-        top: int = 20,
-        stoplist: Stoplist = Stoplist(),
-        kinds: tuple[str, ...] = ("word", "hashtag"),
-        prior: float = 1000.0,
-        min_count: int = 3,
-    ) -> pd.DataFrame:
-        """Terms that set segment ``a`` apart from segment ``b`` and back: the log-odds ratio with an informative
-        Dirichlet prior (Monroe, Colaresi & Quinn 2008), as a z-score. The prior is the two segments' pooled
-        counts scaled to ``prior`` pseudo-mentions, so rare terms are not ranked on noise.
-
-        Columns: ``term``, ``z`` (> 0: typical of a), ``in_a``, ``in_b`` (mentions), ``share_a``, ``share_b``.
-        """
-        sizes = (int(np.count_nonzero(a)), int(np.count_nonzero(b)))
-        return self.distinctive_of(self.counts(a), self.counts(b), sizes, top, stoplist, kinds, prior, min_count)
-
     def distinctive_of(
         self,
         counts_a: np.ndarray,
@@ -244,7 +225,14 @@ class TermIndex:
         prior: float = 1000.0,
         min_count: int = 3,
     ) -> pd.DataFrame:
-        """``distinctive`` from the mentions per vocabulary id of each segment and the segments' sizes."""
+        """Terms that set segment a apart from segment b and back: the log-odds ratio with an informative
+        Dirichlet prior (Monroe, Colaresi & Quinn 2008), as a z-score. The prior is the two segments' pooled
+        counts scaled to ``prior`` pseudo-mentions, so rare terms are not ranked on noise.
+
+        ``counts_a`` and ``counts_b`` are the mentions per vocabulary id of each segment (counted here or by an
+        engine), ``sizes`` the segments' mentions. Columns: ``term``, ``z`` (> 0: typical of a), ``in_a``,
+        ``in_b`` (mentions), ``share_a``, ``share_b``.
+        """
         surface = self.surface()
         keep = self.of_kind(kinds) & ~self.stopwords(stoplist)
         size = int(surface.max()) + 1 if len(surface) else 0

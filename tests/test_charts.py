@@ -49,7 +49,12 @@ def test_text_charts(demo_model, everything):
     assert list(tree.data[0].labels) == terms["term"].tolist()
     negative = demo_model.value_mask("messageSentiment", ("negative",))
     positive = demo_model.value_mask("messageSentiment", ("positive",))
-    table = demo_model.text.distinctive(negative, positive, top=5)
+    table = demo_model.text.distinctive_of(
+        demo_model.text.counts(negative),
+        demo_model.text.counts(positive),
+        (int(negative.sum()), int(positive.sum())),
+        top=5,
+    )
     fig = validated(charts.diverging_figure(table, "negative", "positive"))
     assert len(fig.data[0].y) == 10 and (table["z"] > 0).sum() == 5  # five words each way
     levels = five_level_counts(ModelQueries(demo_model).sentiment_grid(Scope())).rename(columns={"level": "value"})

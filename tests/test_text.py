@@ -167,13 +167,19 @@ def test_phrases_are_ranked_by_pmi_with_a_minimum_count(model):
     assert model.text.phrases_of(None, min_count=4).empty
 
 
+def distinctive(model: MentionModel, a: np.ndarray, b: np.ndarray) -> pd.DataFrame:
+    """Distinctive terms of two masks of the model, every term counted (min_count 1)."""
+    text = model.text
+    return text.distinctive_of(text.counts(a), text.counts(b), (int(a.sum()), int(b.sum())), min_count=1)
+
+
 def test_distinctive_terms_set_two_segments_apart(model):
     negative = model.value_mask("messageSentiment", ("negative",))
     positive = model.value_mask("messageSentiment", ("positive",))
-    table = model.text.distinctive(negative, positive, min_count=1).set_index("term")
+    table = distinctive(model, negative, positive).set_index("term")
     assert table.loc["delayed", "z"] > 0 and table.loc["delayed", "in_a"] == 2
     assert table.loc["lovely", "z"] < 0 and table.loc["lovely", "in_b"] == 1
-    flipped = model.text.distinctive(positive, negative, min_count=1).set_index("term")
+    flipped = distinctive(model, positive, negative).set_index("term")
     assert flipped.loc["delayed", "z"] == pytest.approx(-table.loc["delayed", "z"])
 
 
