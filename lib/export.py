@@ -25,10 +25,9 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from lib.queries import Queries, Scope
-from lib.query import evaluate, parse, pattern
+from lib.query import evaluate, parse, scan
 from lib.schema import FIELD_NAMES, TIMESTAMP_FIELDS
 from lib.store import Store
 from lib.topics import TopicSet, topic_mask
@@ -105,11 +104,7 @@ def _topic_flags(topics: TopicSet, text: pa.Array) -> list[list[str]]:
     """Per topic, "1" or "0" for each text: the query language read as the model reads it (lib/query.py)."""
 
     def search(query: str) -> np.ndarray:
-        def scan(node) -> np.ndarray:
-            found = pc.match_substring_regex(text, pattern(node), ignore_case=True)
-            return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
-
-        return evaluate(parse(query), scan)
+        return evaluate(parse(query), lambda node: scan(text, node))
 
     return [np.where(topic_mask(topics, t.name, search, len(text)), "1", "0").tolist() for t in topics.topics]
 

@@ -19,7 +19,9 @@ gets the raw tags behind each shown name.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import ibis
@@ -28,14 +30,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from lib.filters import FACETS
-from lib.model import SENTIMENT_ORDER, Codes, volume_table
+from lib.model import LIST_COLUMNS, SENTIMENT_ORDER, Codes, volume_table
 from lib.queries import TEXT, Scope, bucket_end
 from lib.query import And, Node, Not, Or, Phrase, Term, parse, pattern
-from lib.sentiment_check import level_grid
+from lib.sentiment_check import EDGE, STRONG, level_grid
 from lib.snapshot import CURRENT
 from lib.tags import TagRecode, shown_names
 from lib.terms import TermIndex
-from lib.topics import TopicSet
+from lib.topics import TopicSet, topic_query
 
 ENGINES = ("duckdb", "spark")
 QUARTER_S = 900
@@ -59,11 +61,22 @@ def spark_session(cores: int = 2):
     return spark
 
 
+@dataclass
+class Snapshot:
+    """One published snapshot as the engine reads it, and what was computed from it that no filter changes
+    (the filter options, the date span, the raw tag counts, the vocabulary)."""
+
+    version: str
+    folder: Path
+    mentions: ibis.Table
+    cache: dict[str, object] = field(default_factory=dict)
+
+
 class IbisStore:
     """The newest snapshot in ``folder`` on ``engine`` (``duckdb`` or ``spark``): one per app process.
 
-    It re-reads the snapshot when the writer publishes a new one, and keeps what does not depend on the
-    filters (the filter options, the date span, the raw tag counts) per snapshot version.
+    Each rerun takes the newest snapshot once (``queries``), so all its answers come from one version; a
+    snapshot the writer publishes later is read by the next rerun.
     """
 
     def __init__(self, folder: str | Path, engine: str = "duckdb", spark=None):
@@ -71,41 +84,21 @@ class IbisStore:
             raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
         self.folder, self.engine = Path(folder), engine
         self.con = ibis.duckdb.connect() if engine == "duckdb" else ibis.pyspark.connect(spark or spark_session())
-        self._version, self._table = "", None
-        self._cache: dict[str, object] = {}
+        self._snapshot: Snapshot | None = None
         # Every session of the app process shares this store; a DuckDB connection takes one query at a time
         # (each query uses every core), and Spark's driver queues them anyway.
         self._lock = threading.RLock()
 
-    def _current(self) -> Path:
-        return self.folder / (self.folder / CURRENT).read_text().strip()
-
-    def version(self) -> str:
-        return (self._current() / "VERSION").read_text().strip()
-
-    @property
-    def mentions(self):
-        """The mentions table of the newest snapshot, re-read when the writer publishes a new one."""
-        version = self.version()
-        if version != self._version:
-            table = self.con.read_parquet(str(self._current() / "mentions.parquet"))
-            self._table = table.mutate(ts=table.datePublished.fill_null(table.dateAdded))
-            self._version, self._cache = version, {}
-        return self._table
-
-    @property
-    def enrichment(self):
-        """Each mention's distinct term and phrase ids and VADER score (lib/textindex.py), of the same snapshot."""
-        return self.cached("enrichment", lambda _: self.con.read_parquet(str(self._current() / "enrichment.parquet")))
-
-    def vocabulary(self) -> TermIndex:
-        """The snapshot's term vocabulary (ids, terms, languages, stems; no per-mention matrix)."""
-
-        def read(_) -> TermIndex:
-            vocab = pq.read_table(self._current() / "vocab.parquet").sort_by("id")
-            return TermIndex(None, None, vocab, 0)
-
-        return self.cached("vocab", read)
+    def snapshot(self) -> Snapshot:
+        """The newest snapshot (two small file reads to know which), opened again only when it changed."""
+        with self._lock:
+            current = self.folder / (self.folder / CURRENT).read_text().strip()
+            version = (current / "VERSION").read_text().strip()
+            if self._snapshot is None or self._snapshot.version != version:
+                table = self.con.read_parquet(str(current / "mentions.parquet"))
+                table = table.mutate(ts=table.datePublished.fill_null(table.dateAdded))
+                self._snapshot = Snapshot(version, current, table)
+            return self._snapshot
 
     def fetch(self, expr) -> pd.DataFrame:
         """Run ``expr`` on the engine; the answer as a DataFrame."""
@@ -116,36 +109,41 @@ class IbisStore:
         with self._lock:
             return expr.to_pyarrow().as_py()
 
-    def cached(self, key: str, compute):
+    def cached(self, snapshot: Snapshot, key: str, compute):
+        """``compute()``, once per snapshot."""
         with self._lock:
-            table = self.mentions  # first: a new snapshot empties the cache
-            if key not in self._cache:
-                self._cache[key] = compute(table)
-            return self._cache[key]
+            if key not in snapshot.cache:
+                snapshot.cache[key] = compute()
+            return snapshot.cache[key]
 
     def queries(self, recode: TagRecode | None = None, topics: TopicSet | None = None) -> EngineQueries:
-        return EngineQueries(self, recode or TagRecode(), topics or TopicSet())
+        """The questions of one rerun, about the newest snapshot."""
+        return EngineQueries(self, self.snapshot(), recode or TagRecode(), topics or TopicSet())
 
 
 class EngineQueries:
-    """The questions of lib/queries.py, asked of an ``IbisStore`` under a tag recode and text topics."""
+    """The questions of lib/queries.py, asked of one snapshot of an ``IbisStore`` under a tag recode and text
+    topics."""
 
-    def __init__(self, store: IbisStore, recode: TagRecode, topics: TopicSet):
-        self.store, self.recode, self.topics = store, recode, topics
-        self.backend = store.engine
-        self.n = int(store.cached("n", lambda t: store.scalar(t.count())))
-        self.version = store._version
+    def __init__(self, store: IbisStore, snapshot: Snapshot, recode: TagRecode, topics: TopicSet):
+        self.store, self.snap, self.recode, self.topics = store, snapshot, recode, topics
+        self.backend, self.version = store.engine, snapshot.version
+        self.n = int(self._cached("n", lambda: store.scalar(snapshot.mentions.count())))
+
+    def _cached(self, key: str, compute):
+        return self.store.cached(self.snap, key, compute)
 
     # -- what does not depend on the filters ------------------------------------------------------
     def date_bounds(self, tz: str) -> tuple[date, date]:
-        lo, hi = self.store.cached("span", lambda t: store_row(self.store, t.aggregate(lo=t.ts.min(), hi=t.ts.max())))
+        t = self.snap.mentions
+        lo, hi = self._cached("span", lambda: store_row(self.store, t.aggregate(lo=t.ts.min(), hi=t.ts.max())))
         if pd.isna(lo):
             today = pd.Timestamp.now(tz=tz).date()
             return today, today
         return tuple(pd.Timestamp(v).tz_localize("UTC").tz_convert(tz).date() for v in (lo, hi))
 
     def _all_counts(self, column: str) -> pd.DataFrame:
-        return self.store.cached(f"counts:{column}", lambda t: self._group(t, column))
+        return self._cached(f"counts:{column}", lambda: self._group(self.snap.mentions, column))
 
     def facet_values(self, column: str) -> list[str]:
         return self._all_counts(column)["value"].tolist()
@@ -153,6 +151,7 @@ class EngineQueries:
     def top_values(self, column: str, top: int) -> list[str]:
         return self._all_counts(column)["value"].head(top).tolist()
 
+    @cached_property
     def _tag_names(self) -> dict[str, list[str]]:
         """Each shown tag name (after the recode) and the raw tag values behind it."""
         raw = self._all_counts("tags")
@@ -167,29 +166,24 @@ class EngineQueries:
         return self.counts(Scope(), "tags")["value"].tolist()
 
     # -- the scope as a filter -----------------------------------------------------------------
-    def _utc(self, wall: pd.Timestamp, tz: str):
-        """A wall-clock time in ``tz`` as a naive UTC datetime (a time skipped by a DST change moves on)."""
-        stamp = pd.Timestamp(wall).tz_localize(tz, ambiguous=False, nonexistent="shift_forward")
-        return stamp.tz_convert("UTC").tz_localize(None).to_pydatetime()
-
     def _has_any(self, t, column: str, values) -> ibis.Expr:
         if column == TEXT:
             return self._text(t, parse(values[0]))
         if column == "tags":
-            behind = self._tag_names()
+            behind = self._tag_names
             raw = [r for v in values for r in behind.get(v, [])]
             return ibis.or_(*[t.tags.contains(r) for r in raw]) if raw else ibis.literal(False)
-        if column in ("hashtags", "handles", "linkDomains"):
+        if column in LIST_COLUMNS:
             return ibis.or_(*[t[column].contains(v) for v in values]) if values else ibis.literal(False)
         return t[column].isin(list(values))
 
     def _where(self, scope: Scope):
-        t, f, tz = self.store.mentions, scope.filters, scope.tz
+        t, f, tz = self.snap.mentions, scope.filters, scope.tz
         conditions = []
         if f.start:
-            conditions.append(t.ts >= self._utc(pd.Timestamp(f.start), tz))
+            conditions.append(t.ts >= _utc(pd.Timestamp(f.start), tz))
         if f.end:
-            conditions.append(t.ts < self._utc(pd.Timestamp(f.end) + pd.Timedelta(days=1), tz))
+            conditions.append(t.ts < _utc(pd.Timestamp(f.end) + pd.Timedelta(days=1), tz))
         for attr, (column, _, _) in FACETS.items():
             if values := getattr(f, attr):
                 conditions.append(t[column].isin(list(values)))
@@ -206,8 +200,7 @@ class EngineQueries:
             conditions.append(self._has_any(t, column, values))
         if scope.buckets:
             spans = [
-                (t.ts >= self._utc(start, tz)) & (t.ts < self._utc(bucket_end(start, freq), tz))
-                for start, freq in scope.buckets
+                (t.ts >= _utc(start, tz)) & (t.ts < _utc(bucket_end(start, freq), tz)) for start, freq in scope.buckets
             ]
             conditions.append(ibis.or_(*spans))
         return t.filter(*conditions) if conditions else t
@@ -222,12 +215,9 @@ class EngineQueries:
         return ibis.and_(*parts) if isinstance(node, And) else ibis.or_(*parts)
 
     def _topic(self, t, name: str):
-        """A text topic: its query or (for a parent) any child's; a name no longer saved matches nothing."""
-        topic = self.topics.get(name)
-        if topic is None:
-            return ibis.literal(False)
-        queries = [q.query for q in (topic, *self.topics.children(name)) if q.query]
-        return ibis.or_(ibis.literal(False), *[self._text(t, parse(q)) for q in queries])
+        """A text topic's mentions (lib/topics.topic_query); a name no longer saved matches nothing."""
+        query = topic_query(self.topics, name)
+        return self._text(t, parse(query)) if query else ibis.literal(False)
 
     # -- answers --------------------------------------------------------------------------------
     def count(self, scope: Scope) -> int:
@@ -253,7 +243,7 @@ class EngineQueries:
     def _grouped(self, f, column: str, top: int | None = None):
         """Mentions per value of a categorical or list column (a value listed twice counts once), largest
         first, ties by value: the expression."""
-        if column in ("tags", "hashtags", "handles", "linkDomains"):
+        if column in LIST_COLUMNS:
             f = f.select(f.uniqueId, value=f[column].unnest()).distinct()
         else:
             f = f.select(value=f[column])
@@ -269,20 +259,13 @@ class EngineQueries:
         f = self._where(scope)
         parts = [self._grouped(f, c, top).mutate(column=ibis.literal(c)) for c in columns]
         out = self.store.fetch(ibis.union(*parts)) if parts else pd.DataFrame(columns=["value", "mentions", "column"])
-        order = {"mentions": False, "value": True}
-        return {
-            c: _typed(out[out["column"] == c].drop(columns="column")).sort_values(
-                list(order), ascending=list(order.values()), ignore_index=True
-            )
-            for c in columns
-        }
+        out = out.sort_values(["mentions", "value"], ascending=[False, True])  # a union keeps no order
+        return {c: _typed(out[out["column"] == c].drop(columns="column")) for c in columns}
 
     def counts(self, scope: Scope, column: str, top: int | None = None) -> pd.DataFrame:
         if column != "tags":
             return self._group(self._where(scope), column, top)
         # Tags: counted per raw value here, then per shown name over the distinct (mention, name) pairs.
-        if not self._tag_names():
-            return pd.DataFrame({"value": pd.Series(dtype=object), "mentions": pd.Series(dtype="int64")})
         joined = self._tag_pairs(self._where(scope)).rename(value="name")
         grouped = joined.group_by("value").aggregate(mentions=joined.count())
         grouped = grouped.order_by([ibis.desc("mentions"), "value"])
@@ -291,7 +274,7 @@ class EngineQueries:
     def _tag_pairs(self, f, tags: list[str] | None = None, *columns: str):
         """The distinct (mention, shown tag name) pairs of the mentions ``f``, with ``columns`` of the mention;
         only the names in ``tags`` when given."""
-        behind = self._tag_names()
+        behind = self._tag_names
         mapping = pd.DataFrame(
             [(raw, name) for name, raws in behind.items() if tags is None or name in tags for raw in raws],
             columns=["raw", "name"],
@@ -311,7 +294,7 @@ class EngineQueries:
         out = self.store.fetch(pairs.group_by("name", column).aggregate(mentions=pairs.count()))
         table = out.pivot_table(index="name", columns=column, values="mentions", aggfunc="sum", fill_value=0)
         values = self.facet_values(column)
-        known = self._tag_names()  # every tag shown anywhere gets a row, zeros included (as the model does)
+        known = self._tag_names  # every tag shown anywhere gets a row, zeros included (as the model does)
         return table.reindex(index=[t for t in tags if t in known], columns=values, fill_value=0).astype("int64")
 
     def cooccurrence(self, scope: Scope, tags: list[str]) -> pd.DataFrame:
@@ -357,9 +340,7 @@ class EngineQueries:
         width = max(len(values), 1)
         # Quarter hours (UTC) to wall-clock hours or days in tz, with the offset of each quarter hour.
         utc = pd.to_datetime(out["unit"].to_numpy(dtype=np.int64) * QUARTER_S, unit="s", utc=True)
-        wall = (
-            utc.tz_convert(scope.tz).tz_localize(None).as_unit("ns").asi8 if len(out) else np.zeros(0, dtype=np.int64)
-        )
+        wall = utc.tz_convert(scope.tz).tz_localize(None).as_unit("ns").asi8
         size = 3_600_000_000_000 if freq == "hour" else 86_400_000_000_000
         local = wall // size
         first = int(local.min()) if len(local) else 0
@@ -377,11 +358,18 @@ class EngineQueries:
 
     # -- text ------------------------------------------------------------------------------------
     def vocabulary(self) -> TermIndex:
-        return self.store.vocabulary()
+        """The snapshot's term vocabulary (ids, terms, languages, stems; no per-mention matrix)."""
+
+        def read() -> TermIndex:
+            return TermIndex(None, None, pq.read_table(self.snap.folder / "vocab.parquet").sort_by("id"), 0)
+
+        return self._cached("vocab", read)
 
     def _enriched(self, scope: Scope):
         f = self._where(scope).select("uniqueId", "messageSentiment", "messageContent")
-        e = self.store.enrichment
+        e = self._cached(
+            "enrichment", lambda: self.store.con.read_parquet(str(self.snap.folder / "enrichment.parquet"))
+        )
         return f.join(e, f.uniqueId == e.uniqueId).select(
             f.uniqueId, f.messageSentiment, f.messageContent, e.termIds, e.phraseIds, e.vaderCompound
         )
@@ -412,7 +400,9 @@ class EngineQueries:
         lib/sentiment_check.py (social_codes, five_level_codes)."""
         social = ibis.cases(*[(f.messageSentiment == v, i) for i, v in enumerate(SENTIMENT_ORDER)], else_=3)
         v = f.vaderCompound
-        level = ibis.cases((v.isnull(), 5), (v <= -0.6, 0), (v <= -0.05, 1), (v >= 0.6, 4), (v >= 0.05, 3), else_=2)
+        level = ibis.cases(
+            (v.isnull(), 5), (v <= -STRONG, 0), (v <= -EDGE, 1), (v >= STRONG, 4), (v >= EDGE, 3), else_=2
+        )
         return social, level
 
     def sentiment_grid(self, scope: Scope) -> pd.DataFrame:
@@ -438,6 +428,12 @@ class EngineQueries:
                 "text": out["messageContent"].astype(object),
             }
         )
+
+
+def _utc(wall: pd.Timestamp, tz: str):
+    """A wall-clock time in ``tz`` as a naive UTC datetime (a time skipped by a DST change moves on)."""
+    stamp = pd.Timestamp(wall).tz_localize(tz, ambiguous=False, nonexistent="shift_forward")
+    return stamp.tz_convert("UTC").tz_localize(None).to_pydatetime()
 
 
 def _typed(out: pd.DataFrame) -> pd.DataFrame:

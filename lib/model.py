@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lib.filters import FACETS, Filters
-from lib.query import Phrase, Term, evaluate, parse, pattern
+from lib.query import Phrase, Term, evaluate, parse, pattern, scan
 from lib.store import Store
 from lib.terms import TermIndex
 from lib.textindex import ENRICHMENT_COLUMNS
@@ -275,8 +275,7 @@ class MentionModel:
     def term_mask(self, node: Term | Phrase) -> np.ndarray:
         key = pattern(node)
         if key not in self._search_cache:
-            found = pc.match_substring_regex(self.content, key, ignore_case=True)
-            self._search_cache[key] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+            self._search_cache[key] = scan(self.content, node)
             while len(self._search_cache) > 64:
                 self._search_cache.popitem(last=False)
         return self._search_cache[key]

@@ -2,7 +2,8 @@
 
 A page asks questions about a ``Scope`` (the global filters, the display timezone, and what a drill-down
 narrows them to) and gets small answers back: a count, counts per value, a cross-tab, volume per time
-bucket, a page of keys. Two backends answer the same questions, chosen by ``SCE_BACKEND``:
+bucket, a page of keys. Two implementations answer the same questions (three backends, chosen by
+``SCE_BACKEND``):
 
 - ``ModelQueries`` (here, the default): the in-memory model (lib/model.py), a few ms per answer, at the cost
   of holding every mention in each app process (about 0.85 GB per million mentions).
@@ -23,7 +24,7 @@ import pandas as pd
 
 from lib.filters import Filters
 from lib.kwic import sample_rows
-from lib.model import ListIndex, MentionModel
+from lib.model import ListIndex, MentionModel, top_order
 from lib.sentiment_check import disagreements, five_level_codes, level_grid, social_codes
 from lib.tags import by_column, cooccurrence, raw_counts
 from lib.terms import TermIndex
@@ -134,18 +135,17 @@ def topic_counts(q: Queries, scope: Scope, topics: TopicSet) -> pd.DataFrame:
 def clauses(q: Queries, scope: Scope, query: str) -> pd.DataFrame:
     """The per-clause debugger (lib/topics.clause_queries), counted within ``scope``; ``attrs["total"]`` is
     what the whole query matches."""
-    whole, parts = clause_queries(query)
     rows = [
         {
-            "clause": text,
-            "alone": q.count(scope.searching(alone)),
+            "clause": clause,
+            "alone": q.count(scope.searching(clause)),
             "effect": meaning,
             "mentions": q.count(scope.searching(change)) if change else 0,
         }
-        for text, alone, change, meaning in parts
+        for clause, change, meaning in clause_queries(query)
     ]
     frame = pd.DataFrame(rows, columns=["clause", "alone", "effect", "mentions"])
-    frame.attrs["total"] = q.count(scope.searching(whole))
+    frame.attrs["total"] = q.count(scope.searching(query))
     return frame
 
 
@@ -195,8 +195,7 @@ class ModelQueries:
         return self.model.top_values(column, top)
 
     def tag_options(self) -> list[str]:
-        counts = self.tags.counts(None)
-        return [str(v) for v in self.tags.values.values[np.argsort(-counts, kind="stable")]]
+        return [str(v) for v in self.tags.values.values[top_order(self.tags.counts(None), None)]]
 
     def count(self, scope: Scope) -> int:
         return int(np.count_nonzero(self.mask(scope)))
@@ -208,8 +207,7 @@ class ModelQueries:
         if column != "tags":
             return self.model.counts(column, self.mask(scope), top)
         counts = self.tags.counts(self.model.selection(self.mask(scope)))
-        order = np.argsort(-counts, kind="stable")
-        order = order[counts[order] > 0][:top]
+        order = top_order(counts, top)
         return pd.DataFrame({"value": self.tags.values.values[order], "mentions": counts[order]})
 
     def counts_many(self, scope: Scope, columns: list[str], top: int | None = None) -> dict[str, pd.DataFrame]:

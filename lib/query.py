@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lib.errors import ExplorerError
 
@@ -191,6 +193,12 @@ def find_pattern(node: Term | Phrase) -> str:
     if isinstance(node, Term) and _is_symbol(node.text):
         return re.escape(node.text)
     return r"(?<![\w#@])" + word_pattern(node) + r"(?!\w)"
+
+
+def scan(texts: pa.Array | pa.ChunkedArray, node: Term | Phrase) -> np.ndarray:
+    """A boolean per text: does it contain the word or phrase ``node`` (case-insensitive; no text: False)?"""
+    found = pc.match_substring_regex(texts, pattern(node), ignore_case=True)
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
 
 
 def evaluate(node: Node, match: Callable[[Term | Phrase], np.ndarray]) -> np.ndarray:

@@ -17,15 +17,17 @@ VADER_LABELS = ("positive", "neutral", "negative")
 # A five-level scale in the spirit of Text iQ's (-2 … +2): VADER's compound cut at ±0.05 and ±0.6.
 FIVE_LEVELS = ("very negative", "negative", "neutral", "positive", "very positive")
 READINGS = ("positive", "neutral", "negative")  # Social Connect's values that VADER can agree with
+EDGE = 0.05  # VADER's own cut between neutral and positive or negative
+STRONG = 0.6  # the cut to "very" on the five-level scale
 
 
 def vader_codes(compound: np.ndarray) -> np.ndarray:
     """Per mention: 0 positive, 1 neutral, 2 negative (VADER's ±0.05 reading), 3 unsupported."""
     codes = np.full(len(compound), 3, dtype=np.int8)
     scored = ~np.isnan(compound)
-    codes[scored & (compound >= 0.05)] = 0
-    codes[scored & (compound > -0.05) & (compound < 0.05)] = 1
-    codes[scored & (compound <= -0.05)] = 2
+    codes[scored & (compound >= EDGE)] = 0
+    codes[scored & (compound > -EDGE) & (compound < EDGE)] = 1
+    codes[scored & (compound <= -EDGE)] = 2
     return codes
 
 
@@ -89,9 +91,9 @@ def five_level_codes(compound: np.ndarray) -> np.ndarray:
     """0 very negative (≤ -0.6) … 2 neutral … 4 very positive (≥ 0.6); 5 unsupported. The ±0.05 edges are
     VADER's own, as in ``vader_codes``."""
     codes = np.full(len(compound), 2, dtype=np.int64)
-    codes[compound <= -0.05] = 1
-    codes[compound <= -0.6] = 0
-    codes[compound >= 0.05] = 3
-    codes[compound >= 0.6] = 4
+    codes[compound <= -EDGE] = 1
+    codes[compound <= -STRONG] = 0
+    codes[compound >= EDGE] = 3
+    codes[compound >= STRONG] = 4
     codes[np.isnan(compound)] = 5
     return codes

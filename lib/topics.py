@@ -130,15 +130,9 @@ Search = Callable[[str], np.ndarray]  # a query -> a boolean per mention (Mentio
 
 
 def topic_mask(topics: TopicSet, name: str, search: Search, n: int) -> np.ndarray:
-    """The mentions of one topic: its query, or (for a parent) its query or any child's."""
-    topic = topics.get(name)
-    if topic is None:
-        return np.zeros(n, dtype=bool)
-    mask = search(topic.query) if topic.query else np.zeros(n, dtype=bool)
-    for child in topics.children(name):
-        if child.query:
-            mask = mask | search(child.query)
-    return mask
+    """The mentions of one topic (``topic_query``); a name no longer saved, or without a query, matches nothing."""
+    query = topic_query(topics, name)
+    return search(query) if query else np.zeros(n, dtype=bool)
 
 
 def topics_mask(topics: TopicSet, names: tuple[str, ...], search: Search, n: int) -> np.ndarray:
@@ -158,10 +152,11 @@ def topic_query(topics: TopicSet, name: str) -> str:
     return queries[0] if len(queries) == 1 else " OR ".join(f"({q})" for q in queries)
 
 
-def clause_queries(query: str) -> tuple[str, list[tuple[str, str, str, str]]]:
-    """The per-clause debugger as queries: for the top level of ``query``, each clause's text, the query of
-    what it matches alone, the query of what it changes and the word for that change. In an OR, a clause
-    *adds* the mentions only it brings in; in an AND, it *removes* those that pass every other clause."""
+def clause_queries(query: str) -> list[tuple[str, str, str]]:
+    """The per-clause debugger as queries: for the top level of ``query``, each clause (its text is also the
+    query of what it matches alone), the query of what it changes ("" for nothing) and the word for that
+    change. In an OR, a clause *adds* the mentions only it brings in; in an AND, it *removes* those that pass
+    every other clause."""
     node: Node = parse(query)
     parts = node.children if isinstance(node, And | Or) else (node,)
     rows = []
@@ -174,5 +169,5 @@ def clause_queries(query: str) -> tuple[str, list[tuple[str, str, str, str]]]:
             change, meaning = (f"({' AND '.join(others)}) AND NOT ({text})" if others else ""), "removes"
         else:
             change, meaning = text, "matches"
-        rows.append((text, text, change, meaning))
-    return query, rows
+        rows.append((text, change, meaning))
+    return rows
