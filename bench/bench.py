@@ -40,6 +40,7 @@ from lib.normalize import normalize
 from lib.overview import kpi_cards
 from lib.pull import pull
 from lib.qualtrics import Credentials, QualtricsClient
+from lib.queries import ModelQueries, Scope
 from lib.stopwords import language_stopwords
 from lib.store import Store
 from lib.tags import TagRecode, tag_index
@@ -75,15 +76,17 @@ def filter_sequence(model: MentionModel) -> list[Filters]:
 
 
 def overview_rerun(model: MentionModel, filters: Filters) -> list:
-    """Everything the Overview computes and draws for one filter value (server side)."""
-    mask = model.mask(filters, TZ)
-    oldest, newest = model.date_bounds(TZ)
+    """Everything the Overview computes and draws for one filter value (server side), through the query
+    interface as its page asks."""
+    q, scope = ModelQueries(model), Scope(filters, TZ)
+    oldest, newest = q.date_bounds(TZ)
     freq = auto_frequency(filters.start or oldest, filters.end or newest)
-    cards = kpi_cards(model, filters, TZ)
+    n = q.count(scope)
+    cards = kpi_cards(q, scope)
+    counts = q.counts_many(scope, ["sourceService", "messageLanguage"])
     figures = [
-        volume_figure(model.volume(mask, freq, "messageSentiment", TZ), "messageSentiment", freq),
-        bar_figure(model.counts("sourceService", mask), "sourceService", denominator=int(mask.sum())),
-        bar_figure(model.counts("messageLanguage", mask), "messageLanguage", denominator=int(mask.sum())),
+        volume_figure(q.volume(scope, freq, "messageSentiment"), "messageSentiment", freq),
+        *(bar_figure(counts[c], c, denominator=n) for c in ("sourceService", "messageLanguage")),
     ]
     return [cards, *(as_streamlit_sends(f) for f in figures)]
 
@@ -102,26 +105,26 @@ BREAKDOWNS = (
 
 def dashboard_rerun(model: MentionModel, filters: Filters) -> list:
     """Everything the Dashboard computes and draws for one filter value (server side), as its page does."""
-    tags = tag_index(model, TagRecode())
-    mask = model.mask(filters, TZ, tags)
-    n = int(mask.sum())
-    oldest, newest = model.date_bounds(TZ)
+    q, scope = ModelQueries(model, tag_index(model, TagRecode())), Scope(filters, TZ)
+    n = q.count(scope)
+    oldest, newest = q.date_bounds(TZ)
     freq = auto_frequency(filters.start or oldest, filters.end or newest)
-    volume = model.volume(mask, freq, "messageSentiment", TZ)
+    volume = q.volume(scope, freq, "messageSentiment")
     figures = []
     if not volume.empty:
         flagged = spikes(volume.groupby("bucket", sort=True)["mentions"].sum(), freq)
         figures.append(volume_figure(volume, "messageSentiment", freq, flagged))
-    figures += [bar_figure(model.counts(c, mask), c, denominator=n) for c in BREAKDOWNS]
-    known, _ = country_map(model.counts("locationCountry", mask))
+    counts = q.counts_many(scope, list(BREAKDOWNS))
+    figures += [bar_figure(counts[c], c, denominator=n) for c in BREAKDOWNS]
+    known, _ = country_map(q.counts(scope, "locationCountry"))
     figures.append(map_figure(known))
-    table = crosstab_percentages(model.crosstab("sourceService", "messageSentiment", mask), "counts")
+    table = crosstab_percentages(q.crosstab(scope, "sourceService", "messageSentiment"), "counts")
     figures.append(heatmap_figure(table))
-    per_author, names = model.value_counts("authorName", mask)
-    share = concentration(per_author[names != ""])
-    authors = model.counts("authorName", mask, top=16)
+    share = concentration(q.author_counts(scope))
+    authors = q.counts(scope, "authorName", top=16)
     figures.append(bar_figure(authors[authors["value"] != ""], "authorName", top=15, denominator=n))
-    figures += [bar_figure(model.counts(c, mask), c, denominator=n) for c in ("hashtags", "handles", "linkDomains")]
+    lists = q.counts_many(scope, ["hashtags", "handles", "linkDomains"], top=10)
+    figures += [bar_figure(counts, c, denominator=n) for c, counts in lists.items()]
     return [share, *(as_streamlit_sends(f) for f in figures)]
 
 
