@@ -352,7 +352,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\nInterrupted: the store is as it was before this command.", file=sys.stderr)
         return EXIT_INTERRUPTED
     except ExplorerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # Scrubbed again here (the client already did): nothing the command prints or leaves in the progress
+        # file holds a credential of the environment, in any form (lib/scrub.py).
+        message = credentials_from_env(prompt=False).scrubber()(str(exc))
+        print(f"error: {message}", file=sys.stderr)
         if args.command == "pull" and getattr(args, "progress_file", None):
-            ProgressReporter(args.progress_file, quiet=True).done({"error": str(exc)})
+            ProgressReporter(args.progress_file, quiet=True).done({"error": message})
         return _exit_code(exc)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
+from lib.errors import ExplorerError
 from lib.exports import ExportFlow, ExportRequest, Progress, export_dataset, flow_for
 from lib.files import read_export
 from lib.ingest import IngestOutcome, ingest_raw
@@ -94,6 +95,9 @@ def pull(
             started=started,
         )
     except BaseException as exc:
+        if isinstance(exc, ExplorerError):
+            # A message may quote what the server sent (a column name of its file): never a credential.
+            exc.args = (client.scrub(str(exc)),)
         store.record_failure(kind="pull", source=source, dataset_id=dataset_id, started=started, exc=exc)
         raise
     return PullOutcome(outcome, _mode(request))

@@ -16,7 +16,9 @@ tokens); the dataset export flow ``imported-data-projects/{id}/exports`` (``jobI
 complete, ``continuationToken`` when asked for) and file download (zip or raw; CSV with 1 or 3 header
 rows); ``POST /API/v3/datasets`` (the help page's dataset creation). Errors: 400 ``ATP_2`` without
 credentials, 401 ``DCD_7`` for a bad token, 403 for a token without access, 404 for unknown ids; and
-injected faults: 429 with or without ``Retry-After``, 503, slow or failed exports, slow downloads.
+injected faults: 429 with or without ``Retry-After``, 503, slow or failed exports, slow downloads, and
+hostile replies (``Faults.replies``: any status, headers and body, a body made from the request's headers
+to echo its credentials back, a dropped connection, a body cut short).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import threading
 import time
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -76,6 +79,13 @@ class Faults:
     header_rows: int = 3  # 1 or 3 (Qualtrics' names, descriptions, ImportId JSON)
     reject_tokens: bool = False  # answer a continuationToken with 400 (an expired token)
     no_datasets_api: bool = False  # answer POST /datasets with 404, as a tenant without that API would
+    # Raw replies for the next requests, from the front: (status, headers, body). The body may be a function
+    # of the request's headers (to echo credentials back). Status DROP closes the connection without a
+    # reply; TRUNCATE announces the body's length plus 1,000 bytes, sends it, and closes.
+    replies: list[tuple[int, dict[str, str], bytes | Callable[[dict[str, str]], bytes]]] = field(default_factory=list)
+
+
+DROP, TRUNCATE = 0, -1
 
 
 class FakeQualtrics:
@@ -199,12 +209,28 @@ class Handler(BaseHTTPRequestHandler):
     # -- routing -------------------------------------------------------------------------------
     def _fault(self) -> bool:
         with self.state.lock:
-            fault = self.state.faults.before.pop(0) if self.state.faults.before else None
+            raw = self.state.faults.replies.pop(0) if self.state.faults.replies else None
+            fault = self.state.faults.before.pop(0) if self.state.faults.before and raw is None else None
+        if raw is not None:
+            self._raw(*raw)
+            return True
         if fault:
             status, headers = fault
             self.error(status, "FAULT", "Injected fault.", headers)
             return True
         return False
+
+    def _raw(self, status: int, headers: dict[str, str], body) -> None:
+        body = body(dict(self.headers)) if callable(body) else body
+        self.close_connection = True
+        if status == DROP:
+            return
+        self.send_response(200 if status == TRUNCATE else status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body) + (1000 if status == TRUNCATE else 0)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def do_GET(self):
         self._route("GET")
