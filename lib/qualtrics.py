@@ -150,7 +150,7 @@ def may_receive_configured(where: str, configured: str) -> bool:
     configured host itself, or a host of Qualtrics' own domain. Any other host needs its own credentials,
     typed in by whoever points the app there (otherwise anyone signed in could make the server hand its
     token to a host they run)."""
-    return bool(configured) and (same_host(where, configured) or is_qualtrics_host(where))
+    return is_qualtrics_host(where) or (bool(configured) and same_host(where, configured))
 
 
 @dataclass(frozen=True)

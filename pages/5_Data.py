@@ -8,6 +8,7 @@ from lib.snapshot import SnapshotStore
 from lib.store import Store
 from ui import connection, state
 from ui.config import shared_dir, store_path
+from ui.escape import code, md
 from ui.frame import frame
 
 view = frame("Data")
@@ -15,13 +16,13 @@ st.title("Data")
 if folder := shared_dir():
     shared = SnapshotStore(folder)
     st.info(
-        f"This app reads the shared snapshot in `{folder}` (one of several replicas). The scheduled writer, "
+        f"This app reads the shared snapshot in {code(folder)} (one of several replicas). The scheduled writer, "
         "`python -m lib pull --publish`, pulls and imports and then publishes a new snapshot, which every replica "
         "shows on its next interaction.",
         icon=":material/dns:",
     )
     if shared.exists():
-        st.markdown(f"**Snapshot** {shared.version()} · {shared.count():,} mentions")
+        st.markdown(f"**Snapshot** {md(shared.version())} · {shared.count():,} mentions")
         st.subheader("Pulls and imports, as the writer logged them")
         st.dataframe(shared.log(), hide_index=True, width="stretch")
     else:
@@ -30,7 +31,7 @@ if folder := shared_dir():
 real = Store(store_path())
 has_data = bool(real.version())
 st.markdown(
-    f"**Showing:** {view.source.label} · {view.q.n:,} mentions  \n**Your store:** `{real.path}` · "
+    f"**Showing:** {md(view.source.label)} · {view.q.n:,} mentions  \n**Your store:** {code(real.path)} · "
     + (f"{real.count():,} mentions" if has_data else "empty, so the app shows the demo data")
 )
 if has_data:
@@ -40,7 +41,8 @@ if has_data:
 
 st.subheader("Pull from Qualtrics")
 st.caption(
-    f"Tags are split by your store's delimiter ({real.setting('tag_delimiter', ',')!r}); change it on the Tags page."
+    f"Tags are split by your store's delimiter ({md(repr(real.setting('tag_delimiter', ',')))}); change it on the "
+    "Tags page."
 )
 form = connection.connection_form()
 left, right, _ = st.columns([1, 1, 3])
@@ -61,7 +63,7 @@ if upload is not None and st.button("Import into your store"):
         with st.spinner(f"Importing {upload.name}…"):
             outcome = import_file(real, upload.getvalue(), upload.name)
     except ExplorerError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
     else:
         st.success(f"{outcome.result.rows_new:,} new and {outcome.result.rows_updated:,} updated mentions.")
         if outcome.report.rejected:
@@ -70,10 +72,10 @@ if upload is not None and st.button("Import into your store"):
                 {"line": [r for r, _ in outcome.report.rejected], "reason": [w for _, w in outcome.report.rejected]}
             )
         for warning in outcome.report.warnings:
-            st.warning(warning)
+            st.warning(md(warning))
 
 st.subheader("Pulls and imports")
 for name, store in (("Your store", real), ("Demo store", view.source.store if view.source.is_demo else None)):
     if store is not None and store.exists():
-        st.markdown(f"**{name}** · `{store.path}`")
+        st.markdown(f"**{name}** · {code(store.path)}")
         st.dataframe(store.log(), hide_index=True, width="stretch")

@@ -7,8 +7,9 @@ import streamlit as st
 from lib.errors import ExplorerError
 from lib.qualtrics import Credentials, QualtricsClient
 from lib.setup import auth_header, check_event, create_dataset, dataset_request, workflow_task
+from ui.escape import code, md
 from ui.frame import frame
-from ui.secrets import configured
+from ui.secrets import configured, credentials_for
 
 frame("Setup")
 st.title("Setup")
@@ -33,7 +34,7 @@ with header_tab:
         try:
             header = auth_header(username, token)
         except ExplorerError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
         else:
             if st.toggle("Show the header", help="It contains your token: show it only to copy it."):
                 st.code(header, language=None)
@@ -52,15 +53,17 @@ with dataset_tab:
     )
     with st.expander("The request"):
         st.json(dataset_request(name or "?"))
-    creds = Credentials(api_token=typed) if typed else preset.credentials
+    creds, note = credentials_for(where, preset, Credentials(api_token=typed.strip()))
+    if note:
+        st.warning(note, icon=":material/key:")
     if st.button("Create the dataset", type="primary", disabled=not (name and where and creds.kind)):
         try:
             created = create_dataset(QualtricsClient(where, creds, deadline=60), name)
         except ExplorerError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
         else:
             st.success(
-                f"Created through /API/v3/{created.api}. Dataset id: **{created.dataset_id}** — use it in "
+                f"Created through /API/v3/{created.api}. Dataset id: **{md(created.dataset_id)}** — use it in "
                 "step 4 and on the Data page."
             )
             st.session_state["setup_dataset_id"] = created.dataset_id
@@ -74,10 +77,10 @@ with mapping_tab:
         try:
             task = workflow_task(brand, datacenter, dataset_id)
         except ExplorerError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
         else:
             st.markdown(
-                f"**Token endpoint:** `{task['token_endpoint']}`  \n**POST** `{task['url']}`  \n"
+                f"**Token endpoint:** {code(task['token_endpoint'])}  \n**POST** {code(task['url'])}  \n"
                 "**Header:** `Authorization: Bearer ` then the piped text of your QSC account ({a})."
             )
             st.markdown("**Body** (JSON key-value pairs): every dataset field and its piped text")
@@ -98,7 +101,7 @@ with check_tab:
         try:
             checks = check_event(sample)
         except ExplorerError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
         else:
             found = sum(c.status == "found" for c in checks)
             st.markdown(f"**{found} of {len(checks)}** fields found where the mapping looks for them.")

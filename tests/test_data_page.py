@@ -64,7 +64,7 @@ def test_connection_pull_and_switch_from_demo_to_your_data(env, fake):
     assert "configured in environment" in password.placeholder
 
     next(b for b in at.button if b.label == "Test connection").click().run()
-    assert any("Connected as **analyst@example.com**" in s.value for s in at.success)
+    assert any(r"Connected as **analyst\@example\.com**" in s.value for s in at.success)  # as text
 
     next(b for b in at.button if b.label == "Pull now").click().run()
     status = wait_for(current_job(env))
@@ -74,7 +74,7 @@ def test_connection_pull_and_switch_from_demo_to_your_data(env, fake):
     assert "500 of 500 mentions match" in next(m.value for m in at.sidebar.markdown if "match" in m.value).replace(
         "**", ""
     )
-    assert any("Last pull of IDP_social (full): 500 new" in s.value for s in at.success)
+    assert any(r"Last pull of IDP\_social (full): 500 new" in s.value for s in at.success)
     log = Store(env / "mentions.duckdb").log()
     assert log.loc[0, "kind"] == "pull" and fake.token not in log.to_string()
 

@@ -177,6 +177,7 @@ def test_a_redirect_on_the_same_host_is_followed(fake):
         ("https://evil.example#.qualtrics.com", "iad1", False),
         ("https://iad1.qualtrics.com@evil.example", "iad1", False),
         ("https://evil.example", "", False),
+        ("iad1", "", True),
     ],
 )
 def test_configured_credentials_go_to_the_configured_host_or_qualtrics_only(where, configured, allowed):

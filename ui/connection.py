@@ -11,7 +11,8 @@ from lib.exports import FLOWS
 from lib.jobs import current_job, job_status, start_pull
 from lib.qualtrics import Credentials, QualtricsClient
 from ui.config import data_dir, store_path
-from ui.secrets import Connection, configured
+from ui.escape import md
+from ui.secrets import Connection, configured, credentials_for
 
 
 def connection_form() -> tuple[Connection, str] | None:
@@ -36,20 +37,22 @@ def connection_form() -> tuple[Connection, str] | None:
             horizontal=True,
             index=1 if preset.credentials.kind == "oauth" else 0,
         )
-        creds = preset.credentials
         if method == "API token":
             typed = st.text_input("API token", type="password", placeholder=_placeholder(preset, "api_token"))
-            creds = Credentials(api_token=typed or preset.credentials.api_token)
+            entered = Credentials(api_token=typed.strip())
         else:
-            client_id = st.text_input("Client ID", preset.credentials.client_id)
+            client_id = st.text_input("Client ID", preset.credentials.client_id).strip()
             typed = st.text_input("Client secret", type="password", placeholder=_placeholder(preset, "client_secret"))
-            creds = Credentials(client_id=client_id, client_secret=typed or preset.credentials.client_secret)
+            entered = Credentials(client_id=client_id, client_secret=typed.strip())
+        creds, note = credentials_for(where, preset, entered)
         flow = st.selectbox(
             "Export flow",
             ("auto", *FLOWS),
             help="auto: survey export for SV_ ids, the dataset "
             "(imported data project) export otherwise. Change it only if your tenant differs.",
         )
+    if note:
+        st.warning(note, icon=":material/key:")
     if not where or not dataset_id or not creds.kind:
         st.caption("Fill in the datacenter, the dataset id and credentials to test the connection or pull.")
         return None
@@ -66,11 +69,11 @@ def test_connection(connection: Connection) -> None:
     try:
         me = QualtricsClient(connection.where, connection.credentials, max_retries=2, deadline=30).whoami()
     except ExplorerError as exc:
-        st.error(str(exc))
-    else:
+        st.error(md(exc))
+    else:  # what the server says about itself is data: shown as text
         st.success(
-            f"Connected as **{me.get('userName', '?')}** (brand {me.get('brandId', '?')}, "
-            f"datacenter {me.get('datacenter', '?')})."
+            f"Connected as **{md(me.get('userName', '?'))}** (brand {md(me.get('brandId', '?'))}, "
+            f"datacenter {md(me.get('datacenter', '?'))})."
         )
 
 
@@ -85,7 +88,7 @@ def start(connection: Connection, flow: str) -> None:
             flow=flow,
         )
     except ExplorerError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
 
 
 @st.fragment(run_every=1.0)
@@ -102,14 +105,14 @@ def pull_progress() -> None:
     if status["running"]:
         phase, value = status.get("phase", "starting"), status.get("value", 0.0)
         if phase == "downloading":
-            st.progress(1.0, text=f"Pulling {job.dataset_id}: downloading, {value / 1e6:,.1f} MB so far")
+            st.progress(1.0, text=f"Pulling {md(job.dataset_id)}: downloading, {value / 1e6:,.1f} MB so far")
         else:
-            st.progress(min(float(value), 1.0), text=f"Pulling {job.dataset_id}: {phase}…")
+            st.progress(min(float(value), 1.0), text=f"Pulling {md(job.dataset_id)}: {md(phase)}…")
         st.caption("The pull runs on its own: you can switch pages or close this tab.")
     elif status.get("error"):
-        st.error(f"The last pull of {job.dataset_id} failed: {status['error']}")
+        st.error(f"The last pull of {md(job.dataset_id)} failed: {md(status['error'])}")
     else:
         st.success(
-            f"Last pull of {job.dataset_id} ({status.get('mode', '')}): {status.get('rows_new', 0):,} new, "
+            f"Last pull of {md(job.dataset_id)} ({md(status.get('mode', ''))}): {status.get('rows_new', 0):,} new, "
             f"{status.get('rows_updated', 0):,} updated, {status.get('rows_rejected', 0):,} rejected rows."
         )

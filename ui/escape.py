@@ -1,0 +1,29 @@
+"""Values in Markdown, as text: a mention's country, tag or author, a link's ``?mention=``, a server's error.
+
+Streamlit renders Markdown in ``st.markdown``, captions, alerts, headings and every widget label, so a
+value such as ``![x](http://host/leak.png)`` would make every viewer's browser fetch that address, and
+``[text](url)``, ``:red[…]`` or ``$…$`` would change what the page says. Every value that comes from the
+data, the URL, a file or a server goes through ``md`` (text) or ``code`` (a code span) on its way into
+Markdown; the text around it is the app's own.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+
+
+def md(value: object) -> str:
+    """``value`` as literal text inside Markdown: every ASCII punctuation character backslash-escaped (which
+    CommonMark defines for all of them), on one line."""
+    flat = " ".join(str(value).split())
+    return _PUNCTUATION.sub(r"\\\1", flat)
+
+
+def code(value: object) -> str:
+    """``value`` as an inline code span: nothing inside one is Markdown. The fence is one backtick longer
+    than the longest run of backticks in the value."""
+    flat = " ".join(str(value).split()) or " "
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
+    return f"{fence} {flat} {fence}"
