@@ -51,6 +51,7 @@ PARALLEL_MIN_TEXTS = 40_000  # below this, starting worker processes costs more 
 _ROOT = Path(__file__).resolve().parent.parent
 
 _ANALYSER = None
+_LANGUAGE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 
 
 def tokens(text: str) -> list[str]:
@@ -132,12 +133,14 @@ def analyse(texts: Sequence[str], languages: Sequence[str]) -> Encoded:
     phrase_index: list[int] = []
     term_offsets, phrase_offsets, scores = [0], [0], []
     for text, language in zip(texts, languages, strict=True):
-        terms, phrases = terms_and_phrases(text or "", language or "")
+        # A language is a code (en, pt-BR); anything else (a ':' would split the "lang:term" key) is none.
+        language = language if language and _LANGUAGE.match(language) else ""
+        terms, phrases = terms_and_phrases(text or "", language)
         term_index += [term_keys.setdefault(k, len(term_keys)) for k in terms]
         phrase_index += [phrase_keys.setdefault(k, len(phrase_keys)) for k in phrases]
         term_offsets.append(len(term_index))
         phrase_offsets.append(len(phrase_index))
-        scores.append(sentiment(text or "", language or ""))
+        scores.append(sentiment(text or "", language))
     return Encoded(
         list(term_keys),
         np.asarray(term_index, dtype=np.int32),

@@ -308,3 +308,12 @@ def test_enrichment_on_several_processes_equals_one_process(monkeypatch):
         together.to_pylist() == reference.encode([(alone.term_keys, alone.term_index, alone.term_offsets)]).to_pylist()
     )
     assert np.allclose(np.concatenate([c.scores for c in parts]), alone.scores, equal_nan=True)
+
+
+def test_a_language_that_is_not_a_code_is_no_language():
+    # A ':' in the language once split the "lang:term" key and failed the import with an IndexError.
+    from lib.enrich import analyse
+
+    encoded = analyse(["delayed again", "delayed"], [":red[![x](http://leak.example/a.png)]", "en"])
+    assert ":delayed" in encoded.term_keys and "en:delayed" in encoded.term_keys
+    assert all(key.count(":") >= 1 and not key.startswith(":red") for key in encoded.term_keys)

@@ -14,6 +14,7 @@ from lib.labels import label
 from lib.mentions import mention_rows
 from lib.queries import Scope, bucket_end, series_volume
 from ui import state
+from ui.escape import md
 from ui.frame import View
 
 PLOTLY_CONFIG = {"topojsonURL": "app/static/", "displaylogo": False}  # the world map is served from static/
@@ -120,7 +121,7 @@ def mentions_panel(view: View, n: int, keys: list[str], title: str, key: str, ap
     with st.container(border=True):
         head, button = st.columns([4, 1])
         head.markdown(
-            f"**{n:,} mentions** behind {title}" + (f" (the newest {DRILL_ROWS} below)" if n > DRILL_ROWS else "")
+            f"**{n:,} mentions** behind {md(title)}" + (f" (the newest {DRILL_ROWS} below)" if n > DRILL_ROWS else "")
         )
         if can_filter:
             button.button("Filter to this", key=f"{key}_filter", on_click=apply, icon=":material/filter_alt:")

@@ -10,6 +10,7 @@ from lib.labels import label
 from lib.mentions import mention
 from lib.schema import FIELD_NAMES
 from ui import state
+from ui.escape import code, md
 from ui.frame import View
 
 SHOWN_AS_LABEL = (
@@ -31,10 +32,10 @@ def show(view: View, unique_id: str) -> None:
     found = mention(view.source.store, unique_id)
     with st.container(border=True, key="mention_detail"):
         if found is None:
-            st.warning(f"No mention {unique_id!r} in this store.")
+            st.warning(f"No mention {md(repr(unique_id))} in this store.")
             return
         head, close = st.columns([5, 1])
-        head.markdown(f"**Mention** `{unique_id}`")
+        head.markdown(f"**Mention** {code(unique_id)}")
         close.button("Close", on_click=state.set_page_param, args=("mention", "", ""), key="close_detail")
         if found.get("messageTitle"):
             st.text(found["messageTitle"])
@@ -49,8 +50,8 @@ def show(view: View, unique_id: str) -> None:
                 column.link_button(text, url)
         fields = {name: found.get(name) for name in FIELD_NAMES if name != "messageContent"}
         for name in SHOWN_AS_LABEL:
-            code, shown = str(fields[name] or ""), label(name, str(fields[name] or ""))
-            fields[name] = shown if not code or f"({code})" in shown else f"{shown} ({code})"
+            raw, shown = str(fields[name] or ""), label(name, str(fields[name] or ""))
+            fields[name] = shown if not raw or f"({raw})" in shown else f"{shown} ({raw})"
         fields["tags"] = ", ".join(found["tags"]) if found.get("tags") is not None else ""
         st.dataframe(
             {"field": list(fields), "value": [str(v) if v is not None else "" for v in fields.values()]},

@@ -15,6 +15,7 @@ from lib.topics import TopicError, TopicSet, load_topics
 from ui import state
 from ui.config import backend, replica_name
 from ui.data import Source, active_source, engine, model
+from ui.escape import md
 from ui.gate import require_access, share_link
 from ui.widgets import reset_filters, sidebar_filters
 
@@ -28,6 +29,7 @@ PAGES = (
     ("pages/5_Data.py", "Data", ":material/database:"),
     ("pages/6_Setup.py", "Setup", ":material/settings:"),
 )
+PAGE_ICON = "💬"
 FRESHNESS_SECONDS = 30
 ENGINE_LABELS = {"duckdb": "DuckDB over the snapshot", "spark": "Spark"}
 
@@ -92,7 +94,9 @@ def _queries(source: Source, recode: TagRecode, topics: TopicSet) -> Queries:
 
 
 def frame(title: str) -> View:
-    st.set_page_config(page_title=f"{title} · Social Connect Explorer", page_icon=":material/forum:", layout="wide")
+    # An emoji page icon: Streamlit draws it as an inline SVG. A :material/…: page icon would make every browser
+    # fetch it from Google's font CDN (the icons inside pages come from Streamlit's own bundled font).
+    st.set_page_config(page_title=f"{title} · Social Connect Explorer", page_icon=PAGE_ICON, layout="wide")
     require_access()
     try:
         source = active_source(state.prefer_demo())
@@ -100,11 +104,11 @@ def frame(title: str) -> View:
         try:
             topics = load_topics(source.store.path)
         except TopicError as exc:
-            st.warning(f"The saved text topics could not be read: {exc}", icon=":material/warning:")
+            st.warning(f"The saved text topics could not be read: {md(exc)}", icon=":material/warning:")
             topics = TopicSet()
         q = _queries(source, recode, topics)
     except (ExplorerError, ValueError) as exc:  # the store is busy or unreadable, a setting is wrong: say so
-        st.error(str(exc))
+        st.error(md(exc))
         st.stop()
     with st.sidebar:
         st.markdown("### Social Connect Explorer")
@@ -116,9 +120,9 @@ def frame(title: str) -> View:
         st.button("Reset filters", on_click=reset_filters, width="stretch", icon=":material/restart_alt:")
         st.divider()
         st.caption(
-            f"**Source:** {source.label}  \n{q.n:,} mentions · store version {q.version or '–'}"
+            f"**Source:** {md(source.label)}  \n{q.n:,} mentions · store version {md(q.version or '–')}"
             + (f"  \nAnswered by **{ENGINE_LABELS[q.backend]}**" if q.backend != "model" else "")
-            + (f"  \nServed by replica **{replica}**" if (replica := replica_name()) else "")
+            + (f"  \nServed by replica **{md(replica)}**" if (replica := replica_name()) else "")
         )
         _freshness(source, q.version)
     state.set_view(new_filters, tz)

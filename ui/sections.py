@@ -11,6 +11,7 @@ from lib.filters import FACETS
 from lib.labels import label
 from lib.model import FREQUENCIES
 from ui import blocks, state
+from ui.escape import md
 from ui.frame import View
 
 SPLITS = {"messageSentiment": "Sentiment", "sourceService": "Source service", "none": "No split"}
@@ -88,7 +89,7 @@ def countries(view: View) -> None:
         st.caption(
             "Not on the map: "
             + ", ".join(
-                f"{label('locationCountry', v)} ({m:,})"
+                f"{md(label('locationCountry', v))} ({m:,})"
                 for v, m in zip(unknown["value"], unknown["mentions"], strict=True)
             )
         )

@@ -9,6 +9,7 @@ import streamlit as st
 from lib.errors import ExplorerError
 from lib.store import Store
 from lib.tags import RecodeError, TagRecode, editor_rows, recode_from_rows, save_recode
+from ui.escape import md
 from ui.frame import View
 
 DELIMITERS = {",": "Comma", ";": "Semicolon", "|": "Pipe", "custom": "Custom"}
@@ -34,7 +35,7 @@ def delimiter_setting(store: Store) -> None:
             with st.spinner("Splitting every mention's tags again…"):
                 store.retag(wanted)
         except ExplorerError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
         else:
             st.rerun()
 
@@ -72,6 +73,6 @@ def recode_editor(view: View) -> None:
         try:
             save_recode(view.source.store.path, TagRecode.from_json(upload.getvalue()))
         except RecodeError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
         else:
             st.rerun()

@@ -16,6 +16,7 @@ from lib.query import QueryError, as_query, parse
 from lib.stopwords import load_stoplist, parse_words, save_stoplist
 from lib.terms import Stoplist
 from ui import blocks, state
+from ui.escape import md
 from ui.frame import View
 
 SECTIONS = {
@@ -45,7 +46,7 @@ def stoplist(view: View) -> Stoplist:
     try:
         return load_stoplist(view.source.store.path)
     except ExplorerError as exc:
-        st.warning(str(exc))
+        st.warning(md(exc))
         return Stoplist()
 
 
@@ -61,7 +62,7 @@ def _context_panel(view: View, terms: list[str], key: str) -> None:
     scope = view.scope.searching(query)
     with st.container(border=True):
         head, button = st.columns([4, 1])
-        head.markdown(f"**{view.q.count(scope):,} mentions** with {', '.join(terms[:5])}")
+        head.markdown(f"**{view.q.count(scope):,} mentions** with {md(', '.join(terms[:5]))}")
         button.button(
             "Search for this", key=f"{key}_search", on_click=_search_for, args=(query,), icon=":material/search:"
         )
@@ -219,7 +220,7 @@ def context(view: View) -> None:
     try:
         parse(query)
     except QueryError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     scope = view.scope.searching(query)
     st.markdown(f"**{view.q.count(scope):,}** matching mentions use it.")

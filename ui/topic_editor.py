@@ -14,6 +14,7 @@ from lib.queries import clauses, topic_counts, topic_scopes
 from lib.query import QueryError, parse
 from lib.topics import TopicError, TopicSet, save_topics
 from ui import blocks, state
+from ui.escape import code, md
 from ui.frame import View
 
 
@@ -101,11 +102,11 @@ def _topic_editor(view: View) -> TopicSet:
     try:
         edited = TopicSet.from_rows(edited_rows.fillna("").to_dict("records"))
     except TopicError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return saved
     problems = edited.problems()
     for problem in problems:
-        st.caption(f":red[{problem}]")
+        st.caption(f":red[{md(problem)}]")
     left, middle, right = st.columns(3)
     changed = edited.key() != saved.key()
     if left.button("Save topics", disabled=bool(problems) or not changed, icon=":material/save:", type="primary"):
@@ -127,7 +128,7 @@ def _topic_editor(view: View) -> TopicSet:
             try:
                 loaded = TopicSet.from_json(upload.getvalue()).check()
             except TopicError as exc:
-                st.error(str(exc))
+                st.error(md(exc))
             else:
                 if st.button(f"Replace the saved set with these {len(loaded.topics)} topics"):
                     save_topics(view.source.store.path, loaded)
@@ -145,7 +146,7 @@ def _clause_debugger(view: View, topics: TopicSet) -> None:
         return
     table = clauses(view.q, view.scope, topic.query)
     st.caption(
-        f"`{topic.query}` matches **{table.attrs['total']:,}** of the {view.matched:,} matching mentions. "
+        f"{code(topic.query)} matches **{table.attrs['total']:,}** of the {view.matched:,} matching mentions. "
         "In an OR, *adds* counts the mentions only that clause brings in; in an AND, *removes* counts the "
         "mentions that pass every other clause but not this one."
     )

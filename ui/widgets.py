@@ -13,6 +13,7 @@ from lib.queries import Queries
 from lib.query import QueryError, parse
 from lib.topics import TopicSet
 from ui import state
+from ui.escape import md
 
 CUSTOM = "Custom range"
 AUTHOR_OPTIONS = 300  # the most active authors offered in the list; any other handle can be typed
@@ -108,7 +109,7 @@ def sidebar_filters(q: Queries, page: str, topics: TopicSet) -> tuple[Filters, s
         try:
             parse(text)
         except QueryError as exc:
-            st.caption(f":red[{exc}] — not applied.")
+            st.caption(f":red[{md(exc)}] — not applied.")
             values["text"] = ""
     if topics.topics or current.text_topics:
         _seed("w_text_topics", list(current.text_topics))

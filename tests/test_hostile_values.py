@@ -1,0 +1,77 @@
+"""Hostile values (tests/hostile.py) in the store and the URL reach Markdown only as text, on every page.
+
+Here under AppTest: every string a page hands to Markdown (bodies, captions, alerts, headings, widget labels
+and help, expander and tab labels, progress text) holds no payload as Markdown would read it. The browser
+side (no request leaves the app) is tests/test_browser_hostile.py."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.hostile import LEAK_HOST, PAYLOADS, build, hostile_urls
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = {"": "app.py", "Dashboard": "pages/1_Dashboard.py", "Tags": "pages/2_Tags.py", "Text": "pages/3_Text.py"}
+SCRIPTS |= {"Mentions": "pages/4_Mentions.py", "Data": "pages/5_Data.py", "Setup": "pages/6_Setup.py"}
+MARKDOWN_KINDS = {"Markdown", "Caption", "Latex", "Error", "Warning", "Info", "Success", "Title", "Header", "Subheader"}
+
+
+@pytest.fixture(scope="module")
+def hostile_store(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
+    build(path)
+    return path
+
+
+@pytest.fixture
+def env(hostile_store, demo_data_dir, monkeypatch):
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setenv("SCE_DATA_DIR", str(demo_data_dir))
+    monkeypatch.setenv("SCE_STORE", str(hostile_store))
+
+
+def markdown_strings(at: AppTest):
+    """(element kind, text) of every string the page gives to Streamlit's Markdown."""
+    for node in iter(at._tree):
+        kind, proto = type(node).__name__, getattr(node, "proto", None)
+        if kind in MARKDOWN_KINDS:
+            yield kind, node.proto.body
+        for name in ("label", "help", "placeholder_text"):
+            value = getattr(node, name, None) if kind in ("Expander", "Tab") else getattr(proto, name, None)
+            if isinstance(value, str):
+                yield f"{kind}.{name}", value
+        if kind == "Progress":
+            yield kind, proto.text
+        if kind == "Radio":
+            yield from ((f"{kind}.option", option) for option in proto.options)
+
+
+def run(path: str) -> AppTest:
+    parts = urlsplit(path)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    for key, value in parse_qsl(parts.query):
+        at.query_params[key] = value
+    if (script := SCRIPTS[parts.path.strip("/")]) != "app.py":
+        at.switch_page(script)
+    return at.run()
+
+
+@pytest.mark.parametrize("path", hostile_urls())
+def test_hostile_values_reach_markdown_only_as_text(env, path):
+    at = run(path)
+    assert not at.exception, at.exception
+    shown = list(markdown_strings(at))
+    assert len(shown) > 10
+    for kind, text in shown:
+        # Escaped, a payload reads leak\.example: only an unescaped one says leak.example. A code span shows
+        # what it holds as it is: nothing in one counts.
+        outside_code = re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", text, flags=re.DOTALL)
+        assert LEAK_HOST not in outside_code.lower(), (kind, text)
+        assert not any(payload.lower() in outside_code.lower() for payload in PAYLOADS), (kind, text)
