@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from lib.filters import FACETS
 from lib.model import LIST_COLUMNS, SENTIMENT_ORDER, Codes, volume_table
 from lib.queries import TEXT, Scope, bucket_end
-from lib.query import And, Node, Not, Or, Phrase, Term, parse, pattern
+from lib.query import And, AnyOf, Node, Not, Or, Phrase, Term, grouped, parse, pattern
 from lib.sentiment_check import EDGE, STRONG, level_grid
 from lib.snapshot import CURRENT
 from lib.tags import TagRecode, shown_names
@@ -168,7 +168,7 @@ class EngineQueries:
     # -- the scope as a filter -----------------------------------------------------------------
     def _has_any(self, t, column: str, values) -> ibis.Expr:
         if column == TEXT:
-            return self._text(t, parse(values[0]))
+            return self._text(t, grouped(parse(values[0])))
         if column == "tags":
             behind = self._tag_names
             raw = [r for v in values for r in behind.get(v, [])]
@@ -193,7 +193,7 @@ class EngineQueries:
             else:
                 conditions.extend(self._has_any(t, "tags", (tag,)) for tag in f.tags)
         if f.text:
-            conditions.append(self._text(t, parse(f.text)))
+            conditions.append(self._text(t, grouped(parse(f.text))))
         if f.text_topics:
             conditions.append(ibis.or_(ibis.literal(False), *[self._topic(t, name) for name in f.text_topics]))
         for column, values in scope.within:
@@ -206,7 +206,7 @@ class EngineQueries:
         return t.filter(*conditions) if conditions else t
 
     def _text(self, t, node: Node):
-        if isinstance(node, Term | Phrase):
+        if isinstance(node, Term | Phrase | AnyOf):
             return t.messageContent.re_search("(?i)" + pattern(node)).fill_null(False)
         if isinstance(node, Not):
             return ~self._text(t, node.child)
@@ -217,7 +217,7 @@ class EngineQueries:
     def _topic(self, t, name: str):
         """A text topic's mentions (lib/topics.topic_query); a name no longer saved matches nothing."""
         query = topic_query(self.topics, name)
-        return self._text(t, parse(query)) if query else ibis.literal(False)
+        return self._text(t, grouped(parse(query))) if query else ibis.literal(False)
 
     # -- answers --------------------------------------------------------------------------------
     def count(self, scope: Scope) -> int:

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lib.filters import FACETS, Filters
-from lib.query import Phrase, Term, evaluate, parse, pattern, scan
+from lib.query import AnyOf, Leaf, Node, Not, Or, Phrase, Term, grouped, parse, pattern, scan
 from lib.store import Store
 from lib.terms import TermIndex
 from lib.textindex import ENRICHMENT_COLUMNS
@@ -38,6 +38,7 @@ MODEL_COLUMNS = (
 )
 NAT = np.iinfo(np.int64).min
 HOUR_NS = 3_600_000_000_000
+NARROW = 0.25  # an AND clause left with fewer mentions than this share scans only those (uncached)
 DAY_NS = 24 * HOUR_NS
 FREQUENCIES = ("hour", "day", "week", "month")
 SENTIMENT_ORDER = ("positive", "neutral", "negative", "unset")
@@ -269,10 +270,33 @@ class MentionModel:
     # -- filtering ------------------------------------------------------------------------------
     def search(self, text: str) -> np.ndarray:
         """Mentions whose plain text satisfies the query ``text`` (see lib/query.py: words, hashtags, @handles,
-        quoted phrases, ``*``, AND/OR/NOT). Each word or phrase is scanned once and cached."""
-        return evaluate(parse(text), self.term_mask)
+        quoted phrases, ``*``, AND/OR/NOT). The words and phrases of each OR are scanned together, once, and
+        cached."""
+        return self._evaluate(grouped(parse(text)), None)
 
-    def term_mask(self, node: Term | Phrase) -> np.ndarray:
+    def _evaluate(self, node: Node, within: np.ndarray | None) -> np.ndarray:
+        """``node``'s mentions, right on the rows of ``within`` (all when None; elsewhere anything). An AND
+        scans each further clause only in the mentions its earlier clauses left, so a long AND of words costs
+        about one scan of the texts, not one per word; a leaf scanned over (nearly) everything is cached."""
+        if isinstance(node, Term | Phrase | AnyOf):
+            if within is None or np.count_nonzero(within) > NARROW * self.n:
+                return self.term_mask(node)
+            rows = np.flatnonzero(within)
+            found = np.zeros(self.n, dtype=bool)
+            found[rows[scan(self.content.take(pa.array(rows)), node)]] = True
+            return found
+        if isinstance(node, Not):
+            return ~self._evaluate(node.child, within)
+        if isinstance(node, Or):
+            return np.logical_or.reduce([self._evaluate(child, within) for child in node.children])
+        keep = np.ones(self.n, dtype=bool) if within is None else within.copy()
+        for child in sorted(node.children, key=lambda c: not isinstance(c, Term | Phrase | AnyOf)):
+            keep &= self._evaluate(child, keep)
+            if not keep.any():
+                break
+        return keep
+
+    def term_mask(self, node: Leaf) -> np.ndarray:
         key = pattern(node)
         if key not in self._search_cache:
             self._search_cache[key] = scan(self.content, node)

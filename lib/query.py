@@ -6,6 +6,11 @@ Spellings: ``AND``/``and``/``&``/``&&``, ``OR``/``or``/``|``/``||``, ``NOT``/``n
 group). Two terms side by side mean AND; AND binds tighter than OR; matching ignores case. A term matches a
 whole word (or hashtag, or @handle), a trailing ``*`` any word that starts so, a quoted phrase its words in order.
 Errors say where: ``Parse error at 14: ')' has no '('``.
+
+A query is bounded (``MAX_CHARS`` characters, ``MAX_TERMS`` words and phrases, ``MAX_DEPTH`` levels of
+parentheses and NOTs): a link with a query of 1,400 ORed words, or nested 1,000 deep, is refused with a
+message instead of holding the server (or Python's stack). The words and phrases of one OR are matched by
+one scan of the texts (``grouped``), not one scan each.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lib.errors import ExplorerError
+
+MAX_CHARS = 2000
+MAX_TERMS = 100
+MAX_DEPTH = 16
 
 
 class QueryError(ExplorerError):
@@ -44,6 +53,13 @@ class Phrase:
 
 
 @dataclass(frozen=True)
+class AnyOf:
+    """Words and phrases of one OR, matched together by one scan (made by ``grouped``, never by ``parse``)."""
+
+    leaves: tuple[Term | Phrase, ...]
+
+
+@dataclass(frozen=True)
 class Not:
     child: object
 
@@ -58,7 +74,8 @@ class Or:
     children: tuple
 
 
-Node = Term | Phrase | Not | And | Or
+Node = Term | Phrase | AnyOf | Not | And | Or
+Leaf = Term | Phrase | AnyOf  # what one scan of the texts answers
 _TOKEN = re.compile(r'\s*(?:(?P<op>&&|\|\||[&|()])|(?P<quote>"[^"]*"?)|(?P<word>[^\s()"&|]+))')
 _OPERATORS = {"and": "AND", "&": "AND", "&&": "AND", "or": "OR", "|": "OR", "||": "OR", "not": "NOT"}
 
@@ -85,6 +102,8 @@ def _tokens(query: str) -> list[tuple[str, str, int]]:
             lower = text.lower()
             if lower in ("and", "or", "not"):
                 out.append((_OPERATORS[lower], text, start))
+            elif text == "-" and query.startswith("(", at):  # -(a OR b): NOT before a group
+                out.append(("NOT", "-", start))
             elif text.startswith("-") and len(text) > 1:
                 out.append(("NOT", "-", start))
                 out.append(("TERM", text[1:], start + 1))
@@ -95,7 +114,25 @@ def _tokens(query: str) -> list[tuple[str, str, int]]:
 
 class _Parser:
     def __init__(self, query: str):
-        self.query, self.tokens, self.i = query, _tokens(query), 0
+        if len(query) > MAX_CHARS:
+            raise QueryError(
+                f"the query has {len(query):,} characters; at most {MAX_CHARS:,} are read. Split it into text "
+                "topics (Text page, Topics), each with its own query",
+                MAX_CHARS,
+            )
+        self.query, self.tokens, self.i, self.depth = query, _tokens(query), 0, 0
+        leaves = [token for token in self.tokens if token[0] in ("TERM", "PHRASE")]
+        if len(leaves) > MAX_TERMS:
+            raise QueryError(
+                f"the query has {len(leaves):,} words and phrases; at most {MAX_TERMS} are read. Split it into "
+                "text topics (Text page, Topics), each with its own query",
+                leaves[MAX_TERMS][2],
+            )
+
+    def deeper(self, position: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(f"parentheses and NOTs go more than {MAX_DEPTH} deep here; write it flatter", position)
 
     def peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -132,7 +169,10 @@ class _Parser:
         token = self.peek()
         if token is not None and token[0] == "NOT":
             self.take()
-            return Not(self.not_())
+            self.deeper(token[2])
+            node = Not(self.not_())
+            self.depth -= 1
+            return node
         return self.atom()
 
     def atom(self) -> Node:
@@ -141,11 +181,13 @@ class _Parser:
             raise QueryError("the query ends where a word or a phrase should be", len(self.query))
         kind, text, position = self.take()
         if kind == "(":
+            self.deeper(position)
             node = self.or_()
             closing = self.peek()
             if closing is None or closing[0] != ")":
                 raise QueryError("'(' is not closed", position)
             self.take()
+            self.depth -= 1
             return node
         if kind == "PHRASE":
             words = tuple(w.lower() for w in re.findall(r"[\w#@']+", text))
@@ -180,11 +222,45 @@ def word_pattern(node: Term | Phrase) -> str:
     return re.escape(node.text) + (r"\w*" if node.wildcard else "")
 
 
-def pattern(node: Term | Phrase) -> str:
-    """A regular expression (RE2 syntax: no look-behind) for a term or phrase, matched without case."""
+def pattern(node: Leaf) -> str:
+    """A regular expression (RE2 syntax: no look-behind) for a term, a phrase or several of them (``AnyOf``:
+    the same boundaries around an alternation), matched without case."""
     if isinstance(node, Term) and _is_symbol(node.text):
         return re.escape(node.text)  # an emoji stands alone: no word boundaries around it
+    if isinstance(node, AnyOf):
+        return r"(^|[^\w#@])(?:" + "|".join(word_pattern(leaf) for leaf in node.leaves) + r")($|[^\w])"
     return r"(^|[^\w#@])" + word_pattern(node) + r"($|[^\w])"
+
+
+def _is_word(node: Node) -> bool:
+    """A term or phrase that an alternation can hold (an emoji has no word boundaries: it stays apart)."""
+    return isinstance(node, Phrase) or (isinstance(node, Term) and not _is_symbol(node.text))
+
+
+def grouped(node: Node) -> Node:
+    """The same query, with the words and phrases of each OR (and the negated ones of each AND) gathered into
+    one ``AnyOf`` (emoji apart: they have no word boundaries), so that evaluating it scans the texts once per
+    OR instead of once per word."""
+    if isinstance(node, Not):
+        return Not(grouped(node.child))
+    if isinstance(node, And):  # NOT a AND NOT b is NOT (a OR b): one scan too
+        excluded = [c.child for c in node.children if isinstance(c, Not) and _is_word(c.child)]
+        if len(excluded) < 2:
+            return And(tuple(grouped(child) for child in node.children))
+        rest = [grouped(c) for c in node.children if not (isinstance(c, Not) and _is_word(c.child))]
+        return And((*rest, Not(AnyOf(tuple(excluded))))) if rest else Not(AnyOf(tuple(excluded)))
+    if isinstance(node, Or):
+        words: list[Term | Phrase] = []
+        rest: list[Node] = []
+        for child in node.children:
+            if _is_word(child):
+                words.append(child)
+            else:
+                rest.append(grouped(child))
+        if len(words) < 2:
+            return Or(tuple(grouped(child) for child in node.children))
+        return Or((AnyOf(tuple(words)), *rest)) if rest else AnyOf(tuple(words))
+    return node
 
 
 def find_pattern(node: Term | Phrase) -> str:
@@ -195,15 +271,16 @@ def find_pattern(node: Term | Phrase) -> str:
     return r"(?<![\w#@])" + word_pattern(node) + r"(?!\w)"
 
 
-def scan(texts: pa.Array | pa.ChunkedArray, node: Term | Phrase) -> np.ndarray:
+def scan(texts: pa.Array | pa.ChunkedArray, node: Leaf) -> np.ndarray:
     """A boolean per text: does it contain the word or phrase ``node`` (case-insensitive; no text: False)?"""
     found = pc.match_substring_regex(texts, pattern(node), ignore_case=True)
     return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
 
 
-def evaluate(node: Node, match: Callable[[Term | Phrase], np.ndarray]) -> np.ndarray:
-    """A boolean per mention: does the query hold? ``match`` gives the mentions of one term or phrase."""
-    if isinstance(node, Term | Phrase):
+def evaluate(node: Node, match: Callable[[Leaf], np.ndarray]) -> np.ndarray:
+    """A boolean per mention: does the query hold? ``match`` gives the mentions of one term, phrase or
+    ``AnyOf`` (evaluate ``grouped(node)`` to scan once per OR)."""
+    if isinstance(node, Term | Phrase | AnyOf):
         return match(node)
     if isinstance(node, Not):
         return ~evaluate(node.child, match)

@@ -102,6 +102,12 @@ class TopicSet:
                     parse(topic.query)
                 except QueryError as exc:
                     found.append(f"{label}: {exc}")
+                    continue
+            if topic.name and self.children(topic.name) and not found:
+                try:  # a parent is searched as one query with its children's: it too must stay within bounds
+                    parse(topic_query(self, topic.name))
+                except QueryError as exc:
+                    found.append(f"{label} with its children: {exc}")
         return found
 
     def check(self) -> TopicSet:

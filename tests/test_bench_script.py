@@ -11,3 +11,11 @@ def test_the_bench_reruns_ask_what_the_pages_ask(demo_model):
     share, *figures = dashboard_rerun(demo_model, negative)
     assert share["authors"] > 0 and len(figures) == 15  # volume, 8 breakdowns, map, cross-tab, authors, 3 lists
     assert all('"type":"' in f for f in figures)
+
+
+def test_the_search_bench_runs_both_ways_and_agrees(capsys):
+    from bench.search import main
+
+    main(["--size", "30000"])
+    out = capsys.readouterr().out
+    assert "100 ANDed words" in out and "refused" in out
