@@ -23,6 +23,10 @@ FACETS: dict[str, tuple[str, str, str]] = {
     "authors": ("authorName", "author", "Author"),
 }
 TAG_MODES = ("any", "all")
+# What a URL may ask for: dates in this range (the period before it too stays within pandas' nanosecond times,
+# 1677-2262), at most MAX_VALUES values of MAX_VALUE_CHARS per field.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2100, 12, 31)
+MAX_VALUES, MAX_VALUE_CHARS = 200, 1000
 
 
 @dataclass(frozen=True)
@@ -80,30 +84,56 @@ class Filters:
         return params
 
     @classmethod
-    def from_params(cls, get_all) -> Filters:
+    def from_params(cls, get_all, notes: list[str] | None = None) -> Filters:
         """From URL parameters; ``get_all(key)`` returns the list of values for a key.
 
-        Values that cannot be read (a mangled date) are ignored rather than failing the page.
+        A value that cannot be used (a mangled or out-of-range date, an unknown tag mode, too many or too
+        long values) is left out, never failing the page; ``notes`` gets one line per value left out, for
+        the page to say so. The text query is checked by the page (lib/query.py says where it goes wrong).
         """
+        said = notes if notes is not None else []
+
+        def left_out(key: str, value: str, why: str) -> None:
+            shown = value if len(value) <= 60 else value[:59] + "…"
+            said.append(f"{key}={shown!r}: {why}")
 
         def one(key: str) -> str:
             values = get_all(key)
             return values[-1] if values else ""
 
         def day(key: str) -> date | None:
-            try:
-                return date.fromisoformat(one(key))
-            except ValueError:
+            value = one(key)
+            if not value:
                 return None
+            try:
+                found = date.fromisoformat(value)
+            except ValueError:
+                left_out(key, value, "not a date (YYYY-MM-DD)")
+                return None
+            if not FIRST_DAY <= found <= LAST_DAY:
+                left_out(key, value, f"not between {FIRST_DAY} and {LAST_DAY}")
+                return None
+            return found
+
+        def values(key: str) -> tuple[str, ...]:
+            given = list(dict.fromkeys(get_all(key)))
+            kept = tuple(v for v in given if len(v) <= MAX_VALUE_CHARS)
+            if len(kept) < len(given):
+                left_out(key, next(v for v in given if len(v) > MAX_VALUE_CHARS), f"longer than {MAX_VALUE_CHARS}")
+            if len(kept) > MAX_VALUES:
+                left_out(key, kept[MAX_VALUES], f"more than {MAX_VALUES} values; the first {MAX_VALUES} are used")
+            return kept[:MAX_VALUES]
 
         kwargs: dict[str, object] = {"start": day("from"), "end": day("to")}
         for attr, (_, key, _) in FACETS.items():
-            kwargs[attr] = tuple(dict.fromkeys(get_all(key)))
-        kwargs["tags"] = tuple(dict.fromkeys(get_all("tag")))
+            kwargs[attr] = values(key)
+        kwargs["tags"] = values("tag")
         mode = one("tagmode")
+        if mode and mode not in TAG_MODES:
+            left_out("tagmode", mode, f"use {' or '.join(TAG_MODES)}")
         kwargs["tag_mode"] = mode if mode in TAG_MODES else "any"
         kwargs["text"] = one("q").strip()
-        kwargs["text_topics"] = tuple(dict.fromkeys(get_all("topic")))
+        kwargs["text_topics"] = values("topic")
         if kwargs["start"] and kwargs["end"] and kwargs["start"] > kwargs["end"]:
             kwargs["start"], kwargs["end"] = kwargs["end"], kwargs["start"]
         return cls(**kwargs)

@@ -98,6 +98,7 @@ def frame(title: str) -> View:
     # fetch it from Google's font CDN (the icons inside pages come from Streamlit's own bundled font).
     st.set_page_config(page_title=f"{title} · Social Connect Explorer", page_icon=PAGE_ICON, layout="wide")
     require_access()
+    state.notes_slot(title)
     try:
         source = active_source(state.prefer_demo())
         recode = load_recode(source.store.path)

@@ -6,11 +6,13 @@ mirrored into ``st.query_params``: deep links, page switches and copied URLs all
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import available_timezones
 
 import streamlit as st
 
 from lib.filters import FACETS, Filters
+from ui.escape import md
 
 FILTERS_KEY = "sce_filters"
 TZ_KEY = "sce_tz"
@@ -18,29 +20,64 @@ PAGE_KEY = "sce_page"  # the page of the previous run, to notice page switches
 FORCE_SEED_KEY = "sce_force_seed"  # set when code changed the filters: widgets take the canonical values
 SEED_ALL_KEY = "sce_seed_all"  # true on a page's first run: widgets take the canonical values
 FILTER_URL_KEYS = ("from", "to", "tag", "tagmode", "q", "topic", *(key for _, key, _ in FACETS.values()))
+NOTES_KEY, NOTES_SLOT_KEY, NOTES_PAGE_KEY = "sce_url_notes", "sce_url_notes_slot", "sce_url_notes_page"
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def _valid_tz(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name
+    """``name`` if it is an IANA timezone this machine knows (never a path or a 5,000-character name)."""
+    return name if name and name in _zones() else None
+
+
+# -- URL values left out, said once at the top of the page ----------------------------------------
+def notes_slot(page: str) -> None:
+    """The place at the top of the page where URL values that could not be used are listed (frame)."""
+    if st.session_state.get(NOTES_PAGE_KEY) != page:
+        st.session_state[NOTES_PAGE_KEY] = page
+        st.session_state[NOTES_KEY] = []
+    st.session_state[NOTES_SLOT_KEY] = st.empty()
+    _show_notes()
+
+
+def url_note(text: str) -> None:
+    """Say that a URL value was left out (``key='value': why``); the rest of the view applies."""
+    notes = st.session_state.setdefault(NOTES_KEY, [])
+    if text not in notes:
+        notes.append(text)
+    _show_notes()
+
+
+def _show_notes() -> None:
+    slot, notes = st.session_state.get(NOTES_SLOT_KEY), st.session_state.get(NOTES_KEY)
+    if slot is not None and notes:
+        slot.warning(
+            "Left out of this link, the rest of it applies: " + "; ".join(md(note) for note in notes) + ".",
+            icon=":material/link_off:",
+        )
 
 
 def filters() -> Filters:
-    """The current filters: from the session, or on a fresh session from the URL."""
+    """The current filters: from the session, or on a fresh session from the URL (values it cannot use are
+    left out, with a note)."""
     if FILTERS_KEY not in st.session_state:
-        st.session_state[FILTERS_KEY] = Filters.from_params(st.query_params.get_all)
+        notes: list[str] = []
+        st.session_state[FILTERS_KEY] = Filters.from_params(st.query_params.get_all, notes)
+        for note in notes:
+            url_note(note)
     return st.session_state[FILTERS_KEY]
 
 
 def timezone() -> str:
     """The display timezone: URL, then session, then the browser's, then UTC."""
     if TZ_KEY not in st.session_state:
-        st.session_state[TZ_KEY] = _valid_tz(st.query_params.get("tz")) or _valid_tz(st.context.timezone) or "UTC"
+        given = st.query_params.get("tz")
+        if given and not _valid_tz(given):
+            url_note(f"tz={given[:60]!r}: not a timezone (like Europe/Berlin)")
+        st.session_state[TZ_KEY] = _valid_tz(given) or _valid_tz(st.context.timezone) or "UTC"
     return st.session_state[TZ_KEY]
 
 
@@ -98,6 +135,8 @@ def page_param(key: str, options: tuple[str, ...] | None, default: str) -> str:
     session_key = f"sce_page_{key}"
     if session_key not in st.session_state:
         value = st.query_params.get(key)
+        if value is not None and options is not None and value not in options:
+            url_note(f"{key}={value[:60]!r}: use one of {', '.join(options)}")
         st.session_state[session_key] = (
             value if value is not None and (options is None or value in options) else (default)
         )

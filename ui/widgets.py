@@ -7,7 +7,7 @@ from zoneinfo import available_timezones
 
 import streamlit as st
 
-from lib.filters import FACETS, PRESETS, TAG_MODES, Filters, matching_preset, preset_range
+from lib.filters import FACETS, FIRST_DAY, LAST_DAY, PRESETS, TAG_MODES, Filters, matching_preset, preset_range
 from lib.labels import label
 from lib.queries import Queries
 from lib.query import QueryError, parse
@@ -45,8 +45,16 @@ def _date_widgets(current: Filters, oldest: date, newest: date) -> tuple[date | 
         start, end = preset_range(preset, newest, oldest)
         st.session_state.pop("w_dates", None)
         return start, end
-    _seed("w_dates", (start or oldest, end or newest))
-    picked = st.date_input("From – to", key="w_dates", format="YYYY-MM-DD")
+    low, high = start or oldest, end or newest
+    high = max(high, low)  # from a day after the newest mention: an empty range, never an invalid one
+    _seed("w_dates", (low, high))
+    picked = st.date_input(
+        "From – to",
+        key="w_dates",
+        format="YYYY-MM-DD",
+        min_value=min(low, oldest, FIRST_DAY),
+        max_value=max(high, newest, LAST_DAY),
+    )
     if isinstance(picked, tuple) and len(picked) == 2:
         return picked[0], picked[1]
     return start, end  # half-picked range: keep the last whole one
