@@ -95,7 +95,7 @@ with check_tab:
         "checked against it."
     )
     pasted = st.text_area("JSON event", height=160)
-    upload = st.file_uploader("or a file", type=["json"])
+    upload = st.file_uploader("or a file", type=["json"], max_upload_size=5)
     sample = upload.getvalue().decode("utf-8", "replace") if upload else pasted
     if sample.strip():
         try:

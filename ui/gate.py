@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 import streamlit as st
 
+from ui import brake, uploads
+
 GATE_KEY = "sce_gate_ok"
 
 
@@ -29,25 +31,38 @@ def _password() -> str:
 
 
 def require_access() -> None:
-    """Stop the page unless the visitor is let in."""
+    """Stop the page unless the visitor is let in. With a gate, only sessions let in may upload files
+    (ui/uploads.py), and wrong passwords are braked (ui/brake.py)."""
     if "auth" in _secrets():
+        uploads.guard()
         if not st.user.is_logged_in:
             st.title("Social Connect Explorer")
             st.write("Sign in to see your team's mentions.")
             st.button("Sign in", on_click=st.login, type="primary")
             st.stop()
+        uploads.admit()
         return
     password = _password()
-    if not password or st.session_state.get(GATE_KEY):
+    if not password:
+        return
+    uploads.guard()
+    if st.session_state.get(GATE_KEY):
+        uploads.admit()
         return
     st.title("Social Connect Explorer")
     with st.form("gate"):
         typed = st.text_input("Password", type="password", help="Ask whoever runs this deployment.")
         if st.form_submit_button("Open", type="primary"):
-            if hmac.compare_digest(typed.encode(), password.encode()):
+            seconds, why = brake.wait()
+            if seconds > 0:
+                st.error(brake.message(seconds, why))  # refused before the password is even compared
+            elif hmac.compare_digest(typed.encode(), password.encode()):
+                brake.succeeded()
                 st.session_state[GATE_KEY] = True
                 st.rerun()
-            st.error("That is not the password.")
+            else:
+                brake.failed()
+                st.error("That is not the password.")
     st.stop()
 
 

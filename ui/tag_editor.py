@@ -68,7 +68,7 @@ def recode_editor(view: View) -> None:
         "tag-recode.json",
         "application/json",
     )
-    upload = right.file_uploader("Import recode", type=["json"], label_visibility="collapsed")
+    upload = right.file_uploader("Import recode", type=["json"], label_visibility="collapsed", max_upload_size=5)
     if upload is not None and st.button("Use the imported recode"):
         try:
             save_recode(view.source.store.path, TagRecode.from_json(upload.getvalue()))

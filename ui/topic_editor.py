@@ -123,7 +123,7 @@ def _topic_editor(view: View) -> TopicSet:
         icon=":material/download:",
     )
     with right.popover("Load topics (JSON)", icon=":material/upload:"):
-        upload = st.file_uploader("A topic file", type=["json"], key="w_topics_upload")
+        upload = st.file_uploader("A topic file", type=["json"], key="w_topics_upload", max_upload_size=5)
         if upload is not None:
             try:
                 loaded = TopicSet.from_json(upload.getvalue()).check()
