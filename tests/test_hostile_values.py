@@ -75,3 +75,14 @@ def test_hostile_values_reach_markdown_only_as_text(env, path):
         outside_code = re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", text, flags=re.DOTALL)
         assert LEAK_HOST not in outside_code.lower(), (kind, text)
         assert not any(payload.lower() in outside_code.lower() for payload in PAYLOADS), (kind, text)
+
+
+def test_the_escaping_helper():
+    from ui.escape import WORD_JOINER, code, md
+
+    assert (
+        md("![x](http://a.b/c.png)\n\n# h") == "\\!\\[x\\]\\(http\\:\\/\\/" + WORD_JOINER + "a\\.b\\/c\\.png\\) \\# h"
+    )
+    assert WORD_JOINER in md("www.leak.example") and WORD_JOINER in md("someone@leak.example")  # no bare links
+    assert md("Delays 2026") == "Delays 2026"
+    assert code("a ``b`` c") == "``` a ``b`` c ```" and code("x\ny") == "` x y `"

@@ -61,7 +61,7 @@ def matched(at: AppTest) -> int:
 
 def plain(markdown: str) -> str:
     """What Markdown shows of escaped text (ui/escape.md)."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def notes(at: AppTest) -> str:

@@ -14,10 +14,16 @@ import re
 _PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
 
 
+# GitHub's Markdown also turns bare addresses into links (http://…, www.…, name@host), after escapes are
+# read; an invisible word joiner after "://", "www" and "@" keeps them text.
+_AUTOLINK = re.compile(r"(?i)(://|\bwww(?=\.)|@(?=[\w-]))")
+WORD_JOINER = "\u2060"
+
+
 def md(value: object) -> str:
     """``value`` as literal text inside Markdown: every ASCII punctuation character backslash-escaped (which
-    CommonMark defines for all of them), on one line."""
-    flat = " ".join(str(value).split())
+    CommonMark defines for all of them), no bare address made a link, on one line."""
+    flat = _AUTOLINK.sub(lambda m: m.group() + WORD_JOINER, " ".join(str(value).split()))
     return _PUNCTUATION.sub(r"\\\1", flat)
 
 
