@@ -96,30 +96,39 @@ class ExportFailed(QualtricsError):
 def base_url(where: str) -> str:
     """``https://…`` from a datacenter id (``iad1``), ``org.datacenter``, a brand host or a full URL."""
     value = where.strip().rstrip("/")
+    shown = repr(value if len(value) <= 60 else value[:59] + "…")
     if not value:
         raise QualtricsError("Give a datacenter id (like iad1) or a base URL (like https://iad1.qualtrics.com).")
+    if len(value) > 2000:
+        raise QualtricsError(f"{shown} is not a base URL: it is {len(value):,} characters long.")
     if "://" in value:
         parts = urlsplit(value)
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            raise QualtricsError(f"{where!r} is not an http(s) URL.")
+            raise QualtricsError(f"{shown} is not an http(s) URL.")
         try:
             port = parts.port
         except ValueError:
             port = -1
-        if "@" in parts.netloc or not _HOST.match(parts.hostname or "") or port == -1 or parts.query:
+        host = parts.hostname or ""
+        if "@" in parts.netloc or not _HOST.match(host) or port == -1 or parts.query or not _host_length_ok(host):
             raise QualtricsError(
-                f"{where!r} is not a plain base URL: give https://host (no user name, password or query)."
+                f"{shown} is not a plain base URL: give https://host (no user name, password or query)."
             )
         path = re.sub(r"/API/v3$", "", parts.path.rstrip("/"), flags=re.IGNORECASE)
         return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
     host = value[: -len(".qualtrics.com")] if value.lower().endswith(".qualtrics.com") else value
     labels = host.split(".")
-    if not all(_LABEL.match(label) for label in labels) or len(labels) > 2:
+    if not all(_LABEL.match(label) for label in labels) or len(labels) > 2 or not _host_length_ok(host):
         raise QualtricsError(
-            f"{where!r} is not a datacenter id (iad1), org.datacenter (myorg.iad1), a brand host "
+            f"{shown} is not a datacenter id (iad1), org.datacenter (myorg.iad1), a brand host "
             "(mybrand.qualtrics.com) or a URL."
         )
     return f"https://{host.lower()}.qualtrics.com"
+
+
+def _host_length_ok(host: str) -> bool:
+    """DNS limits: labels of at most 63 characters, 253 in all (beyond, requests fails with a parse error)."""
+    return len(host) <= 253 and all(len(label) <= 63 for label in host.split("."))
 
 
 def _origin(url: str) -> tuple[str, str, int]:

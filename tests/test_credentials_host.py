@@ -91,3 +91,27 @@ def test_create_the_dataset_on_another_host_needs_its_own_token(env, fake, elsew
     button(at, "Create the dataset").click().run()
     assert any("Dataset id" in s.value for s in at.success)
     assert tokens_seen(elsewhere) == {typed}
+
+
+BAD = [
+    ("x" * 5000, "typed-token", "5,000 characters long"),
+    ("x" * 100, "typed-token", "not a datacenter"),
+    ("https://user:pw@iad1.qualtrics.com", "typed-token", "plain base URL"),
+    ("http://[::1]:99999", "typed-token", "plain base URL"),
+    ("ftp://x", "typed-token", "not an http"),
+    ("http://127.0.0.1:1", "typed-token", "Could not reach"),
+    ("http://127.0.0.1:1", "typed token", "copy it again"),
+]
+
+
+@pytest.mark.parametrize(
+    "where,token,says", BAD, ids=["5,000 chars", "a 100-char label", "userinfo", "bad port", "ftp", "refused", "space"]
+)
+def test_a_bad_base_url_or_token_is_a_one_line_message(env, fake, where, token, says):
+    at = page("pages/5_Data.py")
+    next(t for t in at.text_input if t.label == "Datacenter or base URL").input(where).run()
+    next(t for t in at.text_input if t.label == "API token").input(token).run()
+    button(at, "Test connection").click().run()
+    assert not at.exception and at.error and "\n" not in at.error[0].value
+    assert says in at.error[0].value.replace("\\", "")
+    assert fake.requests == []
