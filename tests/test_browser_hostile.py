@@ -89,7 +89,8 @@ def test_no_page_fetches_from_another_host_with_hostile_values(browser, hostile_
     heading = page.get_by_text(re.compile(r"^[\d,]+ mentions behind")).first
     heading.wait_for(timeout=60_000)
     settled(page)
-    assert any(p.split("\n")[0] in heading.inner_text() for p in PAYLOADS)  # shown as it is, as text
+    shown = heading.inner_text().replace("\u2060", "")  # the word joiner that keeps addresses text
+    assert any(p.split("\n")[0] in shown for p in PAYLOADS)  # shown as it is, as text
     assert off_origin_images(page, hostile_server.url) == [] and watch.elsewhere == []
     context.close()
 
