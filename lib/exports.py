@@ -16,6 +16,7 @@ failed export also says 100. ``fileId`` is absent until complete. A 404 while po
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -113,7 +114,7 @@ def wait_for_export(
         result = client.request_json("GET", flow.progress.format(id=dataset_id, job=job_id))
         status = result.get("status")
         if on_progress:
-            on_progress("exporting", min(float(result.get("percentComplete") or 0) / 100, 1.0))
+            on_progress("exporting", _fraction(result.get("percentComplete")))
         if status == "complete":
             if not result.get("fileId"):
                 raise QualtricsError("Qualtrics says the export is complete but gave no fileId; try again.")
@@ -125,6 +126,15 @@ def wait_for_export(
             )
         client.sleep(interval)
         interval = min(interval * 1.5, max_interval)
+
+
+def _fraction(percent: object) -> float:
+    """``percentComplete`` as 0..1 (it is only shown; an odd value shows as 0)."""
+    try:
+        value = float(percent or 0) / 100  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return min(max(value, 0.0), 1.0) if math.isfinite(value) else 0.0
 
 
 def download_export(

@@ -247,3 +247,14 @@ def test_a_pull_from_a_server_that_echoes_the_credentials_stores_none_of_them(tm
     }.items():
         assert not leaked(text, secret), where
     assert "failed" in stored
+
+
+@pytest.mark.parametrize("percent", ["abc", None, [1], "nan", "1e999", -5])
+def test_an_odd_progress_figure_is_shown_as_zero(fake, percent):
+    from lib.exports import FLOWS, wait_for_export
+
+    body = json.dumps({"result": {"status": "complete", "fileId": "f-1", "percentComplete": percent}}).encode()
+    fake.faults.replies = [(200, JSON, body)]
+    seen = []
+    done = wait_for_export(client(fake), FLOWS["dataset"], "IDP_x", "job", lambda phase, v: seen.append(v))
+    assert done["fileId"] == "f-1" and 0.0 <= seen[0] <= 1.0
