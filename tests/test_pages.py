@@ -56,7 +56,7 @@ def test_overview_kpis_follow_a_sidebar_filter():
 def test_a_deep_link_sets_the_filters_and_the_deltas():
     at = run("app.py", {"from": "2026-10-01", "to": "2026-10-31", "lang": "de", "tz": "Europe/Berlin"})
     assert not at.exception
-    assert at.sidebar.selectbox(key="w_preset").value == "Custom range"
+    assert at.sidebar.selectbox(key="w_preset").value == "Last month"  # the newest mention is on 1 Nov
     assert at.sidebar.multiselect(key="w_languages").value == ["de"]
     assert all(m.delta for m in at.metric)  # a date range gives a previous period to compare with
     assert param(at, "tz") == ["Europe/Berlin"]
