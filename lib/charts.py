@@ -25,7 +25,7 @@ _LAYOUT = {
     "template": "none",
     "margin": {"l": 8, "r": 8, "t": 28, "b": 8},
     "height": 340,
-    # Below the plot: above it, Streamlit's chart toolbar covers the legend's right end.
+    # Below the plot: above it, the chart's toolbar (plotly's and Streamlit's) covers the legend's right end.
     "legend": {"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0},
     "plot_bgcolor": "white",
     "hovermode": "x unified",
@@ -173,10 +173,11 @@ def bar_figure(
         text = [f"{v:.1f} · {m:,}" for v, m in zip(x, shown["mentions"], strict=True)]
         hover = "%{y}: " + measure_title + " %{x:.2f}<extra></extra>"
         axis = {"title": {"text": measure_title}, "gridcolor": _GRID}
+    names = [label(column, v) for v in values]
     trace = {
         "type": "bar",
         "x": x,
-        "y": [label(column, v) for v in values],
+        "y": names,
         "orientation": "h",
         "marker": {"color": colors},
         "customdata": values,
@@ -186,17 +187,36 @@ def bar_figure(
         "cliponaxis": False,
         "hovertemplate": hover,
     }
-    # Room on the right for the labels outside the longest bar, which plotly would otherwise cut.
+    # The labels outside the bars are drawn into a right margin wide enough for the longest one (about 7 px a
+    # character): a share of the axis would be too little on a narrow chart, and plotly would cut "29%".
     largest = float(np.nanmax(x)) if len(x) else 0.0
-    axis["range"] = [min(0.0, float(np.nanmin(x)) * 1.25) if len(x) else 0.0, max(largest * 1.25, 1.0)]
+    axis["range"] = [min(0.0, float(np.nanmin(x)) * 1.1) if len(x) else 0.0, max(largest * 1.04, 1.0)]
+    widest = max((len(t) for t in text), default=0)
     layout = {
         **_LAYOUT,
         "height": max(180, 28 * len(values) + 60),
         "hovermode": "closest",
         "xaxis": axis,
-        "yaxis": {"automargin": True},
+        "yaxis": _short_ticks(names),
+        "margin": {**_LAYOUT["margin"], "r": 12 + 7 * widest},
     }
     return figure([trace], layout)
+
+
+LABEL_CHARS = 26  # longer category names are shortened on the axis (in full on hover): a half-width chart
+# would otherwise cut them at the left edge
+
+
+def _short_ticks(names: list[str]) -> dict:
+    """A category axis whose long names are shortened with an ellipsis; the bars keep their full names."""
+    axis: dict = {"automargin": True}
+    if any(len(n) > LABEL_CHARS for n in names):
+        axis.update(
+            tickmode="array",
+            tickvals=names,
+            ticktext=[n if len(n) <= LABEL_CHARS else n[: LABEL_CHARS - 1] + "…" for n in names],
+        )
+    return axis
 
 
 def map_figure(known: pd.DataFrame) -> go.Figure:

@@ -147,3 +147,16 @@ def drill_count(page, key: str) -> int:
     panel = page.locator(f".st-key-{key}_drill").first
     panel.wait_for(timeout=WAIT_MS)
     return int(DRILL.search(panel.inner_text()).group(1).replace(",", ""))
+
+
+def cut_buttons(page) -> list[str]:
+    """The visible buttons of the main area whose label does not fit (shown as "C" or "Filt…")."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=stMain] button')]
+            .filter(b => b.offsetParent && b.innerText.trim())
+            .filter(b => {
+                const label = b.querySelector('[data-testid=stMarkdownContainer]') || b;
+                return label.scrollWidth > label.clientWidth + 1 || b.scrollWidth > b.clientWidth + 1;
+            })
+            .map(b => b.innerText.trim())"""
+    )

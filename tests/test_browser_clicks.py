@@ -8,13 +8,16 @@ turn (a selection stays while the next chart is clicked, as it does for a user).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 
 from tests.browser_kit import (
     LAUNCH_ARGS,
+    WAIT_MS,
     click_point,
+    cut_buttons,
     drill_count,
     exceptions,
     open_page,
@@ -76,6 +79,7 @@ def check_clicks(browser, url: str, charts: list[tuple[str, str, str]]) -> list[
             assert not exceptions(page), f"{url} {key}: {exceptions(page)}"
             assert drill_count(page, key) == expected, f"{url} {key}: clicked {point}"
             clicked.append(f"{key}={point['customdata']}:{expected}")
+        assert not cut_buttons(page), f"{url}: buttons cut short: {cut_buttons(page)}"
     finally:
         page.context.close()
     return clicked
@@ -163,5 +167,32 @@ def test_text_sections(browser, server):
         assert not exceptions(page)
         assert drill_count(page, "distinctive") > 0
         assert "against the 28 days before it, 06 August to 02 September 2026" in page.inner_text("body")
+    finally:
+        page.context.close()
+
+
+def test_mentions_export_offers_the_csv_and_its_manifest_at_once(browser, server):
+    import csv
+    import io
+    import json
+
+    page = open_page(browser, f"{server.url}/Mentions?tz=UTC&sent=negative&lang=de")
+    try:
+        page.get_by_role("button", name="Prepare the CSV").click()
+        csv_button = page.get_by_role("button", name=re.compile(r"Download [\d,]+ mentions \(CSV\)"))
+        csv_button.wait_for(timeout=WAIT_MS)
+        with page.expect_download(timeout=WAIT_MS) as got:
+            csv_button.click()
+        rows = list(csv.DictReader(io.StringIO(got.value.path().read_text(encoding="utf-8"), newline="")))
+        assert rows and "tags (raw)" in rows[0] and {r["messageSentiment"] for r in rows} == {"negative"}
+        # The manifest is still offered after the CSV was downloaded (a rerun used to take it away).
+        manifest_button = page.get_by_role("button", name="Download the manifest (JSON)")
+        assert manifest_button.is_visible()
+        with page.expect_download(timeout=WAIT_MS) as got:
+            manifest_button.click()
+        manifest = json.loads(got.value.path().read_text(encoding="utf-8"))
+        assert manifest["rows"] == len(rows) and manifest["formula_safe"] is True
+        assert manifest["tag_recode"] == {"case_fold": True, "exclude": [], "rename": {}}
+        assert csv_button.is_visible() and not exceptions(page) and not cut_buttons(page)
     finally:
         page.context.close()

@@ -68,3 +68,31 @@ def test_reset_clears_the_filters():
     at.sidebar.button[0].click().run()
     assert matched(at) == "**20,000** of 20,000 mentions match"
     assert "sent" not in at.query_params
+
+
+@pytest.mark.parametrize(
+    "script,query",
+    [
+        ("pages/3_Text.py", {"section": "distinctive", "cmp": "day", "day": "not-a-day"}),
+        ("pages/3_Text.py", {"section": "distinctive", "cmp": "day", "day": "9999-12-31", "from": "2026-09-03"}),
+        ("pages/3_Text.py", {"section": "distinctive", "cmp": "day", "day": "0001-01-01"}),
+        ("pages/3_Text.py", {"section": "topics", "dbg": "No such topic", "ttopic": ["Nope", "<b>x</b>"]}),
+        ("pages/3_Text.py", {"section": "context", "kw": "delay*", "sample": "7"}),
+        ("pages/2_Tags.py", {"cooc": "evil", "ttag": ["=cmd|' /C calc'!A0"]}),
+        ("pages/1_Dashboard.py", {"freq": "hour", "split": "evil", "xrows": "nope", "xshow": "99"}),
+        ("app.py", {"freq": "minute", "split": "none"}),
+    ],
+)
+def test_bad_page_settings_in_the_url_fall_back_to_the_defaults(script, query):
+    at = run(script, query)
+    assert not at.exception, at.exception
+    assert matched(at).endswith("of 20,000 mentions match")
+
+
+def test_an_hour_bucket_over_a_year_falls_back_to_days_with_a_note():
+    at = run("pages/1_Dashboard.py", {"freq": "hour"})
+    assert not at.exception
+    notes = [c.value for c in at.caption if "too many bars" in c.value]
+    assert notes and "showing days" in notes[0] and "8,7" in notes[0]
+    at = run("pages/1_Dashboard.py", {"freq": "hour", "from": "2026-09-01", "to": "2026-09-05"})
+    assert not [c.value for c in at.caption if "too many bars" in c.value]
