@@ -336,6 +336,7 @@ def stacked_share_figure(table: pd.DataFrame, column: str) -> go.Figure:
     layout = {
         **_LAYOUT,
         "barmode": "stack",
+        "legend": {**_LAYOUT["legend"], "traceorder": "normal"},  # left to right, as the segments
         "height": max(220, 28 * len(table) + 80),
         "hovermode": "closest",
         "xaxis": {"tickformat": ".0%", "range": [0, 1]},

@@ -62,7 +62,7 @@ picked = blocks.chart(
 blocks.drill_shares(view, "tags", "messageSentiment", picked, "tag_sentiment")
 
 st.subheader("Co-occurrence")
-how = state.page_select(st, "Show", "cooc", tuple(COOCCURRENCE), "both", COOCCURRENCE.get)
+how = state.page_select(st.columns([1, 2])[0], "Show", "cooc", tuple(COOCCURRENCE), "both", COOCCURRENCE.get)
 both = view.q.cooccurrence(view.scope, top)
 own = np.diag(both.to_numpy())
 named = [f"{t} ({m:,})" for t, m in zip(both.index, own, strict=True)]  # each tag's own mentions, in its name

@@ -21,6 +21,7 @@ from ui.frame import View
 PLOTLY_CONFIG = {"topojsonURL": "app/static/", "displaylogo": False}  # the world map is served from static/
 FILTER_OF_COLUMN = {column: attr for attr, (column, _, _) in FACETS.items()}
 DRILL_ROWS = 50
+EARLIEST, LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-01-01")
 # The Mentions page's names for the columns of lib/mentions.mention_rows; every drill-down panel uses them too.
 MENTION_COLUMNS = {
     "published": st.column_config.DatetimeColumn("Published", format="YYYY-MM-DD HH:mm"),
@@ -88,9 +89,12 @@ def bucket_picks(picked: list) -> tuple[list[pd.Timestamp], list[str]]:
         if not isinstance(pick, tuple) or len(pick) < 2:
             continue
         try:
-            buckets.add(pd.Timestamp(pick[0]))
+            stamp = pd.Timestamp(pick[0])
         except (ValueError, TypeError):
             continue
+        if not EARLIEST <= stamp <= LATEST:  # a selection is the browser's word: nothing out of any chart's range
+            continue
+        buckets.add(stamp)
         if str(pick[1]) not in series:
             series.append(str(pick[1]))
     return sorted(buckets), series
