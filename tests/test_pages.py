@@ -96,3 +96,24 @@ def test_an_hour_bucket_over_a_year_falls_back_to_days_with_a_note():
     assert notes and "showing days" in notes[0] and "8,7" in notes[0]
     at = run("pages/1_Dashboard.py", {"freq": "hour", "from": "2026-09-01", "to": "2026-09-05"})
     assert not [c.value for c in at.caption if "too many bars" in c.value]
+
+
+def test_mentions_table_and_detail_show_tags_under_the_recode(tmp_path, monkeypatch):
+    from lib.ingest import import_file
+    from lib.store import Store
+    from lib.tags import TagRecode, save_recode
+
+    store = Store(tmp_path / "recoded.duckdb")
+    data = 'uniqueId,messageContent,tags,datePublished\nr1,hello,"Wi-Fi, App & Website, Competitor",1700000000\n'
+    import_file(store, data.encode(), "r.csv")
+    save_recode(
+        store.path,
+        TagRecode(rename={"Wi-Fi": "Connectivity", "App & Website": "Connectivity"}, exclude=("Competitor",)),
+    )
+    monkeypatch.setenv("SCE_STORE", str(store.path))
+    at = run("pages/4_Mentions.py", {"mention": "r1"})
+    assert not at.exception, at.exception
+    table, detail = at.dataframe[0].value, at.dataframe[1].value
+    assert table["tags"].tolist() == ["Connectivity"]
+    fields = dict(zip(detail["field"], detail["value"], strict=True))
+    assert fields["tags"] == "Connectivity" and fields["tags (as received)"] == "Wi-Fi, App & Website, Competitor"
