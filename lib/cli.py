@@ -191,6 +191,12 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--bom", action="store_true", help="UTF-8 with a byte order mark, for Excel")
     e.add_argument("--tag-delimiter", default=None, help="join tags with this (default: the store's delimiter)")
     e.add_argument("--no-topics", action="store_true", help="leave out the 0/1 column of each saved text topic")
+    e.add_argument(
+        "--raw-values",
+        action="store_true",
+        help="write text cells exactly as stored: no apostrophe before a leading = + - @ (not safe to open in a "
+        "spreadsheet; for reading the file with code)",
+    )
 
     setup = sub.add_parser(
         "setup",
@@ -263,7 +269,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = Store(args.store)
     model = MentionModel.from_store(store)
     topics = load_topics(store.path)
-    q = ModelQueries(model, tag_index(model, load_recode(store.path)), topics)
+    recode = load_recode(store.path)
+    q = ModelQueries(model, tag_index(model, recode), topics)
     columns = [c.strip() for c in args.columns.split(",") if c.strip()] or None
     try:
         with open(args.out, "w", newline="", encoding="utf-8-sig" if args.bom else "utf-8") as handle:
@@ -275,6 +282,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                 columns=columns,
                 topics=None if args.no_topics else topics,
                 tag_delimiter=args.tag_delimiter,
+                recode=recode,
+                safe=not args.raw_values,
             )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -139,22 +139,42 @@ class Filters:
         return cls(**kwargs)
 
 
-# Date presets: label -> days back from the newest mention (None: all time).
-PRESETS: dict[str, int | None] = {
+# Date presets: label -> days back from the newest mention (None: all time), or a calendar period that holds
+# the newest mention ("this month") or comes just before it ("last month").
+PRESETS: dict[str, int | str | None] = {
     "Last 7 days": 7,
     "Last 30 days": 30,
     "Last 90 days": 90,
     "Last 12 months": 365,
+    "This month": "this month",
+    "Last month": "last month",
+    "This quarter": "this quarter",
+    "Last quarter": "last quarter",
     "All time": None,
 }
 
 
+def _period_start(day: date, months: int) -> date:
+    """The first day of the calendar month (``months`` 1) or quarter (3) that holds ``day``."""
+    return date(day.year, (day.month - 1) // months * months + 1, 1)
+
+
 def preset_range(label: str, newest: date, oldest: date) -> tuple[date | None, date | None]:
-    """The absolute dates of a preset, relative to the newest mention."""
+    """The absolute dates of a preset, relative to the newest mention (never before the oldest one)."""
     days = PRESETS[label]
     if days is None:
         return None, None
-    return max(oldest, newest - timedelta(days=days - 1)), newest
+    if isinstance(days, int):
+        return max(oldest, newest - timedelta(days=days - 1)), newest
+    which, unit = days.split()
+    months = 3 if unit == "quarter" else 1
+    start = _period_start(newest, months)
+    if which == "this":
+        return max(oldest, start), newest
+    previous = _period_start(start - timedelta(days=1), months)
+    end = start - timedelta(days=1)
+    # A period wholly before the data stays as it is (it has no mentions, and says so), not one clamped day.
+    return (max(oldest, previous) if end >= oldest else previous), end
 
 
 def matching_preset(start: date | None, end: date | None, newest: date, oldest: date) -> str | None:

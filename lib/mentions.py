@@ -7,6 +7,7 @@ import pandas as pd
 
 from lib.labels import label
 from lib.store import Store
+from lib.tags import recode_tags
 
 TABLE_COLUMNS = (
     "datePublished",
@@ -24,8 +25,11 @@ TABLE_COLUMNS = (
 )
 
 
-def mention_rows(store: Store, keys: np.ndarray, tz: str) -> pd.DataFrame:
-    """The rows for ``keys``, in the order of ``keys``, with the publication time shown in ``tz``."""
+def mention_rows(
+    store: Store, keys: np.ndarray, tz: str, tag_names: dict[str, str | None] | None = None
+) -> pd.DataFrame:
+    """The rows for ``keys``, in the order of ``keys``, with the publication time shown in ``tz`` and the tags
+    under the recode that ``tag_names`` says (lib/tags.tag_names; None: as stored)."""
     if not len(keys):
         return pd.DataFrame(columns=["published", *TABLE_COLUMNS[1:]])
     names = ", ".join(f'"{c}"' for c in TABLE_COLUMNS)
@@ -33,7 +37,9 @@ def mention_rows(store: Store, keys: np.ndarray, tz: str) -> pd.DataFrame:
     rows = rows.set_index("uniqueId").reindex(list(keys)).reset_index()
     published = pd.to_datetime(rows.pop("datePublished")).dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
     rows.insert(0, "published", published)
-    rows["tags"] = [", ".join(t) if t is not None else "" for t in rows["tags"]]
+    rows["tags"] = [
+        ", ".join(t if tag_names is None else recode_tags(t, tag_names)) if t is not None else "" for t in rows["tags"]
+    ]
     for column in ("messageSentiment", "sourceService", "messageLanguage", "locationCountry"):
         rows[column] = [label(column, v) for v in rows[column]]
     return rows[["published", *TABLE_COLUMNS[1:-1], "uniqueId"]]

@@ -96,6 +96,24 @@ def shown_names(raw: list[str], counts: np.ndarray, recode: TagRecode) -> list[s
     return names
 
 
+def tag_names(raw_tags: pd.DataFrame, recode: TagRecode) -> dict[str, str | None]:
+    """Each raw tag value's name under ``recode`` (None: excluded), from every raw value and its mentions
+    (``raw_counts`` or an engine's answer: the most frequent spelling names a folded tag)."""
+    raw = [str(v) for v in raw_tags["value"]]
+    return dict(zip(raw, shown_names(raw, raw_tags["mentions"].to_numpy(), recode), strict=True))
+
+
+def recode_tags(tags, names: dict[str, str | None]) -> list[str]:
+    """One mention's tags as the tag views show them: renamed, merged (once), excluded ones left out. A value
+    that ``names`` does not know (stored after it was made) is kept as it is."""
+    shown: list[str] = []
+    for tag in [] if tags is None else tags:
+        name = names.get(tag, tag)
+        if name is not None and name not in shown:
+            shown.append(name)
+    return shown
+
+
 def recoded(index: ListIndex, recode: TagRecode) -> ListIndex:
     """The tag index with the recode applied (on distinct values, then one remap of the codes)."""
     raw = [str(v) for v in index.values.values]
@@ -162,6 +180,19 @@ def cooccurrence(index: ListIndex, mask: np.ndarray, tags: list[str]) -> pd.Data
     incidence = incidence[mask]
     both = (incidence.T @ incidence).round().astype(np.int64)
     return pd.DataFrame(both, index=tags, columns=tags)
+
+
+def lift(both: pd.DataFrame, mentions: int) -> pd.DataFrame:
+    """Co-occurrence as lift: how many times more often two tags meet than they would if they were
+    independent, p(a and b) / (p(a) p(b)) over ``mentions``. 1 is chance; the diagonal (a tag with itself)
+    is left out (NaN)."""
+    counts = both.to_numpy(dtype=float)
+    own = np.diag(counts).copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table = counts * mentions / np.outer(own, own)
+    table[~np.isfinite(table)] = np.nan
+    np.fill_diagonal(table, np.nan)
+    return pd.DataFrame(table, index=both.index, columns=both.columns)
 
 
 def raw_counts(index: ListIndex) -> pd.DataFrame:

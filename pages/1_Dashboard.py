@@ -14,6 +14,7 @@ BREAKDOWNS = [
     ("messageType", "Message type"),
     ("topicName", "Monitored topic"),
     ("status", "Status"),
+    ("tags", "Tags"),
 ]
 
 view = frame("Dashboard")

@@ -1,14 +1,18 @@
 """Tags: delimiter and recode settings, tag frequency, tag × sentiment, co-occurrence and trends."""
 
+from dataclasses import replace
+
+import numpy as np
 import streamlit as st
 
-from lib.charts import bar_figure, heatmap_figure, lines_figure, stacked_share_figure
-from lib.queries import series_volume, untagged
-from lib.tags import frequency_table
+from lib.charts import LINE_COLORS, bar_figure, heatmap_figure, stacked_share_figure
+from lib.queries import untagged
+from lib.tags import frequency_table, lift
 from ui import blocks, state, tag_editor
 from ui.frame import frame
 
 TOP = 12
+COOCCURRENCE = {"both": "mentions with both tags", "lift": "lift: how much more often than chance"}
 
 view = frame("Tags")
 st.title("Tags")
@@ -51,29 +55,44 @@ by_sentiment = by_sentiment[[c for c in ("positive", "neutral", "negative", "uns
 picked = blocks.chart(
     stacked_share_figure(by_sentiment, "messageSentiment"),
     "tag_sentiment",
-    f"for each of the {TOP} most used tags, the share of its mentions by sentiment.",
+    f"for each of the {TOP} most used tags, the share of its mentions by sentiment. Select a segment to see "
+    "those mentions.",
     by_sentiment.reset_index(names="tag"),
 )
-blocks.drill(view, "tags", picked, "tag_sentiment")
+blocks.drill_shares(view, "tags", "messageSentiment", picked, "tag_sentiment")
 
 st.subheader("Co-occurrence")
+how = state.page_select(st.columns([1, 2])[0], "Show", "cooc", tuple(COOCCURRENCE), "both", COOCCURRENCE.get)
 both = view.q.cooccurrence(view.scope, top)
-blocks.chart(
-    heatmap_figure(both),
-    "tag_cooccurrence",
-    "mentions that carry both tags; the diagonal is the tag's own mentions.",
-    both.reset_index(names="tag"),
-    selectable=False,
-)
+own = np.diag(both.to_numpy())
+named = [f"{t} ({m:,})" for t, m in zip(both.index, own, strict=True)]  # each tag's own mentions, in its name
+if how == "lift":
+    shown = lift(both, n)
+    shown.index, shown.columns = named, named
+    blocks.chart(
+        heatmap_figure(shown, "{:.1f}"),
+        "tag_cooccurrence",
+        "how many times more often two tags are on one mention than if they were independent: 1 is chance, "
+        "2 twice as often, under 1 they avoid each other. In brackets, each tag's own mentions.",
+        shown.reset_index(names="tag"),
+        selectable=False,
+    )
+else:
+    shown = both.copy()
+    shown.index, shown.columns = named, named
+    blocks.chart(
+        heatmap_figure(shown, blank_diagonal=True),
+        "tag_cooccurrence",
+        "mentions that carry both tags; in brackets, each tag's own mentions (the diagonal, left out so that it "
+        "does not drown the pairs).",
+        shown.reset_index(names="tag"),
+        selectable=False,
+    )
 
 st.subheader("Tag trends")
-bucket = view.bucket
-chosen = state.page_multiselect(st, "Tags", "ttag", table["tag"].tolist(), top[:5])
-series = series_volume(view.q, {tag: view.scope.narrowed("tags", (tag,)) for tag in chosen}, bucket)
-picked = blocks.chart(
-    lines_figure(series, f"mentions per {bucket}"),
-    "tag_trends",
-    f"mentions per {bucket} in {view.tz} for each chosen tag.",
-    series,
+chosen = state.page_multiselect(st, "Tags", "ttag", table["tag"].tolist(), top[:5], max_selections=len(LINE_COLORS))
+scopes = {tag: view.scope.narrowed("tags", (tag,)) for tag in chosen}
+buckets, names = blocks.trend_chart(
+    view, scopes, "tag_trends", "for each chosen tag. Select points to see that tag's mentions in that period."
 )
-blocks.drill(view, "tags", picked, "tag_trends")
+blocks.drill_trend(view, scopes, buckets, names, "tag_trends", lambda f: replace(f, tags=tuple(names), tag_mode="any"))

@@ -5,7 +5,7 @@ import streamlit as st
 from lib.export import csv_bytes
 from lib.mentions import mention_rows
 from lib.schema import FIELD_NAMES
-from ui import detail, state
+from ui import blocks, detail, state
 from ui.frame import frame
 
 ROW_CAP = 500
@@ -19,7 +19,7 @@ st.caption(
     + (f" (the table stops at {ROW_CAP:,})." if view.matched > ROW_CAP else ".")
     + f" Times in {view.tz}."
 )
-rows = mention_rows(view.source.store, keys, view.tz)
+rows = mention_rows(view.source.store, keys, view.tz, view.tag_names)
 table = st.dataframe(
     rows,
     hide_index=True,
@@ -27,19 +27,7 @@ table = st.dataframe(
     on_select="rerun",
     selection_mode="single-row",
     key="mentions_table",
-    column_config={
-        "sourceUrl": st.column_config.LinkColumn("Source", display_text="open"),
-        "permalink": st.column_config.LinkColumn("Social Connect", display_text="open"),
-        "messageContent": st.column_config.TextColumn("Text", width="large"),
-        "published": st.column_config.DatetimeColumn("Published", format="YYYY-MM-DD HH:mm"),
-        "authorName": "Author",
-        "messageSentiment": "Sentiment",
-        "sourceService": "Source",
-        "messageLanguage": "Language",
-        "locationCountry": "Country",
-        "tags": "Tags",
-        "topicName": "Monitored topic",
-    },
+    column_config=blocks.MENTION_COLUMNS,
 )
 
 picked = table.selection.rows
@@ -66,9 +54,21 @@ with_topics = right.toggle(
     disabled=not view.topics.topics,
     help="The saved topics of the Text page; their queries are in the manifest.",
 )
+raw = left.toggle(
+    "Raw values (not safe for spreadsheets)",
+    key="w_export_raw",
+    help="Text exactly as stored, for reading the file with code (pandas, R). A spreadsheet may run a cell that "
+    "starts with = + - or @ as a formula: keep this off to open the file in Excel or Sheets.",
+)
 st.caption(
-    f"Text cells that a spreadsheet would run as a formula are prefixed with an apostrophe. At most "
-    f"{EXPORT_CAP:,} rows here; `python -m lib export` has no cap."
+    (
+        ":red[Raw values: a cell that starts with = + - or @ is written as it is. Do not open this file in a "
+        "spreadsheet.]"
+        if raw
+        else "Text cells that a spreadsheet would run as a formula are prefixed with an apostrophe."
+    )
+    + f" Tags are as the Tags page shows them (its recode), with the tag string as received in *tags (raw)*. At "
+    f"most {EXPORT_CAP:,} rows here; `python -m lib export` has no cap."
 )
 if st.button("Prepare the CSV", disabled=not columns or not view.matched):
     with st.spinner(f"Writing {min(view.matched, EXPORT_CAP):,} mentions…"):
@@ -81,18 +81,27 @@ if st.button("Prepare the CSV", disabled=not columns or not view.matched):
             row_cap=EXPORT_CAP,
             topics=view.topics if with_topics else None,
             tag_delimiter=delimiter or store_delimiter,
+            recode=view.recode,
+            safe=not raw,
         )
-    left, right = st.columns(2)
-    left.download_button(
-        f"Download {manifest.rows:,} mentions (CSV)",
-        data,
-        "mentions.csv",
-        "text/csv",
-        type="primary",
-        icon=":material/download:",
-    )
-    right.download_button(
-        "Download the manifest (JSON)", manifest.to_json(), "mentions.manifest.json", "application/json"
-    )
+    # Both at once, and neither reruns the page: a rerun would take the other button away.
+    with st.container(horizontal=True, gap="small", key="export_downloads"):
+        st.download_button(
+            f"Download {manifest.rows:,} mentions (CSV)",
+            data,
+            "mentions.csv",
+            "text/csv",
+            type="primary",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+        st.download_button(
+            "Download the manifest (JSON)",
+            manifest.to_json(),
+            "mentions.manifest.json",
+            "application/json",
+            icon=":material/description:",
+            on_click="ignore",
+        )
     for note in manifest.notes:
         st.warning(note)

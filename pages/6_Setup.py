@@ -1,4 +1,5 @@
-"""Setup: steps 1, 3 and 4 of Qualtrics' help page "Integrating with Qualtrics Social Connect", done for you."""
+"""Setup: steps 1, 3 and 4 of Qualtrics' help page "Integrating with Qualtrics Social Connect", done for you;
+step 2 (done in Qualtrics and Social Connect) explained."""
 
 import json
 
@@ -15,12 +16,41 @@ frame("Setup")
 st.title("Setup")
 st.caption(
     "The integration steps of Qualtrics' help page *Integrating with Qualtrics Social Connect*: the header the "
-    "Social Connect webhook sends (step 1), the dataset (step 3) and the workflow's mapping (step 4)."
+    "Social Connect webhook sends (step 1), the automation that sends it, set up in Qualtrics and Social Connect "
+    "themselves (step 2), the dataset (step 3) and the workflow's mapping (step 4)."
 )
 preset = configured()
-header_tab, dataset_tab, mapping_tab, check_tab = st.tabs(
-    ["1 · Authorization header", "3 · Create the dataset", "4 · Workflow mapping", "Check a JSON event"]
+header_tab, automation_tab, dataset_tab, mapping_tab, check_tab = st.tabs(
+    [
+        "1 · Authorization header",
+        "2 · Automation (in Social Connect)",
+        "3 · Create the dataset",
+        "4 · Workflow mapping",
+        "Check a JSON event",
+    ]
 )
+
+with automation_tab:
+    st.markdown(
+        "This step is done in Qualtrics and in Social Connect, not here: there is nothing this app can do for "
+        "you in it. In short, from the help page:"
+    )
+    st.markdown(
+        "1. In Qualtrics, **Workflows → Create a workflow → Started by an event → JSON Event**, and **Copy URL**: "
+        "the event endpoint.\n"
+        "2. In Social Connect, **Account Settings → Overview → Automation Recipes → On Case Update → Add "
+        "Automation Recipe**; name it.\n"
+        "3. Trigger: **Mention** *Was created*; pick the topics to monitor (**+**) and filter the mentions you "
+        "want.\n"
+        "4. Action: **Trigger Webhook**. URL: the event endpoint of 1. Authorization Header: the header of "
+        "step 1 (tab 1).\n"
+        "5. If tags are fetched by an API call, enable **Delay** (10 minutes or more), so tags are on the "
+        "mentions before they are sent. Then **Add**."
+    )
+    st.caption(
+        "To test it, post a new mention (or wait for one), open the JSON event in the Qualtrics workflow, and "
+        "paste it into *Check a JSON event* (last tab): it shows which dataset fields step 4 will find."
+    )
 
 with header_tab:
     username = st.text_input("Qualtrics username", help="Usually your login email. With SSO, keep the #… part.")

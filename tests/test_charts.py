@@ -4,6 +4,7 @@ The builders skip validation at run time for speed (lib/charts.py); this is wher
 a wrong value type would fail."""
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
@@ -59,3 +60,91 @@ def test_text_charts(demo_model, everything):
     assert len(fig.data[0].y) == 10 and (table["z"] > 0).sum() == 5  # five words each way
     levels = five_level_counts(ModelQueries(demo_model).sentiment_grid(Scope())).rename(columns={"level": "value"})
     assert len(validated(charts.bar_figure(levels, "level", 6)).data[0].y) == 6
+
+
+def test_a_volume_bar_names_its_bucket_and_its_series(demo_model, everything):
+    # The issue: customdata held only the series, and the page read "negative" as a date.
+    volume = demo_model.volume(everything, "week", "messageSentiment")
+    fig = charts.volume_figure(volume, "messageSentiment", "week")
+    negative = next(t for t in fig.data if t.name == "Negative")
+    first = volume[volume["series"] == "negative"].iloc[0]
+    assert list(negative.customdata[0]) == [first["bucket"].isoformat(), "negative"]
+    assert pd.Timestamp(negative.customdata[0][0]) == first["bucket"]
+    unsplit = charts.volume_figure(demo_model.volume(everything, "day", None), None, "day")
+    assert unsplit.data[0].customdata[0][1] == "Mentions" and not unsplit.layout.showlegend
+
+
+def test_trend_points_name_their_bucket_and_their_line(demo_model):
+    q = ModelQueries(demo_model)
+    series = series_volume(q, {"Praise": Scope().narrowed("tags", ("Praise",)), "all": Scope()}, "week")
+    fig = validated(charts.lines_figure(series, "mentions per week"))
+    praise = fig.data[0]
+    assert [tuple(c) for c in praise.customdata[:1]] == [(series["bucket"].iloc[0].isoformat(), "Praise")]
+    assert fig.layout.hovermode == "closest"  # "x unified" selected every line's point at that x
+    assert len({t.line.color for t in fig.data}) == 2
+
+
+def test_spikes_are_labels_one_per_burst(demo_model, everything):
+    volume = demo_model.volume(everything, "day", "messageSentiment")
+    flagged = spikes(volume.groupby("bucket")["mentions"].sum(), "day")
+    fig = validated(charts.volume_figure(volume, "messageSentiment", "day", flagged))
+    assert all(t.type == "bar" for t in fig.data)  # no marker trace to click instead of a bar
+    labels = [a.text for a in fig.layout.annotations]
+    # The demo's three bursts last two days each: one label each, on its peak, the most surprising first.
+    assert labels[:3] == ["spike 410 (2 days)", "spike 367 (2 days)", "spike 426 (2 days)"]
+    assert len(labels) == len(set(labels)) < int(flagged["spike"].sum())
+    assert all(a.captureevents is False for a in fig.layout.annotations)
+
+
+def test_counts_have_whole_ticks_and_bar_labels_have_room(demo_model, everything):
+    small = pd.DataFrame({"value": ["a", "b"], "mentions": [3, 1]})
+    fig = validated(charts.bar_figure(small, "sourceService", denominator=4))
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tickformat == ",d"
+    assert fig.layout.margin.r >= 7 * len("75%")  # the label outside the longest bar has room, not cut
+    assert fig.layout.legend.y < 0  # the legend under the plot, not under the chart's toolbar
+    big = charts.bar_figure(demo_model.counts("sourceService", everything), "sourceService")
+    assert big.layout.xaxis.dtick is None and big.layout.xaxis.tickformat == ",d"
+    line = charts.lines_figure(
+        pd.DataFrame({"bucket": pd.date_range("2026-01-01", periods=3), "series": "x", "mentions": [0, 2, 1]}),
+        "mentions per day",
+    )
+    assert line.layout.yaxis.dtick == 1
+
+
+def test_phrases_by_pmi_are_drawn_as_pmi_in_pmi_order():
+    table = pd.DataFrame({"value": ["cape town", "northwind air"], "mentions": [44, 3623], "pmi": [8.83, 7.75]})
+    fig = charts.bar_figure(table, "phrase", measure="pmi")
+    validated(fig)
+    bars = fig.data[0]
+    assert list(bars.x) == [7.75, 8.83] and list(bars.customdata) == ["northwind air", "cape town"]  # top = first
+    assert list(bars.text) == ["7.8 · 3,623", "8.8 · 44"] and fig.layout.xaxis.title.text == "PMI (bits)"
+
+
+def test_cooccurrence_without_its_diagonal_and_shares_with_their_counts(demo_model):
+    q = ModelQueries(demo_model)
+    both = q.cooccurrence(Scope(), ["Complaint", "Praise", "Baggage"])
+    fig = charts.heatmap_figure(both, blank_diagonal=True)
+    validated(fig)
+    z = np.array(fig.data[0].z, dtype=float)
+    assert np.isnan(np.diag(z)).all() and not np.isnan(z[0, 2])
+    assert fig.data[0].text[0][0] == ""
+    shares = q.tag_crosstab(Scope(), ["Complaint", "Praise"], "messageSentiment")
+    fig = charts.stacked_share_figure(shares, "messageSentiment")
+    validated(fig)
+    first = fig.data[0]
+    assert list(first.customdata[1]) == ["Praise", shares.columns[0], int(shares.iloc[1, 0])]
+
+
+def test_bucket_labels_read_as_people_write_them():
+    stamp = pd.Timestamp("2026-03-09 14:00")
+    assert charts.bucket_label(stamp, "hour") == "2026-03-09 14:00"
+    assert charts.bucket_label(stamp.normalize(), "day") == "2026-03-09"
+    assert charts.bucket_label(stamp.normalize(), "week") == "week of 2026-03-09"
+    assert charts.bucket_label(pd.Timestamp("2026-03-01"), "month") == "Mar 2026"
+
+
+def test_long_category_names_are_shortened_on_the_axis_only():
+    counts = pd.DataFrame({"value": ["SearchProviderInstagramHashtags", "Web"], "mentions": [5, 3]})
+    fig = validated(charts.bar_figure(counts, "sourceType"))
+    assert list(fig.data[0].y) == ["Web", "SearchProviderInstagramHashtags"]  # full names: hover, clicks
+    assert list(fig.layout.yaxis.ticktext) == ["Web", "SearchProviderInstagramHa…"]

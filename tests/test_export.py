@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib.export import csv_bytes, export_columns, neutralise
+from lib.export import csv_bytes, export_columns, frame_csv, neutralise
 from lib.filters import Filters
 from lib.model import MentionModel
 from lib.normalize import normalize
@@ -98,7 +98,7 @@ def test_bom_columns_filters_and_manifest(store):
     )
     assert data.startswith(b"\xef\xbb\xbf")
     rows = read(data)
-    assert list(rows[0]) == ["uniqueId", "messageContent", "tags"] and len(rows) == 1
+    assert list(rows[0]) == ["uniqueId", "messageContent", "tags", "tags (raw)"] and len(rows) == 1
     assert manifest.filters == {"authors": ("ann",)} and manifest.tag_delimiter == ";"
     assert json.loads(manifest.to_json())["rows"] == 1
     with pytest.raises(ValueError, match="Unknown columns"):
@@ -164,3 +164,77 @@ def test_cli_export_filters_by_a_saved_text_topic_and_adds_its_column(store, tmp
     assert [(r["uniqueId"], r["topic: Comma"]) for r in rows] == [("1_safe", "1")]
     manifest = json.loads(out.with_name("t.csv.manifest.json").read_text())
     assert manifest["filters"] == {"text_topics": ["Comma"]} and manifest["topics"] == {"Comma": "comma"}
+
+
+def hostile_tags_store(tmp_path) -> Store:
+    raw = pd.DataFrame(
+        {
+            "uniqueId": ["t_1", "t_2"],
+            "messageContent": ["=1+1", "fine"],
+            "tags": ["=cmd|' /C calc'!A0, Praise, praise", "@SUM(A1), Delay"],
+            "datePublished": ["2026-03-01T10:00:00Z", "2026-03-02T10:00:00Z"],
+        }
+    )
+    s = Store(tmp_path / "tags.duckdb")
+    s.ingest([normalize(raw)[0]], kind="import", source="t")
+    return s
+
+
+def test_tags_are_neutralised_and_recoded_with_the_raw_string_beside_them(tmp_path):
+    from lib.tags import TagRecode, tag_index
+
+    store = hostile_tags_store(tmp_path)
+    model = MentionModel.from_store(store)
+    recode = TagRecode(rename={"Delay": "Delays"}, exclude=("@SUM(A1)",))
+    q = ModelQueries(model, tag_index(model, recode))
+    data, manifest = csv_bytes(store, q, Scope(), columns=["uniqueId", "tags"], recode=recode)
+    rows = {r["uniqueId"]: r for r in read(data)}
+    assert rows["t_1"]["tags"] == "'=cmd|' /C calc'!A0,Praise"  # "praise" folded into "Praise", once
+    assert rows["t_1"]["tags (raw)"] == "'=cmd|' /C calc'!A0, Praise, praise"
+    assert rows["t_2"]["tags"] == "Delays" and rows["t_2"]["tags (raw)"] == "'@SUM(A1), Delay"
+    assert manifest.tag_recode == recode.to_dict() and manifest.formula_safe
+    # Without a recode the tags are as stored (split), still neutralised.
+    plain = {r["uniqueId"]: r for r in read(csv_bytes(store, q, Scope(), columns=["uniqueId", "tags"])[0])}
+    assert plain["t_2"]["tags"] == "'@SUM(A1),Delay"
+
+
+def test_raw_values_on_request_and_said_in_the_manifest(tmp_path):
+    store = hostile_tags_store(tmp_path)
+    q = ModelQueries(MentionModel.from_store(store))
+    data, manifest = csv_bytes(store, q, Scope(), columns=["uniqueId", "messageContent", "tags"], safe=False)
+    rows = {r["uniqueId"]: r for r in read(data)}
+    assert rows["t_1"]["messageContent"] == "=1+1" and rows["t_2"]["tags"] == "@SUM(A1),Delay"
+    assert manifest.formula_safe is False and json.loads(manifest.to_json())["formula_safe"] is False
+
+
+def test_cli_export_applies_the_saved_recode_and_raw_values_on_request(tmp_path):
+    from lib.tags import TagRecode, save_recode
+
+    store = hostile_tags_store(tmp_path)
+    save_recode(store.path, TagRecode(rename={"Delay": "Delays"}))
+    out = tmp_path / "r.csv"
+    cli_export(store, out, "--columns", "uniqueId,tags")
+    rows = {r["uniqueId"]: r for r in read(out.read_bytes())}
+    assert rows["t_2"]["tags"] == "'@SUM(A1),Delays" and rows["t_2"]["tags (raw)"] == "'@SUM(A1), Delay"
+    manifest = json.loads(out.with_name("r.csv.manifest.json").read_text())
+    assert manifest["tag_recode"]["rename"] == {"Delay": "Delays"} and manifest["formula_safe"] is True
+    cli_export(store, out, "--columns", "uniqueId,tags", "--raw-values")
+    rows = {r["uniqueId"]: r for r in read(out.read_bytes())}
+    assert rows["t_2"]["tags"] == "@SUM(A1),Delays"
+    assert json.loads(out.with_name("r.csv.manifest.json").read_text())["formula_safe"] is False
+
+
+def test_every_chart_csv_is_neutralised_headers_included():
+    frame = pd.DataFrame(
+        {
+            "value": ["=cmd|' /C calc'!A0", "@evil", "plain", None],
+            "mentions": [3, 2, 1, 0],
+            "share": [-0.5, 0.25, float("nan"), 1.0],
+            '=HYPERLINK("x")': ["-1", "+A1", "", "ok"],
+        }
+    )
+    rows = list(csv.reader(io.StringIO(frame_csv(frame).decode("utf-8"), newline="")))
+    assert rows[0] == ["value", "mentions", "share", '\'=HYPERLINK("x")']
+    assert rows[1] == ["'=cmd|' /C calc'!A0", "3", "-0.5", "-1"]
+    assert rows[2] == ["'@evil", "2", "0.25", "'+A1"]
+    assert rows[3] == ["plain", "1", "", ""] and rows[4] == ["", "0", "1.0", "ok"]

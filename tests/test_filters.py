@@ -48,3 +48,17 @@ def test_presets_count_back_from_the_newest_mention():
     assert preset_range("All time", newest, oldest) == (None, None)
     assert matching_preset(date(2026, 10, 2), newest, newest, oldest) == "Last 30 days"
     assert matching_preset(date(2026, 10, 3), newest, newest, oldest) is None
+
+
+def test_calendar_presets_beside_the_rolling_ones():
+    newest, oldest = date(2026, 11, 14), date(2025, 11, 1)
+    assert preset_range("This month", newest, oldest) == (date(2026, 11, 1), newest)
+    assert preset_range("Last month", newest, oldest) == (date(2026, 10, 1), date(2026, 10, 31))
+    assert preset_range("This quarter", newest, oldest) == (date(2026, 10, 1), newest)
+    assert preset_range("Last quarter", newest, oldest) == (date(2026, 7, 1), date(2026, 9, 30))
+    assert preset_range("Last quarter", date(2026, 2, 3), oldest) == (date(2025, 11, 1), date(2025, 12, 31))
+    assert preset_range("Last month", date(2026, 1, 9), oldest) == (date(2025, 12, 1), date(2025, 12, 31))
+    assert matching_preset(date(2026, 7, 1), date(2026, 9, 30), newest, oldest) == "Last quarter"
+    # Clamped to the data; a period wholly before it stays empty rather than becoming the first day.
+    assert preset_range("Last quarter", date(2026, 1, 20), date(2025, 11, 5)) == (date(2025, 11, 5), date(2025, 12, 31))
+    assert preset_range("Last quarter", date(2025, 11, 20), date(2025, 11, 1)) == (date(2025, 7, 1), date(2025, 9, 30))

@@ -27,3 +27,19 @@ def test_rows_come_back_in_key_order_with_local_times_and_labels(tmp_path):
     assert rows["sourceService"].tolist() == ["Mastodon", "X (Twitter)"]
     assert rows["tags"].tolist() == ["", "x, y"]
     assert mention_rows(store, np.array([], dtype=object), "UTC").empty
+
+
+def test_rows_show_the_tags_under_the_recode(tmp_path):
+    from lib.tags import TagRecode, tag_names
+
+    raw = pd.DataFrame(
+        {"uniqueId": ["a", "b"], "tags": ["praise, Praise, Spam", "Delay"], "datePublished": "1700000000"}
+    )
+    store = Store(tmp_path / "m.duckdb")
+    store.ingest([normalize(raw)[0]], kind="import", source="t")
+    names = tag_names(
+        pd.DataFrame({"value": ["praise", "Praise", "Spam", "Delay"], "mentions": [1, 2, 1, 1]}),
+        TagRecode(rename={"Delay": "Delays"}, exclude=("Spam",)),
+    )
+    rows = mention_rows(store, np.array(["a", "b"], dtype=object), "UTC", names)
+    assert rows["tags"].tolist() == ["Praise", "Delays"]

@@ -56,7 +56,7 @@ def test_overview_kpis_follow_a_sidebar_filter():
 def test_a_deep_link_sets_the_filters_and_the_deltas():
     at = run("app.py", {"from": "2026-10-01", "to": "2026-10-31", "lang": "de", "tz": "Europe/Berlin"})
     assert not at.exception
-    assert at.sidebar.selectbox(key="w_preset").value == "Custom range"
+    assert at.sidebar.selectbox(key="w_preset").value == "Last month"  # the newest mention is on 1 Nov
     assert at.sidebar.multiselect(key="w_languages").value == ["de"]
     assert all(m.delta for m in at.metric)  # a date range gives a previous period to compare with
     assert param(at, "tz") == ["Europe/Berlin"]
@@ -68,3 +68,52 @@ def test_reset_clears_the_filters():
     at.sidebar.button[0].click().run()
     assert matched(at) == "**20,000** of 20,000 mentions match"
     assert "sent" not in at.query_params
+
+
+@pytest.mark.parametrize(
+    "script,query",
+    [
+        ("pages/3_Text.py", {"section": "distinctive", "cmp": "day", "day": "not-a-day"}),
+        ("pages/3_Text.py", {"section": "distinctive", "cmp": "day", "day": "9999-12-31", "from": "2026-09-03"}),
+        ("pages/3_Text.py", {"section": "distinctive", "cmp": "day", "day": "0001-01-01"}),
+        ("pages/3_Text.py", {"section": "topics", "dbg": "No such topic", "ttopic": ["Nope", "<b>x</b>"]}),
+        ("pages/3_Text.py", {"section": "context", "kw": "delay*", "sample": "7"}),
+        ("pages/2_Tags.py", {"cooc": "evil", "ttag": ["=cmd|' /C calc'!A0"]}),
+        ("pages/1_Dashboard.py", {"freq": "hour", "split": "evil", "xrows": "nope", "xshow": "99"}),
+        ("app.py", {"freq": "minute", "split": "none"}),
+    ],
+)
+def test_bad_page_settings_in_the_url_fall_back_to_the_defaults(script, query):
+    at = run(script, query)
+    assert not at.exception, at.exception
+    assert matched(at).endswith("of 20,000 mentions match")
+
+
+def test_an_hour_bucket_over_a_year_falls_back_to_days_with_a_note():
+    at = run("pages/1_Dashboard.py", {"freq": "hour"})
+    assert not at.exception
+    notes = [c.value for c in at.caption if "too many bars" in c.value]
+    assert notes and "showing days" in notes[0] and "8,7" in notes[0]
+    at = run("pages/1_Dashboard.py", {"freq": "hour", "from": "2026-09-01", "to": "2026-09-05"})
+    assert not [c.value for c in at.caption if "too many bars" in c.value]
+
+
+def test_mentions_table_and_detail_show_tags_under_the_recode(tmp_path, monkeypatch):
+    from lib.ingest import import_file
+    from lib.store import Store
+    from lib.tags import TagRecode, save_recode
+
+    store = Store(tmp_path / "recoded.duckdb")
+    data = 'uniqueId,messageContent,tags,datePublished\nr1,hello,"Wi-Fi, App & Website, Competitor",1700000000\n'
+    import_file(store, data.encode(), "r.csv")
+    save_recode(
+        store.path,
+        TagRecode(rename={"Wi-Fi": "Connectivity", "App & Website": "Connectivity"}, exclude=("Competitor",)),
+    )
+    monkeypatch.setenv("SCE_STORE", str(store.path))
+    at = run("pages/4_Mentions.py", {"mention": "r1"})
+    assert not at.exception, at.exception
+    table, detail = at.dataframe[0].value, at.dataframe[1].value
+    assert table["tags"].tolist() == ["Connectivity"]
+    fields = dict(zip(detail["field"], detail["value"], strict=True))
+    assert fields["tags"] == "Connectivity" and fields["tags (as received)"] == "Wi-Fi, App & Website, Competitor"

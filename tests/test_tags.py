@@ -17,12 +17,15 @@ from lib.tags import (
     cooccurrence,
     editor_rows,
     frequency_table,
+    lift,
     load_recode,
     raw_counts,
     recode_from_rows,
     recode_path,
+    recode_tags,
     save_recode,
     tag_index,
+    tag_names,
 )
 
 ROWS = [  # uniqueId, tags, sentiment
@@ -136,3 +139,22 @@ def test_retag_splits_the_kept_raw_strings_again(tmp_path):
     # later imports split by the store's delimiter
     import_file(store, b"uniqueId,tags\n3,x;y\n", "more.csv")
     assert list(store.query("""SELECT tags FROM mentions WHERE "uniqueId" = '3'""")["tags"][0]) == ["x", "y"]
+
+
+def test_each_mention_s_tags_under_the_recode(model):
+    recode = TagRecode(rename={"Staff": "Crew"}, exclude=("Strike",))
+    names = tag_names(ModelQueries(model).raw_tags(), recode)
+    assert names["baggage"] == names["Baggage"] == "Baggage"  # folded into the most frequent spelling
+    assert names["Staff"] == "Crew" and names["Strike"] is None
+    assert recode_tags(["baggage", "Baggage", "Strike", "Staff"], names) == ["Baggage", "Crew"]
+    assert recode_tags(["New since"], names) == ["New since"] and recode_tags(None, names) == []
+
+
+def test_lift_of_cooccurrence_leaves_the_diagonal_out(model):
+    q = ModelQueries(model, tag_index(model, TagRecode()))
+    both = q.cooccurrence(Scope(), ["Baggage", "Complaint", "Praise"])
+    table = lift(both, model.n)
+    assert np.isnan(np.diag(table.to_numpy())).all()
+    # Baggage (3 of 6) and Complaint (3 of 6) meet on 2: 2 * 6 / (3 * 3).
+    assert table.loc["Baggage", "Complaint"] == pytest.approx(2 * 6 / 9)
+    assert table.loc["Complaint", "Praise"] == 0

@@ -9,6 +9,7 @@ import streamlit as st
 from lib.labels import label
 from lib.mentions import mention
 from lib.schema import FIELD_NAMES
+from lib.tags import recode_tags
 from ui import state
 from ui.escape import code, md
 from ui.frame import View
@@ -36,7 +37,7 @@ def show(view: View, unique_id: str) -> None:
             return
         head, close = st.columns([5, 1])
         head.markdown(f"**Mention** {code(unique_id)}")
-        close.button("Close", on_click=state.set_page_param, args=("mention", "", ""), key="close_detail")
+        close.button("Close", on_click=state.set_page_param, args=("mention", "", "", False), key="close_detail")
         if found.get("messageTitle"):
             st.text(found["messageTitle"])
         st.text(found.get("messageContent") or "(no text)")
@@ -52,7 +53,14 @@ def show(view: View, unique_id: str) -> None:
         for name in SHOWN_AS_LABEL:
             raw, shown = str(fields[name] or ""), label(name, str(fields[name] or ""))
             fields[name] = shown if not raw or f"({raw})" in shown else f"{shown} ({raw})"
-        fields["tags"] = ", ".join(found["tags"]) if found.get("tags") is not None else ""
+        # As the tag views show them (the Tags page's recode), and the string as it was received.
+        fields["tags"] = ", ".join(recode_tags(found.get("tags"), view.tag_names))
+        rows: dict[str, object] = {}
+        for name, value in fields.items():
+            rows[name] = value
+            if name == "tags":
+                rows["tags (as received)"] = found.get("tagsRaw") or ""
+        fields = rows
         st.dataframe(
             {"field": list(fields), "value": [str(v) if v is not None else "" for v in fields.values()]},
             hide_index=True,

@@ -10,7 +10,7 @@ from lib.errors import ExplorerError
 from lib.filters import Filters
 from lib.model import auto_frequency
 from lib.queries import ModelQueries, Queries, Scope
-from lib.tags import TagRecode, load_recode, tag_index
+from lib.tags import TagRecode, load_recode, tag_index, tag_names
 from lib.topics import TopicError, TopicSet, load_topics
 from ui import state
 from ui.config import backend, replica_name
@@ -59,6 +59,12 @@ class View:
     @cached_property
     def matched(self) -> int:
         return self.q.count(self.scope)
+
+    @cached_property
+    def tag_names(self) -> dict[str, str | None]:
+        """Each raw tag value's name under the store's recode: tags everywhere are shown as the Tags page
+        shows them."""
+        return tag_names(self.q.raw_tags(), self.recode)
 
 
 @st.fragment(run_every=FRESHNESS_SECONDS)
@@ -127,10 +133,15 @@ def frame(title: str) -> View:
         )
         _freshness(source, q.version)
     state.set_view(new_filters, tz)
-    if link := share_link():
+    slot = None
+    if share_link():
         with st.sidebar.expander("Share this view", icon=":material/link:"):
-            st.code(link, language=None, wrap_lines=True)
-            st.caption("Copy it (icon at the right): it opens this page with these filters and timezone.")
+            slot = st.empty()
+            st.caption(
+                "Copy it (icon at the right): it opens this page as you see it, with these filters, timezone and "
+                "page settings."
+            )
+    state.share_in(slot)  # written now, and again whenever a page setting changes the URL during this run
     view = View(source, q, new_filters, tz, recode, topics)
     count_slot.markdown(f"**{view.matched:,}** of {q.n:,} mentions match")
     if source.is_demo:

@@ -5,8 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.charts import bar_figure, heatmap_figure, map_figure, volume_figure
-from lib.dashboard import BASELINE, SPIKE_METHOD, concentration, country_map, crosstab_percentages, spikes
+from lib.charts import bar_figure, bucket_label, heatmap_figure, map_figure, volume_figure
+from lib.dashboard import (
+    BASELINE,
+    SPIKE_METHOD,
+    concentration,
+    country_map,
+    crosstab_percentages,
+    drawable_bucket,
+    spikes,
+)
 from lib.filters import FACETS
 from lib.labels import label
 from lib.model import FREQUENCIES
@@ -24,7 +32,7 @@ READING = {
 
 
 def volume(view: View, with_spikes: bool) -> None:
-    """Volume over time: bucket and split chosen in the URL, spikes flagged, buckets drillable."""
+    """Volume over time: bucket and split chosen in the URL, spikes labelled, bars drillable."""
     st.subheader("Volume over time")
     auto = view.bucket
     left, right, _ = st.columns([1, 1, 2])
@@ -32,30 +40,71 @@ def volume(view: View, with_spikes: bool) -> None:
         left, "Bucket", "freq", ("auto", *FREQUENCIES), "auto", lambda f: f"auto ({auto})" if f == "auto" else f
     )
     split = state.page_select(right, "Split by", "split", tuple(SPLITS), "messageSentiment", SPLITS.get)
-    bucket = auto if freq == "auto" else freq
+    oldest, newest = view.q.date_bounds(view.tz)
+    bucket, note = drawable_bucket(
+        auto if freq == "auto" else freq,
+        max(view.filters.start or oldest, oldest),
+        min(view.filters.end or newest, newest),
+    )
+    if note:
+        st.caption(f":material/info: {note}")
     split_column = None if split == "none" else split
     data = view.q.volume(view.scope, bucket, split_column)
     if data.empty:
         st.warning("No dated mentions match these filters. Widen the dates or reset the filters in the sidebar.")
         return
     flagged = spikes(data.groupby("bucket", sort=True)["mentions"].sum(), bucket) if with_spikes else None
-    reading = f"each bar is one {bucket} in {view.tz}, stacked by {SPLITS[split].lower()}"
+    reading = f"each bar is one {bucket} in {view.tz}" + (
+        f", stacked by {SPLITS[split].lower()}" if split_column else ""
+    )
     picked = blocks.chart(
         volume_figure(data, split_column, bucket, flagged),
         "volume",
-        reading + ("; ▼ marks a spike." if with_spikes else "."),
-        data,
+        reading
+        + (
+            "; spikes are labelled (how they are found: below)."
+            if with_spikes
+            else ". Select bars to see their mentions."
+        ),
+        data.assign(bucket=[bucket_label(b, bucket) for b in data["bucket"]]),
     )
     if flagged is not None:
-        with st.expander(f"{int(flagged['spike'].sum())} spikes: how they are found"):
+        found = flagged[flagged["spike"]]
+        with st.expander(f"{len(found)} spikes: how they are found", icon=":material/query_stats:"):
             st.write(SPIKE_METHOD.format(window=BASELINE[bucket], freq=bucket))
-            st.dataframe(flagged[flagged["spike"]].reset_index(names="bucket"), hide_index=True)
-    blocks.drill_bucket(view, picked, bucket, "volume")
+            if len(found):
+                st.dataframe(
+                    pd.DataFrame(
+                        {
+                            bucket: [bucket_label(b, bucket) for b in found.index],
+                            "mentions": found["mentions"],
+                            "expected": found["expected"].round().astype(int),
+                            "× expected": found["ratio"],
+                            "z": found["z"],
+                        }
+                    ),
+                    hide_index=True,
+                    column_config={
+                        "× expected": st.column_config.NumberColumn(format="%.1f×"),
+                        "z": st.column_config.NumberColumn(format="%.1f"),
+                        "mentions": st.column_config.NumberColumn(format="localized"),
+                        "expected": st.column_config.NumberColumn(format="localized"),
+                    },
+                )
+    blocks.drill_volume(view, picked, bucket, split_column, list(dict.fromkeys(data["series"])), "volume")
+
+
+HINTS = {
+    "topicName": "Social Connect's monitored topic: the topic your Social Connect project collected the mention "
+    "under. Not a text topic of the Text page (a query you define here over the text; sidebar filter *Text topic*).",
+    "tags": "Tags as the Tags page shows them, after its recode (renamed, merged, excluded). A mention can have "
+    "several tags, so the percentages add up to more than 100%.",
+}
 
 
 def breakdown(view: View, field: str, title: str, counts: pd.DataFrame, top: int = 10) -> None:
     """Mentions per value of a field (``counts``), as bars that drill down."""
-    st.subheader(title)
+    st.subheader(title, help=HINTS.get(field))
     if counts.empty:
         st.caption("No mentions match.")
         return
@@ -69,7 +118,10 @@ def breakdown(view: View, field: str, title: str, counts: pd.DataFrame, top: int
 
 
 def breakdown_grid(view: View, fields: list[tuple[str, str]]) -> None:
-    counts = view.q.counts_many(view.scope, [field for field, _ in fields])  # one question for the grid
+    # One question for the grid; tags (a list column, recoded) are asked on their own.
+    counts = view.q.counts_many(view.scope, [field for field, _ in fields if field != "tags"])
+    if any(field == "tags" for field, _ in fields):
+        counts["tags"] = view.q.counts(view.scope, "tags", top=10)
     for row in range(0, len(fields), 2):
         for column, (field, title) in zip(st.columns(2), fields[row : row + 2], strict=False):
             with column:

@@ -13,6 +13,7 @@ import streamlit as st
 
 from lib.filters import FACETS, Filters
 from ui.escape import md
+from ui.gate import share_link
 
 FILTERS_KEY = "sce_filters"
 TZ_KEY = "sce_tz"
@@ -109,6 +110,23 @@ def sync_url() -> None:
             st.query_params[key] = wanted
 
 
+SHARE_SLOT_KEY = "sce_share_slot"  # the sidebar's "Share this view" element of the current run
+
+
+def share_in(slot) -> None:  # slot: an st.empty, or None where the app's address is unknown
+    """Show the view's link in ``slot`` (an ``st.empty``), and keep it there: every page setting that changes
+    the URL later in the run rewrites it, so the link is always the screen as it now is, never the URL as it
+    was when the sidebar was drawn."""
+    st.session_state[SHARE_SLOT_KEY] = slot
+    refresh_share()
+
+
+def refresh_share() -> None:
+    slot = st.session_state.get(SHARE_SLOT_KEY)
+    if slot is not None and (link := share_link()):
+        slot.code(link, language=None, wrap_lines=True)
+
+
 DEMO_KEY = "sce_demo"
 
 
@@ -143,21 +161,33 @@ def page_param(key: str, options: tuple[str, ...] | None, default: str) -> str:
     return st.session_state[session_key]
 
 
-def set_page_param(key: str, value: str, default: str) -> None:
+def set_page_param(key: str, value: str, default: str, refresh: bool = True) -> None:
+    """Keep a page setting in the session and the URL. ``refresh=False`` in a widget callback (it runs before
+    the page, whose share link is not drawn yet)."""
     st.session_state[f"sce_page_{key}"] = value
+    changed = False
     if value == default:
         if key in st.query_params:
             del st.query_params[key]
+            changed = True
     elif st.query_params.get(key) != value:
         st.query_params[key] = value
+        changed = True
+    if changed and refresh:
+        refresh_share()
 
 
 def page_select(where, label: str, key: str, options: tuple[str, ...], default: str, format_func=str) -> str:
     """A selectbox for a page setting that lives in the URL (``key``) and survives page switches."""
+    current = page_param(key, options, default)
+    if current not in options:  # the options changed (a topic was deleted): back to the default
+        current = default if default in options else options[0]
+    if st.session_state.get(f"w_page_{key}", current) not in options:
+        del st.session_state[f"w_page_{key}"]
     value = where.selectbox(
         label,
         options,
-        index=options.index(page_param(key, options, default)),
+        index=options.index(current),
         key=f"w_page_{key}",
         format_func=format_func,
     )
@@ -172,15 +202,23 @@ def page_multiselect(where, label: str, key: str, options: list[str], default: l
     if session_key not in st.session_state:
         from_url = [v for v in st.query_params.get_all(key) if v in options]
         st.session_state[session_key] = from_url or [v for v in default if v in options]
-    current = [v for v in st.session_state[session_key] if v in options]
+    stored = st.session_state[session_key]
+    current = [v for v in stored if v in options]
     widget_key = f"w_page_{key}"
-    if st.session_state.get(SEED_ALL_KEY) or widget_key not in st.session_state:
+    reseed = st.session_state.get(SEED_ALL_KEY) or widget_key not in st.session_state
+    if stored and not current:
+        # None of the chosen values is offered any more (the Terms section now shows hashtags, say): start from
+        # the default again, as a fresh session opening this link would.
+        current, reseed = [v for v in default if v in options], True
+    if reseed:
         st.session_state[widget_key] = current
     chosen = where.multiselect(label, options, key=widget_key, **kwargs)
     st.session_state[session_key] = chosen
     if chosen == [v for v in default if v in options]:
         if key in st.query_params:
             del st.query_params[key]
+            refresh_share()
     elif st.query_params.get_all(key) != chosen:
         st.query_params[key] = chosen
+        refresh_share()
     return chosen

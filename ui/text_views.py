@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from lib.charts import bar_figure, diverging_figure, treemap_figure
+from lib.charts import LINE_COLORS, bar_figure, diverging_figure, treemap_figure
 from lib.errors import ExplorerError
 from lib.kwic import kwic
 from lib.queries import Scope
@@ -50,22 +51,39 @@ def stoplist(view: View) -> Stoplist:
         return Stoplist()
 
 
-def _search_for(query: str) -> None:
-    state.replace_filters(replace(state.filters(), text=query))
+def _search_for(query: str, dates: tuple | None = None) -> None:
+    filters = replace(state.filters(), text=query)
+    if dates:
+        filters = replace(filters, start=dates[0], end=dates[1])
+    state.replace_filters(filters)
 
 
-def _context_panel(view: View, terms: list[str], key: str) -> None:
-    """Keyword in context for terms picked on a chart, with a button that makes them the text search."""
+def _context_panel(view: View, terms: list[str], key: str, buckets: list | None = None) -> None:
+    """Keyword in context for terms picked on a chart (in the picked time buckets of a trend, if any), with a
+    button that makes them the text search (and the buckets' days the dates)."""
+    terms = [str(t) for t in blocks.scalars(terms)]
     if not terms:
         return
     query = " OR ".join(as_query(t) for t in terms)
     scope = view.scope.searching(query)
-    with st.container(border=True):
-        head, button = st.columns([4, 1])
-        head.markdown(f"**{view.q.count(scope):,} mentions** with {md(', '.join(terms[:5]))}")
-        button.button(
-            "Search for this", key=f"{key}_search", on_click=_search_for, args=(query,), icon=":material/search:"
-        )
+    where, dates = "", None
+    if buckets:
+        scope = scope.in_buckets(buckets, view.bucket)
+        where = f" in {blocks.buckets_title(buckets, view.bucket)}"
+        dates = blocks.bucket_dates(view.filters, buckets, view.bucket)
+    with st.container(border=True, key=f"{key}_drill"):
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            st.markdown(
+                f"**{view.q.count(scope):,} mentions** with {md(', '.join(terms[:5]))}{md(where)}", width="stretch"
+            )
+            st.button(
+                "Search for this",
+                key=f"{key}_search",
+                on_click=_search_for,
+                args=(query, dates),
+                icon=":material/search:",
+                width="content",
+            )
         _kwic_table(view, scope, query, key)
 
 
@@ -154,12 +172,12 @@ def _stopword_editor(view: View, stop: Stoplist, shown: list[str]) -> None:
 
 def _term_trends(view: View, shown: list[str]) -> None:
     st.subheader("Terms over time")
-    chosen = state.page_multiselect(st, "Terms", "tterm", shown, shown[:4], max_selections=8)
+    chosen = state.page_multiselect(st, "Terms", "tterm", shown, shown[:4], max_selections=len(LINE_COLORS))
     scopes = {term: view.scope.searching(as_query(term)) for term in chosen}
-    picked = blocks.trend_chart(
+    buckets, names = blocks.trend_chart(
         view, scopes, "term_trends", "that use each term. Select points to read those mentions in context."
     )
-    _context_panel(view, [str(p) for p in picked], "term_trends")
+    _context_panel(view, names, "term_trends", buckets)
 
 
 # -- phrases ------------------------------------------------------------------------------------
@@ -186,14 +204,18 @@ def phrases(view: View, stop: Stoplist) -> None:
             f"No phrase appears in {min_count} or more matching mentions. Lower the minimum or widen the filters."
         )
         return
+    # The chart draws what the table is ranked by: PMI bars in PMI order, or mention bars in mention order.
     counts = table.rename(columns={"phrase": "value"})
-    if rank == "pmi":
-        counts = counts.sort_values("mentions", ascending=False)
     picked = blocks.chart(
-        bar_figure(counts, "phrase", top, view.matched),
+        bar_figure(counts, "phrase", top, view.matched, measure="pmi" if rank == "pmi" else "mentions"),
         "phrases",
-        "pairs of adjacent words (no stopword) and the mentions that use them. PMI (pointwise mutual information, "
-        "in bits) says how much more often the two words meet than chance would have them: 1 is twice as often.",
+        (
+            "each bar is a pair's PMI (labelled with PMI · mentions), strongest first"
+            if rank == "pmi"
+            else "each bar is the mentions that use a pair (labelled with % of matching mentions), most first"
+        )
+        + ". Pairs of adjacent words, no stopword. PMI (pointwise mutual information, in bits) says how much more "
+        "often the two words meet than chance would have them: 1 is twice as often.",
         table,
     )
     st.dataframe(
@@ -213,7 +235,13 @@ def context(view: View) -> None:
         "Words, phrases or a query", value=default, key="w_kwic", placeholder='e.g. delay* OR "cabin crew"'
     ).strip()
     state.set_page_param("kw", query, "")
-    sample = right.toggle("Random sample", key="w_kwic_sample", help="Lines from a random sample of the mentions.")
+    sample = right.toggle(
+        "Random sample",
+        value=state.page_param("sample", ("0", "1"), "0") == "1",
+        key="w_kwic_sample",
+        help="Lines from a random sample of the mentions.",
+    )
+    state.set_page_param("sample", "1" if sample else "0", "0")
     if not query:
         st.caption("Type a word, a phrase or a query to see each match with the text around it.")
         return
@@ -231,6 +259,31 @@ def context(view: View) -> None:
 
 
 # -- distinctive terms --------------------------------------------------------------------------
+def _comparison_day(view: View, where) -> date | None:
+    """The day to compare (URL ``day``; by default the busiest day of the filtered mentions)."""
+    per_day = view.q.volume(view.scope, "day", None)
+    if per_day.empty:
+        return None
+    busiest = per_day.loc[per_day["mentions"].idxmax(), "bucket"].date()
+    oldest, newest = view.q.date_bounds(view.tz)
+    try:
+        day = date.fromisoformat(state.page_param("day", None, ""))
+    except ValueError:
+        day = busiest
+    day = min(max(day, oldest), newest)
+    day = where.date_input(
+        "Day",
+        value=day,
+        min_value=oldest,
+        max_value=newest,
+        key="w_cmp_day",
+        format="YYYY-MM-DD",
+        help="The busiest day of the matching mentions is the default.",
+    )
+    state.set_page_param("day", "" if day == busiest else day.isoformat(), "")
+    return day
+
+
 COMPARISONS = {
     "negpos": "negative vs positive",
     "rest": "these mentions vs all the others",
@@ -249,16 +302,27 @@ def distinctive(view: View, stop: Stoplist) -> None:
         a, b = scope, None  # b: every mention not in a
         names = ("these mentions", "the others")
     else:
-        per_day = q.volume(scope, "day", None)
-        if per_day.empty:
+        picked_day = _comparison_day(view, right)
+        if picked_day is None:
             st.warning("No dated mentions match the filters.")
             return
-        busiest = per_day.loc[per_day["mentions"].idxmax(), "bucket"].date()
-        day = right.date_input("Day", value=busiest, key="w_cmp_day", help="The busiest day is the default.")
-        start = pd.Timestamp(day)
-        a = scope.in_buckets([start], "day")
-        b = scope.in_buckets([start - pd.Timedelta(days=d) for d in range(1, 29)], "day")
-        names = (f"{day:%d %b}", f"the 28 days before {day:%d %b}")
+        day, start = picked_day, pd.Timestamp(picked_day)
+        # The day against the 28 days before it, whatever the date filter says (a filter to the spike itself
+        # would leave nothing to compare with); every other filter applies.
+        undated = Scope(replace(scope.filters, start=None, end=None), scope.tz)
+        a = undated.in_buckets([start], "day")
+        before = [start - pd.Timedelta(days=d) for d in range(28, 0, -1)]
+        b = undated.in_buckets(before, "day")
+        names = (f"{day:%d %b %Y}", f"{before[0]:%d %b} – {before[-1]:%d %b %Y}")
+        st.caption(
+            f"{day:%A %d %B %Y} against the 28 days before it, {before[0]:%d %B} to {before[-1]:%d %B %Y}"
+            + (
+                " (the date filter does not apply to this comparison; the other filters do)"
+                if scope.filters.start or scope.filters.end
+                else ""
+            )
+            + "."
+        )
     counts_a, size_a = q.term_counts(a), q.count(a)
     if b is None:
         counts_b, size_b = q.term_counts(Scope(tz=scope.tz)) - counts_a, q.n - size_a

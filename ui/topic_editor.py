@@ -8,7 +8,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from lib.charts import bar_figure, stacked_share_figure
+from lib.charts import LINE_COLORS, bar_figure, stacked_share_figure
 from lib.model import SENTIMENT_ORDER
 from lib.queries import clauses, topic_counts, topic_scopes
 from lib.query import QueryError, parse
@@ -42,7 +42,7 @@ def topics(view: View) -> None:
         f"mentions per topic; % of the {view.matched:,} matching mentions (a mention can be in several topics).",
         table,
     )
-    for name in picked[:1]:
+    for name in blocks.scalars(picked)[:1]:
 
         def apply(name=str(name)) -> None:
             state.replace_filters(replace(state.filters(), text_topics=(name,)))
@@ -71,7 +71,28 @@ def topics(view: View) -> None:
         selectable=False,
     )
     st.subheader("Topic trends")
-    blocks.trend_chart(view, scopes, "topic_trends", "in each topic.", selectable=False)
+    by_size = table.sort_values("mentions", ascending=False, kind="stable")["topic"].tolist()
+    chosen = state.page_multiselect(
+        st,
+        "Topics",
+        "ttopic",
+        by_size,
+        by_size[:5],
+        max_selections=len(LINE_COLORS),
+        help=f"The five largest topics to begin with; up to {len(LINE_COLORS)} lines.",
+    )
+    shown = {name: scopes[name] for name in chosen}
+    buckets, names = blocks.trend_chart(
+        view, shown, "topic_trends", "in each chosen topic. Select points to see that topic's mentions then."
+    )
+    blocks.drill_trend(
+        view,
+        shown,
+        buckets,
+        names,
+        "topic_trends",
+        lambda f: replace(f, text_topics=tuple(n for n in names if n in view.topics.names)),
+    )
 
 
 def _parses(query: str) -> bool:
@@ -139,8 +160,10 @@ def _topic_editor(view: View) -> TopicSet:
 
 def _clause_debugger(view: View, topics: TopicSet) -> None:
     st.subheader("Why a topic matches: clause by clause")
-    with_query = [t.name for t in topics.topics if t.query]
-    name = st.selectbox("Topic", with_query, key="w_debug_topic")
+    with_query = tuple(t.name for t in topics.topics if t.query)
+    if not with_query:
+        return
+    name = state.page_select(st, "Topic", "dbg", with_query, with_query[0])
     topic = topics.get(name) if name else None
     if topic is None:
         return

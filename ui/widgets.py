@@ -18,6 +18,10 @@ from ui.escape import md
 CUSTOM = "Custom range"
 AUTHOR_OPTIONS = 300  # the most active authors offered in the list; any other handle can be typed
 MAIN_FACETS = ("sentiments", "services", "languages", "countries", "topics")
+FACET_HELP = {
+    "topics": "Social Connect's monitored topics: what your Social Connect project collected each mention under. "
+    "Not the text topics (queries over the text, defined on the Text page).",
+}
 
 
 def _seed(key: str, value) -> None:
@@ -73,6 +77,7 @@ def _facet(q: Queries, attr: str, current: Filters) -> tuple[str, ...]:
         format_func=lambda v: label(column, v),
         placeholder="All",
         accept_new_options=attr == "authors",
+        help=FACET_HELP.get(attr),
     )
     return tuple(chosen)
 
@@ -128,7 +133,8 @@ def sidebar_filters(q: Queries, page: str, topics: TopicSet) -> tuple[Filters, s
                 options,
                 key="w_text_topics",
                 placeholder="All",
-                help="Topics defined by a query on the Text page (not Social Connect's monitored topic).",
+                help="Topics defined by a query over the mention text on the Text page; not Social Connect's "
+                "monitored topic (the filter above), which says what the mention was collected under.",
             )
         )
     more = [a for a in FACETS if a not in MAIN_FACETS]

@@ -1,0 +1,189 @@
+"""Every selectable chart of every page and Text section, clicked in Chromium as an analyst clicks it.
+
+After each click: no exception on the page, and the drill-down panel under the chart counts exactly the
+mentions the clicked bar, point or country says (its bar length, line height, map value, or the mentions a
+100% bar segment stands for). One server for the module; each page is loaded once and its charts clicked in
+turn (a selection stays while the next chart is clicked, as it does for a user).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser_kit import (
+    LAUNCH_ARGS,
+    WAIT_MS,
+    click_point,
+    cut_buttons,
+    drill_count,
+    exceptions,
+    open_page,
+    points,
+    require_chromium,
+)
+from tests.streamlit_server import Server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(demo_data_dir, tmp_path_factory) -> Iterator[Server]:
+    s = Server(demo_data_dir, tmp_path_factory.mktemp("clicks") / "streamlit.log")
+    yield s
+    s.stop()
+
+
+def value_of(point: dict, measure: str) -> int:
+    """What a clicked point says it counts: ``x`` (horizontal bars), ``y`` (volume bars, trend points), ``z``
+    (map), ``share`` (a 100% bar segment: its customdata carries the mentions), ``label`` (PMI bars: the
+    mentions after the "·" of the label)."""
+    if measure == "share":
+        return int(point["customdata"][2])
+    if measure == "label":
+        return int(point["text"].split("·")[1].strip().replace(",", ""))
+    return int(point[measure])
+
+
+def pick(candidates: list[dict], measure: str, rule: str = "largest") -> dict:
+    """A point to click: the largest of its chart (a big target, a real number), the middle one, or the largest
+    of the "Other" series."""
+    usable = [p for p in candidates if value_of(p, measure) > 0 and p["box"]["width"] > 2 and p["box"]["height"] > 2]
+    if rule == "other":  # a volume bar of the "Other" series: every value beyond the chart's top ones
+        usable = [p for p in usable if p["customdata"][1] == "Other"]
+    assert usable, "no point to click"
+    if rule == "middle":
+        return sorted(usable, key=lambda p: p["n"])[len(usable) // 2]
+    return max(usable, key=lambda p: value_of(p, measure))
+
+
+def check_clicks(browser, url: str, charts: list[tuple[str, str, str]]) -> list[str]:
+    """Open ``url``, click one point of each chart (key, measure, rule), compare; return what was clicked."""
+    page = open_page(browser, url)
+    clicked = []
+    try:
+        for key, measure, rule in charts:
+            point = pick(points(page, key), measure, rule)
+            expected = value_of(point, measure)
+            click_point(page, key, point)
+            assert not exceptions(page), f"{url} {key}: {exceptions(page)}"
+            assert drill_count(page, key) == expected, f"{url} {key}: clicked {point}"
+            clicked.append(f"{key}={point['customdata']}:{expected}")
+        assert not cut_buttons(page), f"{url}: buttons cut short: {cut_buttons(page)}"
+    finally:
+        page.context.close()
+    return clicked
+
+
+def test_overview_volume_split_and_unsplit_and_its_bars(browser, server):
+    check_clicks(
+        browser,
+        f"{server.url}/?tz=UTC",
+        [("volume", "y", "largest"), ("sourceService", "x", "middle"), ("messageLanguage", "x", "largest")],
+    )
+    check_clicks(browser, f"{server.url}/?tz=UTC&split=none&freq=day", [("volume", "y", "middle")])
+
+
+def test_dashboard_every_chart(browser, server):
+    # Split by source: the volume's "Other" series (every source beyond the top 8) drills too.
+    check_clicks(
+        browser,
+        f"{server.url}/Dashboard?tz=UTC&split=sourceService&freq=month",
+        [
+            ("volume", "y", "other"),
+            *(
+                (key, "x", "middle")
+                for key in (
+                    "messageSentiment",
+                    "sourceService",
+                    "sourceCategory",
+                    "sourceType",
+                    "messageLanguage",
+                    "messageType",
+                    "topicName",
+                    "status",
+                    "tags",
+                )
+            ),
+            ("map", "z", "largest"),
+            ("authors", "x", "largest"),
+            ("hashtags", "x", "middle"),
+            ("handles", "x", "largest"),
+            ("linkDomains", "x", "largest"),
+        ],
+    )
+    # Unsplit, by hour over three days (a date filter) in a timezone half an hour off UTC.
+    check_clicks(
+        browser,
+        f"{server.url}/Dashboard?tz=Asia/Kolkata&from=2026-09-02&to=2026-09-04&split=none&freq=hour",
+        [("volume", "y", "largest")],
+    )
+
+
+def test_tags_page(browser, server):
+    check_clicks(
+        browser,
+        f"{server.url}/Tags?tz=UTC",
+        [("tag_frequency", "x", "middle"), ("tag_sentiment", "share", "middle"), ("tag_trends", "y", "largest")],
+    )
+
+
+def test_text_sections(browser, server):
+    base = f"{server.url}/Text?tz=UTC"
+    # Terms: a word's bar counts the mentions with that word; its panel finds them by a text search, which also
+    # finds a word inside a link ("northwind" in northwind.example/…), so the middle bar is clicked, not the
+    # top one (see the report: the search should match words as the term index does).
+    check_clicks(browser, f"{base}&section=terms", [("top_terms", "x", "middle"), ("term_trends", "y", "largest")])
+    check_clicks(browser, f"{base}&section=phrases&rank=mentions", [("phrases", "x", "middle")])
+    check_clicks(browser, f"{base}&section=phrases", [("phrases", "label", "middle")])
+    check_clicks(browser, f"{base}&section=topics", [("topic_counts", "x", "middle"), ("topic_trends", "y", "largest")])
+    # Distinctive terms: a bar is a z-score, not a count; the click must open the word's mentions in context.
+    page = open_page(browser, f"{base}&section=distinctive&cmp=day&from=2026-09-03&to=2026-09-03")
+    try:
+        point = points(page, "distinctive")[0]
+        click_point(page, "distinctive", point)
+        assert not exceptions(page)
+        assert drill_count(page, "distinctive") > 0
+        assert "against the 28 days before it, 06 August to 02 September 2026" in page.inner_text("body")
+    finally:
+        page.context.close()
+
+
+def test_mentions_export_offers_the_csv_and_its_manifest_at_once(browser, server):
+    import csv
+    import io
+    import json
+
+    page = open_page(browser, f"{server.url}/Mentions?tz=UTC&sent=negative&lang=de")
+    try:
+        page.get_by_role("button", name="Prepare the CSV").click()
+        csv_button = page.get_by_role("button", name=re.compile(r"Download [\d,]+ mentions \(CSV\)"))
+        csv_button.wait_for(timeout=WAIT_MS)
+        with page.expect_download(timeout=WAIT_MS) as got:
+            csv_button.click()
+        rows = list(csv.DictReader(io.StringIO(got.value.path().read_text(encoding="utf-8"), newline="")))
+        assert rows and "tags (raw)" in rows[0] and {r["messageSentiment"] for r in rows} == {"negative"}
+        # The manifest is still offered after the CSV was downloaded (a rerun used to take it away).
+        manifest_button = page.get_by_role("button", name="Download the manifest (JSON)")
+        assert manifest_button.is_visible()
+        with page.expect_download(timeout=WAIT_MS) as got:
+            manifest_button.click()
+        manifest = json.loads(got.value.path().read_text(encoding="utf-8"))
+        assert manifest["rows"] == len(rows) and manifest["formula_safe"] is True
+        assert manifest["tag_recode"] == {"case_fold": True, "exclude": [], "rename": {}}
+        assert csv_button.is_visible() and not exceptions(page) and not cut_buttons(page)
+    finally:
+        page.context.close()

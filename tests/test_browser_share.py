@@ -1,0 +1,267 @@
+"""*Share this view* reproduces the screen: every page setting changed in Chromium, the link read right after the
+last change, opened in a fresh browser context (a colleague's session), and the same numbers, charts and
+settings come back. One server for the module."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.browser_kit import (
+    LAUNCH_ARGS,
+    WAIT_MS,
+    count_of,
+    exceptions,
+    open_page,
+    require_chromium,
+    settled,
+)
+from tests.streamlit_server import Server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(demo_data_dir, tmp_path_factory) -> Iterator[Server]:
+    s = Server(demo_data_dir, tmp_path_factory.mktemp("share") / "streamlit.log")
+    yield s
+    s.stop()
+
+
+# What the screen shows, to compare two sessions: the main area's text (titles, captions, metrics, the values
+# the settings show) without charts and tables, and every chart's data as plotly holds it.
+SNAPSHOT = """() => {
+    const main = document.querySelector('[data-testid=stMain]').cloneNode(true);
+    main.querySelectorAll('.js-plotly-plot, [data-testid=stDataFrame], [data-testid=stTooltipIcon]')
+        .forEach(e => e.remove());
+    const plain = v => (v && typeof v === 'object' && v.length !== undefined && typeof v !== 'string')
+        ? Array.from(v, plain) : v;
+    const charts = [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')].map(plot =>
+        (plot._fullData || []).map(t => ({name: t.name, x: plain(t.x), y: plain(t.y), z: plain(t.z),
+                                           text: plain(t.text)})));
+    const selected = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stButtonGroup] button')]
+        .filter(b => b.getAttribute('aria-checked') === 'true' || b.getAttribute('kind')?.includes('Active'))
+        .map(b => b.innerText);
+    return {text: main.textContent, charts, selected};
+}"""
+
+
+def snapshot(page) -> dict:
+    return {"count": count_of(page), **page.evaluate(SNAPSHOT)}
+
+
+def in_main(page):
+    return page.get_by_test_id("stMain")
+
+
+def url_says(page, key: str, check: str, value) -> None:
+    """Wait until the page's own URL holds the setting (``check``: "is" one value, "has" among several, or
+    "count" of values), then until the run is over: every page setting lives in the URL, so this is when the
+    change has been applied, however many reruns the widget caused."""
+    page.wait_for_function(
+        """([key, check, value]) => {
+            const got = new URL(location.href).searchParams.getAll(key);
+            return check === 'is' ? got.length === 1 && got[0] === value
+                 : check === 'has' ? got.includes(value) : got.length === value;
+        }""",
+        arg=[key, check, value],
+        timeout=WAIT_MS,
+    )
+    settled(page)
+
+
+def labelled(page, kind: str, label: str):
+    return (
+        in_main(page)
+        .get_by_test_id(kind)
+        .filter(has=page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True))
+    )
+
+
+def choose(page, label: str, option: str, key: str, value: str) -> None:
+    """Pick ``option`` in the main area's selectbox labelled ``label``; the URL then says ``key``=``value``."""
+    box = labelled(page, "stSelectbox", label)
+    box.scroll_into_view_if_needed()
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    url_says(page, key, "is", value)
+
+
+def add_to(page, label: str, option: str, key: str) -> None:
+    """Add ``option`` to the main area's multiselect labelled ``label`` (URL ``key``)."""
+    box = labelled(page, "stMultiSelect", label)
+    box.scroll_into_view_if_needed()
+    box.locator("input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+    url_says(page, key, "has", option)
+
+
+def drop_last(page, label: str, key: str, left: int) -> None:
+    """Remove the last value of a multiselect; ``left`` values then stay in the URL."""
+    labelled(page, "stMultiSelect", label).locator("input").click()
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Escape")
+    url_says(page, key, "count", left)
+
+
+def toggle(page, label: str, key: str) -> None:
+    in_main(page).get_by_test_id("stCheckbox").filter(has_text=label).locator("label").click()
+    url_says(page, key, "is", "1")
+
+
+def section(page, name: str, value: str) -> None:
+    in_main(page).get_by_test_id("stButtonGroup").get_by_text(name, exact=True).click()
+    url_says(page, "section", "is", value)
+
+
+def type_into(page, label: str, text: str, key: str) -> None:
+    field = in_main(page).get_by_label(label, exact=True)
+    field.fill(text)
+    field.press("Enter")
+    url_says(page, key, "is", text)
+
+
+def set_date(page, label: str, day: str, key: str) -> None:
+    """Type ``day`` (YYYY-MM-DD) into a date field's year, month and day segments, then click elsewhere: the
+    field takes a typed date when it loses the focus."""
+    field = in_main(page).get_by_label(label, exact=True)
+    field.get_by_role("spinbutton").first.click()
+    page.keyboard.type(day.replace("-", ""))
+    in_main(page).get_by_role("heading").first.click()
+    url_says(page, key, "is", day)
+
+
+def sidebar_preset(page, preset: str, start: str) -> None:
+    box = (
+        page.get_by_test_id("stSidebar")
+        .get_by_test_id("stSelectbox")
+        .filter(has=page.get_by_test_id("stWidgetLabel").get_by_text("Dates", exact=True))
+    )
+    box.click()
+    page.get_by_role("option", name=preset, exact=True).click()
+    url_says(page, "from", "is", start)
+
+
+def share_link(page) -> str:
+    sidebar = page.get_by_test_id("stSidebar")
+    code = sidebar.get_by_test_id("stCode")
+    if not code.first.is_visible():
+        sidebar.get_by_text("Share this view").click()
+    code.first.wait_for(timeout=WAIT_MS)
+    return code.first.inner_text().strip()
+
+
+def params(link: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(link).query)
+
+
+def same_view_elsewhere(browser, page, expected: dict[str, list[str]]) -> None:
+    """The link, read right after the last change, holds ``expected``; opened in a new context it shows what
+    ``page`` shows."""
+    assert not exceptions(page), exceptions(page)
+    link = share_link(page)
+    got = params(link)
+    for key, values in expected.items():
+        assert got.get(key) == values, f"{key}: {got.get(key)} in {link}"
+    here = snapshot(page)
+    copied = open_page(browser, link)
+    try:
+        assert not exceptions(copied), exceptions(copied)
+        there = snapshot(copied)
+        assert there["count"] == here["count"]
+        assert there["selected"] == here["selected"]
+        assert there["charts"] == here["charts"]
+        assert there["text"] == here["text"]
+    finally:
+        copied.context.close()
+
+
+def test_overview_and_dashboard_settings(browser, server):
+    page = open_page(browser, f"{server.url}/?tz=UTC")
+    try:
+        sidebar_preset(page, "Last quarter", "2026-07-01")
+        choose(page, "Bucket", "day", "freq", "day")
+        choose(page, "Split by", "Source service", "split", "sourceService")
+        same_view_elsewhere(browser, page, {"from": ["2026-07-01"], "freq": ["day"], "split": ["sourceService"]})
+    finally:
+        page.context.close()
+
+    page = open_page(browser, f"{server.url}/Dashboard?tz=UTC")
+    try:
+        choose(page, "Bucket", "month", "freq", "month")
+        choose(page, "Split by", "No split", "split", "none")
+        choose(page, "Rows", "Language", "xrows", "messageLanguage")
+        choose(page, "Columns", "Source service", "xcols", "sourceService")
+        choose(page, "Show", "row %", "xshow", "row %")  # the last change: a link one change behind misses it
+        same_view_elsewhere(
+            browser,
+            page,
+            {
+                "freq": ["month"],
+                "split": ["none"],
+                "xrows": ["messageLanguage"],
+                "xcols": ["sourceService"],
+                "xshow": ["row %"],
+            },
+        )
+    finally:
+        page.context.close()
+
+
+def test_tags_settings(browser, server):
+    page = open_page(browser, f"{server.url}/Tags?tz=UTC")
+    try:
+        drop_last(page, "Tags", "ttag", 4)  # of the five most used
+        add_to(page, "Tags", "Wi-Fi", "ttag")
+        choose(page, "Show", "lift: how much more often than chance", "cooc", "lift")
+        got = params(share_link(page))
+        assert "Wi-Fi" in got["ttag"] and len(got["ttag"]) == 5
+        same_view_elsewhere(browser, page, {"cooc": ["lift"]})
+    finally:
+        page.context.close()
+
+
+def test_text_sections_settings(browser, server):
+    page = open_page(browser, f"{server.url}/Text?tz=UTC")
+    try:
+        choose(page, "Show", "#Hashtags", "kind", "hashtag")
+        choose(page, "How many", "50", "top", "50")
+        same_view_elsewhere(browser, page, {"kind": ["hashtag"], "top": ["50"]})
+
+        section(page, "Phrases", "phrases")
+        choose(page, "Rank by", "mentions", "rank", "mentions")
+        choose(page, "In at least", "10 mentions", "min", "10")
+        same_view_elsewhere(browser, page, {"section": ["phrases"], "rank": ["mentions"], "min": ["10"]})
+
+        section(page, "Topics", "topics")
+        drop_last(page, "Topics", "ttopic", 4)  # of the five largest
+        choose(page, "Topic", "Baggage", "dbg", "Baggage")
+        same_view_elsewhere(browser, page, {"section": ["topics"], "dbg": ["Baggage"]})
+
+        section(page, "In context", "context")
+        type_into(page, "Words, phrases or a query", "delay*", "kw")
+        toggle(page, "Random sample", "sample")
+        same_view_elsewhere(browser, page, {"section": ["context"], "kw": ["delay*"], "sample": ["1"]})
+
+        section(page, "Distinctive terms", "distinctive")
+        choose(page, "Compare", "one day vs the 28 days before", "cmp", "day")
+        set_date(page, "Day", "2026-06-20", "day")
+        same_view_elsewhere(browser, page, {"section": ["distinctive"], "cmp": ["day"], "day": ["2026-06-20"]})
+        assert re.search(r"Saturday 20 June 2026 against the 28 days before it", page.inner_text("body"))
+    finally:
+        page.context.close()
