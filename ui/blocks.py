@@ -11,9 +11,8 @@ import streamlit as st
 from lib.charts import lines_figure
 from lib.filters import FACETS
 from lib.labels import label
-from lib.mentions import mention_rows
 from lib.queries import Scope, bucket_end, series_volume
-from ui import state
+from ui import reads, state
 from ui.frame import View
 
 PLOTLY_CONFIG = {"topojsonURL": "app/static/", "displaylogo": False}  # the world map is served from static/
@@ -124,7 +123,7 @@ def mentions_panel(view: View, n: int, keys: list[str], title: str, key: str, ap
         )
         if can_filter:
             button.button("Filter to this", key=f"{key}_filter", on_click=apply, icon=":material/filter_alt:")
-        rows = mention_rows(view.source.store, keys, view.tz)
+        rows = reads.mention_rows(view, keys)
         st.dataframe(
             rows,
             hide_index=True,

@@ -7,9 +7,8 @@ import json
 import streamlit as st
 
 from lib.labels import label
-from lib.mentions import mention
 from lib.schema import FIELD_NAMES
-from ui import state
+from ui import reads, state
 from ui.frame import View
 
 SHOWN_AS_LABEL = (
@@ -28,7 +27,7 @@ def show(view: View, unique_id: str) -> None:
     if not unique_id:
         st.caption("Select a row to see the whole mention; its link (…?mention=id) opens it for a colleague.")
         return
-    found = mention(view.source.store, unique_id)
+    found = reads.mention(view, unique_id)
     with st.container(border=True, key="mention_detail"):
         if found is None:
             st.warning(f"No mention {unique_id!r} in this store.")
