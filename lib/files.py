@@ -217,7 +217,7 @@ def _records(reader: ExportReader, source: _Pushback, delimiter: str) -> Iterato
         except StopIteration:
             return
         except csv.Error as exc:
-            problem = str(exc)
+            problem = _plain_csv_error(str(exc), delimiter)
         except _Runaway:
             rows = parser()  # the old one stopped half way through a record
             problem = f"longer than {reader.limits.record_bytes // 1024**2} MB"
@@ -227,8 +227,8 @@ def _records(reader: ExportReader, source: _Pushback, delimiter: str) -> Iterato
                 return
             if len(span) > 1:  # the quote on the first line swallowed the others: read them again
                 problem = (
-                    f"a quote opened on this line is not closed where it should be (it ran over lines {span[0][0]:,}"
-                    f"–{span[-1][0]:,}: {problem}); fix the quote and import the row again"
+                    f"a quote opened on this line is not closed where it should be (the row ran on over lines "
+                    f"{span[0][0]:,}–{span[-1][0]:,}: {problem}); fix the quote and import the row again"
                 )
                 source.give_back(span[1:])
             reader.reject(span[0][0], problem)
@@ -240,6 +240,18 @@ def _records(reader: ExportReader, source: _Pushback, delimiter: str) -> Iterato
         elif len(span) > 1:
             _check_swallowed(reader, span, fields, delimiter, width)
         yield span[0][0], fields
+
+
+def _plain_csv_error(text: str, delimiter: str) -> str:
+    """The csv module's complaint in words a user can act on."""
+    separator = "a tab" if delimiter == "\t" else f"a {delimiter!r}"
+    if "expected after" in text:
+        return f"a closing quote is followed by more text instead of {separator}"
+    if "unexpected end of data" in text:
+        return "the file ends inside a quoted field"
+    if "field larger than field limit" in text:
+        return "a field is longer than a record may be"
+    return text
 
 
 def _check_swallowed(
@@ -272,8 +284,9 @@ def _delimited_batches(
         lines.append(line)
         size += sum(map(len, fields))
         if len(rows) >= limits.batch_rows or size >= limits.batch_bytes:
-            yield RawBatch(_strings(pd.DataFrame(rows, columns=reader.columns, dtype=object)), lines)
-            rows, lines, size = [], [], 0
+            batch = RawBatch(_strings(pd.DataFrame(rows, columns=reader.columns, dtype=object)), lines)
+            rows, lines, size = [], [], 0  # before the yield: the caller works on the batch, not on both
+            yield batch
     if rows:
         yield RawBatch(_strings(pd.DataFrame(rows, columns=reader.columns, dtype=object)), lines)
 
@@ -484,8 +497,9 @@ def _json_batches(reader: ExportReader, records: Iterator[tuple[int, object]]) -
         lines.append(number)
         size += sum(map(len, row.values()))
         if len(rows) >= limits.batch_rows or size >= limits.batch_bytes:
-            yield batch()
+            done = batch()
             rows, lines, size = [], [], 0
+            yield done
     if rows:
         yield batch()
     if fixed[0]:

@@ -112,8 +112,8 @@ class _Capped(io.RawIOBase):
         consumed = self.consumed()
         if self.out > self.caps.max_ratio * max(consumed, RATIO_FLOOR):
             raise FileFormatError(
-                f"{self.name} unpacks to more than {self.caps.max_ratio} times its size ({self.out / 1e6:,.1f} MB "
-                f"from {consumed / 1e6:,.2f} MB so far): that is a compression bomb, not an export. Refusing it."
+                f"{self.name} unpacks to more than {self.caps.max_ratio} times its size ({_size(self.out)} from "
+                f"{_size(consumed)} so far): that is a compression bomb, not an export. Refusing it."
             )
         buffer[: len(data)] = data
         return len(data)
@@ -185,6 +185,10 @@ class _Transcoded(io.RawIOBase):
         buffer[:size] = self.pending[:size]
         self.pending = self.pending[size:]
         return size
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 1e6 else f"{n / 1e3:,.0f} KB"
 
 
 def _first_line(exc: BaseException) -> str:

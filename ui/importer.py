@@ -66,7 +66,7 @@ def mapping_form(store: Store, columns: list[str]) -> dict[str, str]:
     if not choices:
         st.caption("Every column of this file is a mention field.")
         return {}
-    label = f"{len(unknown)} columns without a field, {len(missing)} fields without a column"
+    label = f"{_count(len(unknown), 'column')} without a field, {_count(len(missing), 'field')} without a column"
     mapping: dict[str, str] = {}
     with st.expander(f"Columns and fields: {label}", expanded=True, icon=":material/view_column:"):
         st.caption(
@@ -78,14 +78,24 @@ def mapping_form(store: Store, columns: list[str]) -> dict[str, str]:
         for column in choices:
             current = saved.get(column)
             options = [KEEP, *[f for f in FIELD_NAMES if f in missing or f == current]]
-            picked = st.selectbox(
-                plain(column), options, index=options.index(current) if current else 0, key=f"sce_map_{key}_{column}"
+            name, field = st.columns([1, 2], vertical_alignment="center")
+            name.text(column)  # the file's column name as plain text; the (hidden) label is for screen readers
+            picked = field.selectbox(
+                column,
+                options,
+                index=options.index(current) if current else 0,
+                key=f"sce_map_{key}_{column}",
+                label_visibility="collapsed",
             )
             if picked != KEEP:
                 mapping[column] = picked
         if missing:
             st.caption("Fields no column fills: " + plain(", ".join(missing)))
     return mapping
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _import(store: Store, upload, columns: list[str] | None, mapping: dict[str, str]) -> None:
