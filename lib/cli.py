@@ -4,9 +4,10 @@ Secrets never travel as flags (shell history, `ps`): the API token or OAuth clie
 the environment (`QUALTRICS_API_TOKEN`, or `QUALTRICS_CLIENT_ID` + `QUALTRICS_CLIENT_SECRET`) or
 from a prompt when the command runs in a terminal.
 
-Exit codes: 0 done; 1 failed (network, server, export failed, bad file); 2 usage or configuration;
-3 credentials refused or missing permission; 4 dataset not found; 75 the store is busy (another
-writer; try again); 130 interrupted.
+Exit codes: 0 done; 1 failed (network, server, export failed, bad file, store not writable); 2 usage or
+configuration; 3 credentials refused or missing permission; 4 dataset not found; 65 imported, but some rows
+of the file were rejected (each is listed with its line); 75 the store is busy (another writer; try
+again); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from lib.exports import FLOWS, flow_for
 from lib.filters import Filters
 from lib.ingest import import_file
 from lib.model import MentionModel
+from lib.normalize import ColumnMapError
 from lib.paths import default_store
 from lib.pull import pull
 from lib.qualtrics import AuthError, Credentials, NotFound, PermissionDenied, QualtricsClient
@@ -37,6 +39,7 @@ from lib.tags import load_recode, tag_index
 from lib.topics import load_topics
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 75, 130
+EXIT_ROWS_REJECTED = 65  # sysexits' EX_DATAERR: the import is done, but rows of the file were not stored
 
 
 class ProgressReporter:
@@ -172,6 +175,15 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("file", type=Path, help="the file to import")
     _add_store(i)
     i.add_argument("--tag-delimiter", default=None, help="delimiter of the tags field (default: the store's, ',')")
+    i.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="read a column of the file as a mention field, e.g. --map publishedDate=datePublished (repeatable), "
+        "over the mapping saved on the Data page for files with the same columns; the import lists the columns "
+        "it did not map and the fields it found no column for",
+    )
     _add_publish(i)
     e = sub.add_parser(
         "export",
@@ -295,6 +307,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _exit_code(exc: ExplorerError) -> int:
+    if isinstance(exc, ColumnMapError):
+        return EXIT_USAGE
     if isinstance(exc, AuthError | PermissionDenied):
         return EXIT_AUTH
     if isinstance(exc, NotFound):
@@ -305,12 +319,25 @@ def _exit_code(exc: ExplorerError) -> int:
 
 
 def _summary(result, report) -> str:
-    text = f"{result.rows_new:,} new and {result.rows_updated:,} updated mentions"
-    if report.rejected:
-        text += f"; {len(report.rejected):,} rows not imported:"
+    """What happened to every row of the file, the columns no field took and the fields no column filled."""
+    text = (
+        f"{report.rows_in:,} rows: {report.rows_in - report.n_rejected:,} stored ({result.rows_new:,} new and "
+        f"{result.rows_updated:,} updated mentions)"
+    )
+    if repeats := result.rows_in - result.rows_new - result.rows_updated:
+        text += f", {repeats:,} of them repeating a uniqueId of an earlier row (the last one counts)"
+    if report.n_rejected:
+        text += f"; {report.n_rejected:,} rows rejected:"
         text += "".join(f"\n  line {line}: {why}" for line, why in report.rejected[:20])
-        if len(report.rejected) > 20:
-            text += f"\n  … and {len(report.rejected) - 20:,} more"
+        if report.n_rejected > 20:
+            text += f"\n  … and {report.n_rejected - 20:,} more"
+    if report.mapping:
+        text += "\nColumns mapped to fields: " + ", ".join(f"{c} → {f}" for c, f in report.mapping.items()) + "."
+    if report.unmapped_columns:
+        shown = ", ".join(report.unmapped_columns[:12]) + ("…" if len(report.unmapped_columns) > 12 else "")
+        text += f"\nColumns no field takes (kept as extra columns): {shown}. Map one with --map COLUMN=FIELD."
+    if report.missing_fields:
+        text += f"\nFields no column fills: {', '.join(report.missing_fields)}."
     for warning in report.warnings:
         text += f"\nwarning: {warning}"
     return text
@@ -331,26 +358,33 @@ def cmd_pull(args: argparse.Namespace) -> int:
         {
             "rows_new": result.rows_new,
             "rows_updated": result.rows_updated,
-            "rows_rejected": len(report.rejected),
+            "rows_rejected": report.n_rejected,
             "mode": outcome.mode,
         }
     )
     published = _published(store, args.publish)
-    if not args.quiet or report.rejected or report.warnings:  # --quiet: silent on success, for cron's mail
+    if not args.quiet or report.n_rejected or report.warnings:  # --quiet: silent on success, for cron's mail
         print(f"Pulled {args.dataset_id} ({outcome.mode}): {_summary(result, report)}{published}")
     return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    try:
-        data = args.file.read_bytes()
-    except OSError as exc:
-        print(f"Cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+    if not args.file.is_file():
+        print(f"error: there is no file {args.file}.", file=sys.stderr)
         return EXIT_USAGE
+    mapping = {}
+    for item in args.map:
+        column, sep, field = item.partition("=")
+        if not sep or not column.strip() or not field.strip():
+            print(f"error: --map wants COLUMN=FIELD, e.g. publishedDate=datePublished; got {item!r}", file=sys.stderr)
+            return EXIT_USAGE
+        mapping[column.strip()] = field.strip()
     store = Store(args.store)
-    outcome = import_file(store, data, args.file.name, tag_delimiter=args.tag_delimiter)
+    outcome = import_file(
+        store, args.file, args.file.name, tag_delimiter=args.tag_delimiter, mapping=mapping, use_saved_mapping=True
+    )
     print(f"Imported {args.file.name}: {_summary(outcome.result, outcome.report)}{_published(store, args.publish)}")
-    return EXIT_OK
+    return EXIT_ROWS_REJECTED if outcome.report.n_rejected else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -368,3 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "pull" and getattr(args, "progress_file", None):
             ProgressReporter(args.progress_file, quiet=True).done({"error": message})
         return _exit_code(exc)
+    except OSError as exc:  # the disk, not the data: say which file and why, without a traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}. Check the disk and the folder's permissions.", file=sys.stderr)
+        return EXIT_FAILED

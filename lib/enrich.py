@@ -152,7 +152,9 @@ def analyse(texts: Sequence[str], languages: Sequence[str]) -> Encoded:
     )
 
 
-def analyse_all(texts: Sequence[str], languages: Sequence[str], processes: int | None = None) -> list[Encoded]:
+def analyse_all(
+    texts: Sequence[str], languages: Sequence[str], processes: int | None = None, min_texts: int | None = None
+) -> list[Encoded]:
     """``analyse`` over many texts, on every core for large batches.
 
     The workers are ``python -m lib.enrich`` processes fed through pipes: they import only this module,
@@ -160,7 +162,7 @@ def analyse_all(texts: Sequence[str], languages: Sequence[str], processes: int |
     fork is unsafe in a server with threads. Each gets one contiguous part and sends back compact arrays.
     """
     workers = processes or min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(texts) < PARALLEL_MIN_TEXTS:
+    if workers < 2 or len(texts) < max(PARALLEL_MIN_TEXTS if min_texts is None else min_texts, 2):
         return [analyse(texts, languages)]
     bounds = [len(texts) * i // workers for i in range(workers + 1)]
     procs = [
@@ -185,12 +187,85 @@ def analyse_all(texts: Sequence[str], languages: Sequence[str], processes: int |
                 proc.wait()
 
 
+class Workers:
+    """Enrichment worker processes kept for a whole import (``python -m lib.enrich --serve``): each analyses
+    the part of every batch it is sent, so a batch costs no process start and no lexicon load."""
+
+    def __init__(self, processes: int | None = None):
+        self.n = processes or min(os.cpu_count() or 1, 8)
+        self.procs: list[subprocess.Popen] = []
+
+    def analyse(self, texts: Sequence[str], languages: Sequence[str]) -> list[Encoded]:
+        if self.n < 2 or len(texts) < 2 * self.n:
+            return [analyse(texts, languages)]
+        if not self.procs:
+            self.procs = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "lib.enrich", "--serve"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    cwd=_ROOT,
+                )
+                for _ in range(self.n)
+            ]
+        bounds = [len(texts) * i // self.n for i in range(self.n + 1)]
+
+        def run(i: int) -> Encoded:
+            proc = self.procs[i]
+            part = (list(texts[bounds[i] : bounds[i + 1]]), list(languages[bounds[i] : bounds[i + 1]]))
+            try:
+                _send(proc.stdin, pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
+                return Encoded(*pickle.loads(_receive(proc.stdout)))
+            except (OSError, EOFError) as exc:
+                raise RuntimeError(f"an enrichment worker stopped (exit {proc.poll()}); see the log above") from exc
+
+        with ThreadPoolExecutor(self.n) as pool:
+            return list(pool.map(run, range(self.n)))
+
+    def close(self) -> None:
+        for proc in self.procs:
+            try:
+                proc.stdin.close()
+                proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                proc.kill()
+                proc.wait()
+        self.procs = []
+
+
+def _send(pipe, data: bytes) -> None:
+    pipe.write(len(data).to_bytes(8, "little"))
+    pipe.write(data)
+    pipe.flush()
+
+
+def _receive(pipe) -> bytes:
+    head = pipe.read(8)
+    if len(head) < 8:
+        raise EOFError
+    size = int.from_bytes(head, "little")
+    data = pipe.read(size)
+    if len(data) < size:
+        raise EOFError
+    return data
+
+
 def _worker() -> None:
-    """``python -m lib.enrich``: read (texts, languages) pickled on stdin, write the encoded fields to stdout."""
-    texts, languages = pickle.load(sys.stdin.buffer)
-    encoded = analyse(texts, languages)
-    sys.stdout.buffer.write(pickle.dumps(astuple_shallow(encoded), protocol=pickle.HIGHEST_PROTOCOL))
-    sys.stdout.buffer.flush()
+    """``python -m lib.enrich``: read (texts, languages) pickled on stdin, write the encoded fields to stdout.
+    With ``--serve``: the same for every length-prefixed request, until stdin closes."""
+    if "--serve" not in sys.argv:
+        texts, languages = pickle.load(sys.stdin.buffer)
+        encoded = analyse(texts, languages)
+        sys.stdout.buffer.write(pickle.dumps(astuple_shallow(encoded), protocol=pickle.HIGHEST_PROTOCOL))
+        sys.stdout.buffer.flush()
+        return
+    while True:
+        try:
+            texts, languages = pickle.loads(_receive(sys.stdin.buffer))
+        except EOFError:
+            return
+        encoded = analyse(texts, languages)
+        _send(sys.stdout.buffer, pickle.dumps(astuple_shallow(encoded), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def astuple_shallow(encoded: Encoded) -> tuple:

@@ -8,13 +8,14 @@ Incremental, in order of preference (see docs/qualtrics-api.md, "Incremental pul
 3. else everything, asking for a continuation token for next time.
 
 A rejected token (they expire after a week) falls back to 2. Re-sent mentions are upserted by
-``uniqueId``, never duplicated. Nothing is written until the whole file is in hand and parsed, and the
-write itself is one transaction: a pull that fails or is interrupted at any step leaves the mentions as
-they were; the log records the attempt.
+``uniqueId``, never duplicated. The store's folder must be writable before anything is asked for; the
+file is then read and staged a batch at a time and written in one transaction: a pull that fails or is
+interrupted at any step leaves the mentions as they were; the log records the attempt.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -22,8 +23,7 @@ import pandas as pd
 
 from lib.errors import ExplorerError
 from lib.exports import ExportFlow, ExportRequest, Progress, export_dataset, flow_for
-from lib.files import read_export
-from lib.ingest import IngestOutcome, ingest_raw
+from lib.ingest import IngestOutcome, import_file
 from lib.qualtrics import BadRequest, QualtricsClient
 from lib.store import Store
 
@@ -66,6 +66,7 @@ def pull(
 ) -> PullOutcome:
     """Export ``dataset_id`` (only what is new, where possible) and upsert it into ``store``."""
     flow = flow or flow_for(dataset_id)
+    store.check_writable()  # a read-only data folder is refused before anything is downloaded
     request = plan(store, dataset_id)
     started = datetime.now(UTC)
     source = f"qualtrics {client.host} {dataset_id}"
@@ -80,16 +81,14 @@ def pull(
             request = plan(store, dataset_id, use_token=False)
             result = export_dataset(client, dataset_id, request, flow=flow, on_progress=on_progress)
         if on_progress:
-            on_progress("parsing", 1.0)
-        raw = read_export(result.data, f"{dataset_id} export")
-        if on_progress:
             on_progress("storing", 1.0)
-        outcome = ingest_raw(
+        outcome = import_file(
             store,
-            raw,
-            source,
-            kind="pull",
-            tag_delimiter=tag_delimiter,
+            io.BytesIO(result.data),
+            f"{dataset_id} export",
+            tag_delimiter,
+            "pull",
+            source=source,
             dataset_id=dataset_id,
             continuation_token=result.continuation_token or None,
             started=started,

@@ -293,8 +293,35 @@ _EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
     "locationRegion": ("region",),
     "sourceService": ("service",),
     "topicName": ("topic",),
-    "dateAdded": ("date.add", "date_added", "added"),
-    "datePublished": ("date_published", "published"),
+    # Dates as other tools name them (Twitter's created_at, feeds' published_at, exports' timestamp). Qualtrics'
+    # own StartDate, EndDate and RecordedDate are the response's times, not the post's: they stay unmapped.
+    "dateAdded": (
+        "date.add",
+        "date_added",
+        "added",
+        "added_at",
+        "addedDate",
+        "indexed_at",
+        "date indexed",
+        "collected_at",
+    ),
+    "datePublished": (
+        "date_published",
+        "published",
+        "publishedDate",
+        "published_at",
+        "publish date",
+        "publication date",
+        "created_at",
+        "created",
+        "creation date",
+        "date created",
+        "posted_at",
+        "post date",
+        "timestamp",
+        "datetime",
+        "date",
+    ),
     "authorName": ("author", "author.handle", "username"),
 }
 

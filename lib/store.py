@@ -3,12 +3,15 @@
 One writer at a time. DuckDB lets one process open a file read-write *or* many open it read-only,
 never both, so nobody keeps the file open: a write opens it, commits (or rolls back) and closes,
 under a lock file that CLI pulls, in-app pulls and imports all take; reads open it read-only for one
-query. After each commit the store writes its version to a small sidecar file, which readers check
-on every rerun for the price of reading a few bytes.
+query. Pulls and imports prepare their rows beside the store and hold it only for the final copy
+(``lib/staging.py``). After each commit the store writes its version to a small sidecar file, which
+readers check on every rerun for the price of reading a few bytes; the store itself is the authority, and
+a sidecar older than the store (a writer killed between its commit and the sidecar) is repaired from it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import time
@@ -25,6 +28,7 @@ import pyarrow as pa
 
 from lib.errors import ExplorerError
 from lib.normalize import COLUMNS, ENTITY_COLUMNS, entities, split_tags
+from lib.staging import StagedWrite, remove_stale
 from lib.textindex import ENRICHMENT_COLUMNS, ENRICHMENT_DDL, VOCAB_DDL, Vocabulary, enrichment_rows
 
 SCHEMA_VERSION = 3  # 2: hashtags, handles and linkDomains extracted at ingest; 3: the text enrichment
@@ -78,11 +82,21 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _to_naive_utc(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in ("dateAdded", "datePublished"):
-        out[column] = pd.to_datetime(out[column], utc=True).dt.tz_localize(None).astype("datetime64[us]")
-    return out
+_SETTINGS_READ: dict[tuple[str, str], str] = {}  # the last value of each setting read, per store
+_FULL = ("no space left", "file too large", "disk quota", "disk is full", "not enough space")
+
+
+def write_failure(path: Path, exc: BaseException) -> StoreError:
+    """A failed write as a message that says what to do (a full disk is named as such, never "cannot
+    rollback"); the mentions are as they were."""
+    text = str(exc)
+    if (isinstance(exc, OSError) and exc.errno in (28, 27, 122)) or any(s in text.lower() for s in _FULL):
+        return StoreError(
+            f"The disk that holds {path.parent} is full (or a file size limit was reached): free some space and "
+            "try again. Your mentions are as they were."
+        )
+    first = (text.splitlines() or [type(exc).__name__])[0][:200]
+    return StoreError(f"The store {path.name} could not be written ({first}). Your mentions are as they were.")
 
 
 class Store:
@@ -90,6 +104,7 @@ class Store:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
+        self._pending_version: list[str] = []
 
     # -- reading ------------------------------------------------------------------------------
     @property
@@ -100,14 +115,47 @@ class Store:
         return self.path.exists()
 
     def version(self) -> str:
-        """A token that changes with every committed write ('' for a store that doesn't exist yet)."""
+        """A token that changes with every committed write ('' for a store that doesn't exist yet).
+
+        Read from the sidecar file; if the store (or its write-ahead log) changed after the sidecar was written
+        and no writer is at work, the sidecar may be stale (a writer killed between its commit and the
+        sidecar): then the version comes from the store itself, and the sidecar is repaired."""
         try:
-            return self._version_file.read_text().strip()
+            noted, stamp = self._version_file.read_text().strip(), self._version_file.stat().st_mtime_ns
         except FileNotFoundError:
             if not self.exists():
                 return ""
-        with self._reader() as con:
-            return self._read_version(con)
+            noted, stamp = None, -1
+        changed = max((p.stat().st_mtime_ns for p in self._data_files() if p.exists()), default=-1)
+        if noted is not None and changed < stamp:
+            return noted
+        return self._repair_version(noted)
+
+    def _data_files(self) -> tuple[Path, Path]:
+        return self.path, self.path.with_name(self.path.name + ".wal")
+
+    def _repair_version(self, noted: str | None) -> str:
+        try:
+            lock = open(self.path.with_name(self.path.name + ".lock"), "rb")  # noqa: SIM115
+        except OSError:
+            lock = None
+        try:
+            if lock is not None:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:  # a writer is at work: it publishes when it is done
+                    return noted or ""
+            try:
+                with self._reader() as con:
+                    current = self._read_version(con)
+            except StoreError:
+                return noted or ""
+            with contextlib.suppress(OSError):  # a read-only copy of the folder: the next writer repairs it
+                self._publish_version(current)
+            return current
+        finally:
+            if lock is not None:
+                lock.close()
 
     @staticmethod
     def _read_version(con: duckdb.DuckDBPyConnection) -> str:
@@ -126,8 +174,9 @@ class Store:
             try:
                 con = duckdb.connect(str(self.path), read_only=True)
                 break
-            except (duckdb.IOException, duckdb.ConnectionException) as exc:
-                busy = "lock" in str(exc).lower() or "different configuration" in str(exc).lower()
+            except (duckdb.IOException, duckdb.ConnectionException, duckdb.InvalidInputException) as exc:
+                text = str(exc).lower()
+                busy = "lock" in text or "different configuration" in text or "conflict" in text
                 if not busy:
                     raise StoreError(f"Cannot read the store {self.path}: {exc}") from exc
                 if time.monotonic() > deadline:
@@ -202,16 +251,85 @@ class Store:
 
     @contextmanager
     def _writer(self, wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._writer_lock(wait):
+        with self._writer_lock(wait), self._open_for_writing(wait) as con:
+            yield con
+
+    @contextmanager
+    def _open_for_writing(self, wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The store open read-write (the caller holds the lock). Readers in this process (other app sessions)
+        hold the file for a moment: wait for them."""
+        deadline = time.monotonic() + wait
+        while True:
             try:
                 con = duckdb.connect(str(self.path))
+                break
             except duckdb.Error as exc:
-                raise StoreError(f"Cannot open the store {self.path} for writing: {exc}") from exc
+                text = str(exc).lower()
+                busy = "lock" in text or "different configuration" in text or "conflict" in text
+                if not busy or time.monotonic() > deadline:
+                    raise StoreError(f"Cannot open the store {self.path} for writing: {exc}") from exc
+                time.sleep(0.05)
+        try:
+            self._ensure_schema(con)
+            yield con
+        finally:
+            con.close()
+        if self._pending_version:  # after closing: the store's own files are written by then
+            self._publish_version(self._pending_version.pop())
+
+    def check_writable(self) -> None:
+        """Refuse, before any work, a store whose folder or file this process cannot write (a read-only data
+        folder would otherwise fail only after a whole download)."""
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / f".{self.path.name}.write-test-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+            for path in (self.path, self.path.with_name(self.path.name + ".lock")):
+                if path.exists():
+                    os.close(os.open(path, os.O_WRONLY))
+        except OSError as exc:
+            raise StoreError(
+                f"Cannot write to {folder} ({exc.strerror or exc}): make the data folder writable for this user, "
+                "or point SCE_DATA_DIR (or --store) to one that is. Nothing was changed."
+            ) from None
+
+    @contextmanager
+    def writing(
+        self,
+        *,
+        kind: str,
+        source: str,
+        dataset_id: str = "",
+        started: datetime | None = None,
+        wait: float = LOCK_WAIT_SECONDS,
+    ) -> Iterator[StagedWrite]:
+        """A staged write (``lib/staging.py``) under the writers' lock: add batches, then ``commit``. Whatever
+        fails on the way leaves the store as it was and is logged as a failed attempt."""
+        started = started.astimezone(UTC).replace(tzinfo=None) if started else _now()
+        self.check_writable()
+        with self._writer_lock(wait):
+            remove_stale(self.path)
             try:
-                self._ensure_schema(con)
-                yield con
+                with self._open_for_writing(wait):
+                    pass  # creates the store, or migrates it, before anything is staged
+                write = StagedWrite(self)
+            except duckdb.Error as exc:
+                raise write_failure(self.path, exc) from exc
+            write.started = started
+            try:
+                yield write
+            except BaseException as exc:
+                error = write_failure(self.path, exc) if isinstance(exc, duckdb.Error | OSError) else exc
+                if not getattr(exc, "sce_logged", False):
+                    write.log_failure(started, kind, source, dataset_id, error)
+                error.sce_logged = True  # so that callers higher up do not log it twice
+                if error is exc:
+                    raise
+                raise error from exc
             finally:
-                con.close()
+                write.close()
 
     def _ensure_schema(self, con: duckdb.DuckDBPyConnection) -> None:
         for ddl in _DDL:
@@ -242,10 +360,11 @@ class Store:
             version.append(self._read_version(con))
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error):  # after an I/O error DuckDB may have ended it already
+                con.execute("ROLLBACK")
             raise
         if version[0]:
-            self._publish_version(version[0])
+            self._pending_version.append(version[0])
 
     def _migrate(self, con: duckdb.DuckDBPyConnection, from_version: int) -> None:
         """Bring an older store up to date, in one transaction (a failed migration changes nothing)."""
@@ -303,12 +422,19 @@ class Store:
         con.unregister("enriched")
 
     def setting(self, key: str, default: str = "") -> str:
-        """A store setting (the tag delimiter, say)."""
+        """A store setting (the tag delimiter, say); while a writer keeps readers out, the value last read."""
         if not self.exists():
             return default
-        with self._reader() as con:
-            found = con.execute("SELECT value FROM meta WHERE key = ?", [f"setting:{key}"]).fetchone()
-        return found[0] if found else default
+        seen = (str(self.path), key)
+        try:
+            with self._reader() as con:
+                found = con.execute("SELECT value FROM meta WHERE key = ?", [f"setting:{key}"]).fetchall()
+        except StoreBusy:
+            if seen in _SETTINGS_READ:
+                return _SETTINGS_READ[seen]
+            raise
+        _SETTINGS_READ[seen] = found[0][0] if found else default
+        return _SETTINGS_READ[seen]
 
     def retag(self, delimiter: str) -> str:
         """Split every mention's kept raw tag string again by ``delimiter``; one transaction. Returns the version."""
@@ -346,60 +472,23 @@ class Store:
         """Upsert normalised batches by ``uniqueId`` in one transaction, and log it.
 
         All or nothing: if any batch fails to arrive (a parse error, a dropped connection, Ctrl-C),
-        the mentions are left exactly as they were and the log records the failed attempt.
+        the mentions are left exactly as they were and the log records the failed attempt. A batch with
+        ``normalize``'s ``PRESENT`` column changes only the columns its rows have; without it, every column.
         ``rows_rejected`` may be a function, read once the batches are consumed.
         """
-        started = started.astimezone(UTC).replace(tzinfo=None) if started else _now()
-        with self._writer(wait) as con:
-            rows_in = 0
-            con.execute("BEGIN TRANSACTION")
-            try:
-                con.execute("CREATE TEMP TABLE staging AS SELECT * FROM mentions LIMIT 0")
-                for batch in batches:
-                    rows_in += len(batch)
-                    con.register("batch", _to_naive_utc(batch[list(COLUMNS)]))
-                    con.execute("INSERT INTO staging SELECT * FROM batch")
-                    con.unregister("batch")
-                # Within one write the last copy of a mention wins, as it would across writes.
-                con.execute(
-                    "CREATE TEMP TABLE incoming AS SELECT * FROM staging "
-                    'QUALIFY row_number() OVER (PARTITION BY "uniqueId" ORDER BY rowid DESC) = 1'
-                )
-                updated = con.execute('SELECT count(*) FROM incoming i JOIN mentions m USING ("uniqueId")').fetchone()[
-                    0
-                ]
-                unique_in = con.execute("SELECT count(*) FROM incoming").fetchone()[0]
-                newest = con.execute('SELECT max(coalesce("datePublished", "dateAdded")) FROM incoming').fetchone()[0]
-                con.execute('DELETE FROM mentions WHERE "uniqueId" IN (SELECT "uniqueId" FROM incoming)')
-                con.execute("INSERT INTO mentions SELECT * FROM incoming")
-                self._enrich(con, "incoming")  # only the new and changed mentions
-                con.execute("DROP TABLE staging")
-                con.execute("DROP TABLE incoming")
-                con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'")
-                self._append_log(
-                    con,
-                    started,
-                    kind,
-                    source,
-                    dataset_id,
-                    rows_in,
-                    unique_in - updated,
-                    updated,
-                    rows_rejected() if callable(rows_rejected) else rows_rejected,
-                    continuation_token,
-                    newest,
-                    "ok",
-                    message,
-                )
-                version = self._read_version(con)
-                con.execute("COMMIT")
-            except BaseException as exc:
-                con.execute("ROLLBACK")
-                self._log_failure(con, started, kind, source, dataset_id, rows_in, exc)
-                exc.sce_logged = True  # so that callers higher up do not log it twice
-                raise
-        self._publish_version(version)
-        return IngestResult(rows_in, unique_in - updated, updated, version)
+        with self.writing(kind=kind, source=source, dataset_id=dataset_id, started=started, wait=wait) as write:
+            for batch in batches:
+                write.add(batch)
+            return write.commit(
+                kind=kind,
+                source=source,
+                dataset_id=dataset_id,
+                started=write.started,
+                rows_rejected=rows_rejected,
+                continuation_token=continuation_token,
+                message=message,
+                wait=wait,
+            )
 
     @staticmethod
     def _append_log(con: duckdb.DuckDBPyConnection, started: datetime, *values) -> None:

@@ -14,7 +14,7 @@ from functools import cache
 import numpy as np
 import pyarrow as pa
 
-from lib.enrich import analyse_all, kind
+from lib.enrich import Encoded, analyse_all, kind
 
 VOCAB_DDL = (
     "CREATE TABLE IF NOT EXISTS vocab (id INTEGER PRIMARY KEY, key VARCHAR, lang VARCHAR, term VARCHAR, "
@@ -63,9 +63,9 @@ def stem(term: str, language: str) -> str:
 class Vocabulary:
     """Term and phrase keys -> ids, growing as new keys arrive; collects the new rows for the vocab table."""
 
-    def __init__(self, keys: Sequence[str] = (), ids: Sequence[int] = ()):
+    def __init__(self, keys: Sequence[str] = (), ids: Sequence[int] = (), next_id: int | None = None):
         self.ids = dict(zip(keys, ids, strict=True))
-        self.next_id = max(ids, default=-1) + 1
+        self.next_id = max(ids, default=-1) + 1 if next_id is None else next_id
         self.new: list[tuple] = []
 
     def id_of(self, key: str) -> int:
@@ -108,7 +108,24 @@ def enrichment_rows(
     unique_ids: pa.Array, texts: Sequence[str], languages: Sequence[str], vocabulary: Vocabulary
 ) -> pa.Table:
     """The enrichment table's rows for these mentions; new keys are added to ``vocabulary``."""
-    chunks = analyse_all(texts, languages)
+    return encode_rows(unique_ids, analyse_all(texts, languages), vocabulary)
+
+
+def chunk_keys(chunks: Sequence[Encoded]) -> list[str]:
+    """Every vocabulary key that encoding ``chunks`` looks up: terms, phrases and the words of the phrases."""
+    keys: set[str] = set()
+    for chunk in chunks:
+        keys.update(chunk.term_keys)
+        keys.update(chunk.phrase_keys)
+        for phrase in chunk.phrase_keys:
+            language, _, pair = phrase.partition(":")
+            left, _, right = pair.partition(" ")
+            keys.update((f"{language}:{left}", f"{language}:{right}"))
+    return sorted(keys)
+
+
+def encode_rows(unique_ids: pa.Array, chunks: Sequence[Encoded], vocabulary: Vocabulary) -> pa.Table:
+    """The enrichment table's rows from analysed texts (``analyse_all``); new keys are added to ``vocabulary``."""
     # Terms first: a phrase's words then already have ids.
     term_ids = vocabulary.encode([(c.term_keys, c.term_index, c.term_offsets) for c in chunks])
     phrase_ids = vocabulary.encode([(c.phrase_keys, c.phrase_index, c.phrase_offsets) for c in chunks])

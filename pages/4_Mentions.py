@@ -3,9 +3,8 @@
 import streamlit as st
 
 from lib.export import csv_bytes
-from lib.mentions import mention_rows
 from lib.schema import FIELD_NAMES
-from ui import blocks, detail, state
+from ui import blocks, detail, reads, state
 from ui.frame import frame
 
 ROW_CAP = 500
@@ -19,7 +18,7 @@ st.caption(
     + (f" (the table stops at {ROW_CAP:,})." if view.matched > ROW_CAP else ".")
     + f" Times in {view.tz}."
 )
-rows = mention_rows(view.source.store, keys, view.tz, view.tag_names)
+rows = reads.mention_rows(view, keys)
 table = st.dataframe(
     rows,
     hide_index=True,
@@ -45,7 +44,7 @@ columns = st.multiselect(
 )
 left, middle, right = st.columns(3)
 bom = left.toggle("For Excel (UTF-8 with BOM)", key="w_export_bom")
-store_delimiter = view.source.store.setting("tag_delimiter", ",")
+store_delimiter = reads.setting(view.source.store, "tag_delimiter", ",")
 delimiter = middle.text_input("Join tags with", value=store_delimiter, key="w_export_delimiter", max_chars=5)
 with_topics = right.toggle(
     f"A 0/1 column per text topic ({len(view.topics.topics)})",

@@ -3,7 +3,7 @@ import json
 import pandas as pd
 import pytest
 
-from lib.normalize import COLUMNS, fold_sentiment, html_to_text, normalize, parse_timestamps, split_tags
+from lib.normalize import COLUMNS, PRESENT, fold_sentiment, html_to_text, normalize, parse_timestamps, split_tags
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_normalize_keeps_na_as_a_value_and_unknown_columns():
     assert out["locationCountry"].tolist() == ["NA", "US"]
     assert [json.loads(e) for e in out["extra"]] == [{"Custom Field": "x"}, {"Custom Field": "NA"}]
     assert report.unknown_columns == ["Custom Field"]
-    assert list(out.columns) == list(COLUMNS)
+    assert list(out.columns) == [*COLUMNS, PRESENT]
 
 
 def test_normalize_content_keeps_the_html():

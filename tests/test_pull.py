@@ -185,8 +185,8 @@ def test_cli_import(tmp_path):
         text=True,
         timeout=120,
     )
-    assert proc.returncode == 0
-    assert "1 new" in proc.stdout and "line 3: no uniqueId" in proc.stdout
+    assert proc.returncode == 65  # imported, but a row was rejected
+    assert "2 rows: 1 stored (1 new" in proc.stdout and "line 3: no uniqueId" in proc.stdout
 
 
 @pytest.mark.parametrize("sig,expected_code", [(signal.SIGINT, 130), (signal.SIGKILL, -9)])

@@ -89,9 +89,9 @@ def test_an_incremental_write_enriches_only_its_new_mentions(store, monkeypatch)
     seen = []
     real = lib.textindex.analyse_all
 
-    def spy(texts, languages):
+    def spy(texts, languages, **options):
         seen.append(list(texts))
-        return real(texts, languages)
+        return real(texts, languages, **options)
 
     monkeypatch.setattr(lib.textindex, "analyse_all", spy)
     before = MentionModel.from_store(store)

@@ -13,9 +13,8 @@ from lib.charts import bucket_label, lines_figure
 from lib.export import frame_csv
 from lib.filters import FACETS, Filters
 from lib.labels import label
-from lib.mentions import mention_rows
 from lib.queries import TEXT, Scope, bucket_end, series_volume
-from ui import state
+from ui import reads, state
 from ui.escape import md
 from ui.frame import View
 
@@ -273,7 +272,7 @@ def mentions_panel(
                 )
         if note:
             st.caption(note)
-        rows = mention_rows(view.source.store, keys, view.tz, view.tag_names)
+        rows = reads.mention_rows(view, keys)
         st.dataframe(
             rows,
             hide_index=True,

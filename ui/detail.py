@@ -7,10 +7,9 @@ import json
 import streamlit as st
 
 from lib.labels import label
-from lib.mentions import mention
 from lib.schema import FIELD_NAMES
 from lib.tags import recode_tags
-from ui import state
+from ui import reads, state
 from ui.escape import code, md
 from ui.frame import View
 
@@ -30,7 +29,7 @@ def show(view: View, unique_id: str) -> None:
     if not unique_id:
         st.caption("Select a row to see the whole mention; its link (…?mention=id) opens it for a colleague.")
         return
-    found = mention(view.source.store, unique_id)
+    found = reads.mention(view, unique_id)
     with st.container(border=True, key="mention_detail"):
         if found is None:
             st.warning(f"No mention {md(repr(unique_id))} in this store.")

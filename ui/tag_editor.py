@@ -9,6 +9,7 @@ import streamlit as st
 from lib.errors import ExplorerError
 from lib.store import Store
 from lib.tags import RecodeError, TagRecode, editor_rows, recode_from_rows, save_recode
+from ui import reads
 from ui.escape import md
 from ui.frame import View
 
@@ -16,7 +17,7 @@ DELIMITERS = {",": "Comma", ";": "Semicolon", "|": "Pipe", "custom": "Custom"}
 
 
 def delimiter_setting(store: Store) -> None:
-    current = store.setting("tag_delimiter", ",")
+    current = reads.setting(store, "tag_delimiter", ",")
     left, middle, right = st.columns([2, 1, 1])
     choice = left.selectbox(
         "Tags are separated by",

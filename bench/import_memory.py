@@ -1,0 +1,142 @@
+"""Peak memory of importing a CSV export, by size: the import process and its enrichment workers.
+
+    python -m bench.import_memory --mb 200            # a ~200 MB CSV from the demo generator
+    python -m bench.import_memory --rows 20000 80000  # several sizes, to see that the peak stays flat
+
+Each size is generated with lib/demo.py, written to a temporary folder and imported with ``python -m lib
+import`` into a fresh store, in its own process, while its resident memory (and that of its worker
+processes, counted once where they share pages) is sampled every 50 ms. Prints rows, file size, time and
+the peaks; the process's own peak is read from the kernel (``ru_maxrss``) at its end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from lib.demo import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+BYTES_PER_ROW = 470  # the demo generator's CSV, on average
+WRAPPER = (
+    "import resource, sys; from lib.cli import main; code = main(sys.argv[1:]); "
+    "print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
+)
+
+
+def write_csv(rows: int, path: Path, seed: int = 7, distinct: int = 50_000) -> None:
+    """``rows`` demo mentions as one CSV: ``distinct`` generated ones, repeated with new ids as often as needed."""
+    sample = generate(min(distinct, rows), seed=seed)
+    done = 0
+    with open(path, "w", newline="") as handle:
+        while done < rows:
+            part = sample.iloc[: rows - done].copy()
+            part["uniqueId"] = [f"{done + i}-{uid}" for i, uid in enumerate(part["uniqueId"])]
+            part.to_csv(handle, index=False, header=done == 0)
+            done += len(part)
+
+
+def _rss_kb(pid: int, field: str = "Rss") -> int:
+    """Resident memory of ``pid``; ``Pss`` splits the pages it shares (a child between fork and exec shares
+    all of its parent's) among the processes that share them, so that a sum over processes counts them once."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            return next(int(line.split()[1]) for line in rollup if line.startswith(f"{field}:"))
+    except (OSError, StopIteration):
+        return 0
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found += [int(c) for c in handle.read().split()]
+    except OSError:
+        pass
+    return found + [g for c in found for g in _children(c)]
+
+
+def measure(csv: Path, store: Path, memory_mb: int | None = None) -> dict:
+    """Import ``csv`` into ``store`` in a process of its own; its peaks in MB and its time in seconds."""
+    env = {**os.environ, **({"SCE_IMPORT_MEMORY_MB": str(memory_mb)} if memory_mb else {})}
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRAPPER, "import", str(csv), "--store", str(store)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    peaks = {"process": 0, "tree": 0}
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peaks["process"] = max(peaks["process"], _rss_kb(proc.pid))
+            workers = [c for c in _children(proc.pid) if b"lib.enrich" in _cmdline(c)]  # once they have started
+            tree = [proc.pid, *workers]
+            peaks["tree"] = max(peaks["tree"], sum(_rss_kb(pid, "Pss") for pid in tree))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    sampler.join()
+    if proc.returncode:
+        raise RuntimeError(f"the import failed ({proc.returncode}): {err[-2000:]}")
+    maxrss = next(int(line.split()[1]) for line in err.splitlines() if line.startswith("MAXRSS"))
+    return {
+        "seconds": time.perf_counter() - start,
+        "maxrss_mb": maxrss / 1024,
+        "tree_mb": peaks["tree"] / 1024,
+        "summary": out.strip().splitlines()[0],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    size = parser.add_mutually_exclusive_group(required=True)
+    size.add_argument("--rows", type=int, nargs="+", help="rows per run")
+    size.add_argument("--mb", type=float, nargs="+", help="approximate CSV size per run, in MB")
+    parser.add_argument("--memory-mb", type=int, default=None, help="SCE_IMPORT_MEMORY_MB for the import")
+    parser.add_argument("--workdir", type=Path, default=None, help="where to write the CSVs and stores")
+    args = parser.parse_args(argv)
+    sizes = args.rows or [int(mb * 1e6 / BYTES_PER_ROW) for mb in args.mb]
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        rows = []
+        for n in sizes:
+            csv = Path(tmp) / f"mentions-{n}.csv"
+            write_csv(n, csv)
+            result = measure(csv, Path(tmp) / f"store-{n}.duckdb", args.memory_mb)
+            rows.append(
+                {
+                    "rows": f"{n:,}",
+                    "CSV": f"{csv.stat().st_size / 1e6:,.0f} MB",
+                    "time": f"{result['seconds']:.0f} s",
+                    "peak, import process": f"{result['maxrss_mb']:,.0f} MB",
+                    "peak, with its enrichment workers": f"{result['tree_mb']:,.0f} MB",
+                }
+            )
+            csv.unlink()
+    print(pd.DataFrame(rows).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
