@@ -43,7 +43,7 @@ bench: $(VENV)/.dev
 	$(PY) -m bench.bench --sizes 100000 1000000
 
 demo-data: $(VENV)/.dev
-	$(PY) -m lib.demo --rows 20000
+	$(PY) -m lib.sources.demo --rows 20000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib.overview import kpi_cards
+from lib.queries.kpis import kpi_cards
 from ui import sections
 from ui.frame import frame
 

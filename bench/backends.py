@@ -1,4 +1,4 @@
-"""Backends: the Dashboard's and the Text page's questions asked of each backend of lib/queries.py, each in a
+"""Backends: the Dashboard's and the Text page's questions asked of each backend of lib/queries/interface.py, each in a
 fresh process: the in-memory model, and through Ibis DuckDB over the shared Parquet snapshot and Spark.
 
     python -m bench.backends --store STORE [--spark]
@@ -25,8 +25,8 @@ from pathlib import Path
 
 from bench.bench import BREAKDOWNS as DASHBOARD_BREAKDOWNS
 from bench.bench import TZ, filter_sequence
-from lib.queries import Queries, Scope
-from lib.store import Store
+from lib.queries.interface import Queries, Scope
+from lib.store.local import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = {
@@ -73,24 +73,24 @@ def with_children_mb() -> float:
 
 def one_backend(backend: str, store: Path, folder: Path) -> dict:
     """In this process: open the backend, run the sequence, report times and peak memory."""
-    from lib.model import MentionModel
+    from lib.queries.model import MentionModel
 
     start = time.perf_counter()
     if backend == "model":
-        from lib.queries import ModelQueries
+        from lib.queries.interface import ModelQueries
 
         model = MentionModel.from_store(Store(store))
         q = ModelQueries(model)
         sequence = [f for f in filter_sequence(model) if not f.text]  # text search is cached by the model
     else:
-        from lib.ibis_store import IbisStore
+        from lib.queries.engine import IbisStore
 
         q = IbisStore(folder, backend).queries()
         q.date_bounds(TZ)
         sequence = None
     started = time.perf_counter() - start
     if sequence is None:  # the model's sequence, passed on in its URL form (no model in this process)
-        from lib.filters import Filters
+        from lib.queries.filters import Filters
 
         urls = json.loads((folder / "sequence.json").read_text())
         sequence = [
@@ -111,8 +111,8 @@ def one_backend(backend: str, store: Path, folder: Path) -> dict:
 
 def build(mentions: int, workdir: Path) -> Path:
     """A store of ``mentions`` generated mentions, imported 1M at a time (each batch a new seed)."""
-    from lib.demo import generate
-    from lib.ingest import import_file
+    from lib.sources.demo import generate
+    from lib.sources.ingest import import_file
 
     store = Store(workdir / f"backends-{mentions}.duckdb")
     have = store.count()
@@ -153,8 +153,8 @@ def main(argv: list[str] | None = None) -> None:
         args.store = build(args.build, args.workdir)
     if args.store is None:
         parser.error("give --store or --build")
-    from lib.model import MentionModel
-    from lib.snapshot import publish
+    from lib.queries.model import MentionModel
+    from lib.store.snapshot import publish
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "shared"

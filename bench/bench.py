@@ -29,21 +29,21 @@ import plotly.io
 import plotly.tools
 import pyarrow as pa
 
-from lib.charts import bar_figure, heatmap_figure, map_figure, volume_figure
-from lib.dashboard import concentration, country_map, crosstab_percentages, spikes
-from lib.demo import generate
-from lib.enrich import analyse, analyse_all, kind, tokens
-from lib.filters import Filters
-from lib.ingest import import_file
-from lib.model import MentionModel, auto_frequency
-from lib.normalize import normalize
-from lib.overview import kpi_cards
-from lib.pull import pull
-from lib.qualtrics import Credentials, QualtricsClient
-from lib.queries import ModelQueries, Scope
-from lib.stopwords import language_stopwords
-from lib.store import Store
-from lib.tags import TagRecode, tag_index
+from lib.charts.figures import bar_figure, heatmap_figure, map_figure, volume_figure
+from lib.mentions.normalize import normalize
+from lib.qualtrics.client import Credentials, QualtricsClient
+from lib.qualtrics.pull import pull
+from lib.queries.breakdowns import concentration, country_map, crosstab_percentages, spikes
+from lib.queries.filters import Filters
+from lib.queries.interface import ModelQueries, Scope
+from lib.queries.kpis import kpi_cards
+from lib.queries.model import MentionModel, auto_frequency
+from lib.queries.tags import TagRecode, tag_index
+from lib.sources.demo import generate
+from lib.sources.ingest import import_file
+from lib.store.local import Store
+from lib.text.enrich import analyse, analyse_all, kind, tokens
+from lib.text.stopwords import language_stopwords
 from tests.fake_qualtrics import FakeQualtrics, FakeServer
 
 TZ = "Europe/Berlin"
@@ -276,8 +276,8 @@ def naive_ingest(raw: pd.DataFrame, store: Store) -> None:
 # carries across fork and exec.
 SERVER_SCRIPT = """
 import sys, streamlit, plotly
-from lib.model import MentionModel
-from lib.store import Store
+from lib.queries.model import MentionModel
+from lib.store.local import Store
 from bench.bench import dashboard_rerun, filter_sequence, overview_rerun
 model = MentionModel.from_store(Store(sys.argv[1]))
 for f in filter_sequence(model):

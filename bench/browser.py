@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from lib.demo import generate
-from lib.ingest import import_file
-from lib.store import Store
+from lib.sources.demo import generate
+from lib.sources.ingest import import_file
+from lib.store.local import Store
 from tests.streamlit_server import Server
 
 ROOT = Path(__file__).resolve().parent.parent

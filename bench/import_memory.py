@@ -3,7 +3,7 @@
     python -m bench.import_memory --mb 200            # a ~200 MB CSV from the demo generator
     python -m bench.import_memory --rows 20000 80000  # several sizes, to see that the peak stays flat
 
-Each size is generated with lib/demo.py, written to a temporary folder and imported with ``python -m lib
+Each size is generated with lib/sources/demo.py, written to a temporary folder and imported with ``python -m lib
 import`` into a fresh store, in its own process, while its resident memory (and that of its worker
 processes, counted once where they share pages) is sampled every 50 ms. Prints rows, file size, time and
 the peaks; the process's own peak is read from the kernel (``ru_maxrss``) at its end.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.demo import generate
+from lib.sources.demo import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 BYTES_PER_ROW = 470  # the demo generator's CSV, on average
@@ -90,7 +90,7 @@ def measure(csv: Path, store: Path, memory_mb: int | None = None) -> dict:
     def sample() -> None:
         while proc.poll() is None:
             peaks["process"] = max(peaks["process"], _rss_kb(proc.pid))
-            workers = [c for c in _children(proc.pid) if b"lib.enrich" in _cmdline(c)]  # once they have started
+            workers = [c for c in _children(proc.pid) if b"lib.text.enrich" in _cmdline(c)]  # once they have started
             tree = [proc.pid, *workers]
             peaks["tree"] = max(peaks["tree"], sum(_rss_kb(pid, "Pss") for pid in tree))
             time.sleep(0.05)

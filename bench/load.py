@@ -149,9 +149,9 @@ def browser_under_load(url: str, page: str, results: list) -> None:
 
 
 def build_store(mentions: int, folder: Path) -> Path:
-    from lib.demo import generate
-    from lib.ingest import import_file
-    from lib.store import Store
+    from lib.sources.demo import generate
+    from lib.sources.ingest import import_file
+    from lib.store.local import Store
 
     store = Store(folder / f"load-{mentions}.duckdb")
     if not store.version():

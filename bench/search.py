@@ -3,7 +3,7 @@
     python -m bench.search --size 1000000
 
 Takes the demo mentions' texts repeated to ``--size``, runs each query shape both ways (checking they select
-the same mentions) and prints the seconds. Queries beyond lib/query.py's bounds are refused; the time to
+the same mentions) and prints the seconds. Queries beyond lib/text/boolean_query.py's bounds are refused; the time to
 refuse the 1,400-word query of issue 16 is printed too.
 """
 
@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from lib.ingest import ensure_demo_store
-from lib.model import MentionModel
-from lib.query import QueryError, evaluate, parse, scan
-from lib.store import Store
+from lib.queries.model import MentionModel
+from lib.sources.ingest import ensure_demo_store
+from lib.store.local import Store
+from lib.text.boolean_query import QueryError, evaluate, parse, scan
 
 WORDS = ["delay", "late", "baggage", "crew", "seat", "refund", "sorry", "flight", "plane", "cancel"]
 SHAPES = {

@@ -22,21 +22,21 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from lib.errors import ExplorerError
-from lib.export import write_csv
-from lib.exports import FLOWS, flow_for
-from lib.filters import Filters
-from lib.ingest import import_file
-from lib.model import MentionModel
-from lib.normalize import ColumnMapError
+from lib.export.csv_writer import write_csv
+from lib.mentions.normalize import ColumnMapError
 from lib.paths import default_store
-from lib.pull import pull
-from lib.qualtrics import AuthError, Credentials, NotFound, PermissionDenied, QualtricsClient
-from lib.queries import ModelQueries, Scope
-from lib.setup import auth_header, create_dataset, workflow_task
-from lib.snapshot import publish
-from lib.store import Store, StoreBusy
-from lib.tags import load_recode, tag_index
-from lib.topics import load_topics
+from lib.qualtrics.client import AuthError, Credentials, NotFound, PermissionDenied, QualtricsClient
+from lib.qualtrics.export_jobs import FLOWS, flow_for
+from lib.qualtrics.integration import auth_header, create_dataset, workflow_task
+from lib.qualtrics.pull import pull
+from lib.queries.filters import Filters
+from lib.queries.interface import ModelQueries, Scope
+from lib.queries.model import MentionModel
+from lib.queries.tags import load_recode, tag_index
+from lib.sources.ingest import import_file
+from lib.store.local import Store, StoreBusy
+from lib.store.snapshot import publish
+from lib.text.topics import load_topics
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 75, 130
 EXIT_ROWS_REJECTED = 65  # sysexits' EX_DATAERR: the import is done, but rows of the file were not stored
@@ -396,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except ExplorerError as exc:
         # Scrubbed again here (the client already did): nothing the command prints or leaves in the progress
-        # file holds a credential of the environment, in any form (lib/scrub.py).
+        # file holds a credential of the environment, in any form (lib/qualtrics/scrub.py).
         message = credentials_from_env(prompt=False).scrubber()(str(exc))
         print(f"error: {message}", file=sys.stderr)
         if args.command == "pull" and getattr(args, "progress_file", None):

@@ -5,9 +5,9 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from lib.charts import LINE_COLORS, bar_figure, heatmap_figure, stacked_share_figure
-from lib.queries import untagged
-from lib.tags import frequency_table, lift
+from lib.charts.figures import LINE_COLORS, bar_figure, heatmap_figure, stacked_share_figure
+from lib.queries.interface import untagged
+from lib.queries.tags import frequency_table, lift
 from ui import blocks, state, tag_editor
 from ui.frame import frame
 

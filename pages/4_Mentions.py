@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from lib.export import csv_bytes
-from lib.schema import FIELD_NAMES
+from lib.export.csv_writer import csv_bytes
+from lib.mentions.schema import FIELD_NAMES
 from ui import blocks, detail, reads, state
 from ui.frame import frame
 

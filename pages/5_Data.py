@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from lib.snapshot import SnapshotStore
-from lib.store import Store
+from lib.store.local import Store
+from lib.store.snapshot import SnapshotStore
 from ui import connection, importer, reads, state
 from ui.config import shared_dir, store_path
 from ui.escape import code, md

@@ -6,8 +6,8 @@ import json
 import streamlit as st
 
 from lib.errors import ExplorerError
-from lib.qualtrics import Credentials, QualtricsClient
-from lib.setup import auth_header, check_event, create_dataset, dataset_request, workflow_task
+from lib.qualtrics.client import Credentials, QualtricsClient
+from lib.qualtrics.integration import auth_header, check_event, create_dataset, dataset_request, workflow_task
 from ui.escape import code, md
 from ui.frame import frame
 from ui.secrets import configured, credentials_for

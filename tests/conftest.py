@@ -7,9 +7,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lib.ingest import ensure_demo_store  # noqa: E402
-from lib.model import MentionModel  # noqa: E402
-from lib.store import Store  # noqa: E402
+from lib.queries.model import MentionModel  # noqa: E402
+from lib.sources.ingest import ensure_demo_store  # noqa: E402
+from lib.store.local import Store  # noqa: E402
 from tests.fake_qualtrics import FakeQualtrics, FakeServer  # noqa: E402
 
 

@@ -412,7 +412,7 @@ class FakeServer:
 
 def demo_rows(n: int, seed: int = 11) -> list[dict[str, str]]:
     """Mentions from the demo generator, as the dataset behind the workflow would hold them."""
-    from lib.demo import generate
+    from lib.sources.demo import generate
 
     return generate(n, seed=seed).to_dict("records")
 

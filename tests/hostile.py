@@ -8,8 +8,8 @@ import io
 import json
 from pathlib import Path
 
-from lib.ingest import import_file
-from lib.store import Store
+from lib.sources.ingest import import_file
+from lib.store.local import Store
 
 LEAK_HOST = "leak.example"
 LEAK = f"http://{LEAK_HOST}"

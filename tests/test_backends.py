@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.filters import FACETS, Filters
-from lib.ibis_store import IbisStore, spark_session
-from lib.model import MODEL_COLUMNS
-from lib.queries import ModelQueries, Scope, clauses, series_volume, topic_counts, untagged
-from lib.snapshot import publish
-from lib.store import Store
-from lib.tags import TagRecode, tag_index
-from lib.topics import Topic, TopicSet
+from lib.queries.engine import IbisStore, spark_session
+from lib.queries.filters import FACETS, Filters
+from lib.queries.interface import ModelQueries, Scope, clauses, series_volume, topic_counts, untagged
+from lib.queries.model import MODEL_COLUMNS
+from lib.queries.tags import TagRecode, tag_index
+from lib.store.local import Store
+from lib.store.snapshot import publish
+from lib.text.topics import Topic, TopicSet
 
 TOPICS = TopicSet(
     (
@@ -76,7 +76,7 @@ def table(demo_data_dir) -> pd.DataFrame:
     frame = Store(demo_data_dir / "demo.duckdb").read_model(MODEL_COLUMNS)[0].to_pandas()
     frame["ts"] = frame["datePublished"].fillna(frame["dateAdded"])
     counts = pd.Series([t for tags in frame["tags"] for t in tags]).value_counts()
-    from lib.tags import shown_names
+    from lib.queries.tags import shown_names
 
     names = dict(zip(counts.index, shown_names(list(counts.index), counts.to_numpy(), RECODE), strict=True))
     frame["shown_tags"] = [sorted({names[t] for t in tags if names[t] is not None}) for tags in frame["tags"]]
@@ -85,7 +85,7 @@ def table(demo_data_dir) -> pd.DataFrame:
 
 def _contains(texts: pd.Series, query: str) -> pd.Series:
     """The query language, for the few queries above, read with pandas' own regexes."""
-    from lib.query import evaluate, parse, pattern
+    from lib.text.boolean_query import evaluate, parse, pattern
 
     def scan(node) -> np.ndarray:
         return texts.map(lambda text: re.search(pattern(node), text, re.IGNORECASE) is not None).to_numpy()
@@ -116,7 +116,7 @@ def reference(frame: pd.DataFrame, scope: Scope) -> pd.Series:
         lists = frame["shown_tags" if column == "tags" else column]
         keep &= lists.map(lambda items, values=values: any(v in list(items) for v in values))
     if scope.buckets:
-        from lib.queries import bucket_end
+        from lib.queries.interface import bucket_end
 
         keep &= np.logical_or.reduce(
             [(wall >= start) & (wall < bucket_end(start, freq)) for start, freq in scope.buckets]
@@ -219,7 +219,7 @@ def test_a_new_snapshot_is_seen_without_reconnecting(shared, demo_data_dir, tmp_
 
 @pytest.mark.parametrize("scope", [SCOPES[1], SCOPES[5]], ids=["facets", "topics-kolkata"])
 def test_the_csv_export_is_the_same_file_on_every_backend(backend, demo_model, demo_data_dir, scope):
-    from lib.export import csv_bytes
+    from lib.export.csv_writer import csv_bytes
 
     store = Store(demo_data_dir / "demo.duckdb")
     reference_q = ModelQueries(demo_model, tag_index(demo_model, RECODE), TOPICS)

@@ -15,8 +15,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib.cli import EXIT_FAILED, EXIT_OK, EXIT_ROWS_REJECTED, main
-from lib.normalize import normalize
-from lib.store import Store
+from lib.mentions.normalize import normalize
+from lib.store.local import Store
 from tests.badfiles import CAP_MB, HEADER, Case, corpus, rows_csv
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,7 +1,7 @@
 """The benchmark's reruns are the pages' own questions: they run, and answer what the pages show."""
 
 from bench.bench import dashboard_rerun, overview_rerun
-from lib.filters import Filters
+from lib.queries.filters import Filters
 
 
 def test_the_bench_reruns_ask_what_the_pages_ask(demo_model):

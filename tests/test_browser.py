@@ -140,8 +140,8 @@ HOSTILE_HTML = (
 
 
 def test_hostile_mention_text_is_inert_in_the_browser(browser, demo_data_dir, tmp_path):
-    from lib.ingest import import_file
-    from lib.store import Store
+    from lib.sources.ingest import import_file
+    from lib.store.local import Store
 
     store = tmp_path / "hostile.duckdb"
     data = "uniqueId,messageContent,authorName\n" + f'9_evil,"{HOSTILE_HTML.replace(chr(34), chr(34) * 2)}",mallory\n'

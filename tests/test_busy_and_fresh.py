@@ -10,9 +10,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import lib.store
-from lib.ingest import import_file
-from lib.store import Store
+import lib.store.local
+from lib.sources.ingest import import_file
+from lib.store.local import Store
 from tests.badfiles import csv_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ def env(app_env, tmp_path, monkeypatch):
 @pytest.fixture
 def held(env, monkeypatch):
     """A writer that holds the store open (as a pull's final copy does) until released."""
-    monkeypatch.setattr(lib.store, "READ_RETRY_SECONDS", 0.3)
+    monkeypatch.setattr(lib.store.local, "READ_RETRY_SECONDS", 0.3)
     release, holding = threading.Event(), threading.Event()
 
     def hold() -> None:

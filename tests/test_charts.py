@@ -1,6 +1,6 @@
 """Every chart builder, on real model output, passes plotly's full validation.
 
-The builders skip validation at run time for speed (lib/charts.py); this is where a misspelt property or
+The builders skip validation at run time for speed (lib/charts/figures.py); this is where a misspelt property or
 a wrong value type would fail."""
 
 import numpy as np
@@ -8,10 +8,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from lib import charts
-from lib.dashboard import country_map, spikes
-from lib.queries import ModelQueries, Scope, series_volume
-from lib.sentiment_check import five_level_counts
+from lib.charts import figures as charts
+from lib.queries.breakdowns import country_map, spikes
+from lib.queries.interface import ModelQueries, Scope, series_volume
+from lib.queries.sentiment_check import five_level_counts
 
 
 def validated(fig: go.Figure) -> go.Figure:

@@ -11,9 +11,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib.cli import EXIT_USAGE, main
-from lib.column_maps import save_mapping, saved_mapping
-from lib.ingest import import_file
-from lib.store import Store
+from lib.sources.column_maps import save_mapping, saved_mapping
+from lib.sources.ingest import import_file
+from lib.store.local import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 

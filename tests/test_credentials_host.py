@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib.jobs import current_job
+from lib.qualtrics.background import current_job
 from tests.fake_qualtrics import FakeQualtrics, FakeServer, demo_rows
 from tests.test_data_page import wait_for
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.dashboard import (
+from lib.queries.breakdowns import (
     MAX_BUCKETS,
     bucket_count,
     concentration,

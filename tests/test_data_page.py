@@ -10,9 +10,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib.jobs import PullRunning, current_job, job_status, start_pull
-from lib.qualtrics import Credentials
-from lib.store import Store
+from lib.qualtrics.background import PullRunning, current_job, job_status, start_pull
+from lib.qualtrics.client import Credentials
+from lib.store.local import Store
 from tests.fake_qualtrics import demo_rows
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,9 +2,9 @@ import gzip
 
 import pandas as pd
 
-from lib.demo import DEMO_FILE, DEMO_ROWS, SPIKES, START, generate, to_csv_gz
-from lib.demo_text import COUNTRIES
-from lib.schema import FIELD_NAMES, SOURCE_SERVICES
+from lib.mentions.schema import FIELD_NAMES, SOURCE_SERVICES
+from lib.sources.demo import DEMO_FILE, DEMO_ROWS, SPIKES, START, generate, to_csv_gz
+from lib.sources.demo_text import COUNTRIES
 
 
 def test_generator_is_deterministic():

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 import streamlit as st
 
-from lib.demo import DEMO_FILE
-from lib.ingest import import_file
-from lib.model import MentionModel
-from lib.snapshot import publish
-from lib.store import Store
-from lib.topics import TopicSet, save_topics
+from lib.queries.model import MentionModel
+from lib.sources.demo import DEMO_FILE, DEMO_TOPICS
+from lib.sources.ingest import import_file
+from lib.store.local import Store
+from lib.store.snapshot import publish
+from lib.text.topics import TopicSet, save_topics
 from tests.test_pages import matched, run
 
 DEEP_LINK = {"sent": "negative", "lang": ["en", "de"], "from": "2026-03-01", "to": "2026-05-31", "tz": "Asia/Kolkata"}
@@ -27,7 +26,7 @@ def shared(tmp_path_factory):
     store = Store(folder / "writer.duckdb")
     import_file(store, DEMO_FILE.read_bytes(), DEMO_FILE.name)
     publish(store, folder / "shared")
-    demo_topics = Path(__file__).resolve().parent.parent / "lib" / "demo_data" / "topics-demo.json"
+    demo_topics = DEMO_TOPICS
     save_topics(folder / "shared", TopicSet.from_json(demo_topics.read_text()))  # beside the snapshot, for all
     return folder / "shared"
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib.export import csv_bytes, export_columns, frame_csv, neutralise
-from lib.filters import Filters
-from lib.model import MentionModel
-from lib.normalize import normalize
-from lib.queries import ModelQueries, Scope
-from lib.schema import FIELD_NAMES
-from lib.store import Store
+from lib.export.csv_writer import csv_bytes, export_columns, frame_csv, neutralise
+from lib.mentions.normalize import normalize
+from lib.mentions.schema import FIELD_NAMES
+from lib.queries.filters import Filters
+from lib.queries.interface import ModelQueries, Scope
+from lib.queries.model import MentionModel
+from lib.store.local import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 # Leading tabs and carriage returns are trimmed at ingest, so they reach an export only from elsewhere: the
@@ -136,7 +136,7 @@ def test_cli_export_of_a_copied_link(store, tmp_path):
 
 
 def test_one_zero_or_one_column_per_text_topic_and_the_chosen_tag_delimiter(store):
-    from lib.topics import Topic, TopicSet
+    from lib.text.topics import Topic, TopicSet
 
     model = MentionModel.from_store(store)
     topics = TopicSet(
@@ -155,7 +155,7 @@ def test_one_zero_or_one_column_per_text_topic_and_the_chosen_tag_delimiter(stor
 
 
 def test_cli_export_filters_by_a_saved_text_topic_and_adds_its_column(store, tmp_path):
-    from lib.topics import Topic, TopicSet, save_topics
+    from lib.text.topics import Topic, TopicSet, save_topics
 
     save_topics(store.path, TopicSet((Topic("Comma", "comma"),)))
     out = tmp_path / "t.csv"
@@ -181,7 +181,7 @@ def hostile_tags_store(tmp_path) -> Store:
 
 
 def test_tags_are_neutralised_and_recoded_with_the_raw_string_beside_them(tmp_path):
-    from lib.tags import TagRecode, tag_index
+    from lib.queries.tags import TagRecode, tag_index
 
     store = hostile_tags_store(tmp_path)
     model = MentionModel.from_store(store)
@@ -208,7 +208,7 @@ def test_raw_values_on_request_and_said_in_the_manifest(tmp_path):
 
 
 def test_cli_export_applies_the_saved_recode_and_raw_values_on_request(tmp_path):
-    from lib.tags import TagRecode, save_recode
+    from lib.queries.tags import TagRecode, save_recode
 
     store = hostile_tags_store(tmp_path)
     save_recode(store.path, TagRecode(rename={"Delay": "Delays"}))

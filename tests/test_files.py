@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from lib.files import FileFormatError, read_delimited
-from lib.ingest import NoMentionFields, import_file
-from lib.store import Store
+from lib.sources.files import FileFormatError, read_delimited
+from lib.sources.ingest import NoMentionFields, import_file
+from lib.store.local import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ONE_HEADER = "uniqueId,messageContent,locationCountry\n1_1,hello,NA\n1_2,bye,\n"

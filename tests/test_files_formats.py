@@ -6,9 +6,9 @@ import zipfile
 
 import pytest
 
-from lib.files import MAX_COMPRESSION_RATIO, FileFormatError, read_export
-from lib.ingest import import_file
-from lib.store import Store
+from lib.sources.files import MAX_COMPRESSION_RATIO, FileFormatError, read_export
+from lib.sources.ingest import import_file
+from lib.store.local import Store
 
 CSV = "uniqueId,messageContent,locationCountry\n1_1,hello,NA\n1_2,bye,\n"
 

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from lib.filters import Filters, matching_preset, preset_range
+from lib.queries.filters import Filters, matching_preset, preset_range
 
 
 def get_all_from(params: dict):

@@ -1,9 +1,9 @@
 import numpy as np
 import pandas as pd
 
-from lib.mentions import mention_rows
-from lib.normalize import normalize
-from lib.store import Store
+from lib.mentions.normalize import normalize
+from lib.store.local import Store
+from lib.store.rows import mention_rows
 
 
 def test_rows_come_back_in_key_order_with_local_times_and_labels(tmp_path):
@@ -30,7 +30,7 @@ def test_rows_come_back_in_key_order_with_local_times_and_labels(tmp_path):
 
 
 def test_rows_show_the_tags_under_the_recode(tmp_path):
-    from lib.tags import TagRecode, tag_names
+    from lib.queries.tags import TagRecode, tag_names
 
     raw = pd.DataFrame(
         {"uniqueId": ["a", "b"], "tags": ["praise, Praise, Spam", "Delay"], "datePublished": "1700000000"}

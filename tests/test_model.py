@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.filters import Filters
-from lib.model import MentionModel, auto_frequency
-from lib.normalize import normalize
-from lib.overview import kpi_cards
-from lib.queries import ModelQueries, Scope
-from lib.store import Store
+from lib.mentions.normalize import normalize
+from lib.queries.filters import Filters
+from lib.queries.interface import ModelQueries, Scope
+from lib.queries.kpis import kpi_cards
+from lib.queries.model import MentionModel, auto_frequency
+from lib.store.local import Store
 
 ROWS = [
     # uniqueId, published (UTC), sentiment, service, country, author, tags, text

@@ -3,7 +3,15 @@ import json
 import pandas as pd
 import pytest
 
-from lib.normalize import COLUMNS, PRESENT, fold_sentiment, html_to_text, normalize, parse_timestamps, split_tags
+from lib.mentions.normalize import (
+    COLUMNS,
+    PRESENT,
+    fold_sentiment,
+    html_to_text,
+    normalize,
+    parse_timestamps,
+    split_tags,
+)
 
 
 @pytest.mark.parametrize(

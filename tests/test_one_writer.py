@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib.normalize import normalize
-from lib.store import Store
+from lib.mentions.normalize import normalize
+from lib.store.local import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -99,9 +99,9 @@ def test_an_hour_bucket_over_a_year_falls_back_to_days_with_a_note():
 
 
 def test_mentions_table_and_detail_show_tags_under_the_recode(tmp_path, monkeypatch):
-    from lib.ingest import import_file
-    from lib.store import Store
-    from lib.tags import TagRecode, save_recode
+    from lib.queries.tags import TagRecode, save_recode
+    from lib.sources.ingest import import_file
+    from lib.store.local import Store
 
     store = Store(tmp_path / "recoded.duckdb")
     data = 'uniqueId,messageContent,tags,datePublished\nr1,hello,"Wi-Fi, App & Website, Competitor",1700000000\n'

@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib.exports import FLOWS, ExportRequest, export_dataset, flow_for
-from lib.files import read_export
-from lib.pull import pull
-from lib.qualtrics import Credentials, ExportFailed, NotFound, QualtricsClient
-from lib.store import Store
+from lib.qualtrics.client import Credentials, ExportFailed, NotFound, QualtricsClient
+from lib.qualtrics.export_jobs import FLOWS, ExportRequest, export_dataset, flow_for
+from lib.qualtrics.pull import pull
+from lib.sources.files import read_export
+from lib.store.local import Store
 from tests.fake_qualtrics import demo_rows
 from tests.test_qualtrics import Clock
 
@@ -149,7 +149,7 @@ def test_cli_pull_fills_a_store_and_keeps_the_token_off_the_command_line(fake, t
 
 
 def test_a_quiet_pull_says_nothing_on_success_and_publishes_for_replicas(fake, tmp_path):
-    from lib.snapshot import SnapshotStore
+    from lib.store.snapshot import SnapshotStore
 
     store = tmp_path / "m.duckdb"
     proc = cli(fake, store, "pull", "--quiet", env_extra={"SCE_SHARED_DIR": str(tmp_path / "shared")})

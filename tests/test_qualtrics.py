@@ -7,7 +7,7 @@ import socket
 import pytest
 import requests
 
-from lib.qualtrics import (
+from lib.qualtrics.client import (
     AuthError,
     BadRequest,
     ConnectionFailed,

@@ -11,7 +11,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from lib.qualtrics import (
+from lib.qualtrics.client import (
     AuthError,
     ConnectionFailed,
     Credentials,
@@ -22,7 +22,7 @@ from lib.qualtrics import (
     is_qualtrics_host,
     may_receive_configured,
 )
-from lib.scrub import Scrubber
+from lib.qualtrics.scrub import Scrubber
 from tests.fake_qualtrics import DROP, TRUNCATE, FakeQualtrics, FakeServer
 from tests.test_qualtrics import Clock, client
 
@@ -220,8 +220,8 @@ def test_an_untrusted_host_shows_its_code_and_no_message(fake):
 
 # -- a background pull whose server echoes the credentials: nothing of them in the log, progress or store --
 def test_a_pull_from_a_server_that_echoes_the_credentials_stores_none_of_them(tmp_path):
-    from lib.jobs import start_pull
-    from lib.store import Store
+    from lib.qualtrics.background import start_pull
+    from lib.store.local import Store
     from tests.test_data_page import wait_for
 
     state = FakeQualtrics()
@@ -251,7 +251,7 @@ def test_a_pull_from_a_server_that_echoes_the_credentials_stores_none_of_them(tm
 
 @pytest.mark.parametrize("percent", ["abc", None, [1], "nan", "1e999", -5])
 def test_an_odd_progress_figure_is_shown_as_zero(fake, percent):
-    from lib.exports import FLOWS, wait_for_export
+    from lib.qualtrics.export_jobs import FLOWS, wait_for_export
 
     body = json.dumps({"result": {"status": "complete", "fileId": "f-1", "percentComplete": percent}}).encode()
     fake.faults.replies = [(200, JSON, body)]

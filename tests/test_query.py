@@ -1,11 +1,11 @@
 import pandas as pd
 import pytest
 
-from lib.filters import Filters
-from lib.model import MentionModel
-from lib.normalize import normalize
-from lib.query import And, Not, Or, Phrase, QueryError, Term, parse
-from lib.store import Store
+from lib.mentions.normalize import normalize
+from lib.queries.filters import Filters
+from lib.queries.model import MentionModel
+from lib.store.local import Store
+from lib.text.boolean_query import And, Not, Or, Phrase, QueryError, Term, parse
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lib import model as model_module
-from lib.query import MAX_CHARS, MAX_DEPTH, MAX_TERMS, AnyOf, QueryError, evaluate, grouped, parse, scan, to_text
-from lib.topics import Topic, TopicSet
+from lib.queries import model as model_module
+from lib.text.boolean_query import (
+    MAX_CHARS,
+    MAX_DEPTH,
+    MAX_TERMS,
+    AnyOf,
+    QueryError,
+    evaluate,
+    grouped,
+    parse,
+    scan,
+    to_text,
+)
+from lib.text.topics import Topic, TopicSet
 
 HUGE = [
     ("1,400 ORed words", " OR ".join(f"w{i}" for i in range(1400)), "characters"),

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib.demo import DEMO_FILE
+from lib.sources.demo import DEMO_FILE
 from tests.streamlit_server import ROOT, Server, free_port, wait_healthy
 from tests.test_browser import COUNT, browser  # noqa: F401  (the Chromium fixture)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from lib.schema import FIELDS, FIELDS_BY_NAME, SOURCE_SERVICES, canonical_name, is_known
+from lib.mentions.schema import FIELDS, FIELDS_BY_NAME, SOURCE_SERVICES, canonical_name, is_known
 
 # The seed's "Common Social Connect Fields" table, written out again by hand: name, piped text, field type.
 SEED_TABLE = [

@@ -10,8 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from lib.qualtrics import AuthError, Credentials, QualtricsClient, QualtricsError
-from lib.setup import auth_header, check_event, create_dataset, dataset_request, mapping_body, workflow_task
+from lib.qualtrics.client import AuthError, Credentials, QualtricsClient, QualtricsError
+from lib.qualtrics.integration import (
+    auth_header,
+    check_event,
+    create_dataset,
+    dataset_request,
+    mapping_body,
+    workflow_task,
+)
 from tests.test_schema import SEED_TABLE
 
 ROOT = Path(__file__).resolve().parent.parent

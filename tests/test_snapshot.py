@@ -6,9 +6,9 @@ import sys
 import numpy as np
 import pytest
 
-from lib.model import MentionModel
-from lib.snapshot import KEEP, SnapshotStore, publish
-from lib.store import Store, StoreError
+from lib.queries.model import MentionModel
+from lib.store.local import Store, StoreError
+from lib.store.snapshot import KEEP, SnapshotStore, publish
 from tests.test_text import corpus_frame
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent

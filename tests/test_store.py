@@ -4,8 +4,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lib.normalize import COLUMNS, ENTITY_COLUMNS, normalize
-from lib.store import SCHEMA_VERSION, Store, StoreBusy, StoreError
+from lib.mentions.normalize import COLUMNS, ENTITY_COLUMNS, normalize
+from lib.store.local import SCHEMA_VERSION, Store, StoreBusy, StoreError
 
 
 def batch(*ids, text="hello", published="1700000000"):
@@ -145,7 +145,7 @@ def test_a_read_during_a_write_in_the_same_process_waits_for_it(store, monkeypat
     import threading
     import time
 
-    import lib.store
+    import lib.store.local
 
     holding = threading.Event()
 
@@ -160,7 +160,7 @@ def test_a_read_during_a_write_in_the_same_process_waits_for_it(store, monkeypat
     assert store.count() == 2  # waited for the writer instead of failing
     writer.join()
 
-    monkeypatch.setattr(lib.store, "READ_RETRY_SECONDS", 0.3)
+    monkeypatch.setattr(lib.store.local, "READ_RETRY_SECONDS", 0.3)
     holding.clear()
     writer = threading.Thread(target=write_slowly, args=(1.5,))
     writer.start()

@@ -17,9 +17,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lib.ingest import import_file
-from lib.staging import StagedWrite
-from lib.store import Store
+from lib.sources.ingest import import_file
+from lib.store.local import Store
+from lib.store.staging import StagedWrite
 from tests.badfiles import HEADER, csv_file, rows_csv
 from tests.fake_qualtrics import demo_rows
 from tests.test_pull import cli
@@ -84,7 +84,7 @@ def test_a_kill_between_the_commit_and_the_version_file_is_repaired_by_readers(s
     """The version comes from the store itself when the sidecar is older than the store."""
     old = store.version()
     script = (
-        "import os, sys; import lib.store as s; from lib.ingest import import_file; "
+        "import os, sys; import lib.store.local as s; from lib.sources.ingest import import_file; "
         "s.Store._publish_version = lambda self, version: os._exit(9); "
         f"import_file(s.Store({str(store.path)!r}), b'uniqueId\\nlate1\\n', 'late.csv')"
     )

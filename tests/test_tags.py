@@ -4,13 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.filters import Filters
-from lib.ingest import import_file
-from lib.model import MentionModel
-from lib.normalize import normalize
-from lib.queries import ModelQueries, Scope, untagged
-from lib.store import Store
-from lib.tags import (
+from lib.mentions.normalize import normalize
+from lib.queries.filters import Filters
+from lib.queries.interface import ModelQueries, Scope, untagged
+from lib.queries.model import MentionModel
+from lib.queries.tags import (
     RecodeError,
     TagRecode,
     by_column,
@@ -27,6 +25,8 @@ from lib.tags import (
     tag_index,
     tag_names,
 )
+from lib.sources.ingest import import_file
+from lib.store.local import Store
 
 ROWS = [  # uniqueId, tags, sentiment
     ("1", "Baggage, Complaint", "negative"),

@@ -7,17 +7,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import lib.textindex
-from lib.enrich import terms_and_phrases, tokens
-from lib.kwic import kwic
-from lib.model import MentionModel
-from lib.normalize import normalize
-from lib.queries import ModelQueries, Scope, clauses, topic_counts
-from lib.sentiment_check import agreement, agreement_rate, disagreements, five_level_counts
-from lib.stopwords import language_stopwords, load_stoplist, parse_words, save_stoplist
-from lib.store import Store
-from lib.terms import Stoplist, pmi
-from lib.topics import Topic, TopicError, TopicSet, load_topics, save_topics, topic_mask
+import lib.text.vocabulary
+from lib.mentions.normalize import normalize
+from lib.queries.interface import ModelQueries, Scope, clauses, topic_counts
+from lib.queries.model import MentionModel
+from lib.queries.sentiment_check import agreement, agreement_rate, disagreements, five_level_counts
+from lib.store.local import Store
+from lib.text.enrich import terms_and_phrases, tokens
+from lib.text.kwic import kwic
+from lib.text.stopwords import language_stopwords, load_stoplist, parse_words, save_stoplist
+from lib.text.terms import Stoplist, pmi
+from lib.text.topics import Topic, TopicError, TopicSet, load_topics, save_topics, topic_mask
 
 CORPUS = [
     # uniqueId, language, sentiment, text
@@ -87,13 +87,13 @@ def test_enrichment_is_stored_with_vader_for_english_only(model):
 
 def test_an_incremental_write_enriches_only_its_new_mentions(store, monkeypatch):
     seen = []
-    real = lib.textindex.analyse_all
+    real = lib.text.vocabulary.analyse_all
 
     def spy(texts, languages, **options):
         seen.append(list(texts))
         return real(texts, languages, **options)
 
-    monkeypatch.setattr(lib.textindex, "analyse_all", spy)
+    monkeypatch.setattr(lib.text.vocabulary, "analyse_all", spy)
     before = MentionModel.from_store(store)
     old_terms = before.text.top_terms(None, top=100)
     store.ingest(
@@ -221,7 +221,7 @@ def test_topics_match_their_queries_and_a_parent_its_children(model):
 
 
 def test_a_text_topic_filters_like_any_other_filter(model):
-    from lib.filters import Filters
+    from lib.queries.filters import Filters
 
     filters = Filters.from_params(lambda key: {"topic": ["Delays", "Crew"]}.get(key, []))
     assert filters.text_topics == ("Delays", "Crew") and filters.to_params()["topic"] == ["Delays", "Crew"]
@@ -294,16 +294,16 @@ def test_vader_is_set_beside_social_connects_sentiment(model):
 
 
 def test_enrichment_on_several_processes_equals_one_process(monkeypatch):
-    import lib.enrich
+    import lib.text.enrich
 
     texts = [text for _, _, _, text in CORPUS] * 3
     languages = [language for _, language, _, _ in CORPUS] * 3
-    monkeypatch.setattr(lib.enrich, "PARALLEL_MIN_TEXTS", 0)
-    parts = lib.enrich.analyse_all(texts, languages, processes=3)
+    monkeypatch.setattr(lib.text.enrich, "PARALLEL_MIN_TEXTS", 0)
+    parts = lib.text.enrich.analyse_all(texts, languages, processes=3)
     assert len(parts) == 3  # 24 texts in three parts, analysed by three worker processes
-    vocabulary, reference = lib.textindex.Vocabulary(), lib.textindex.Vocabulary()
+    vocabulary, reference = lib.text.vocabulary.Vocabulary(), lib.text.vocabulary.Vocabulary()
     together = vocabulary.encode([(c.term_keys, c.term_index, c.term_offsets) for c in parts])
-    alone = lib.enrich.analyse(texts, languages)
+    alone = lib.text.enrich.analyse(texts, languages)
     assert (
         together.to_pylist() == reference.encode([(alone.term_keys, alone.term_index, alone.term_offsets)]).to_pylist()
     )
@@ -312,7 +312,7 @@ def test_enrichment_on_several_processes_equals_one_process(monkeypatch):
 
 def test_a_language_that_is_not_a_code_is_no_language():
     # A ':' in the language once split the "lang:term" key and failed the import with an IndexError.
-    from lib.enrich import analyse
+    from lib.text.enrich import analyse
 
     encoded = analyse(["delayed again", "delayed"], [":red[![x](http://leak.example/a.png)]", "en"])
     assert ":delayed" in encoded.term_keys and "en:delayed" in encoded.term_keys

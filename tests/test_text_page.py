@@ -6,10 +6,10 @@ import shutil
 import pytest
 import streamlit as st
 
-from lib.model import MentionModel
-from lib.stopwords import load_stoplist
-from lib.store import Store
-from lib.topics import load_topics
+from lib.queries.model import MentionModel
+from lib.store.local import Store
+from lib.text.stopwords import load_stoplist
+from lib.text.topics import load_topics
 from tests.test_pages import matched, param, run
 
 

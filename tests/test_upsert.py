@@ -8,8 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from lib.ingest import import_file
-from lib.store import Store
+from lib.sources.ingest import import_file
+from lib.store.local import Store
 
 FULL = (
     "uniqueId,messageContent,messageLanguage,messageSentiment,datePublished,tags,authorName,locationCountry,Custom\n"

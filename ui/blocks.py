@@ -9,11 +9,11 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from lib.charts import bucket_label, lines_figure
-from lib.export import frame_csv
-from lib.filters import FACETS, Filters
-from lib.labels import label
-from lib.queries import TEXT, Scope, bucket_end, series_volume
+from lib.charts.figures import bucket_label, lines_figure
+from lib.export.csv_writer import frame_csv
+from lib.mentions.labels import label
+from lib.queries.filters import FACETS, Filters
+from lib.queries.interface import TEXT, Scope, bucket_end, series_volume
 from ui import reads, state
 from ui.escape import md
 from ui.frame import View

@@ -51,9 +51,9 @@ def backend() -> str:
     """``SCE_BACKEND``: what answers the dashboards' questions on a replica that reads a shared snapshot.
 
     ``model`` (default) loads every mention into this process; ``duckdb`` and ``spark`` ask the engine
-    through Ibis and hold only the answers (lib/queries.py). Anything else is refused with the choices.
+    through Ibis and hold only the answers (lib/queries/interface.py). Anything else is refused with the choices.
     """
-    from lib.queries import BACKENDS
+    from lib.queries.interface import BACKENDS
 
     value = setting("SCE_BACKEND", "model").strip().lower()
     if value not in BACKENDS:

@@ -7,9 +7,9 @@ from dataclasses import replace
 import streamlit as st
 
 from lib.errors import ExplorerError
-from lib.exports import FLOWS
-from lib.jobs import current_job, job_status, start_pull
-from lib.qualtrics import Credentials, QualtricsClient
+from lib.qualtrics.background import current_job, job_status, start_pull
+from lib.qualtrics.client import Credentials, QualtricsClient
+from lib.qualtrics.export_jobs import FLOWS
 from ui.config import data_dir, store_path
 from ui.escape import md
 from ui.secrets import Connection, configured, credentials_for

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from lib.ingest import ensure_demo_store
-from lib.model import MentionModel
-from lib.snapshot import SnapshotStore
-from lib.store import Store
+from lib.queries.model import MentionModel
+from lib.sources.ingest import ensure_demo_store
+from lib.store.local import Store
+from lib.store.snapshot import SnapshotStore
 from ui.config import demo_store_path, shared_dir, store_path
 
 
@@ -66,7 +66,7 @@ def model(source: Source) -> MentionModel:
 def _engine(folder: str, engine: str):
     # One per server process: a DuckDB connection, or a Spark session (its JVM starts here, about 15 s).
     # Imported here: Ibis is not needed (nor its import time paid) where the model answers.
-    from lib.ibis_store import IbisStore
+    from lib.queries.engine import IbisStore
 
     return IbisStore(folder, engine)
 

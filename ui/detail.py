@@ -6,9 +6,9 @@ import json
 
 import streamlit as st
 
-from lib.labels import label
-from lib.schema import FIELD_NAMES
-from lib.tags import recode_tags
+from lib.mentions.labels import label
+from lib.mentions.schema import FIELD_NAMES
+from lib.queries.tags import recode_tags
 from ui import reads, state
 from ui.escape import code, md
 from ui.frame import View

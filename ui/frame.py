@@ -7,11 +7,11 @@ from functools import cached_property
 import streamlit as st
 
 from lib.errors import ExplorerError
-from lib.filters import Filters
-from lib.model import auto_frequency
-from lib.queries import ModelQueries, Queries, Scope
-from lib.tags import TagRecode, load_recode, tag_index, tag_names
-from lib.topics import TopicError, TopicSet, load_topics
+from lib.queries.filters import Filters
+from lib.queries.interface import ModelQueries, Queries, Scope
+from lib.queries.model import auto_frequency
+from lib.queries.tags import TagRecode, load_recode, tag_index, tag_names
+from lib.text.topics import TopicError, TopicSet, load_topics
 from ui import state
 from ui.config import backend, replica_name
 from ui.data import Source, active_source, engine, model
@@ -36,7 +36,7 @@ ENGINE_LABELS = {"duckdb": "DuckDB over the snapshot", "spark": "Spark"}
 
 class View:
     """What a page works with: the filters and timezone (``scope``) and the questions about them (``q``, on
-    whichever backend answers: lib/queries.py)."""
+    whichever backend answers: lib/queries/interface.py)."""
 
     def __init__(
         self,

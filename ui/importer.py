@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.column_maps import header_key, save_mapping, saved_mapping
 from lib.errors import ExplorerError
-from lib.files import open_export
-from lib.ingest import import_file, limits
-from lib.normalize import map_columns
-from lib.schema import FIELD_NAMES, canonical_name
-from lib.store import Store
+from lib.mentions.normalize import map_columns
+from lib.mentions.schema import FIELD_NAMES, canonical_name
+from lib.sources.column_maps import header_key, save_mapping, saved_mapping
+from lib.sources.files import open_export
+from lib.sources.ingest import import_file, limits
+from lib.store.local import Store
 from ui.escape import md
 
 RESULT = "sce_import_result"

@@ -1,6 +1,6 @@
 """Reads of the store that a write in progress must not turn into a traceback.
 
-A pull or an import keeps readers out of the store only while it copies its rows in (lib/staging.py), but a
+A pull or an import keeps readers out of the store only while it copies its rows in (lib/store/staging.py), but a
 reader that comes then waits a few seconds and gets ``StoreBusy``. Pages read through ``last_good``: the
 answer, or else the last answer this server process read for the same question, with a note that says so.
 """
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, TypeVar
 import pandas as pd
 import streamlit as st
 
-from lib import mentions as lib_mentions
-from lib.store import StoreBusy
+from lib.store import rows as lib_mentions
+from lib.store.local import StoreBusy
 
 if TYPE_CHECKING:
     from ui.frame import View
@@ -48,7 +48,7 @@ def busy_note() -> None:
 
 
 def mention_rows(view: View, keys) -> pd.DataFrame:
-    """The table rows of ``keys`` (lib/mentions.py), or the last ones read while the store is busy."""
+    """The table rows of ``keys`` (lib/store/rows.py), or the last ones read while the store is busy."""
     store = view.source.store
     key = ("rows", str(store.path), view.q.version, tuple(keys), view.tz, view.recode.key())
     rows, stale = last_good(key, lambda: lib_mentions.mention_rows(store, keys, view.tz, view.tag_names), None)

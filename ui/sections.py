@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.charts import bar_figure, bucket_label, heatmap_figure, map_figure, volume_figure
-from lib.dashboard import (
+from lib.charts.figures import bar_figure, bucket_label, heatmap_figure, map_figure, volume_figure
+from lib.mentions.labels import label
+from lib.queries.breakdowns import (
     BASELINE,
     SPIKE_METHOD,
     concentration,
@@ -15,9 +16,8 @@ from lib.dashboard import (
     drawable_bucket,
     spikes,
 )
-from lib.filters import FACETS
-from lib.labels import label
-from lib.model import FREQUENCIES
+from lib.queries.filters import FACETS
+from lib.queries.model import FREQUENCIES
 from ui import blocks, state
 from ui.escape import md
 from ui.frame import View

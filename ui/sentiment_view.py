@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib.charts import bar_figure, heatmap_figure
-from lib.labels import label
-from lib.sentiment_check import agreement, agreement_rate, five_level_counts
+from lib.charts.figures import bar_figure, heatmap_figure
+from lib.mentions.labels import label
+from lib.queries.sentiment_check import agreement, agreement_rate, five_level_counts
 from ui import blocks
 from ui.frame import View
 

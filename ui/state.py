@@ -11,7 +11,7 @@ from zoneinfo import available_timezones
 
 import streamlit as st
 
-from lib.filters import FACETS, Filters
+from lib.queries.filters import FACETS, Filters
 from ui.escape import md
 from ui.gate import share_link
 

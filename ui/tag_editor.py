@@ -7,8 +7,8 @@ import json
 import streamlit as st
 
 from lib.errors import ExplorerError
-from lib.store import Store
-from lib.tags import RecodeError, TagRecode, editor_rows, recode_from_rows, save_recode
+from lib.queries.tags import RecodeError, TagRecode, editor_rows, recode_from_rows, save_recode
+from lib.store.local import Store
 from ui import reads
 from ui.escape import md
 from ui.frame import View

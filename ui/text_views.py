@@ -9,13 +9,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from lib.charts import LINE_COLORS, bar_figure, diverging_figure, treemap_figure
+from lib.charts.figures import LINE_COLORS, bar_figure, diverging_figure, treemap_figure
 from lib.errors import ExplorerError
-from lib.kwic import kwic
-from lib.queries import Scope
-from lib.query import QueryError, as_query, parse
-from lib.stopwords import load_stoplist, parse_words, save_stoplist
-from lib.terms import Stoplist
+from lib.queries.interface import Scope
+from lib.text.boolean_query import QueryError, as_query, parse
+from lib.text.kwic import kwic
+from lib.text.stopwords import load_stoplist, parse_words, save_stoplist
+from lib.text.terms import Stoplist
 from ui import blocks, state
 from ui.escape import md
 from ui.frame import View

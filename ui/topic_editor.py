@@ -8,11 +8,11 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from lib.charts import LINE_COLORS, bar_figure, stacked_share_figure
-from lib.model import SENTIMENT_ORDER
-from lib.queries import clauses, topic_counts, topic_scopes
-from lib.query import QueryError, parse
-from lib.topics import TopicError, TopicSet, save_topics
+from lib.charts.figures import LINE_COLORS, bar_figure, stacked_share_figure
+from lib.queries.interface import clauses, topic_counts, topic_scopes
+from lib.queries.model import SENTIMENT_ORDER
+from lib.text.boolean_query import QueryError, parse
+from lib.text.topics import TopicError, TopicSet, save_topics
 from ui import blocks, state
 from ui.escape import code, md
 from ui.frame import View

@@ -7,11 +7,11 @@ from zoneinfo import available_timezones
 
 import streamlit as st
 
-from lib.filters import FACETS, FIRST_DAY, LAST_DAY, PRESETS, TAG_MODES, Filters, matching_preset, preset_range
-from lib.labels import label
-from lib.queries import Queries
-from lib.query import QueryError, parse
-from lib.topics import TopicSet
+from lib.mentions.labels import label
+from lib.queries.filters import FACETS, FIRST_DAY, LAST_DAY, PRESETS, TAG_MODES, Filters, matching_preset, preset_range
+from lib.queries.interface import Queries
+from lib.text.boolean_query import QueryError, parse
+from lib.text.topics import TopicSet
 from ui import state
 from ui.escape import md
 

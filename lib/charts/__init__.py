@@ -1,0 +1,1 @@
+"""Chart builders: small frames in, plotly figures out."""

@@ -1,0 +1,1 @@
+"""What leaves the app: the CSV export of the filtered mentions and its manifest."""

@@ -1,0 +1,528 @@
+"""The local store: one DuckDB file of mentions, upserted by ``uniqueId``, with a log of every write.
+
+One writer at a time. DuckDB lets one process open a file read-write *or* many open it read-only,
+never both, so nobody keeps the file open: a write opens it, commits (or rolls back) and closes,
+under a lock file that CLI pulls, in-app pulls and imports all take; reads open it read-only for one
+query. Pulls and imports prepare their rows beside the store and hold it only for the final copy
+(``lib/store/staging.py``). After each commit the store writes its version to a small sidecar file, which
+readers check on every rerun for the price of reading a few bytes; the store itself is the authority, and
+a sidecar older than the store (a writer killed between its commit and the sidecar) is repaired from it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from lib.errors import ExplorerError
+from lib.mentions.normalize import COLUMNS, ENTITY_COLUMNS, entities, split_tags
+from lib.store.staging import StagedWrite, remove_stale
+from lib.text.vocabulary import ENRICHMENT_COLUMNS, ENRICHMENT_DDL, VOCAB_DDL, Vocabulary, enrichment_rows
+
+SCHEMA_VERSION = 3  # 2: hashtags, handles and linkDomains extracted at ingest; 3: the text enrichment
+LOCK_WAIT_SECONDS = 30.0
+READ_RETRY_SECONDS = 10.0
+
+_COLUMN_TYPES = {
+    "tags": "VARCHAR[]",
+    "hashtags": "VARCHAR[]",
+    "handles": "VARCHAR[]",
+    "linkDomains": "VARCHAR[]",
+    "dateAdded": "TIMESTAMP",
+    "datePublished": "TIMESTAMP",
+}
+
+
+def _mentions_ddl(table: str = "mentions") -> str:
+    columns = ", ".join(f'"{c}" {_COLUMN_TYPES.get(c, "VARCHAR")}' for c in COLUMNS)
+    return f'CREATE TABLE IF NOT EXISTS {table} ({columns}, PRIMARY KEY ("uniqueId"))'
+
+
+_DDL = (
+    _mentions_ddl(),
+    """CREATE TABLE IF NOT EXISTS ingest_log (
+        id BIGINT PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP, kind VARCHAR, source VARCHAR,
+        dataset_id VARCHAR, rows_in BIGINT, rows_new BIGINT, rows_updated BIGINT, rows_rejected BIGINT,
+        continuation_token VARCHAR, newest_date TIMESTAMP, outcome VARCHAR, message VARCHAR)""",
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    VOCAB_DDL,
+    ENRICHMENT_DDL,
+)
+
+
+class StoreError(ExplorerError):
+    """The store could not be read or written."""
+
+
+class StoreBusy(StoreError):
+    """Another process is writing to the store."""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    rows_in: int
+    rows_new: int
+    rows_updated: int
+    version: str
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+_SETTINGS_READ: dict[tuple[str, str], str] = {}  # the last value of each setting read, per store
+_FULL = ("no space left", "file too large", "disk quota", "disk is full", "not enough space")
+
+
+def write_failure(path: Path, exc: BaseException) -> StoreError:
+    """A failed write as a message that says what to do (a full disk is named as such, never "cannot
+    rollback"); the mentions are as they were."""
+    text = str(exc)
+    if (isinstance(exc, OSError) and exc.errno in (28, 27, 122)) or any(s in text.lower() for s in _FULL):
+        return StoreError(
+            f"The disk that holds {path.parent} is full (or a file size limit was reached): free some space and "
+            "try again. Your mentions are as they were."
+        )
+    first = (text.splitlines() or [type(exc).__name__])[0][:200]
+    return StoreError(f"The store {path.name} could not be written ({first}). Your mentions are as they were.")
+
+
+class Store:
+    """A mentions store at ``path`` (created on first write)."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._pending_version: list[str] = []
+
+    # -- reading ------------------------------------------------------------------------------
+    @property
+    def _version_file(self) -> Path:
+        return self.path.with_name(self.path.name + ".version")
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def version(self) -> str:
+        """A token that changes with every committed write ('' for a store that doesn't exist yet).
+
+        Read from the sidecar file; if the store (or its write-ahead log) changed after the sidecar was written
+        and no writer is at work, the sidecar may be stale (a writer killed between its commit and the
+        sidecar): then the version comes from the store itself, and the sidecar is repaired."""
+        try:
+            noted, stamp = self._version_file.read_text().strip(), self._version_file.stat().st_mtime_ns
+        except FileNotFoundError:
+            if not self.exists():
+                return ""
+            noted, stamp = None, -1
+        changed = max((p.stat().st_mtime_ns for p in self._data_files() if p.exists()), default=-1)
+        if noted is not None and changed < stamp:
+            return noted
+        return self._repair_version(noted)
+
+    def _data_files(self) -> tuple[Path, Path]:
+        return self.path, self.path.with_name(self.path.name + ".wal")
+
+    def _repair_version(self, noted: str | None) -> str:
+        try:
+            lock = open(self.path.with_name(self.path.name + ".lock"), "rb")  # noqa: SIM115
+        except OSError:
+            lock = None
+        try:
+            if lock is not None:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:  # a writer is at work: it publishes when it is done
+                    return noted or ""
+            try:
+                with self._reader() as con:
+                    current = self._read_version(con)
+            except StoreError:
+                return noted or ""
+            with contextlib.suppress(OSError):  # a read-only copy of the folder: the next writer repairs it
+                self._publish_version(current)
+            return current
+        finally:
+            if lock is not None:
+                lock.close()
+
+    @staticmethod
+    def _read_version(con: duckdb.DuckDBPyConnection) -> str:
+        rows = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('store_id', 'version')").fetchall())
+        if rows.get("version", "0") == "0":
+            return ""  # created, but nothing was ever committed to it
+        return f"{rows['store_id']}:{rows['version']}"
+
+    @contextmanager
+    def _reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        # A read-only open fails while a writer holds the file: from another process with a lock error,
+        # from this one (an import in another session) because DuckDB won't mix read-only and read-write
+        # connections to one file in a process. Writes are short, so wait a little, then say so.
+        deadline = time.monotonic() + READ_RETRY_SECONDS
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=True)
+                break
+            except (duckdb.IOException, duckdb.ConnectionException, duckdb.InvalidInputException) as exc:
+                text = str(exc).lower()
+                busy = "lock" in text or "different configuration" in text or "conflict" in text
+                if not busy:
+                    raise StoreError(f"Cannot read the store {self.path}: {exc}") from exc
+                if time.monotonic() > deadline:
+                    raise StoreBusy(
+                        f"The store {self.path.name} is being written (a pull or an import). Try again in a "
+                        "moment; nothing is lost."
+                    ) from None
+                time.sleep(0.1)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """A small read-only query; an absent store reads as empty tables."""
+        if not self.exists():
+            return pd.DataFrame()
+        with self._reader() as con:
+            return con.execute(sql, params or []).df()
+
+    def count(self) -> int:
+        if not self.exists():
+            return 0
+        with self._reader() as con:
+            return con.execute("SELECT count(*) FROM mentions").fetchone()[0]
+
+    def read_table(self, columns: Iterable[str]) -> tuple[pa.Table, str]:
+        """Columns of every mention (enrichment columns included) as an Arrow table, with the version."""
+        table, _, version = self.read_model(columns, vocabulary=False)
+        return table, version
+
+    def read_model(self, columns: Iterable[str], vocabulary: bool = True) -> tuple[pa.Table, pa.Table | None, str]:
+        """What the in-memory model is built from, read in one snapshot: the mentions' ``columns`` (enrichment
+        columns joined by uniqueId), the term vocabulary, and the store version."""
+        names = ", ".join(f'e."{c}"' if c in ENRICHMENT_COLUMNS else f'm."{c}"' for c in columns)
+        if not self.exists():
+            raise StoreError(f"No store at {self.path}: pull from Qualtrics or import a file first.")
+        if self.schema_version() < SCHEMA_VERSION:
+            with self._writer():
+                pass  # opening for writing migrates
+        with self._reader() as con:
+            table = con.sql(f'SELECT {names} FROM mentions m LEFT JOIN enrichment e USING ("uniqueId")')
+            table = table.to_arrow_table()
+            vocab = con.sql("SELECT * FROM vocab ORDER BY id").to_arrow_table() if vocabulary else None
+            return table, vocab, self._read_version(con)
+
+    def log(self, limit: int = 100) -> pd.DataFrame:
+        """The newest pulls and imports first."""
+        return self.query("SELECT * FROM ingest_log ORDER BY id DESC LIMIT ?", [limit])
+
+    # -- writing ------------------------------------------------------------------------------
+    @contextmanager
+    def _writer_lock(self, wait: float) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with open(lock_path, "a+") as handle:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise StoreBusy(
+                            f"Another pull or import is writing to {self.path}. Wait for it to finish, then try again."
+                        ) from None
+                    time.sleep(0.2)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def _writer(self, wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._writer_lock(wait), self._open_for_writing(wait) as con:
+            yield con
+
+    @contextmanager
+    def _open_for_writing(self, wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The store open read-write (the caller holds the lock). Readers in this process (other app sessions)
+        hold the file for a moment: wait for them."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                con = duckdb.connect(str(self.path))
+                break
+            except duckdb.Error as exc:
+                text = str(exc).lower()
+                busy = "lock" in text or "different configuration" in text or "conflict" in text
+                if not busy or time.monotonic() > deadline:
+                    raise StoreError(f"Cannot open the store {self.path} for writing: {exc}") from exc
+                time.sleep(0.05)
+        try:
+            self._ensure_schema(con)
+            yield con
+        finally:
+            con.close()
+        if self._pending_version:  # after closing: the store's own files are written by then
+            self._publish_version(self._pending_version.pop())
+
+    def check_writable(self) -> None:
+        """Refuse, before any work, a store whose folder or file this process cannot write (a read-only data
+        folder would otherwise fail only after a whole download)."""
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / f".{self.path.name}.write-test-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+            for path in (self.path, self.path.with_name(self.path.name + ".lock")):
+                if path.exists():
+                    os.close(os.open(path, os.O_WRONLY))
+        except OSError as exc:
+            raise StoreError(
+                f"Cannot write to {folder} ({exc.strerror or exc}): make the data folder writable for this user, "
+                "or point SCE_DATA_DIR (or --store) to one that is. Nothing was changed."
+            ) from None
+
+    @contextmanager
+    def writing(
+        self,
+        *,
+        kind: str,
+        source: str,
+        dataset_id: str = "",
+        started: datetime | None = None,
+        wait: float = LOCK_WAIT_SECONDS,
+    ) -> Iterator[StagedWrite]:
+        """A staged write (``lib/store/staging.py``) under the writers' lock: add batches, then ``commit``. Whatever
+        fails on the way leaves the store as it was and is logged as a failed attempt."""
+        started = started.astimezone(UTC).replace(tzinfo=None) if started else _now()
+        self.check_writable()
+        with self._writer_lock(wait):
+            remove_stale(self.path)
+            try:
+                with self._open_for_writing(wait):
+                    pass  # creates the store, or migrates it, before anything is staged
+                write = StagedWrite(self)
+            except duckdb.Error as exc:
+                raise write_failure(self.path, exc) from exc
+            write.started = started
+            try:
+                yield write
+            except BaseException as exc:
+                error = write_failure(self.path, exc) if isinstance(exc, duckdb.Error | OSError) else exc
+                if not getattr(exc, "sce_logged", False):
+                    write.log_failure(started, kind, source, dataset_id, error)
+                error.sce_logged = True  # so that callers higher up do not log it twice
+                if error is exc:
+                    raise
+                raise error from exc
+            finally:
+                write.close()
+
+    def _ensure_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+        for ddl in _DDL:
+            con.execute(ddl)
+        found = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if found is None:
+            con.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?), ('store_id', ?), ('version', '0')",
+                [str(SCHEMA_VERSION), uuid.uuid4().hex[:12]],
+            )
+        elif int(found[0]) > SCHEMA_VERSION:
+            raise StoreError(
+                f"The store {self.path} was written by a newer Social Connect Explorer (schema "
+                f"{found[0]}, this one knows {SCHEMA_VERSION}). Upgrade the app to read it."
+            )
+        elif int(found[0]) < SCHEMA_VERSION:
+            self._migrate(con, int(found[0]))
+
+    @contextmanager
+    def _rewrite(self, con: duckdb.DuckDBPyConnection) -> Iterator[list[str]]:
+        """One transaction that changes mentions: commit and publish a new version, or roll back entirely.
+        Yields a list that holds the new version once committed."""
+        version: list[str] = []
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield version
+            con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'")
+            version.append(self._read_version(con))
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):  # after an I/O error DuckDB may have ended it already
+                con.execute("ROLLBACK")
+            raise
+        if version[0]:
+            self._pending_version.append(version[0])
+
+    def _migrate(self, con: duckdb.DuckDBPyConnection, from_version: int) -> None:
+        """Bring an older store up to date, in one transaction (a failed migration changes nothing)."""
+        with self._rewrite(con):
+            if from_version < 2:
+                # Rebuild with the entity columns (keeps the primary key), backfilled from the stored text.
+                old = con.execute('SELECT "uniqueId", "messageContent", "messageContentHtml" FROM mentions').df()
+                found = [entities(t, h) for t, h in zip(old["messageContent"], old["messageContentHtml"], strict=True)]
+                backfill = pd.DataFrame({"uniqueId": old["uniqueId"]})
+                for index, name in enumerate(ENTITY_COLUMNS):
+                    backfill[name] = [f[index] for f in found]
+                self._replace_columns(con, backfill, missing=ENTITY_COLUMNS)
+            if from_version < 3:
+                self._enrich(con, "mentions")
+            con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+
+    @staticmethod
+    def _replace_columns(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, missing: tuple = ()) -> None:
+        """Rebuild the mentions table with some columns taken from ``values`` (keyed by uniqueId).
+
+        A rebuild rather than an UPDATE keeps the primary key and works for list columns. ``missing`` names
+        columns the current table does not have yet (a migration adds them).
+        """
+        replaced = [c for c in values.columns if c != "uniqueId"]
+        con.register("replacement", values)
+        picks = ", ".join(f'r."{c}"' if c in replaced else f'm."{c}"' for c in COLUMNS)
+        con.execute("DROP TABLE IF EXISTS mentions_new")
+        con.execute(_mentions_ddl("mentions_new"))
+        con.execute(f'INSERT INTO mentions_new SELECT {picks} FROM mentions m JOIN replacement r USING ("uniqueId")')
+        con.unregister("replacement")
+        con.execute("DROP TABLE mentions")
+        con.execute("ALTER TABLE mentions_new RENAME TO mentions")
+
+    @staticmethod
+    def _enrich(con: duckdb.DuckDBPyConnection, source: str) -> None:
+        """Enrich the mentions of table ``source`` (new or changed ones) and store their term ids and score."""
+        texts = con.sql(f'SELECT "uniqueId", "messageContent", "messageLanguage" FROM {source}').to_arrow_table()
+        if not texts.num_rows:
+            return
+        known = con.sql("SELECT key, id FROM vocab").to_arrow_table()
+        vocabulary = Vocabulary(known["key"].to_pylist(), known["id"].to_pylist())
+        rows = enrichment_rows(
+            texts["uniqueId"].combine_chunks(),
+            texts["messageContent"].to_pylist(),
+            texts["messageLanguage"].to_pylist(),
+            vocabulary,
+        )
+        new_vocab = vocabulary.new_rows()
+        con.register("new_vocab", new_vocab)
+        con.execute("INSERT INTO vocab SELECT * FROM new_vocab")
+        con.unregister("new_vocab")
+        con.register("enriched", rows)
+        con.execute('DELETE FROM enrichment WHERE "uniqueId" IN (SELECT "uniqueId" FROM enriched)')
+        con.execute("INSERT INTO enrichment SELECT * FROM enriched")
+        con.unregister("enriched")
+
+    def setting(self, key: str, default: str = "") -> str:
+        """A store setting (the tag delimiter, say); while a writer keeps readers out, the value last read."""
+        if not self.exists():
+            return default
+        seen = (str(self.path), key)
+        try:
+            with self._reader() as con:
+                found = con.execute("SELECT value FROM meta WHERE key = ?", [f"setting:{key}"]).fetchall()
+        except StoreBusy:
+            if seen in _SETTINGS_READ:
+                return _SETTINGS_READ[seen]
+            raise
+        _SETTINGS_READ[seen] = found[0][0] if found else default
+        return _SETTINGS_READ[seen]
+
+    def retag(self, delimiter: str) -> str:
+        """Split every mention's kept raw tag string again by ``delimiter``; one transaction. Returns the version."""
+        if not delimiter:
+            raise StoreError("The tag delimiter cannot be empty.")
+        with self._writer() as con, self._rewrite(con) as version:
+            raw = con.execute('SELECT "uniqueId", "tagsRaw" FROM mentions').df()
+            raw["tags"] = [split_tags(v or "", delimiter) for v in raw.pop("tagsRaw")]
+            self._replace_columns(con, raw)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('setting:tag_delimiter', ?)", [delimiter])
+        return version[0]
+
+    def schema_version(self) -> int:
+        with self._reader() as con:
+            return int(con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+
+    def _publish_version(self, version: str) -> None:
+        tmp = self._version_file.with_suffix(".tmp")
+        tmp.write_text(version)
+        os.replace(tmp, self._version_file)
+
+    def ingest(
+        self,
+        batches: Iterable[pd.DataFrame],
+        *,
+        kind: str,
+        source: str,
+        dataset_id: str = "",
+        rows_rejected: int | Callable[[], int] = 0,
+        continuation_token: str | None = None,
+        message: str = "",
+        wait: float = LOCK_WAIT_SECONDS,
+        started: datetime | None = None,
+    ) -> IngestResult:
+        """Upsert normalised batches by ``uniqueId`` in one transaction, and log it.
+
+        All or nothing: if any batch fails to arrive (a parse error, a dropped connection, Ctrl-C),
+        the mentions are left exactly as they were and the log records the failed attempt. A batch with
+        ``normalize``'s ``PRESENT`` column changes only the columns its rows have; without it, every column.
+        ``rows_rejected`` may be a function, read once the batches are consumed.
+        """
+        with self.writing(kind=kind, source=source, dataset_id=dataset_id, started=started, wait=wait) as write:
+            for batch in batches:
+                write.add(batch)
+            return write.commit(
+                kind=kind,
+                source=source,
+                dataset_id=dataset_id,
+                started=write.started,
+                rows_rejected=rows_rejected,
+                continuation_token=continuation_token,
+                message=message,
+                wait=wait,
+            )
+
+    @staticmethod
+    def _append_log(con: duckdb.DuckDBPyConnection, started: datetime, *values) -> None:
+        con.execute(
+            "INSERT INTO ingest_log SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+            "FROM ingest_log",
+            [started, _now(), *values],
+        )
+
+    def _log_failure(self, con, started, kind, source, dataset_id, rows_in, exc: BaseException) -> None:
+        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        text = str(exc) if isinstance(exc, ExplorerError) else type(exc).__name__
+        try:
+            con.execute("BEGIN TRANSACTION")
+            self._append_log(con, started, kind, source, dataset_id, rows_in, 0, 0, 0, None, None, reason, text)
+            con.execute("COMMIT")
+        except duckdb.Error:
+            # The failure being reported matters more than its log line.
+            pass
+
+    def record_failure(self, *, kind: str, source: str, dataset_id: str, started: datetime, exc: BaseException) -> None:
+        """Log a pull or import that failed before it reached the store (the mentions are untouched)."""
+        if getattr(exc, "sce_logged", False):
+            return
+        try:
+            with self._writer(wait=5.0) as con:
+                self._log_failure(con, started.astimezone(UTC).replace(tzinfo=None), kind, source, dataset_id, 0, exc)
+        except (StoreError, duckdb.Error, OSError):
+            pass  # e.g. another writer holds the lock: the error itself still reaches the user
+
+    def last_success(self, dataset_id: str) -> dict | None:
+        """The newest successful write for a dataset (continuation token, newest date), if any."""
+        rows = self.query(
+            "SELECT * FROM ingest_log WHERE dataset_id = ? AND outcome = 'ok' ORDER BY id DESC LIMIT 1",
+            [dataset_id],
+        )
+        return None if rows.empty else rows.iloc[0].to_dict()

@@ -1,0 +1,111 @@
+"""A shared snapshot of the store as Parquet files, for app replicas that share one dataset.
+
+The single writer (a scheduled ``python -m lib pull --publish DIR``) writes into its own DuckDB store as
+always, then publishes: it copies every table to ``DIR/<version>/<table>.parquet`` in a temporary folder,
+renames the folder into place, and only then points ``DIR/CURRENT`` at it (an atomic rename). Readers
+therefore see a whole snapshot or the previous one, never half of one; the two previous snapshots are
+kept for readers that are still loading them.
+
+``SnapshotStore`` reads such a folder through the store's own read interface (DuckDB views over the
+Parquet files), so the app and its model work on it unchanged; every write is refused with a message
+that names the writer. The folder can be any shared filesystem path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from lib.store.local import Store, StoreError
+
+TABLES = ("mentions", "enrichment", "vocab", "ingest_log", "meta")
+KEEP = 3  # snapshots kept: the current one and two that readers may still be loading
+CURRENT = "CURRENT"
+
+
+def _folder_name(version: str) -> str:
+    return version.replace(":", "-").replace("/", "-")
+
+
+def publish(store: Store, folder: Path) -> str:
+    """Publish the store's current state into ``folder``; returns the version published."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    version = store.version()
+    if not version:
+        raise StoreError(f"Nothing to publish: {store.path} has no mentions yet.")
+    target = folder / _folder_name(version)
+    if not target.exists():
+        tmp = folder / f".tmp-{uuid.uuid4().hex}"
+        tmp.mkdir()
+        try:
+            with store._reader() as con:
+                for table in TABLES:
+                    con.execute(f"COPY (SELECT * FROM {table}) TO '{tmp / table}.parquet' (FORMAT parquet)")
+            (tmp / "VERSION").write_text(version)
+            os.rename(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    pointer = folder / f".{CURRENT}.{uuid.uuid4().hex}"
+    pointer.write_text(target.name)
+    os.replace(pointer, folder / CURRENT)
+    _prune(folder, target.name)
+    return version
+
+
+def _prune(folder: Path, current: str) -> None:
+    snapshots = sorted(
+        (p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.stat().st_mtime
+    )
+    for old in snapshots[:-KEEP]:
+        if old.name != current:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+class SnapshotStore(Store):
+    """The newest published snapshot in ``folder``, read-only, through the same interface as ``Store``."""
+
+    def __init__(self, folder: str | os.PathLike):
+        super().__init__(folder)
+        self.folder = Path(folder)
+
+    def _current(self) -> Path | None:
+        try:
+            return self.folder / (self.folder / CURRENT).read_text().strip()
+        except FileNotFoundError:
+            return None
+
+    def exists(self) -> bool:
+        return self._current() is not None
+
+    def version(self) -> str:
+        current = self._current()
+        return (current / "VERSION").read_text().strip() if current else ""
+
+    @contextmanager
+    def _reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        current = self._current()
+        if current is None:
+            raise StoreError(f"No snapshot in {self.folder} yet: the writer publishes one after its first pull.")
+        con = duckdb.connect()
+        try:
+            for table in TABLES:
+                con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{current / table}.parquet')")
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def _writer(self, wait: float = 0) -> Iterator[duckdb.DuckDBPyConnection]:
+        raise StoreError(
+            f"This app reads the shared snapshot in {self.folder}; it cannot write. Pulls and imports are made by "
+            "the scheduled writer (python -m lib pull --publish), which publishes a new snapshot after each one."
+        )
+        yield  # pragma: no cover

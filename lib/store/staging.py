@@ -1,0 +1,374 @@
+"""A write prepared beside the store, then applied to it in one short transaction.
+
+Reading, normalising and enriching a large file takes minutes, and DuckDB lets a file be open by one writer
+*or* by readers, never both. So a pull or an import holds only the writers' lock file while it works: it
+writes its batches into a staging database beside the store (``.<store>.staging-<pid>-<id>.duckdb``: a
+file, so DuckDB keeps in memory only what its ``memory_limit`` allows), with the store attached read-only,
+so the app goes on reading the store all along. The text enrichment of a batch runs in worker processes
+while the next batch is read and normalised.
+
+Then it applies them in one transaction: the new and changed mentions replace their rows, each taking from
+the file only the columns the file has (``lib/mentions/normalize.py``'s ``PRESENT`` bits: a column present but blank
+is a value, a column absent is not), the new vocabulary and the enrichment go in, the version and the log
+advance. Only that copy keeps readers out.
+
+A failure or a kill at any point leaves the store as it was: before the commit nothing of the write is in
+it. The staging files are removed when the write ends, or by the next writer after a kill. Memory is bounded by
+the batch size and DuckDB's ``memory_limit``, never by the size of the write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from lib.mentions.normalize import ALL_PRESENT, BIT, COLUMNS, PRESENT
+from lib.text import vocabulary as textindex
+from lib.text.enrich import Workers
+from lib.text.vocabulary import ENRICHMENT_COLUMNS, Vocabulary, chunk_keys, encode_rows
+
+if TYPE_CHECKING:
+    from lib.store.local import IngestResult, Store
+
+DEFAULT_MEMORY_MB = 1024
+MIN_MEMORY_MB = 768  # the interpreter, the libraries and two enrichment workers take about 400 MB
+ENRICH_MIN_TEXTS = 5_000  # a batch this large is analysed on every core
+_TEXT = BIT["messageContent"] | BIT["messageLanguage"]
+
+
+def memory_cap_mb() -> int:
+    """``SCE_IMPORT_MEMORY_MB``: the memory a pull or import may use, its enrichment workers included (default
+    1024, at least 768). DuckDB gets a sixteenth of it; a batch of rows a sixty-fourth, in raw text
+    (lib/sources/ingest.py)."""
+    try:
+        return max(MIN_MEMORY_MB, int(os.environ.get("SCE_IMPORT_MEMORY_MB") or DEFAULT_MEMORY_MB))
+    except ValueError:
+        return DEFAULT_MEMORY_MB
+
+
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def staging_files(store_path: Path) -> list[Path]:
+    return sorted(store_path.parent.glob(f".{store_path.name}.staging-*"))
+
+
+def remove_stale(store_path: Path) -> None:
+    """Staging files of writes that were killed (the caller holds the writers' lock: none is running)."""
+    for path in staging_files(store_path):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+class StagedWrite:
+    """Batches of normalised mentions staged beside ``store``, applied by ``commit``. Use within
+    ``store.writing()``, which holds the lock and cleans up."""
+
+    def __init__(self, store: Store, memory_mb: int | None = None):
+        self.store = store
+        cap = memory_mb or memory_cap_mb()
+        stem = f".{store.path.name}.staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.path = store.path.with_name(stem + ".duckdb")
+        self.spill = store.path.with_name(stem + ".tmp")
+        # Staging needs little (it spills); the copy into the store needs a row group and the store's key index
+        # at hand: if a large store's index does not fit, the copy is tried once more with room for it.
+        self.memory = {"staging": f"{cap // 16}MB", "commit": f"{cap // 8}MB", "retry": f"{cap // 2}MB"}
+        self.con = duckdb.connect(
+            str(self.path),
+            config={
+                "memory_limit": self.memory["staging"],
+                "temp_directory": str(self.spill),
+                "threads": 2,
+            },
+        )
+        self.con.execute("SET enable_progress_bar = false")  # a long copy must not draw on the CLI's output
+        self.catalog = self.con.execute("SELECT current_database()").fetchall()[0][0]
+        self.con.execute(f"ATTACH {_quoted(store.path)} AS store (READ_ONLY)")
+        self.attached = "ro"
+        self.con.execute(
+            "CREATE TABLE rows AS SELECT 0::BIGINT AS seq, 0::BIGINT AS mask, * FROM store.mentions LIMIT 0"
+        )
+        enrichment = ", ".join(_q(c) for c in ("uniqueId", *ENRICHMENT_COLUMNS))
+        self.con.execute(
+            f"CREATE TABLE enriched AS SELECT 0::BIGINT AS seq, {enrichment} FROM store.enrichment LIMIT 0"
+        )
+        self.con.execute("CREATE TABLE keys AS SELECT * FROM store.vocab LIMIT 0")
+        self.next_id = self.con.execute("SELECT coalesce(max(id), -1) + 1 FROM store.vocab").fetchall()[0][0]
+        self.seq = 0
+        self.workers = Workers()  # processes kept for the whole write
+        self.pool = ThreadPoolExecutor(1)  # waits on the enrichment workers while the caller reads on
+        self.pending: tuple[Future, list[str], np.ndarray] | None = None
+
+    # -- staging ----------------------------------------------------------------------------------------
+    def add(self, frame: pd.DataFrame) -> None:
+        """Stage a batch of normalised mentions (``normalize``'s table; without ``PRESENT``, every column
+        counts as present) and the enrichment of those whose text or language it brings."""
+        if not len(frame):
+            return
+        n = len(frame)
+        mask = frame[PRESENT].to_numpy(np.int64) if PRESENT in frame else np.full(n, ALL_PRESENT, np.int64)
+        seqs = np.arange(self.seq, self.seq + n, dtype=np.int64)
+        self.seq += n
+        batch = _to_naive_utc(frame[list(COLUMNS)])
+        batch.insert(0, "mask", mask)
+        batch.insert(0, "seq", seqs)
+        self.con.register("batch", batch)
+        self.con.execute("INSERT INTO rows SELECT * FROM batch")
+        self.con.unregister("batch")
+        self._finish_enrichment()
+        need = (mask & _TEXT) != 0
+        if need.any():
+            self._start_enrichment(frame.loc[need], mask[need], seqs[need])
+
+    def _start_enrichment(self, frame: pd.DataFrame, mask: np.ndarray, seqs: np.ndarray) -> None:
+        """Analyse the texts of a batch in worker processes; ``_finish_enrichment`` stages the result."""
+        ids = frame["uniqueId"].astype(str).tolist()
+        texts = frame["messageContent"].astype(str).tolist()
+        languages = frame["messageLanguage"].astype(str).tolist()
+        partial = np.flatnonzero((mask & _TEXT) != _TEXT)
+        if len(partial):  # the text without the language, or the reverse: take the other from the store
+            known = self._stored_text([ids[i] for i in partial])
+            for i in partial:
+                if i_known := known.get(ids[i]):
+                    if not mask[i] & BIT["messageContent"]:
+                        texts[i] = i_known[0]
+                    else:
+                        languages[i] = i_known[1]
+        self.pending = (
+            self.pool.submit(textindex.analyse_all, texts, languages, min_texts=ENRICH_MIN_TEXTS),
+            ids,
+            seqs,
+        )
+
+    def _finish_enrichment(self) -> None:
+        """Stage the enrichment of the batch before: its keys get vocabulary ids (new keys the next free ones)."""
+        if self.pending is None:
+            return
+        future, ids, seqs = self.pending
+        self.pending = None
+        chunks = future.result()
+        keys = pa.table({"key": pa.array(chunk_keys(chunks), pa.string())})
+        self.con.register("wanted", keys)
+        found = self.con.execute(
+            "SELECT key, id FROM store.vocab JOIN wanted USING (key) "
+            "UNION ALL SELECT key, id FROM keys JOIN wanted USING (key)"
+        ).fetchall()
+        self.con.unregister("wanted")
+        vocabulary = Vocabulary([k for k, _ in found], [i for _, i in found], next_id=self.next_id)
+        rows = encode_rows(pa.array(ids, pa.string()), chunks, vocabulary)
+        self.next_id = vocabulary.next_id
+        new_keys = vocabulary.new_rows()
+        self.con.register("new_keys", new_keys)
+        self.con.execute("INSERT INTO keys SELECT * FROM new_keys")
+        self.con.unregister("new_keys")
+        self.con.register("enriched_batch", rows.add_column(0, "seq", pa.array(seqs)))
+        self.con.execute("INSERT INTO enriched SELECT * FROM enriched_batch")
+        self.con.unregister("enriched_batch")
+
+    def _stored_text(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        rows = self.con.execute(
+            'SELECT "uniqueId", "messageContent", "messageLanguage" FROM store.mentions '
+            'WHERE "uniqueId" IN (SELECT unnest(?::VARCHAR[]))',
+            [ids],
+        ).fetchall()
+        return {uid: (text or "", lang or "") for uid, text, lang in rows}
+
+    # -- applying -------------------------------------------------------------------------------------
+    def _prepare(self) -> tuple[int, int, int, datetime | None]:
+        """Everything the transaction copies, computed beside the store: the last copy of each mention, the
+        stored rows it replaces merged with it, and its enrichment. Returns (rows in, new, updated, newest)."""
+        self._finish_enrichment()
+        con = self.con
+        rows_in, repeats = con.execute('SELECT count(*), count(*) - count(DISTINCT "uniqueId") FROM rows').fetchall()[0]
+        if repeats:  # within one write the last copy of a mention wins, as it would across writes
+            con.execute(
+                "CREATE TABLE incoming AS SELECT * FROM rows "
+                'WHERE seq IN (SELECT max(seq) FROM rows GROUP BY "uniqueId")'
+            )
+        else:
+            con.execute("CREATE VIEW incoming AS SELECT * FROM rows")
+        picks = []
+        for column in COLUMNS:
+            if column == "uniqueId":
+                picks.append('i."uniqueId"')
+            elif column == "extra":  # the file's extra columns join the stored ones
+                picks.append(
+                    f"CASE WHEN i.mask & {BIT['extra']} = 0 THEN m.extra "
+                    "WHEN coalesce(m.extra, '') = '' OR NOT json_valid(m.extra) THEN i.extra "
+                    "WHEN i.extra = '' THEN m.extra ELSE json_merge_patch(m.extra, i.extra)::VARCHAR END AS extra"
+                )
+            else:
+                picks.append(
+                    f"CASE WHEN i.mask & {BIT[column]} <> 0 THEN i.{_q(column)} ELSE m.{_q(column)} END AS {_q(column)}"
+                )
+        # Only the mentions already stored are merged; new ones are copied as they came.
+        con.execute(
+            f"CREATE TABLE merged AS SELECT {', '.join(picks)} FROM incoming i "
+            'JOIN store.mentions m ON m."uniqueId" = i."uniqueId"'
+        )
+        updated = con.execute("SELECT count(*) FROM merged").fetchall()[0][0]
+        enrichment = ", ".join(f"e.{_q(c)}" for c in ("uniqueId", *ENRICHMENT_COLUMNS))
+        con.execute(
+            f"CREATE TABLE enrich_final AS SELECT {enrichment} FROM enriched e "
+            + ("WHERE e.seq IN (SELECT seq FROM incoming) " if repeats else "")
+            + 'UNION ALL SELECT i."uniqueId", []::INTEGER[], []::INTEGER[], NULL::DOUBLE FROM incoming i '
+            f'WHERE i.mask & {_TEXT} = 0 AND i."uniqueId" NOT IN (SELECT "uniqueId" FROM merged)'
+        )
+        newest = con.execute('SELECT max(coalesce("datePublished", "dateAdded")) FROM incoming').fetchall()[0][0]
+        unique = rows_in - repeats
+        return rows_in, unique - updated, updated, newest
+
+    def commit(
+        self,
+        *,
+        kind: str,
+        source: str,
+        dataset_id: str,
+        started: datetime,
+        rows_rejected: int | Callable[[], int],
+        continuation_token: str | None,
+        message: str,
+        wait: float,
+    ) -> IngestResult:
+        from lib.store.local import IngestResult
+
+        rows_in, new, updated, newest = self._prepare()
+        self._attach_for_writing(wait)
+        log = (kind, source, dataset_id, rows_in, new, updated)
+        rejected = rows_rejected() if callable(rows_rejected) else rows_rejected
+        for limit in (self.memory["commit"], self.memory["retry"]):
+            self.con.execute(f"SET memory_limit = '{limit}'")
+            try:
+                version = self._copy(started, log, rejected, continuation_token, newest, message)
+                break
+            except duckdb.Error as exc:
+                if limit == self.memory["retry"] or not _out_of_memory(exc):
+                    raise
+                # a large store's key index did not fit: once more, with room for it
+        self.detach()  # the store's files are written by then: the sidecar comes after them
+        self.store._publish_version(version)
+        return IngestResult(rows_in, new, updated, version)
+
+    def _copy(self, started, log: tuple, rejected: int, continuation_token, newest, message: str) -> str:
+        """The one transaction that changes the store; returns the new version."""
+        con, stage = self.con, _q(self.catalog)
+        columns = ", ".join(_q(c) for c in COLUMNS)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(f'DELETE FROM mentions WHERE "uniqueId" IN (SELECT "uniqueId" FROM {stage}.merged)')
+            con.execute(f"INSERT INTO mentions SELECT {columns} FROM {stage}.merged")
+            con.execute(
+                f"INSERT INTO mentions SELECT {columns} FROM {stage}.incoming "
+                f'WHERE "uniqueId" NOT IN (SELECT "uniqueId" FROM {stage}.merged)'
+            )
+            con.execute(f"INSERT INTO vocab SELECT * FROM {stage}.keys")
+            con.execute(f'DELETE FROM enrichment WHERE "uniqueId" IN (SELECT "uniqueId" FROM {stage}.enrich_final)')
+            con.execute(f"INSERT INTO enrichment SELECT * FROM {stage}.enrich_final")
+            con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'")
+            kind, source, dataset_id, rows_in, new, updated = log
+            self.store._append_log(
+                con,
+                started,
+                kind,
+                source,
+                dataset_id,
+                rows_in,
+                new,
+                updated,
+                rejected,
+                continuation_token,
+                newest,
+                "ok",
+                message,
+            )
+            version = self.store._read_version(con)
+            con.execute("COMMIT")
+        except BaseException:
+            _rollback(con)
+            raise
+        return version
+
+    def _attach_for_writing(self, wait: float) -> None:
+        """Swap the read-only attachment for a read-write one: the only moment readers are kept out. Readers
+        in this process (other app sessions) hold the file briefly; wait for them."""
+        self.detach()
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self.con.execute(f"ATTACH {_quoted(self.store.path)} AS store")
+                break
+            except duckdb.Error as exc:
+                text = str(exc).lower()
+                busy = "lock" in text or "conflict" in text or "already attached" in text or "configuration" in text
+                if not busy or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.attached = "rw"
+        self.con.execute("USE store")
+
+    def log_failure(self, started: datetime, kind: str, source: str, dataset_id: str, exc: BaseException) -> None:
+        """Log a write that failed (the store is as it was). Best effort: a full disk may refuse even this."""
+        try:
+            if self.attached != "rw":
+                self._attach_for_writing(5.0)
+            self.store._log_failure(self.con, started, kind, source, dataset_id, self.seq, exc)
+        except (duckdb.Error, OSError):
+            pass
+
+    def detach(self) -> None:
+        if self.attached:
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute(f"USE {_q(self.catalog)}")
+                self.con.execute("DETACH store")
+            self.attached = ""
+
+    def close(self) -> None:
+        if self.pending is not None:
+            self.pending[0].cancel()
+        self.pool.shutdown(wait=True)
+        self.workers.close()
+        self.detach()
+        with contextlib.suppress(duckdb.Error):
+            self.con.close()
+        for path in (self.path, self.path.with_name(self.path.name + ".wal")):
+            path.unlink(missing_ok=True)
+        shutil.rmtree(self.spill, ignore_errors=True)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _out_of_memory(exc: duckdb.Error) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.OutOfMemoryException) or "pin block" in text or "out of memory" in text
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, if there is still a transaction: after an I/O error DuckDB may have ended it itself, and
+    "cannot rollback" must not replace the error that matters."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
+def _to_naive_utc(out: pd.DataFrame) -> pd.DataFrame:
+    """``out`` (a copy the caller made) with its times as naive UTC microseconds, as the store keeps them."""
+    for column in ("dateAdded", "datePublished"):
+        out[column] = pd.to_datetime(out[column], utc=True).dt.tz_localize(None).astype("datetime64[us]")
+    return out

@@ -1,0 +1,1 @@
+"""Text: enrichment at ingest, the stored term index, the boolean query language, topics, stopwords."""
