@@ -6,7 +6,7 @@
 Each size is generated with lib/sources/demo.py, written to a temporary folder and imported with ``python -m lib
 import`` into a fresh store, in its own process, while its resident memory (and that of its worker
 processes, counted once where they share pages) is sampled every 50 ms. Prints rows, file size, time and
-the peaks; the process's own peak is read from the kernel (``ru_maxrss``) at its end.
+the peaks; the process's own peak is read from the kernel (``VmHWM``) at its end.
 """
 
 from __future__ import annotations
@@ -26,9 +26,12 @@ from lib.sources.demo import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 BYTES_PER_ROW = 470  # the demo generator's CSV, on average
+# The peak is the address space's own high-water mark (VmHWM), not ``ru_maxrss``: Linux carries
+# ``ru_maxrss`` across fork and exec, so a child of a large process (a test run) would report its parent's size.
 WRAPPER = (
-    "import resource, sys; from lib.cli import main; code = main(sys.argv[1:]); "
-    "print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
+    "import sys; from lib.cli import main; code = main(sys.argv[1:]); "
+    "hwm = next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')); "
+    "print('MAXRSS', hwm, file=sys.stderr); sys.exit(code)"
 )
 
 

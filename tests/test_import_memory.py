@@ -1,5 +1,6 @@
 """An import's peak memory does not grow with the file: measured at two sizes, each in a process of its own
-(the kernel's ru_maxrss of that process), with the memory cap that the setting gives. Not a timing test."""
+(its VmHWM: the high-water mark of its own memory, which ru_maxrss is not after a fork from a large test run),
+with the memory cap that the setting gives. Not a timing test."""
 
 from __future__ import annotations
 
