@@ -34,10 +34,11 @@ from lib.mentions.normalize import normalize
 from lib.qualtrics.client import Credentials, QualtricsClient
 from lib.qualtrics.pull import pull
 from lib.queries.breakdowns import concentration, country_map, crosstab_percentages, spikes
+from lib.queries.buckets import auto_frequency
 from lib.queries.filters import Filters
 from lib.queries.interface import ModelQueries, Scope
 from lib.queries.kpis import kpi_cards
-from lib.queries.model import MentionModel, auto_frequency
+from lib.queries.model import MentionModel
 from lib.queries.tags import TagRecode, tag_index
 from lib.sources.demo import generate
 from lib.sources.ingest import import_file

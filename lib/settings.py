@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def settings_path(store_path: Path, name: str) -> Path:
     """``<store file>.<name>.json``, in the store's folder, so every app replica and the CLI see the same."""
     store_path = Path(store_path)
     return store_path.with_name(f"{store_path.name}.{name}.json")
+
+
+def load_setting(store_path: Path, name: str, parse: Callable[[str], T], default: T) -> T:
+    """The store's setting ``name``, read by ``parse`` (which raises the setting's own error with a remedy for a
+    bad file); ``default`` while no one has saved it."""
+    try:
+        text = settings_path(store_path, name).read_text()
+    except FileNotFoundError:
+        return default
+    return parse(text)
 
 
 def write_atomically(path: Path, data: object) -> None:

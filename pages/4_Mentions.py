@@ -2,13 +2,11 @@
 
 import streamlit as st
 
-from lib.export.csv_writer import csv_bytes
-from lib.mentions.schema import FIELD_NAMES
 from ui import blocks, detail, reads, state
+from ui.export_panel import export_panel
 from ui.frame import frame
 
 ROW_CAP = 500
-EXPORT_CAP = 200_000  # the app builds the file in memory; the CLI (python -m lib export) streams any size
 
 view = frame("Mentions")
 st.title("Mentions")
@@ -35,72 +33,4 @@ if picked:
 detail.show(view, state.page_param("mention", None, ""))
 
 st.subheader("Export as CSV")
-columns = st.multiselect(
-    "Columns",
-    FIELD_NAMES,
-    default=list(FIELD_NAMES),
-    key="w_export_columns",
-    help=f"Each time column comes in UTC and again in {view.tz}.",
-)
-left, middle, right = st.columns(3)
-bom = left.toggle("For Excel (UTF-8 with BOM)", key="w_export_bom")
-store_delimiter = reads.setting(view.source.store, "tag_delimiter", ",")
-delimiter = middle.text_input("Join tags with", value=store_delimiter, key="w_export_delimiter", max_chars=5)
-with_topics = right.toggle(
-    f"A 0/1 column per text topic ({len(view.topics.topics)})",
-    value=bool(view.topics.topics),
-    key="w_export_topics",
-    disabled=not view.topics.topics,
-    help="The saved topics of the Text page; their queries are in the manifest.",
-)
-raw = left.toggle(
-    "Raw values (not safe for spreadsheets)",
-    key="w_export_raw",
-    help="Text exactly as stored, for reading the file with code (pandas, R). A spreadsheet may run a cell that "
-    "starts with = + - or @ as a formula: keep this off to open the file in Excel or Sheets.",
-)
-st.caption(
-    (
-        ":red[Raw values: a cell that starts with = + - or @ is written as it is. Do not open this file in a "
-        "spreadsheet.]"
-        if raw
-        else "Text cells that a spreadsheet would run as a formula are prefixed with an apostrophe."
-    )
-    + f" Tags are as the Tags page shows them (its recode), with the tag string as received in *tags (raw)*. At "
-    f"most {EXPORT_CAP:,} rows here; `python -m lib export` has no cap."
-)
-if st.button("Prepare the CSV", disabled=not columns or not view.matched):
-    with st.spinner(f"Writing {min(view.matched, EXPORT_CAP):,} mentions…"):
-        data, manifest = csv_bytes(
-            view.source.store,
-            view.q,
-            view.scope,
-            bom=bom,
-            columns=columns,
-            row_cap=EXPORT_CAP,
-            topics=view.topics if with_topics else None,
-            tag_delimiter=delimiter or store_delimiter,
-            recode=view.recode,
-            safe=not raw,
-        )
-    # Both at once, and neither reruns the page: a rerun would take the other button away.
-    with st.container(horizontal=True, gap="small", key="export_downloads"):
-        st.download_button(
-            f"Download {manifest.rows:,} mentions (CSV)",
-            data,
-            "mentions.csv",
-            "text/csv",
-            type="primary",
-            icon=":material/download:",
-            on_click="ignore",
-        )
-        st.download_button(
-            "Download the manifest (JSON)",
-            manifest.to_json(),
-            "mentions.manifest.json",
-            "application/json",
-            icon=":material/description:",
-            on_click="ignore",
-        )
-    for note in manifest.notes:
-        st.warning(note)
+export_panel(view)

@@ -1,16 +1,14 @@
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lib.queries.model import MentionModel
+from lib.sources.ingest import ensure_demo_store
+from lib.store.local import Store
+from tests.fake_qualtrics import FakeQualtrics, FakeServer
 
-from lib.queries.model import MentionModel  # noqa: E402
-from lib.sources.ingest import ensure_demo_store  # noqa: E402
-from lib.store.local import Store  # noqa: E402
-from tests.fake_qualtrics import FakeQualtrics, FakeServer  # noqa: E402
+pytest_plugins = ["tests.text_corpus"]  # the text tests' corpus, store and model fixtures
 
 
 @pytest.fixture(scope="session")

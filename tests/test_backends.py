@@ -116,7 +116,7 @@ def reference(frame: pd.DataFrame, scope: Scope) -> pd.Series:
         lists = frame["shown_tags" if column == "tags" else column]
         keep &= lists.map(lambda items, values=values: any(v in list(items) for v in values))
     if scope.buckets:
-        from lib.queries.interface import bucket_end
+        from lib.queries.buckets import bucket_end
 
         keep &= np.logical_or.reduce(
             [(wall >= start) & (wall < bucket_end(start, freq)) for start, freq in scope.buckets]

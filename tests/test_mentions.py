@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 
 from lib.mentions.normalize import normalize
+from lib.queries.rows import mention_rows
 from lib.store.local import Store
-from lib.store.rows import mention_rows
 
 
 def test_rows_come_back_in_key_order_with_local_times_and_labels(tmp_path):

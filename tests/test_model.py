@@ -4,11 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lib.cache import LockedLRU
 from lib.mentions.normalize import normalize
+from lib.queries.buckets import auto_frequency
 from lib.queries.filters import Filters
 from lib.queries.interface import ModelQueries, Scope
 from lib.queries.kpis import kpi_cards
-from lib.queries.model import MentionModel, auto_frequency
+from lib.queries.model import MentionModel
 from lib.store.local import Store
 
 ROWS = [
@@ -98,7 +100,7 @@ def test_volume_by_week_starts_monday_and_splits_by_sentiment(model):
 def test_local_time_across_daylight_saving(model):
     ts = pd.to_datetime(["2026-03-08T06:30:00Z", "2026-03-08T07:30:00Z"]).as_unit("ns").asi8
     fake = MentionModel.__new__(MentionModel)
-    fake.ts, fake._local_cache = ts, {}
+    fake.ts, fake._local_ns = ts, LockedLRU(4)
     local = fake.local_ns("America/New_York")
     assert [str(pd.Timestamp(v)) for v in local] == ["2026-03-08 01:30:00", "2026-03-08 03:30:00"]
 

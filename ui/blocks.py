@@ -12,8 +12,9 @@ import streamlit as st
 from lib.charts.figures import bucket_label, lines_figure
 from lib.export.csv_writer import frame_csv
 from lib.mentions.labels import label
+from lib.queries.buckets import bucket_end
 from lib.queries.filters import FACETS, Filters
-from lib.queries.interface import TEXT, Scope, bucket_end, series_volume
+from lib.queries.interface import TEXT, Scope, series_volume
 from ui import reads, state
 from ui.escape import md
 from ui.frame import View

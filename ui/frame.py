@@ -7,9 +7,9 @@ from functools import cached_property
 import streamlit as st
 
 from lib.errors import ExplorerError
+from lib.queries.buckets import auto_frequency
 from lib.queries.filters import Filters
 from lib.queries.interface import ModelQueries, Queries, Scope
-from lib.queries.model import auto_frequency
 from lib.queries.tags import TagRecode, load_recode, tag_index, tag_names
 from lib.text.topics import TopicError, TopicSet, load_topics
 from ui import state

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 import pandas as pd
 import streamlit as st
 
-from lib.store import rows as lib_mentions
+from lib.queries import rows as lib_mentions
 from lib.store.local import StoreBusy
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def busy_note() -> None:
 
 
 def mention_rows(view: View, keys) -> pd.DataFrame:
-    """The table rows of ``keys`` (lib/store/rows.py), or the last ones read while the store is busy."""
+    """The table rows of ``keys`` (lib/queries/rows.py), or the last ones read while the store is busy."""
     store = view.source.store
     key = ("rows", str(store.path), view.q.version, tuple(keys), view.tz, view.recode.key())
     rows, stale = last_good(key, lambda: lib_mentions.mention_rows(store, keys, view.tz, view.tag_names), None)

@@ -16,8 +16,8 @@ from lib.queries.breakdowns import (
     drawable_bucket,
     spikes,
 )
+from lib.queries.buckets import FREQUENCIES
 from lib.queries.filters import FACETS
-from lib.queries.model import FREQUENCIES
 from ui import blocks, state
 from ui.escape import md
 from ui.frame import View

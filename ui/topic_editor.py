@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from lib.charts.figures import LINE_COLORS, bar_figure, stacked_share_figure
+from lib.mentions.schema import SENTIMENT_ORDER
 from lib.queries.interface import clauses, topic_counts, topic_scopes
-from lib.queries.model import SENTIMENT_ORDER
 from lib.text.boolean_query import QueryError, parse
 from lib.text.topics import TopicError, TopicSet, save_topics
 from ui import blocks, state

@@ -8,6 +8,8 @@ The tests render every builder through plotly's validating constructor once, so 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -19,7 +21,7 @@ PALETTE = ["#3B6FB6", "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D
 # Lines that cross each other need hues far apart: Okabe and Ito's colour-blind safe set, yellow swapped for a
 # brown that reads on white. The pickers that feed line charts stop at len(LINE_COLORS) series.
 LINE_COLORS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C564B", "#333333"]
-_LAYOUT = {
+_LAYOUT: dict[str, Any] = {
     # No plotly template: Streamlit themes the chart in the browser anyway, and copying and serialising the
     # default template costs ~1.7 ms a figure, most of a figure's cost (16 figures on the Dashboard).
     "template": "none",

@@ -254,6 +254,7 @@ SOURCE_TYPES = frozenset(
 )
 STATUSES = frozenset({"done", "pending", "new"})
 SENTIMENTS = ("positive", "negative", "neutral", "unset")
+SENTIMENT_ORDER = ("positive", "neutral", "negative", "unset")  # the order every chart and table shows them in
 
 ENUMERATIONS: dict[str, frozenset[str]] = {
     "messageType": MESSAGE_TYPES,

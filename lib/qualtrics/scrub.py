@@ -25,7 +25,7 @@ MIN_PART = 8  # a secret cut short (by a server that echoes the first N characte
 
 def _base64_cores(secret: bytes) -> set[str]:
     """The alignment-independent base64 characters of ``secret``, in the standard and URL-safe alphabets."""
-    cores = set()
+    cores: set[str] = set()
     n = len(secret)
     for shift in range(3):
         encoded = base64.b64encode(b"\0" * shift + secret).decode("ascii")

@@ -29,9 +29,11 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from lib.mentions.schema import SENTIMENT_ORDER
+from lib.queries.buckets import DAY_NS, HOUR_NS, bucket_end
 from lib.queries.filters import FACETS
-from lib.queries.interface import TEXT, Scope, bucket_end
-from lib.queries.model import LIST_COLUMNS, SENTIMENT_ORDER, Codes, volume_table
+from lib.queries.interface import TEXT, Scope
+from lib.queries.model import LIST_COLUMNS, Codes, volume_table
 from lib.queries.sentiment_check import EDGE, STRONG, level_grid
 from lib.queries.tags import TagRecode, shown_names
 from lib.store.snapshot import CURRENT
@@ -341,7 +343,7 @@ class EngineQueries:
         # Quarter hours (UTC) to wall-clock hours or days in tz, with the offset of each quarter hour.
         utc = pd.to_datetime(out["unit"].to_numpy(dtype=np.int64) * QUARTER_S, unit="s", utc=True)
         wall = utc.tz_convert(scope.tz).tz_localize(None).as_unit("ns").asi8
-        size = 3_600_000_000_000 if freq == "hour" else 86_400_000_000_000
+        size = HOUR_NS if freq == "hour" else DAY_NS
         local = wall // size
         first = int(local.min()) if len(local) else 0
         span = int(local.max()) - first + 1 if len(local) else 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
+from typing import Any, cast
 
 # Filter attribute -> (mentions column, URL key, label). The URL keys are part of shared links: keep them.
 FACETS: dict[str, tuple[str, str, str]] = {
@@ -124,19 +125,17 @@ class Filters:
                 left_out(key, kept[MAX_VALUES], f"more than {MAX_VALUES} values; the first {MAX_VALUES} are used")
             return kept[:MAX_VALUES]
 
-        kwargs: dict[str, object] = {"start": day("from"), "end": day("to")}
-        for attr, (_, key, _) in FACETS.items():
-            kwargs[attr] = values(key)
-        kwargs["tags"] = values("tag")
+        start, end = day("from"), day("to")
+        facets = {attr: values(key) for attr, (_, key, _) in FACETS.items()}
+        tags = values("tag")
         mode = one("tagmode")
         if mode and mode not in TAG_MODES:
             left_out("tagmode", mode, f"use {' or '.join(TAG_MODES)}")
-        kwargs["tag_mode"] = mode if mode in TAG_MODES else "any"
-        kwargs["text"] = one("q").strip()
-        kwargs["text_topics"] = values("topic")
-        if kwargs["start"] and kwargs["end"] and kwargs["start"] > kwargs["end"]:
-            kwargs["start"], kwargs["end"] = kwargs["end"], kwargs["start"]
-        return cls(**kwargs)
+        text, topics = one("q").strip(), values("topic")
+        if start and end and start > end:
+            start, end = end, start
+        kept = cls(start, end, tags=tags, tag_mode=mode if mode in TAG_MODES else "any", text=text, text_topics=topics)
+        return replace(kept, **cast(dict[str, Any], facets))  # each facet's field is a tuple of values
 
 
 # Date presets: label -> days back from the newest mention (None: all time), or a calendar period that holds

@@ -59,13 +59,6 @@ class Scope:
         return replace(self, buckets=tuple((pd.Timestamp(s), freq) for s in starts))
 
 
-def bucket_end(start: pd.Timestamp, freq: str) -> pd.Timestamp:
-    """The (exclusive) end of the time bucket that starts at ``start``."""
-    if freq == "month":
-        return start + pd.DateOffset(months=1)
-    return start + pd.Timedelta({"hour": "1h", "day": "1D", "week": "7D"}[freq])
-
-
 class Queries(Protocol):
     """What the dashboards ask. Counts are of mentions; ``counts`` and ``crosstab`` leave zeros out."""
 

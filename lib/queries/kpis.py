@@ -38,28 +38,35 @@ def kpi_cards(q: Queries, scope: Scope) -> list[Kpi]:
     now = q.kpis(scope)
     previous = scope.filters.previous_period()
     before = q.kpis(Scope(previous, scope.tz)) if previous else None
-    span = (
-        f"vs {previous.start:%d %b %Y} – {previous.end:%d %b %Y}, the {(previous.end - previous.start).days + 1} "
-        "days before"
-        if previous
-        else "Pick a date range to compare with the period before it."
-    )
+    if previous and previous.start and previous.end:
+        days = (previous.end - previous.start).days + 1
+        span = f"vs {previous.start:%d %b %Y} – {previous.end:%d %b %Y}, the {days} days before"
+    else:
+        span = "Pick a date range to compare with the period before it."
     share_note = "Share of all matching mentions, unset sentiment included in the denominator."
     return [
-        Kpi("Mentions", f"{now['mentions']:,}", before and _relative(now["mentions"], before["mentions"]), help=span),
         Kpi(
-            "Unique authors", f"{now['authors']:,}", before and _relative(now["authors"], before["authors"]), help=span
+            "Mentions",
+            f"{now['mentions']:,}",
+            None if before is None else _relative(now["mentions"], before["mentions"]),
+            help=span,
+        ),
+        Kpi(
+            "Unique authors",
+            f"{now['authors']:,}",
+            None if before is None else _relative(now["authors"], before["authors"]),
+            help=span,
         ),
         Kpi(
             "Positive",
             _pct(now["positive"]),
-            before and _points(now["positive"], before["positive"]),
+            None if before is None else _points(now["positive"], before["positive"]),
             help=f"{share_note} {span}",
         ),
         Kpi(
             "Negative",
             _pct(now["negative"]),
-            before and _points(now["negative"], before["negative"]),
+            None if before is None else _points(now["negative"], before["negative"]),
             inverse=True,
             help=f"{share_note} {span}",
         ),

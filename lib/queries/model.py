@@ -8,7 +8,6 @@ group-by. Only the columns the views need are held; whole rows are fetched from 
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -18,6 +17,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lib.cache import LockedLRU
+from lib.mentions.schema import SENTIMENT_ORDER
+from lib.queries.buckets import DAY_NS, FREQUENCIES, HOUR_NS, bucket_end
 from lib.queries.filters import FACETS, Filters
 from lib.store.local import Store
 from lib.text.boolean_query import AnyOf, Leaf, Node, Not, Or, Phrase, Term, grouped, parse, pattern, scan
@@ -37,11 +39,7 @@ MODEL_COLUMNS = (
     *ENRICHMENT_COLUMNS,
 )
 NAT = np.iinfo(np.int64).min
-HOUR_NS = 3_600_000_000_000
 NARROW = 0.25  # an AND clause left with fewer mentions than this share scans only those (uncached)
-DAY_NS = 24 * HOUR_NS
-FREQUENCIES = ("hour", "day", "week", "month")
-SENTIMENT_ORDER = ("positive", "neutral", "negative", "unset")
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ class ListIndex:
         self.rows = self.row[order]
         self.offsets = np.searchsorted(self.values.codes[order], np.arange(len(self.values.values) + 1))
 
-    def rows_of(self, code: int) -> np.ndarray:
+    def rows_of(self, code: int | np.integer) -> np.ndarray:
         return self.rows[self.offsets[code] : self.offsets[code + 1]]
 
     def mask(self, wanted: tuple[str, ...], mode: str = "any") -> np.ndarray:
@@ -104,8 +102,10 @@ class ListIndex:
             return self._total
         if selection.dense:
             return self._total - np.bincount(self.values.codes[~selection.mask[self.row]], minlength=size)
-        starts = self.row_offsets[selection.index]
-        lengths = self.row_offsets[selection.index + 1] - starts
+        picked = selection.index
+        assert picked is not None  # a selection that is not dense keeps its rows
+        starts = self.row_offsets[picked]
+        lengths = self.row_offsets[picked + 1] - starts
         total = int(lengths.sum())
         if not total:
             return np.zeros(size, dtype=np.int64)
@@ -215,10 +215,14 @@ class MentionModel:
             if "vaderCompound" in names
             else np.full(self.n, np.nan, dtype=np.float32)
         )
-        self._search_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self.derived: dict[str, object] = {}  # indexes derived per setting (the recoded tags), small
+        # Derived values, shared by every session's reruns at once: locked LRUs (lib/cache.py).
+        self._searches: LockedLRU[str, np.ndarray] = LockedLRU(64)  # a mask per word, phrase or wildcard
+        self._local_ns: LockedLRU[str, np.ndarray] = LockedLRU(4)  # wall-clock times per timezone
+        self._local_days: LockedLRU[str, np.ndarray] = LockedLRU(4)  # wall-clock days per timezone
+        self._totals: LockedLRU[str, np.ndarray] = LockedLRU(32)  # counts over all mentions per column
+        self._day_keys: LockedLRU[str, tuple[int, np.ndarray, np.ndarray]] = LockedLRU(6)  # per timezone, split
+        self.tag_indexes: LockedLRU[str, ListIndex] = LockedLRU(4)  # per tag recode (lib/queries/tags.py)
         self._selection: Selection | None = None
-        self._local_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
     def from_store(cls, store: Store) -> MentionModel:
@@ -240,32 +244,27 @@ class MentionModel:
 
     def local_ns(self, tz: str) -> np.ndarray:
         """Each mention's wall-clock time in ``tz`` as int64 ns (NaT stays NaT). Cached per timezone."""
-        if tz in self._local_cache:
-            return self._local_cache[tz]
+        return self._local_ns.get(tz, lambda: self._to_local(tz))
+
+    def _to_local(self, tz: str) -> np.ndarray:
         if tz == "UTC" or not len(self._dated):
-            local = self.ts
-        else:
-            # UTC offsets change only at transitions, which fall on hour boundaries: look the offset
-            # up per hour of the data's span instead of converting a million timestamps.
-            first = self._dated.min() // HOUR_NS * HOUR_NS
-            hours = pd.date_range(pd.Timestamp(first, tz="UTC"), pd.Timestamp(self._dated.max(), tz="UTC"), freq="h")
-            offsets = (hours.tz_convert(tz).tz_localize(None) - hours.tz_localize(None)).to_numpy().astype(np.int64)
-            index = np.clip((self.ts - first) // HOUR_NS, 0, len(offsets) - 1)
-            local = np.where(self.ts == NAT, NAT, self.ts + offsets[index])
-        self._local_cache[tz] = local
-        while len(self._local_cache) > 4:
-            self._local_cache.popitem(last=False)
-        return local
+            return self.ts
+        # UTC offsets change only at transitions, which fall on hour boundaries: look the offset
+        # up per hour of the data's span instead of converting a million timestamps.
+        first = self._dated.min() // HOUR_NS * HOUR_NS
+        hours = pd.date_range(pd.Timestamp(first, tz="UTC"), pd.Timestamp(self._dated.max(), tz="UTC"), freq="h")
+        offsets = (hours.tz_convert(tz).tz_localize(None) - hours.tz_localize(None)).to_numpy().astype(np.int64)
+        index = np.clip((self.ts - first) // HOUR_NS, 0, len(offsets) - 1)
+        return np.where(self.ts == NAT, NAT, self.ts + offsets[index])
 
     def local_days(self, tz: str) -> np.ndarray:
         """Each mention's wall-clock day in ``tz`` as days since 1970-01-01 (int32; undated: -1). Cached."""
-        key = f"days:{tz}"
-        if key not in self._local_cache:
+
+        def days() -> np.ndarray:
             local = self.local_ns(tz)
-            self._local_cache[key] = np.where(local == NAT, -1, local // DAY_NS).astype(np.int32)
-            while len(self._local_cache) > 8:
-                self._local_cache.popitem(last=False)
-        return self._local_cache[key]
+            return np.where(local == NAT, -1, local // DAY_NS).astype(np.int32)
+
+        return self._local_days.get(tz, days)
 
     # -- filtering ------------------------------------------------------------------------------
     def search(self, text: str) -> np.ndarray:
@@ -297,12 +296,7 @@ class MentionModel:
         return keep
 
     def term_mask(self, node: Leaf) -> np.ndarray:
-        key = pattern(node)
-        if key not in self._search_cache:
-            self._search_cache[key] = scan(self.content, node)
-            while len(self._search_cache) > 64:
-                self._search_cache.popitem(last=False)
-        return self._search_cache[key]
+        return self._searches.get(pattern(node), lambda: scan(self.content, node))
 
     def mask(
         self, filters: Filters, tz: str = "UTC", tags: ListIndex | None = None, topics: TopicSet | None = None
@@ -345,11 +339,7 @@ class MentionModel:
     def bucket_mask(self, start: np.datetime64, freq: str, tz: str) -> np.ndarray:
         """Mentions in the time bucket that starts at ``start`` (wall-clock time in ``tz``)."""
         first = pd.Timestamp(start)
-        last = (
-            (first + pd.DateOffset(months=1))
-            if freq == "month"
-            else first + pd.Timedelta({"hour": "1h", "day": "1D", "week": "7D"}[freq])
-        )
+        last = bucket_end(first, freq)
         local = self.local_ns(tz)
         return (local >= first.value) & (local < last.value)
 
@@ -360,8 +350,11 @@ class MentionModel:
         cached = self._selection
         if cached is not None and cached.mask is mask:
             return cached
-        self._selection = Selection(mask)  # one slot: a rerun works on one mask at a time
-        return self._selection
+        # One slot: a rerun works on one mask at a time. Another session's rerun may replace it at any moment,
+        # so the new selection is returned from here, never read back from the slot.
+        selection = Selection(mask)
+        self._selection = selection
+        return selection
 
     def value_counts(self, column: str, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(counts per code, the code's values) of a categorical or list column under ``mask``."""
@@ -370,10 +363,8 @@ class MentionModel:
             index = self.lists[column]
             return index.counts(selection), index.values.values
         codes = self.columns[column]
-        key = f"total:{column}"
-        if key not in self.derived:
-            self.derived[key] = np.bincount(codes.codes, minlength=len(codes.values))
-        return masked_bincount(codes.codes, len(codes.values), selection, self.derived[key]), codes.values
+        total = self._totals.get(column, lambda: np.bincount(codes.codes, minlength=len(codes.values)))
+        return masked_bincount(codes.codes, len(codes.values), selection, total), codes.values
 
     def counts(self, column: str, mask: np.ndarray | None = None, top: int | None = None) -> pd.DataFrame:
         """Mentions per value of ``column`` (categorical or list) under ``mask``, largest first, zeros left out;
@@ -442,8 +433,8 @@ class MentionModel:
     def _day_key(self, tz: str, split: str | None) -> tuple[int, np.ndarray, np.ndarray]:
         """Per mention, (local day - first day) * values of ``split`` + its code, as one bincount key; undated
         mentions get the last key. Cached per timezone and split, with the counts over all mentions."""
-        cache = f"daykey:{tz}:{split}"
-        if cache not in self.derived:
+
+        def build() -> tuple[int, np.ndarray, np.ndarray]:
             days = self.local_days(tz)
             dated = days >= 0
             first = int(days[dated].min()) if dated.any() else 0
@@ -453,11 +444,9 @@ class MentionModel:
             key = ((days.astype(np.int64) - first) * width + code).astype(np.int32)
             size = (last - first + 1) * width + 1
             key[~dated] = size - 1
-            self.derived[cache] = (first, key, np.bincount(key, minlength=size))
-            stale = [k for k in self.derived if k.startswith("daykey:")]
-            for k in stale[:-6]:
-                self.derived.pop(k, None)
-        return self.derived[cache]
+            return first, key, np.bincount(key, minlength=size)
+
+        return self._day_keys.get(f"{tz}:{split}", build)
 
     def page_rows(self, mask: np.ndarray, limit: int = 200, newest_first: bool = True) -> np.ndarray:
         """The row indexes of up to ``limit`` matching mentions, newest (or oldest) first."""
@@ -533,9 +522,3 @@ def _fold(first: int, grid: np.ndarray, freq: str) -> tuple[np.ndarray, np.ndarr
     folded = np.zeros((len(starts), grid.shape[1]), dtype=grid.dtype)
     np.add.at(folded, group - group[0], grid)
     return (starts * DAY_NS).view("datetime64[ns]"), folded
-
-
-def auto_frequency(start: date, end: date) -> str:
-    """A bucket size that gives a readable number of bars for a date span."""
-    days = (end - start).days + 1
-    return "hour" if days <= 3 else "day" if days <= 120 else "week" if days <= 730 else "month"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lib.queries.model import SENTIMENT_ORDER, MentionModel
+from lib.mentions.schema import SENTIMENT_ORDER
+from lib.queries.model import MentionModel
 
 VADER_LABELS = ("positive", "neutral", "negative")
 # A five-level scale in the spirit of Text iQ's (-2 … +2): VADER's compound cut at ±0.05 and ±0.6.

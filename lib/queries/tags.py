@@ -18,7 +18,7 @@ import pandas as pd
 
 from lib.errors import ExplorerError
 from lib.queries.model import Codes, ListIndex, MentionModel
-from lib.settings import settings_path, write_atomically
+from lib.settings import load_setting, settings_path, write_atomically
 
 
 class RecodeError(ExplorerError):
@@ -69,10 +69,7 @@ def recode_path(store_path: Path) -> Path:
 
 
 def load_recode(store_path: Path) -> TagRecode:
-    try:
-        return TagRecode.from_json(recode_path(store_path).read_text())
-    except FileNotFoundError:
-        return TagRecode()
+    return load_setting(store_path, "tags", TagRecode.from_json, TagRecode())
 
 
 def save_recode(store_path: Path, recode: TagRecode) -> None:
@@ -132,14 +129,9 @@ def recoded(index: ListIndex, recode: TagRecode) -> ListIndex:
 
 
 def tag_index(model: MentionModel, recode: TagRecode) -> ListIndex:
-    """The model's tag index under ``recode``, built once per recode and kept on the model (a few MB each)."""
-    key = "tags:" + recode.key()
-    if key not in model.derived:
-        stale = [k for k in model.derived if k.startswith("tags:")]
-        for k in stale[:-3]:  # keep the last few recodes an editor flips between
-            model.derived.pop(k, None)
-        model.derived[key] = recoded(model.tags, recode)
-    return model.derived[key]
+    """The model's tag index under ``recode``, built once per recode and kept on the model (a few MB each;
+    the last four recodes, which an editor flips between)."""
+    return model.tag_indexes.get(recode.key(), lambda: recoded(model.tags, recode))
 
 
 def frequency_table(counts: pd.DataFrame, matching: int) -> pd.DataFrame:
@@ -211,6 +203,8 @@ def editor_rows(raw_tags: pd.DataFrame, recode: TagRecode) -> pd.DataFrame:
     totals: Counter = Counter()
     spellings: dict[str, set] = {}
     for name, value, n in zip(folded, raw, counts, strict=True):
+        if name is None:  # folding alone excludes nothing; an empty value stays out
+            continue
         totals[name] += int(n)
         spellings.setdefault(name, set()).add(value)
     key = (lambda t: t.casefold()) if recode.case_fold else (lambda t: t)

@@ -3,6 +3,8 @@
 Kept apart from the generator so that the generator reads as logic and this file as data.
 """
 
+from typing import Any
+
 BRAND = "Northwind Air"
 BRAND_HANDLE = "@NorthwindAir"
 
@@ -20,7 +22,7 @@ ASPECTS = {
     "loyalty": ("Loyalty Program", "#frequentflyer"),
 }
 
-LANGUAGES = {
+LANGUAGES: dict[str, dict[str, Any]] = {
     "en": {
         "weight": 0.52,
         "aspects": {
@@ -238,7 +240,7 @@ LANGUAGES = {
 }
 
 # language -> [(country, weight, continent, utc offset in hours, cities)]
-COUNTRIES = {
+COUNTRIES: dict[str, list[tuple[str, float, str, float, list[str]]]] = {
     "en": [
         ("US", 0.50, "NA", -5, ["New York", "Chicago", "Seattle", "Austin", "Boston"]),
         ("GB", 0.20, "EU", 0, ["London", "Manchester", "Edinburgh"]),

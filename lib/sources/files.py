@@ -102,7 +102,7 @@ def open_export(source: Source, name: str = "file", limits: Limits = Limits()) -
     with open_text_bytes(source, name, limits.caps) as opened:
         reader = ExportReader(opened.name, limits)
         reader.warnings += opened.notes
-        head = opened.stream.peek(64)[:64].lstrip(b" \t\r\n")  # type: ignore[attr-defined]
+        head = opened.stream.peek(64)[:64].lstrip(b" \t\r\n")
         if not head:
             raise FileFormatError(f"{name} is empty.")
         if head[:1] in (b"{", b"["):
@@ -397,7 +397,7 @@ def _object_records(reader: ExportReader, stream: BinaryIO) -> Iterator[tuple[in
             yield from enumerate(items if isinstance(items, list) else [items], start=1)
             return
     reader.format, reader.header_rows, reader.first_data_line = "ndjson", 0, 1
-    for number, line in _lines(io.BufferedReader(_Prefixed(first, stream), 1 << 16), reader):  # type: ignore[arg-type]
+    for number, line in _lines(io.BufferedReader(_Prefixed(first, stream), 1 << 16), reader):
         if not line.strip():
             continue
         try:
@@ -410,7 +410,7 @@ def _object_records(reader: ExportReader, stream: BinaryIO) -> Iterator[tuple[in
 
 def _array_records(reader: ExportReader, stream: BinaryIO) -> Iterator[tuple[int, object]]:
     """The items of a JSON array (or of Qualtrics' ``{"responses": [...]}``), one at a time."""
-    decoder = io.TextIOWrapper(stream, encoding="utf-8", errors="strict")  # type: ignore[arg-type]
+    decoder = io.TextIOWrapper(stream, encoding="utf-8", errors="strict")
     limit, buffer, pos, eof, number = reader.limits.record_bytes, "", 0, False, 0
 
     def more() -> bool:

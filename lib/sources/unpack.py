@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from lib.errors import ExplorerError
 
@@ -30,6 +30,7 @@ RATIO_FLOOR = 4 * 1024  # the ratio is measured against at least this many bytes
 _STEP = 4 * 1024  # compressed bytes fed to the decompressor at a time
 
 Source = bytes | bytearray | memoryview | str | os.PathLike | BinaryIO
+Stream = IO[bytes] | io.RawIOBase  # what the layers read from: a file, a zip member, another layer
 
 
 class FileFormatError(ExplorerError):
@@ -55,8 +56,11 @@ class Opened:
 class _Counting(io.RawIOBase):
     """A binary file that counts the bytes read from it (the denominator of the compression ratio)."""
 
-    def __init__(self, inner: BinaryIO):
+    def __init__(self, inner: Stream):
         self.inner, self.count = inner, 0
+
+    def counted(self) -> int:
+        return self.count
 
     def readable(self) -> bool:
         return True
@@ -80,7 +84,7 @@ class _Counting(io.RawIOBase):
 class _Capped(io.RawIOBase):
     """The decompressed stream, refused as soon as it outgrows the caps; decompression errors as messages."""
 
-    def __init__(self, inner: BinaryIO, consumed: Callable[[], int], caps: Caps, name: str, kind: str):
+    def __init__(self, inner: Stream, consumed: Callable[[], int], caps: Caps, name: str, kind: str):
         self.inner, self.consumed, self.caps, self.name, self.kind = inner, consumed, caps, name, kind
         self.out = 0
 
@@ -124,9 +128,12 @@ class _Gunzip(io.RawIOBase):
     the ratio is checked against what was really used, not against a read-ahead buffer. Several members in a
     row (``cat a.gz b.gz``) are read in turn; a truncated stream, a bad CRC or trailing garbage is an error."""
 
-    def __init__(self, inner: BinaryIO):
+    def __init__(self, inner: Stream):
         self.inner, self.count = inner, 0
         self.decompressor = zlib.decompressobj(31)
+
+    def counted(self) -> int:
+        return self.count
 
     def readable(self) -> bool:
         return True
@@ -206,7 +213,7 @@ def _raw(source: Source, stack: ExitStack) -> BinaryIO:
     return source
 
 
-def _zip_member(stream: BinaryIO, name: str, caps: Caps, stack: ExitStack) -> tuple[BinaryIO, str]:
+def _zip_member(stream: Stream, name: str, caps: Caps, stack: ExitStack) -> tuple[IO[bytes], str]:
     if not stream.seekable():
         raise FileFormatError(
             f"{name} is a zip that cannot be read from here (it is inside another compressed file, or a "
@@ -278,11 +285,11 @@ def open_text_bytes(source: Source, name: str, caps: Caps = Caps()) -> Iterator[
             head = stream.peek(4)[:4]  # type: ignore[attr-defined]
             if head in ZIP_MAGIC:
                 member, opened.name = _zip_member(counter if not opened.layers else stream, opened.name, caps, stack)
-                stream = io.BufferedReader(_Capped(member, lambda: counter.count, caps, opened.name, "zip"), 1 << 16)
+                stream = io.BufferedReader(_Capped(member, counter.counted, caps, opened.name, "zip"), 1 << 16)
                 opened.layers.append("zip")
             elif head[:2] == GZIP_MAGIC:
                 inner = _Gunzip(stream)
-                stream = io.BufferedReader(_Capped(inner, lambda g=inner: g.count, caps, opened.name, "gzip"), 1 << 16)
+                stream = io.BufferedReader(_Capped(inner, inner.counted, caps, opened.name, "gzip"), 1 << 16)
                 opened.layers.append("gzip")
             else:
                 break
@@ -296,7 +303,7 @@ def open_text_bytes(source: Source, name: str, caps: Caps = Caps()) -> Iterator[
                 opened.notes.append(f"{opened.name} has no byte order mark; it was read as {encoding.upper()} text.")
             stream = io.BufferedReader(_Transcoded(stream, encoding, opened.name), 1 << 16)
             opened.layers.append(encoding)
-            if stream.peek(3)[:3] == b"\xef\xbb\xbf":  # type: ignore[attr-defined]
+            if stream.peek(3)[:3] == b"\xef\xbb\xbf":
                 stream.read(3)
         opened.stream = stream  # type: ignore[assignment]
         yield opened

@@ -21,14 +21,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from lib.errors import ExplorerError
+from lib.errors import ExplorerError, mark_logged, was_logged
 from lib.mentions.normalize import COLUMNS, ENTITY_COLUMNS, entities, split_tags
-from lib.store.staging import StagedWrite, remove_stale
+from lib.store.staging import BUMP_VERSION, StagedWrite, remove_stale
 from lib.text.vocabulary import ENRICHMENT_COLUMNS, ENRICHMENT_DDL, VOCAB_DDL, Vocabulary, enrichment_rows
 
 SCHEMA_VERSION = 3  # 2: hashtags, handles and linkDomains extracted at ingest; 3: the text enrichment
@@ -84,6 +85,14 @@ def _now() -> datetime:
 
 _SETTINGS_READ: dict[tuple[str, str], str] = {}  # the last value of each setting read, per store
 _FULL = ("no space left", "file too large", "disk quota", "disk is full", "not enough space")
+
+
+def one_value(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
+    """The single value a query returns (a query that returns no row is a bug here: say which)."""
+    row = con.execute(sql, params or []).fetchone()
+    if row is None:
+        raise StoreError(f"The store returned no row for {sql[:60]!r}: it may be damaged; import again to rebuild.")
+    return row[0]
 
 
 def write_failure(path: Path, exc: BaseException) -> StoreError:
@@ -201,7 +210,7 @@ class Store:
         if not self.exists():
             return 0
         with self._reader() as con:
-            return con.execute("SELECT count(*) FROM mentions").fetchone()[0]
+            return int(one_value(con, "SELECT count(*) FROM mentions"))
 
     def read_table(self, columns: Iterable[str]) -> tuple[pa.Table, str]:
         """Columns of every mention (enrichment columns included) as an Arrow table, with the version."""
@@ -314,17 +323,16 @@ class Store:
             try:
                 with self._open_for_writing(wait):
                     pass  # creates the store, or migrates it, before anything is staged
-                write = StagedWrite(self)
+                write = StagedWrite(self, started)
             except duckdb.Error as exc:
                 raise write_failure(self.path, exc) from exc
-            write.started = started
             try:
                 yield write
             except BaseException as exc:
                 error = write_failure(self.path, exc) if isinstance(exc, duckdb.Error | OSError) else exc
-                if not getattr(exc, "sce_logged", False):
+                if not was_logged(exc):
                     write.log_failure(started, kind, source, dataset_id, error)
-                error.sce_logged = True  # so that callers higher up do not log it twice
+                mark_logged(error)  # so that callers higher up do not log it twice
                 if error is exc:
                     raise
                 raise error from exc
@@ -356,7 +364,7 @@ class Store:
         con.execute("BEGIN TRANSACTION")
         try:
             yield version
-            con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'")
+            con.execute(BUMP_VERSION)
             version.append(self._read_version(con))
             con.execute("COMMIT")
         except BaseException:
@@ -449,7 +457,7 @@ class Store:
 
     def schema_version(self) -> int:
         with self._reader() as con:
-            return int(con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+            return int(one_value(con, "SELECT value FROM meta WHERE key = 'schema_version'"))
 
     def _publish_version(self, version: str) -> None:
         tmp = self._version_file.with_suffix(".tmp")
@@ -511,7 +519,7 @@ class Store:
 
     def record_failure(self, *, kind: str, source: str, dataset_id: str, started: datetime, exc: BaseException) -> None:
         """Log a pull or import that failed before it reached the store (the mentions are untouched)."""
-        if getattr(exc, "sce_logged", False):
+        if was_logged(exc):
             return
         try:
             with self._writer(wait=5.0) as con:

@@ -43,6 +43,8 @@ from lib.text.vocabulary import ENRICHMENT_COLUMNS, Vocabulary, chunk_keys, enco
 if TYPE_CHECKING:
     from lib.store.local import IngestResult, Store
 
+# Every change of the mentions, in the transaction that makes it: readers key their caches on the version.
+BUMP_VERSION = "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'"
 DEFAULT_MEMORY_MB = 1024
 MIN_MEMORY_MB = 768  # the interpreter, the libraries and two enrichment workers take about 400 MB
 ENRICH_MIN_TEXTS = 5_000  # a batch this large is analysed on every core
@@ -80,8 +82,8 @@ class StagedWrite:
     """Batches of normalised mentions staged beside ``store``, applied by ``commit``. Use within
     ``store.writing()``, which holds the lock and cleans up."""
 
-    def __init__(self, store: Store, memory_mb: int | None = None):
-        self.store = store
+    def __init__(self, store: Store, started: datetime, memory_mb: int | None = None):
+        self.store, self.started = store, started  # started: when the pull or import began (UTC), for the log
         cap = memory_mb or memory_cap_mb()
         stem = f".{store.path.name}.staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.path = store.path.with_name(stem + ".duckdb")
@@ -280,7 +282,7 @@ class StagedWrite:
             con.execute(f"INSERT INTO vocab SELECT * FROM {stage}.keys")
             con.execute(f'DELETE FROM enrichment WHERE "uniqueId" IN (SELECT "uniqueId" FROM {stage}.enrich_final)')
             con.execute(f"INSERT INTO enrichment SELECT * FROM {stage}.enrich_final")
-            con.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'")
+            con.execute(BUMP_VERSION)
             kind, source, dataset_id, rows_in, new, updated = log
             self.store._append_log(
                 con,

@@ -61,17 +61,17 @@ class AnyOf:
 
 @dataclass(frozen=True)
 class Not:
-    child: object
+    child: Node
 
 
 @dataclass(frozen=True)
 class And:
-    children: tuple
+    children: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Or:
-    children: tuple
+    children: tuple[Node, ...]
 
 
 Node = Term | Phrase | AnyOf | Not | And | Or
@@ -244,16 +244,17 @@ def grouped(node: Node) -> Node:
     if isinstance(node, Not):
         return Not(grouped(node.child))
     if isinstance(node, And):  # NOT a AND NOT b is NOT (a OR b): one scan too
-        excluded = [c.child for c in node.children if isinstance(c, Not) and _is_word(c.child)]
+        excluded = [c.child for c in node.children if isinstance(c, Not) and isinstance(c.child, Term | Phrase)]
+        excluded = [c for c in excluded if _is_word(c)]
         if len(excluded) < 2:
             return And(tuple(grouped(child) for child in node.children))
-        rest = [grouped(c) for c in node.children if not (isinstance(c, Not) and _is_word(c.child))]
-        return And((*rest, Not(AnyOf(tuple(excluded))))) if rest else Not(AnyOf(tuple(excluded)))
+        kept = [grouped(c) for c in node.children if not (isinstance(c, Not) and c.child in excluded)]
+        return And((*kept, Not(AnyOf(tuple(excluded))))) if kept else Not(AnyOf(tuple(excluded)))
     if isinstance(node, Or):
         words: list[Term | Phrase] = []
         rest: list[Node] = []
         for child in node.children:
-            if _is_word(child):
+            if isinstance(child, Term | Phrase) and _is_word(child):
                 words.append(child)
             else:
                 rest.append(grouped(child))
@@ -296,9 +297,11 @@ def to_text(node: Node) -> str:
         return '"' + " ".join(node.words) + '"'
     if isinstance(node, Not):
         inner = to_text(node.child)
-        return f"NOT ({inner})" if isinstance(node.child, And | Or) else f"NOT {inner}"
+        return f"NOT ({inner})" if isinstance(node.child, And | Or | AnyOf) else f"NOT {inner}"
+    if isinstance(node, AnyOf):
+        return " OR ".join(to_text(leaf) for leaf in node.leaves)
     joiner = " AND " if isinstance(node, And) else " OR "
-    return joiner.join(f"({to_text(c)})" if isinstance(c, And | Or) else to_text(c) for c in node.children)
+    return joiner.join(f"({to_text(c)})" if isinstance(c, And | Or | AnyOf) else to_text(c) for c in node.children)
 
 
 def as_query(term: str) -> str:

@@ -227,7 +227,8 @@ class Workers:
     def close(self) -> None:
         for proc in self.procs:
             try:
-                proc.stdin.close()
+                if proc.stdin is not None:
+                    proc.stdin.close()
                 proc.wait(timeout=10)
             except (OSError, subprocess.TimeoutExpired):
                 proc.kill()

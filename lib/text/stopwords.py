@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from lib.errors import ExplorerError
-from lib.settings import settings_path, write_atomically
+from lib.settings import load_setting, settings_path, write_atomically
 from lib.text.terms import Stoplist
 
 
@@ -42,15 +42,16 @@ def stoplist_path(store_path: Path) -> Path:
     return settings_path(store_path, "stopwords")
 
 
-def load_stoplist(store_path: Path) -> Stoplist:
-    path = stoplist_path(store_path)
-    if not path.exists():
-        return Stoplist()
+def parse_stoplist(text: str) -> Stoplist:
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(text)
         return Stoplist(add=_words(data.get("add", [])), keep=_words(data.get("keep", [])))
     except (ValueError, AttributeError) as exc:
-        raise StoplistError(f"{path.name} is not a stopword file ({exc}); fix or delete it.") from exc
+        raise StoplistError(f"The stopword file beside the store is not valid ({exc}); fix or delete it.") from exc
+
+
+def load_stoplist(store_path: Path) -> Stoplist:
+    return load_setting(store_path, "stopwords", parse_stoplist, Stoplist())
 
 
 def save_stoplist(store_path: Path, stoplist: Stoplist) -> None:

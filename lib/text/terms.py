@@ -21,6 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
+from lib.cache import LockedLRU
+
 KINDS = ("word", "hashtag", "handle", "emoji")
 FEW = 0.15  # below this share of mentions selected, sum the selected rows
 MOST = 0.85  # above it, subtract the unselected rows from the totals
@@ -71,15 +73,14 @@ class TermIndex:
             self._stem = pa.chunked_array([pa.array([], pa.string())])
         self.terms = _matrix(term_ids, n, self.size)
         self.phrases = _matrix(phrase_ids, n, self.size)
-        self._totals: dict[str, np.ndarray] = {}
-        self._cache: dict[str, np.ndarray] = {}
+        # Shared by every session's reruns at once (the model is one object per server): locked (lib/cache.py).
+        self._totals: LockedLRU[str, np.ndarray] = LockedLRU(2)
+        self._cache: LockedLRU[str, np.ndarray] = LockedLRU(32)
 
     # -- counting ---------------------------------------------------------------------------
     def _total(self, which: str) -> np.ndarray:
-        if which not in self._totals:
-            matrix = self.terms if which == "terms" else self.phrases
-            self._totals[which] = np.bincount(matrix.indices, minlength=self.size).astype(np.int64)
-        return self._totals[which]
+        matrix = self.terms if which == "terms" else self.phrases
+        return self._totals.get(which, lambda: np.bincount(matrix.indices, minlength=self.size).astype(np.int64))
 
     def counts(self, mask: np.ndarray | None, which: str = "terms") -> np.ndarray:
         """Mentions per vocabulary id under ``mask`` (all mentions when None)."""
@@ -98,9 +99,7 @@ class TermIndex:
 
     # -- vocabulary masks -------------------------------------------------------------------
     def _derived(self, key: str, build) -> np.ndarray:
-        if key not in self._cache:
-            self._cache[key] = build()
-        return self._cache[key]
+        return self._cache.get(key, build)
 
     def surface(self) -> np.ndarray:
         """Per id, a code shared by the same written term in every language."""

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from lib.errors import ExplorerError
-from lib.settings import settings_path, write_atomically
+from lib.settings import load_setting, settings_path, write_atomically
 from lib.text.boolean_query import And, Node, Or, QueryError, parse, to_text
 
 
@@ -121,10 +121,7 @@ def topics_path(store_path: Path) -> Path:
 
 
 def load_topics(store_path: Path) -> TopicSet:
-    path = topics_path(store_path)
-    if not path.exists():
-        return TopicSet()
-    return TopicSet.from_json(path.read_text())
+    return load_setting(store_path, "topics", TopicSet.from_json, TopicSet())
 
 
 def save_topics(store_path: Path, topics: TopicSet) -> None:

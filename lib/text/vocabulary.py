@@ -77,8 +77,9 @@ class Vocabulary:
         language, _, term = key.partition(":")
         if " " in term:
             left, right = term.split(" ", 1)
-            row = (new_id, key, language, term, "phrase", term, self.id_of(f"{language}:{left}"))
-            row += (self.id_of(f"{language}:{right}"),)
+            first, second = self.id_of(f"{language}:{left}"), self.id_of(f"{language}:{right}")
+            row: tuple[int, str, str, str, str, str, int, int]
+            row = (new_id, key, language, term, "phrase", term, first, second)
         else:
             k = kind(term)
             row = (new_id, key, language, term, k, stem(term, language) if k == "word" else term, -1, -1)
@@ -87,7 +88,7 @@ class Vocabulary:
 
     def new_rows(self) -> pa.Table:
         names = ("id", "key", "lang", "term", "kind", "stem", "first", "second")
-        columns = list(zip(*self.new, strict=True)) if self.new else [[] for _ in names]
+        columns: list = list(zip(*self.new, strict=True)) if self.new else [[] for _ in names]
         types = (pa.int32(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string(), pa.int32(), pa.int32())
         return pa.table([pa.array(c, type=t) for c, t in zip(columns, types, strict=True)], names=names)
 

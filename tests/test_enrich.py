@@ -1,0 +1,85 @@
+"""Enrichment at ingest: tokens of social-media text, terms and phrases per language, VADER for English,
+incremental and multi-process enrichment."""
+
+import math
+
+import numpy as np
+
+import lib.text.vocabulary
+from lib.queries.model import MentionModel
+from lib.text.enrich import terms_and_phrases, tokens
+from tests.text_corpus import CORPUS, corpus_frame
+
+
+def test_the_tokenizer_knows_social_media_text():
+    assert tokens("Don't fly @UnitedAir!! #Delayed 3 hours 😡 https://t.co/x check-in") == [
+        "don't",
+        "fly",
+        "@unitedair",
+        "!!",
+        "#delayed",
+        "3",
+        "hours",
+        "😡",
+        "https://t.co/x",
+        "check-in",
+    ]
+
+
+def test_terms_are_keyed_by_language_and_phrases_do_not_cross_punctuation_or_hashtags():
+    terms, phrases = terms_and_phrases("Cabin crew, cabin crew. #Crew rocks 3 times", "en")
+    assert terms == ["en:cabin", "en:crew", ":#crew", "en:rocks", "en:times"]  # each once; numbers are no terms
+    assert phrases == ["en:cabin crew"]  # "crew cabin" crosses a comma, "#crew rocks" a hashtag, "rocks times" a number
+
+
+def test_enrichment_is_stored_with_vader_for_english_only(corpus_model):
+    by_key = dict(zip(corpus_model.keys.to_pylist(), corpus_model.vader, strict=True))
+    assert by_key["4"] > 0.5 and by_key["8"] < -0.5  # "lovely … lovely" and "terrible … terrible"
+    assert math.isnan(by_key["5"]) and math.isnan(by_key["6"])  # German: unsupported, not guessed
+
+
+def test_an_incremental_write_enriches_only_its_new_mentions(corpus_store, monkeypatch):
+    seen = []
+    real = lib.text.vocabulary.analyse_all
+
+    def spy(texts, languages, **options):
+        seen.append(list(texts))
+        return real(texts, languages, **options)
+
+    monkeypatch.setattr(lib.text.vocabulary, "analyse_all", spy)
+    before = MentionModel.from_store(corpus_store)
+    old_terms = before.text.top_terms(None, top=100)
+    corpus_store.ingest(
+        [corpus_frame([("9", "en", "positive", "Smooth boarding and a lovely crew")])], kind="pull", source="t"
+    )
+    assert seen == [["Smooth boarding and a lovely crew"]]
+    after = MentionModel.from_store(corpus_store)
+    crew = after.text.top_terms(None, top=100).set_index("term")["mentions"]
+    assert crew["crew"] == old_terms.set_index("term")["mentions"]["crew"] + 1
+    assert crew["boarding"] == 1
+
+
+def test_enrichment_on_several_processes_equals_one_process(monkeypatch):
+    import lib.text.enrich
+
+    texts = [text for _, _, _, text in CORPUS] * 3
+    languages = [language for _, language, _, _ in CORPUS] * 3
+    monkeypatch.setattr(lib.text.enrich, "PARALLEL_MIN_TEXTS", 0)
+    parts = lib.text.enrich.analyse_all(texts, languages, processes=3)
+    assert len(parts) == 3  # 24 texts in three parts, analysed by three worker processes
+    vocabulary, reference = lib.text.vocabulary.Vocabulary(), lib.text.vocabulary.Vocabulary()
+    together = vocabulary.encode([(c.term_keys, c.term_index, c.term_offsets) for c in parts])
+    alone = lib.text.enrich.analyse(texts, languages)
+    assert (
+        together.to_pylist() == reference.encode([(alone.term_keys, alone.term_index, alone.term_offsets)]).to_pylist()
+    )
+    assert np.allclose(np.concatenate([c.scores for c in parts]), alone.scores, equal_nan=True)
+
+
+def test_a_language_that_is_not_a_code_is_no_language():
+    # A ':' in the language once split the "lang:term" key and failed the import with an IndexError.
+    from lib.text.enrich import analyse
+
+    encoded = analyse(["delayed again", "delayed"], [":red[![x](http://leak.example/a.png)]", "en"])
+    assert ":delayed" in encoded.term_keys and "en:delayed" in encoded.term_keys
+    assert all(key.count(":") >= 1 and not key.startswith(":red") for key in encoded.term_keys)
