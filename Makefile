@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3  # the interpreter the venv is made from (Python 3.11)
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint fix bench demo-data browser clean
+.PHONY: run test test-fast lint fix bench demo-data browser java clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,7 @@ $(VENV)/.runtime: requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .  # the `sce` command
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-engines.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
@@ -29,8 +29,21 @@ browser:
 	    echo "Browser tests need Debian's chromium and nginx: sudo apt-get install chromium nginx"; \
 	  fi; }
 
-test: $(VENV)/.dev browser
+# Spark's tests need Java 17; as root (CI), Debian's headless JRE is installed.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else \
+	    echo "Spark's tests need Java 17: sudo apt-get install openjdk-17-jre-headless"; \
+	  fi; }
+
+test: $(VENV)/.dev browser java
 	$(PY) -m pytest
+
+# The quick loop while coding: unit and AppTest tests on both cores; no browser, no Spark, no scale runs.
+test-fast: $(VENV)/.dev
+	$(PY) -m pytest -m "not browser and not spark and not slow" -n 2 -q
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

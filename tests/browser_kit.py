@@ -14,6 +14,8 @@ import shutil
 
 import pytest
 
+from tests.streamlit_server import Server
+
 CHROMIUM = "/usr/bin/chromium"
 COUNT = re.compile(r"([\d,]+) of ([\d,]+) mentions match")
 LAUNCH_ARGS = [
@@ -160,3 +162,23 @@ def cut_buttons(page) -> list[str]:
             })
             .map(b => b.innerText.trim())"""
     )
+
+
+# Fixtures for every browser test module (registered in conftest.py): one Chromium and one app on the demo data
+# per module. A test that needs a server of its own (a first request, other settings) starts it itself.
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def demo_server(demo_data_dir, tmp_path_factory):
+    server = Server(demo_data_dir, tmp_path_factory.mktemp("app") / "streamlit.log")
+    yield server
+    server.stop()

@@ -8,7 +8,10 @@ from lib.sources.ingest import ensure_demo_store
 from lib.store.local import Store
 from tests.fake_qualtrics import FakeQualtrics, FakeServer
 
-pytest_plugins = ["tests.text_corpus"]  # the text tests' corpus, store and model fixtures
+pytest_plugins = [
+    "tests.text_corpus",  # the text tests' corpus, store and model fixtures
+    "tests.browser_kit",  # browser and demo_server, for the browser tests
+]
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +33,22 @@ def app_env(demo_data_dir, monkeypatch):
     monkeypatch.setenv("SCE_DATA_DIR", str(demo_data_dir))
     monkeypatch.setenv("SCE_STORE", str(demo_data_dir / f"empty-{os.getpid()}.duckdb"))
     return demo_data_dir
+
+
+def own_data_dir(demo_data_dir: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A data folder of the test's own that shows the prepared demo store (linked, not copied) and no store of
+    the user's yet; the app's caches cleared, so a page test starts as a fresh server would."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "demo.duckdb").symlink_to(demo_data_dir / "demo.duckdb")
+    (data / "demo.duckdb.version").symlink_to(demo_data_dir / "demo.duckdb.version")
+    monkeypatch.setenv("SCE_DATA_DIR", str(data))
+    monkeypatch.delenv("SCE_STORE", raising=False)
+    return data
 
 
 @pytest.fixture

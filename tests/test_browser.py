@@ -2,51 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.browser_kit import count_of, open_page
 from tests.streamlit_server import Server
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-COUNT = re.compile(r"([\d,]+) of ([\d,]+) mentions match")
 
 pytestmark = pytest.mark.browser
-
-
-def _require_chromium() -> None:
-    if shutil.which(CHROMIUM):
-        return
-    message = "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it."
-    if os.environ.get("CI"):
-        pytest.fail(message)  # in CI a missing browser is a failure, never a skip
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -55,20 +22,6 @@ def server(demo_data_dir, tmp_path) -> Iterator[Server]:
     s = Server(demo_data_dir, tmp_path / "streamlit.log")
     yield s
     s.stop()
-
-
-def count_of(page) -> tuple[int, int]:
-    text = page.get_by_text(COUNT).first.inner_text(timeout=60_000)
-    matched, total = COUNT.search(text).groups()
-    return int(matched.replace(",", "")), int(total.replace(",", ""))
-
-
-def open_page(browser, url: str):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, timezone_id="UTC")
-    page = context.new_page()
-    page.goto(url)
-    page.get_by_text(COUNT).first.wait_for(timeout=60_000)
-    return page
 
 
 def test_home_page_shows_the_demo_data(browser, server):

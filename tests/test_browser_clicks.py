@@ -9,12 +9,10 @@ turn (a selection stays while the next chart is clicked, as it does for a user).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
 from tests.browser_kit import (
-    LAUNCH_ARGS,
     WAIT_MS,
     click_point,
     cut_buttons,
@@ -22,29 +20,9 @@ from tests.browser_kit import (
     exceptions,
     open_page,
     points,
-    require_chromium,
 )
-from tests.streamlit_server import Server
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def server(demo_data_dir, tmp_path_factory) -> Iterator[Server]:
-    s = Server(demo_data_dir, tmp_path_factory.mktemp("clicks") / "streamlit.log")
-    yield s
-    s.stop()
 
 
 def value_of(point: dict, measure: str) -> int:
@@ -88,20 +66,20 @@ def check_clicks(browser, url: str, charts: list[tuple[str, str, str]]) -> list[
     return clicked
 
 
-def test_overview_volume_split_and_unsplit_and_its_bars(browser, server):
+def test_overview_volume_split_and_unsplit_and_its_bars(browser, demo_server):
     check_clicks(
         browser,
-        f"{server.url}/?tz=UTC",
+        f"{demo_server.url}/?tz=UTC",
         [("volume", "y", "largest"), ("sourceService", "x", "middle"), ("messageLanguage", "x", "largest")],
     )
-    check_clicks(browser, f"{server.url}/?tz=UTC&split=none&freq=day", [("volume", "y", "middle")])
+    check_clicks(browser, f"{demo_server.url}/?tz=UTC&split=none&freq=day", [("volume", "y", "middle")])
 
 
-def test_dashboard_every_chart(browser, server):
+def test_dashboard_every_chart(browser, demo_server):
     # Split by source: the volume's "Other" series (every source beyond the top 8) drills too.
     check_clicks(
         browser,
-        f"{server.url}/Dashboard?tz=UTC&split=sourceService&freq=month",
+        f"{demo_server.url}/Dashboard?tz=UTC&split=sourceService&freq=month",
         [
             ("volume", "y", "other"),
             *(
@@ -128,21 +106,21 @@ def test_dashboard_every_chart(browser, server):
     # Unsplit, by hour over three days (a date filter) in a timezone half an hour off UTC.
     check_clicks(
         browser,
-        f"{server.url}/Dashboard?tz=Asia/Kolkata&from=2026-09-02&to=2026-09-04&split=none&freq=hour",
+        f"{demo_server.url}/Dashboard?tz=Asia/Kolkata&from=2026-09-02&to=2026-09-04&split=none&freq=hour",
         [("volume", "y", "largest")],
     )
 
 
-def test_tags_page(browser, server):
+def test_tags_page(browser, demo_server):
     check_clicks(
         browser,
-        f"{server.url}/Tags?tz=UTC",
+        f"{demo_server.url}/Tags?tz=UTC",
         [("tag_frequency", "x", "middle"), ("tag_sentiment", "share", "middle"), ("tag_trends", "y", "largest")],
     )
 
 
-def test_text_sections(browser, server):
-    base = f"{server.url}/Text?tz=UTC"
+def test_text_sections(browser, demo_server):
+    base = f"{demo_server.url}/Text?tz=UTC"
     # Terms: a word's bar counts the mentions with that word; its panel finds them by a text search, which also
     # finds a word inside a link ("northwind" in northwind.example/…), so the middle bar is clicked, not the
     # top one (see the report: the search should match words as the term index does).
@@ -162,12 +140,12 @@ def test_text_sections(browser, server):
         page.context.close()
 
 
-def test_mentions_export_offers_the_csv_and_its_manifest_at_once(browser, server):
+def test_mentions_export_offers_the_csv_and_its_manifest_at_once(browser, demo_server):
     import csv
     import io
     import json
 
-    page = open_page(browser, f"{server.url}/Mentions?tz=UTC&sent=negative&lang=de")
+    page = open_page(browser, f"{demo_server.url}/Mentions?tz=UTC&sent=negative&lang=de")
     try:
         page.get_by_role("button", name="Prepare the CSV").click()
         csv_button = page.get_by_role("button", name=re.compile(r"Download [\d,]+ mentions \(CSV\)"))

@@ -10,7 +10,6 @@ import pytest
 
 from tests.hostile import LEAK_HOST, PAYLOADS, build, hostile_urls
 from tests.streamlit_server import Server
-from tests.test_browser import browser  # noqa: F401  (the module's Chromium)
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +64,7 @@ def hostile_server(demo_data_dir, tmp_path_factory):
     server.stop()
 
 
-def test_no_page_fetches_from_another_host_with_hostile_values(browser, hostile_server):  # noqa: F811
+def test_no_page_fetches_from_another_host_with_hostile_values(browser, hostile_server):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, timezone_id="UTC")
     watch = Watch(context, hostile_server.url)
     page = context.new_page()
@@ -95,7 +94,7 @@ def test_no_page_fetches_from_another_host_with_hostile_values(browser, hostile_
     context.close()
 
 
-def test_the_password_page_fetches_nothing_from_another_host(browser, demo_data_dir, tmp_path):  # noqa: F811
+def test_the_password_page_fetches_nothing_from_another_host(browser, demo_data_dir, tmp_path):
     server = Server(demo_data_dir, tmp_path / "streamlit.log", env={"SCE_PASSWORD": "correct horse"})
     try:
         context = browser.new_context()

@@ -5,41 +5,19 @@ settings come back. One server for the module."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.browser_kit import (
-    LAUNCH_ARGS,
     WAIT_MS,
     count_of,
     exceptions,
     open_page,
-    require_chromium,
     settled,
 )
-from tests.streamlit_server import Server
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def server(demo_data_dir, tmp_path_factory) -> Iterator[Server]:
-    s = Server(demo_data_dir, tmp_path_factory.mktemp("share") / "streamlit.log")
-    yield s
-    s.stop()
 
 
 # What the screen shows, to compare two sessions: the main area's text (titles, captions, metrics, the values
@@ -191,8 +169,8 @@ def same_view_elsewhere(browser, page, expected: dict[str, list[str]]) -> None:
         copied.context.close()
 
 
-def test_overview_and_dashboard_settings(browser, server):
-    page = open_page(browser, f"{server.url}/?tz=UTC")
+def test_overview_and_dashboard_settings(browser, demo_server):
+    page = open_page(browser, f"{demo_server.url}/?tz=UTC")
     try:
         sidebar_preset(page, "Last quarter", "2026-07-01")
         choose(page, "Bucket", "day", "freq", "day")
@@ -201,7 +179,7 @@ def test_overview_and_dashboard_settings(browser, server):
     finally:
         page.context.close()
 
-    page = open_page(browser, f"{server.url}/Dashboard?tz=UTC")
+    page = open_page(browser, f"{demo_server.url}/Dashboard?tz=UTC")
     try:
         choose(page, "Bucket", "month", "freq", "month")
         choose(page, "Split by", "No split", "split", "none")
@@ -223,8 +201,8 @@ def test_overview_and_dashboard_settings(browser, server):
         page.context.close()
 
 
-def test_tags_settings(browser, server):
-    page = open_page(browser, f"{server.url}/Tags?tz=UTC")
+def test_tags_settings(browser, demo_server):
+    page = open_page(browser, f"{demo_server.url}/Tags?tz=UTC")
     try:
         drop_last(page, "Tags", "ttag", 4)  # of the five most used
         add_to(page, "Tags", "Wi-Fi", "ttag")
@@ -236,8 +214,8 @@ def test_tags_settings(browser, server):
         page.context.close()
 
 
-def test_text_sections_settings(browser, server):
-    page = open_page(browser, f"{server.url}/Text?tz=UTC")
+def test_text_sections_settings(browser, demo_server):
+    page = open_page(browser, f"{demo_server.url}/Text?tz=UTC")
     try:
         choose(page, "Show", "#Hashtags", "kind", "hashtag")
         choose(page, "How many", "50", "top", "50")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib.qualtrics.background import current_job
+from tests.conftest import own_data_dir
 from tests.fake_qualtrics import FakeQualtrics, FakeServer, demo_rows
 from tests.test_data_page import wait_for
 
@@ -28,14 +28,7 @@ def elsewhere():
 
 @pytest.fixture
 def env(fake, demo_data_dir, tmp_path, monkeypatch):
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "demo.duckdb").symlink_to(demo_data_dir / "demo.duckdb")
-    (data / "demo.duckdb.version").symlink_to(demo_data_dir / "demo.duckdb.version")
-    monkeypatch.setenv("SCE_DATA_DIR", str(data))
-    monkeypatch.delenv("SCE_STORE", raising=False)
+    data = own_data_dir(demo_data_dir, tmp_path, monkeypatch)
     monkeypatch.setenv("QUALTRICS_BASE_URL", fake.url)
     monkeypatch.setenv("QUALTRICS_API_TOKEN", fake.token)
     monkeypatch.setenv("QUALTRICS_DATASET_ID", "IDP_social")

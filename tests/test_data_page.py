@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib.qualtrics.background import PullRunning, current_job, job_status, start_pull
 from lib.qualtrics.client import Credentials
 from lib.store.local import Store
+from tests.conftest import own_data_dir
 from tests.fake_qualtrics import demo_rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,14 +26,7 @@ def fake(fake):
 
 @pytest.fixture
 def env(fake, demo_data_dir, tmp_path, monkeypatch):
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "demo.duckdb").symlink_to(demo_data_dir / "demo.duckdb")
-    (data / "demo.duckdb.version").symlink_to(demo_data_dir / "demo.duckdb.version")
-    monkeypatch.setenv("SCE_DATA_DIR", str(data))
-    monkeypatch.delenv("SCE_STORE", raising=False)
+    data = own_data_dir(demo_data_dir, tmp_path, monkeypatch)
     monkeypatch.setenv("QUALTRICS_BASE_URL", fake.url)
     monkeypatch.setenv("QUALTRICS_API_TOKEN", fake.token)
     monkeypatch.setenv("QUALTRICS_DATASET_ID", "IDP_social")

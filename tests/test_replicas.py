@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 
 from lib.sources.demo import DEMO_FILE
+from tests.browser_kit import COUNT
 from tests.streamlit_server import ROOT, Server, free_port, wait_healthy
-from tests.test_browser import COUNT, browser  # noqa: F401  (the Chromium fixture)
 
 pytestmark = pytest.mark.browser
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -80,7 +80,7 @@ def shown(page) -> tuple[str, str, str]:
     return REPLICA.search(body).group(1), *COUNT.search(body).groups()
 
 
-def test_killing_a_replica_moves_its_analyst_to_the_other_with_the_same_view(browser, tmp_path):  # noqa: F811
+def test_killing_a_replica_moves_its_analyst_to_the_other_with_the_same_view(browser, tmp_path):
     _require_nginx()
     shared = tmp_path / "shared"
     writer("import", str(DEMO_FILE), "--store", str(tmp_path / "writer.duckdb"), "--publish", str(shared))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from lib.errors import ExplorerError
 from lib.queries.model import MentionModel
 from lib.sources.ingest import ensure_demo_store
 from lib.store.local import Store
@@ -66,8 +67,13 @@ def model(source: Source) -> MentionModel:
 def _engine(folder: str, engine: str):
     # One per server process: a DuckDB connection, or a Spark session (its JVM starts here, about 15 s).
     # Imported here: Ibis is not needed (nor its import time paid) where the model answers.
-    from lib.queries.engine import IbisStore
-
+    try:
+        from lib.queries.engine import IbisStore
+    except ModuleNotFoundError as exc:
+        raise ExplorerError(
+            f"SCE_BACKEND={engine} needs the engine packages ({exc.name} is missing): "
+            "pip install -r requirements-engines.txt, or unset SCE_BACKEND to answer from memory."
+        ) from None
     return IbisStore(folder, engine)
 
 
