@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from lib.errors import ExplorerError, mark_logged, was_logged
 from lib.mentions.normalize import COLUMNS, ENTITY_COLUMNS, entities, split_tags
-from lib.store.staging import BUMP_VERSION, StagedWrite, remove_stale
+from lib.store.staging import BUMP_VERSION, LogEntry, StagedWrite, remove_stale
 from lib.text.vocabulary import ENRICHMENT_COLUMNS, ENRICHMENT_DDL, VOCAB_DDL, Vocabulary, enrichment_rows
 
 SCHEMA_VERSION = 3  # 2: hashtags, handles and linkDomains extracted at ingest; 3: the text enrichment
@@ -499,9 +499,10 @@ class Store:
             )
 
     @staticmethod
-    def _append_log(con: duckdb.DuckDBPyConnection, started: datetime, *values) -> None:
+    def _append_log(con: duckdb.DuckDBPyConnection, started: datetime, entry: LogEntry) -> None:
+        values = entry.values()
         con.execute(
-            "INSERT INTO ingest_log SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+            f"INSERT INTO ingest_log SELECT coalesce(max(id), 0) + 1, ?, ?, {', '.join('?' * len(values))} "
             "FROM ingest_log",
             [started, _now(), *values],
         )
@@ -511,7 +512,7 @@ class Store:
         text = str(exc) if isinstance(exc, ExplorerError) else type(exc).__name__
         try:
             con.execute("BEGIN TRANSACTION")
-            self._append_log(con, started, kind, source, dataset_id, rows_in, 0, 0, 0, None, None, reason, text)
+            self._append_log(con, started, LogEntry(kind, source, dataset_id, rows_in, outcome=reason, message=text))
             con.execute("COMMIT")
         except duckdb.Error:
             # The failure being reported matters more than its log line.

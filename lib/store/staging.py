@@ -26,6 +26,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,29 @@ if TYPE_CHECKING:
 
 # Every change of the mentions, in the transaction that makes it: readers key their caches on the version.
 BUMP_VERSION = "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'"
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of the store's ``ingest_log``: a pull or an import, what it did and how it ended."""
+
+    kind: str  # "pull" or "import"
+    source: str  # the file name, or the Qualtrics host
+    dataset_id: str  # the id that was read (for a pull, the one that worked)
+    rows_in: int = 0
+    rows_new: int = 0
+    rows_updated: int = 0
+    rows_rejected: int = 0
+    continuation_token: str | None = None
+    newest_date: datetime | None = None
+    outcome: str = "ok"  # ok, failed, interrupted
+    message: str = ""
+
+    def values(self) -> list:
+        """In the order of the table's columns after ``started_at`` and ``finished_at``."""
+        return [getattr(self, f.name) for f in fields(self)]
+
+
 DEFAULT_MEMORY_MB = 1024
 MIN_MEMORY_MB = 768  # the interpreter, the libraries and two enrichment workers take about 400 MB
 ENRICH_MIN_TEXTS = 5_000  # a batch this large is analysed on every core
@@ -252,12 +276,14 @@ class StagedWrite:
 
         rows_in, new, updated, newest = self._prepare()
         self._attach_for_writing(wait)
-        log = (kind, source, dataset_id, rows_in, new, updated)
         rejected = rows_rejected() if callable(rows_rejected) else rows_rejected
+        log = LogEntry(
+            kind, source, dataset_id, rows_in, new, updated, rejected, continuation_token, newest, "ok", message
+        )
         for limit in (self.memory["commit"], self.memory["retry"]):
             self.con.execute(f"SET memory_limit = '{limit}'")
             try:
-                version = self._copy(started, log, rejected, continuation_token, newest, message)
+                version = self._copy(started, log)
                 break
             except duckdb.Error as exc:
                 if limit == self.memory["retry"] or not _out_of_memory(exc):
@@ -267,7 +293,7 @@ class StagedWrite:
         self.store._publish_version(version)
         return IngestResult(rows_in, new, updated, version)
 
-    def _copy(self, started, log: tuple, rejected: int, continuation_token, newest, message: str) -> str:
+    def _copy(self, started: datetime, log: LogEntry) -> str:
         """The one transaction that changes the store; returns the new version."""
         con, stage = self.con, _q(self.catalog)
         columns = ", ".join(_q(c) for c in COLUMNS)
@@ -283,22 +309,7 @@ class StagedWrite:
             con.execute(f'DELETE FROM enrichment WHERE "uniqueId" IN (SELECT "uniqueId" FROM {stage}.enrich_final)')
             con.execute(f"INSERT INTO enrichment SELECT * FROM {stage}.enrich_final")
             con.execute(BUMP_VERSION)
-            kind, source, dataset_id, rows_in, new, updated = log
-            self.store._append_log(
-                con,
-                started,
-                kind,
-                source,
-                dataset_id,
-                rows_in,
-                new,
-                updated,
-                rejected,
-                continuation_token,
-                newest,
-                "ok",
-                message,
-            )
+            self.store._append_log(con, started, log)
             version = self.store._read_version(con)
             con.execute("COMMIT")
         except BaseException:
