@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import streamlit as st
@@ -34,21 +35,21 @@ FRESHNESS_SECONDS = 30
 ENGINE_LABELS = {"duckdb": "DuckDB over the snapshot", "spark": "Spark"}
 
 
+@dataclass
 class View:
     """What a page works with: the filters and timezone (``scope``) and the questions about them (``q``, on
-    whichever backend answers: lib/queries/interface.py)."""
+    whichever backend answers: lib/queries/interface.py), with the store's tag recode and text topics."""
 
-    def __init__(
-        self,
-        source: Source,
-        q: Queries,
-        filters: Filters,
-        tz: str,
-        recode: TagRecode,
-        topics: TopicSet,
-    ):
-        self.source, self.q, self.filters, self.tz, self.recode, self.topics = source, q, filters, tz, recode, topics
-        self.scope = Scope(filters, tz)
+    source: Source
+    q: Queries
+    filters: Filters
+    tz: str
+    recode: TagRecode
+    topics: TopicSet
+    scope: Scope = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.scope = Scope(self.filters, self.tz)
 
     @property
     def bucket(self) -> str:
