@@ -139,6 +139,16 @@ def corpus() -> list[Case]:
         ),
         Case("header-only.csv", (HEADER + "\n").encode(), 0),
         Case("empty.csv", b"", message="is empty"),
+        Case(
+            "old-mac-line-ends.csv",
+            (HEADER + "\r" + rows_csv(3).replace("\n", "\r")).encode(),
+            message="carriage return",
+        ),
+        Case(
+            "thousands-of-columns.csv",
+            ("uniqueId," + ",".join(f"c{i}" for i in range(5000)) + "\nw1" + "," * 5000 + "\n").encode(),
+            message="5,001 columns",
+        ),
         Case("spaces-only.csv", b"   \n\n", message="empty"),
         Case("no-mention-fields.csv", b"name,score\nann,3\n", message="none of the Social Connect mention fields"),
         Case("latin-1.csv", (HEADER + "\nl1,Gr\xfc\xdfe,neutral,1\n").encode("latin-1"), message="not UTF-8"),

@@ -22,6 +22,9 @@ PAYLOADS = [
     f"![r][ref]\n\n[ref]: {LEAK}/ref.png",
     f"<svg><image href='{LEAK}/svg.png'/></svg>",
     f"`x` ![z]({LEAK}/after-code.png) ``",
+    # Plotly's own HTML subset, in chart labels, names, ticks and hover texts:
+    f'<span style="background:url({LEAK}/plotly-span.png)">s</span>',
+    f'<a href="{LEAK}/plotly-link">L</a> <b style="cursor:url({LEAK}/plotly-cursor.png),auto">b</b>',
 ]
 FIELDS = (
     "authorName",

@@ -208,7 +208,7 @@ def test_a_new_snapshot_is_seen_without_reconnecting(shared, demo_data_dir, tmp_
     before = store.queries().count(Scope())
     writer = Store(tmp_path / "w.duckdb")
     shutil.copy(demo_data_dir / "demo.duckdb", writer.path)
-    from tests.test_text import corpus_frame
+    from tests.text_corpus import corpus_frame
 
     writer.ingest([corpus_frame()], kind="import", source="more")
     publish(writer, folder)

@@ -148,3 +148,29 @@ def test_long_category_names_are_shortened_on_the_axis_only():
     fig = validated(charts.bar_figure(counts, "sourceType"))
     assert list(fig.data[0].y) == ["Web", "SearchProviderInstagramHashtags"]  # full names: hover, clicks
     assert list(fig.layout.yaxis.ticktext) == ["Web", "SearchProviderInstagramHa…"]
+
+
+HOSTILE = '<span style="background:url(http://leak.example/s.png)">s</span> <a href="http://leak.example/a">L</a> &'
+
+
+def test_data_values_reach_plotly_as_text_and_come_back_from_a_click_as_they_are():
+    """Plotly draws <a href> and <span style> in labels, names, ticks and hovers: a value from the data must not."""
+    counts = pd.DataFrame({"value": [HOSTILE, "plain"], "mentions": [5, 3]})
+    shares = pd.DataFrame({"negative": [2, 1], "positive": [3, 2]}, index=[HOSTILE, "plain"])
+    series = pd.DataFrame(
+        {"bucket": pd.to_datetime(["2026-03-02", "2026-03-09"]), "series": [HOSTILE, HOSTILE], "mentions": [4, 6]}
+    )
+    volume = series.assign(series=[HOSTILE, HOSTILE])
+    figures = [
+        charts.bar_figure(counts, "tags"),
+        charts.stacked_share_figure(shares, "messageSentiment"),
+        charts.lines_figure(series, HOSTILE),
+        charts.volume_figure(volume, "tags", "week"),
+        charts.heatmap_figure(pd.DataFrame([[1, 2], [2, 1]], index=[HOSTILE, "b"], columns=[HOSTILE, "b"])),
+    ]
+    for fig in figures:
+        drawn = fig.to_json()
+        assert "<span" not in drawn and "<a " not in drawn and "&lt;span" in drawn, drawn[:300]
+    bar = figures[0].data[0]
+    assert sorted(charts.from_chart(list(bar.customdata))) == sorted([HOSTILE, "plain"])  # a click: the value itself
+    assert charts.from_chart(charts.inert("Delays & Cancellations")) == "Delays & Cancellations"

@@ -151,7 +151,8 @@ def test_one_zero_or_one_column_per_text_topic_and_the_chosen_tag_delimiter(stor
         assert row["topic: Links"] == ("1" if "HYPERLINK(" in row["messageContent"] else "0")
     assert sum(r["topic: Comma"] == "1" for r in rows) == 1
     assert next(r for r in rows if r["uniqueId"] != "1_safe")["tags"] == "A | B"
-    assert manifest.topics == {"Comma": "comma", "Links": "hyperlink", "Both": " (or any topic under it)", "C": "comma"}
+    assert manifest.topics == {"Comma": "comma", "Links": "hyperlink", "Both": "any topic under it", "C": "comma"}
+    assert manifest.columns == list(rows[0])  # every column of the file, the topic columns included
 
 
 def test_cli_export_filters_by_a_saved_text_topic_and_adds_its_column(store, tmp_path):

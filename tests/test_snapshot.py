@@ -9,7 +9,7 @@ import pytest
 from lib.queries.model import MentionModel
 from lib.store.local import Store, StoreError
 from lib.store.snapshot import KEEP, SnapshotStore, publish
-from tests.test_text import corpus_frame
+from tests.text_corpus import corpus_frame
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 

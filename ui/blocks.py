@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from lib.charts.figures import bucket_label, lines_figure
+from lib.charts.figures import bucket_label, from_chart, lines_figure
 from lib.export.csv_writer import frame_csv
 from lib.mentions.labels import label
 from lib.queries.buckets import bucket_end
@@ -69,7 +69,7 @@ def chart(fig, key: str, how_to_read: str, data: pd.DataFrame, selectable: bool 
     points = event.selection.get("points", []) if hasattr(event, "selection") else []
     picked: list = []
     for point in points:
-        value = point.get("customdata")
+        value = from_chart(point.get("customdata"))  # the value itself, not its inert form (lib/charts)
         if isinstance(value, list):
             value = tuple(value) if len(value) > 1 else (value[0] if value else None)
         if value is not None and value not in picked:

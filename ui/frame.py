@@ -140,7 +140,8 @@ def frame(title: str) -> View:
             slot = st.empty()
             st.caption(
                 "Copy it (icon at the right): it opens this page as you see it, with these filters, timezone and "
-                "page settings."
+                "page settings. A bar or point you clicked is not in the link: press *Filter to this* under it "
+                "first, and the link shows those mentions."
             )
     state.share_in(slot)  # written now, and again whenever a page setting changes the URL during this run
     view = View(source, q, new_filters, tz, recode, topics)

@@ -35,7 +35,7 @@ def import_section(store: Store) -> None:
         mapping = mapping_form(store, columns) if columns else {}
         if st.button("Import into your store", type="primary", key="sce_import"):
             _import(store, upload, columns, mapping)
-    show_result()
+    show_result(upload)
 
 
 def _columns(upload) -> list[str] | None:
@@ -54,35 +54,40 @@ def mapping_form(store: Store, columns: list[str]) -> dict[str, str]:
     """A field for each column no field takes (or that a saved mapping put under one); the mapping saved for
     this header set is the default."""
     saved = saved_mapping(store.path, columns)
-    fields, unknown = map_columns(columns, saved)
-    missing = [f for f in FIELD_NAMES if f not in fields]
     choices = [c for c in columns if c in saved or canonical_name(c) is None]
     if not choices:
         st.caption("Every column of this file is a mention field.")
         return {}
+    key = header_key(columns)
+    # What each column is read as now: the user's choice of this run (its widget's state), else the saved one,
+    # so that the summary above the choices says what the import will do.
+    mapping = {}
+    for column in choices:
+        picked = st.session_state.get(f"sce_map_{key}_{column}", saved.get(column, KEEP))
+        if picked != KEEP:
+            mapping[column] = picked
+    fields, unknown = map_columns(columns, mapping)
+    missing = [f for f in FIELD_NAMES if f not in fields]
+    open_fields = [f for f in FIELD_NAMES if f not in map_columns(columns, {})[0]]
     label = f"{_count(len(unknown), 'column')} without a field, {_count(len(missing), 'field')} without a column"
-    mapping: dict[str, str] = {}
     with st.expander(f"Columns and fields: {label}", expanded=True, icon=":material/view_column:"):
         st.caption(
             "A column without a field is kept as an extra column of its mentions (shown in a mention's detail). "
             "Choose a field to read it as that field, e.g. a date column as datePublished; the choice is "
             "remembered for files with these columns."
         )
-        key = header_key(columns)
         for column in choices:
             current = saved.get(column)
-            options = [KEEP, *[f for f in FIELD_NAMES if f in missing or f == current]]
+            options = [KEEP, *[f for f in open_fields if f == current or f == mapping.get(column) or f in missing]]
             name, field = st.columns([1, 2], vertical_alignment="center")
             name.text(column)  # the file's column name as plain text; the (hidden) label is for screen readers
-            picked = field.selectbox(
+            field.selectbox(
                 column,
                 options,
-                index=options.index(current) if current else 0,
+                index=options.index(current) if current in options else 0,
                 key=f"sce_map_{key}_{column}",
                 label_visibility="collapsed",
             )
-            if picked != KEEP:
-                mapping[column] = picked
         if missing:
             st.caption("Fields no column fills: " + md(", ".join(missing)))
     return mapping
@@ -98,13 +103,18 @@ def _import(store: Store, upload, columns: list[str] | None, mapping: dict[str, 
         with st.spinner(f"Importing {md(upload.name)}…"):
             outcome = import_file(store, upload, upload.name, mapping=mapping)
     except ExplorerError as exc:
-        st.session_state[RESULT] = {"name": upload.name, "error": str(exc)}
+        st.session_state[RESULT] = {
+            "name": upload.name,
+            "upload": (getattr(upload, "file_id", ""), upload.name),
+            "error": str(exc),
+        }
     else:
         if columns is not None:
             save_mapping(store.path, columns, mapping)
         result, report = outcome.result, outcome.report
         st.session_state[RESULT] = {
             "name": upload.name,
+            "upload": (getattr(upload, "file_id", ""), upload.name),
             "rows": report.rows_in,
             "new": result.rows_new,
             "updated": result.rows_updated,
@@ -118,10 +128,14 @@ def _import(store: Store, upload, columns: list[str] | None, mapping: dict[str, 
     st.rerun()  # the page, the sidebar and the log then show the store after the import
 
 
-def show_result() -> None:
-    """What the last import of this session did (kept until the next one)."""
+def show_result(upload) -> None:
+    """What the last import of this session did: kept until another file is chosen (its result would read as
+    the new file's)."""
     result = st.session_state.get(RESULT)
     if not result:
+        return
+    if upload is not None and (getattr(upload, "file_id", ""), upload.name) != result.get("upload"):
+        st.session_state.pop(RESULT, None)
         return
     name = md(result["name"])
     if "error" in result:
@@ -158,6 +172,12 @@ def show_result() -> None:
             icon=":material/view_column:",
         )
     if result["missing"]:
-        st.caption("Fields no column fills: " + md(", ".join(result["missing"])))
+        kept = (
+            f" The {result['updated']:,} updated mentions keep what they had in these fields; only the columns of "
+            "the file changed."
+            if result["updated"]
+            else ""
+        )
+        st.caption("Fields no column fills: " + md(", ".join(result["missing"])) + "." + kept)
     for warning in result["warnings"]:
         st.warning(md(warning))

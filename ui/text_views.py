@@ -69,12 +69,14 @@ def _context_panel(view: View, terms: list[str], key: str, buckets: list | None 
     where, dates = "", None
     if buckets:
         scope = scope.in_buckets(buckets, view.bucket)
-        where = f" in {blocks.buckets_title(buckets, view.bucket)}"
+        where = blocks.buckets_title(buckets, view.bucket)
         dates = blocks.bucket_dates(view.filters, buckets, view.bucket)
     with st.container(border=True, key=f"{key}_drill"):
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             st.markdown(
-                f"**{view.q.count(scope):,} mentions** with {md(', '.join(terms[:5]))}{md(where)}", width="stretch"
+                f"**{view.q.count(scope):,} mentions** with {md(', '.join(terms[:5]))}"
+                + (f" in {md(where)}" if where else ""),
+                width="stretch",
             )
             st.button(
                 "Search for this",

@@ -36,9 +36,49 @@ _GRID = "#EEF1F4"
 SEQUENTIAL = [[0.0, "#EAF1FA"], [0.5, "#7FA7D8"], [1.0, "#17407A"]]  # light = few, dark = many
 
 
+# Plotly draws its own subset of HTML in every label, name, tick and hover text: <a href>, and <span style> whose
+# CSS may fetch any url(…). A data value (a tag, a source, a term) must show as the text it is, so every string
+# that comes from the data is escaped before it reaches plotly (which shows &lt; as <), and what a selection
+# sends back is unescaped again (``from_chart``), so a click filters on the value itself.
+_DATA_KEYS = ("x", "y", "text", "customdata", "labels", "ids", "parents", "hovertext", "name", "locations")
+
+
+def inert(value: Any) -> Any:
+    """``value`` with ``&``, ``<`` and ``>`` escaped in every string (in lists, arrays and tuples too)."""
+    if isinstance(value, str):
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
+        return np.array([inert(v) for v in value.tolist()], dtype=object).reshape(value.shape)
+    if isinstance(value, list | tuple):
+        return type(value)(inert(v) for v in value)
+    return value
+
+
+def from_chart(value: Any) -> Any:
+    """The inverse of ``inert`` for what a selection sends back (its customdata)."""
+    if isinstance(value, str):
+        return value.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    if isinstance(value, list | tuple):
+        return type(value)(from_chart(v) for v in value)
+    return value
+
+
 def figure(data: list[dict], layout: dict) -> go.Figure:
-    """A figure from plain trace and layout dicts, without per-property validation."""
-    return go.Figure(data=data, layout=layout, _validate=False)
+    """A figure from plain trace and layout dicts, without per-property validation; data strings made inert."""
+    traces = [{k: inert(v) if k in _DATA_KEYS else v for k, v in trace.items()} for trace in data]
+    return go.Figure(
+        data=traces, layout={k: _inert_axis(v) if "axis" in k else v for k, v in layout.items()}, _validate=False
+    )
+
+
+def _inert_axis(axis: Any) -> Any:
+    """An axis whose tick labels and title come from the data (tag names, segment names) made inert."""
+    if not isinstance(axis, dict):
+        return axis
+    axis = {**axis, **({"ticktext": inert(axis["ticktext"])} if "ticktext" in axis else {})}
+    if isinstance(axis.get("title"), dict) and "text" in axis["title"]:
+        axis["title"] = {**axis["title"], "text": inert(axis["title"]["text"])}
+    return axis
 
 
 def count_axis(largest: float, title: str = "mentions") -> dict:
@@ -113,7 +153,7 @@ def volume_figure(volume: pd.DataFrame, split: str | None, freq: str, spikes: pd
                 "name": name,
                 "marker": {"color": _color(series, i, split)},
                 "customdata": [[b, str(series)] for b in _iso(buckets)],
-                "hovertemplate": "%{y:,} " + name.replace("%", "%%") + "<extra></extra>",
+                "hovertemplate": "%{y:,} " + inert(name).replace("%", "%%") + "<extra></extra>",
             }
         )
     annotations = [
@@ -307,7 +347,7 @@ def lines_figure(series: pd.DataFrame, title: str) -> go.Figure:
                 "customdata": [[b, str(name)] for b in _iso(buckets)],
                 "line": {"color": LINE_COLORS[i % len(LINE_COLORS)], "width": 2},
                 "marker": {"size": 6},
-                "hovertemplate": "%{x}: %{y:,} " + str(name).replace("%", "%%") + "<extra></extra>",
+                "hovertemplate": "%{x}: %{y:,} " + inert(str(name)).replace("%", "%%") + "<extra></extra>",
             }
         )
     largest = series["mentions"].max() if len(series) else 0
@@ -332,7 +372,9 @@ def stacked_share_figure(table: pd.DataFrame, column: str) -> go.Figure:
                 "x": share,
                 "customdata": [[str(t), str(value), int(n)] for t, n in zip(table.index, table[value], strict=True)],
                 "marker": {"color": _color(str(value), i, column)},
-                "hovertemplate": "%{y}: %{x:.0%} " + name + " (%{customdata[2]:,} mentions)<extra></extra>",
+                "hovertemplate": "%{y}: %{x:.0%} "
+                + inert(name).replace("%", "%%")
+                + " (%{customdata[2]:,} mentions)<extra></extra>",
             }
         )
     layout = {

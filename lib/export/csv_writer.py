@@ -155,6 +155,13 @@ def _topic_flags(topics: TopicSet, text: pa.Array) -> list[list[str]]:
     return [np.where(topic_mask(topics, t.name, search, len(text)), "1", "0").tolist() for t in topics.topics]
 
 
+def _topic_rule(topics: TopicSet, topic) -> str:
+    """What puts a mention under ``topic``, as the manifest states it: its query, and/or its children."""
+    if not topics.children(topic.name):
+        return topic.query
+    return f"{topic.query} (or any topic under it)" if topic.query.strip() else "any topic under it"
+
+
 def write_csv(
     store: Store,
     q: Queries,
@@ -189,7 +196,8 @@ def write_csv(
     topics = topics or TopicSet()
     writer = csv.writer(out, lineterminator="\r\n")
     cell = neutralise if safe else (lambda value: value)
-    writer.writerow([cell(c) for c in header + [f"topic: {t.name}" for t in topics.topics]])
+    topic_columns = [f"topic: {t.name}" for t in topics.topics]
+    writer.writerow([cell(c) for c in header + topic_columns])
     keep_key = "uniqueId" in header
     n = 0
     for rows, text in _chunks(store, keys, fields, tz, delimiter, names_of_tags, safe):
@@ -200,7 +208,7 @@ def write_csv(
     notes = [] if not row_cap or matching <= row_cap else [f"Capped at {row_cap:,} of {matching:,} matching rows."]
     return Manifest(
         rows=n,
-        columns=header,
+        columns=header + topic_columns,
         filters={k: v for k, v in scope.filters.active().items()},
         timezone=tz,
         store_version=q.version,
@@ -210,9 +218,7 @@ def write_csv(
         tag_delimiter=delimiter,
         tag_recode=recode.to_dict() if recode is not None else None,
         formula_safe=safe,
-        topics={
-            t.name: t.query + (" (or any topic under it)" if topics.children(t.name) else "") for t in topics.topics
-        },
+        topics={t.name: _topic_rule(topics, t) for t in topics.topics},
         notes=notes,
     )
 

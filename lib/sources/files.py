@@ -32,6 +32,7 @@ __all__ = ["ExportReader", "FileFormatError", "Limits", "RawBatch", "RawFile", "
 
 MAX_COMPRESSION_RATIO = Caps.max_ratio
 MAX_REPORTED = 1000  # rejected rows reported one by one; beyond that, counted
+MAX_COLUMNS = 2_000  # an export has a few dozen; beyond this it is not one (and would be slow to store)
 MAX_DEPTH = 16  # nested JSON objects flattened this deep; deeper values are kept as JSON text
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _RESPONSES = re.compile(r'\{\s*"responses"\s*:\s*\[')
@@ -172,6 +173,16 @@ def _dedupe(names: list[str]) -> list[str]:
     return out
 
 
+def _check_width(reader: ExportReader, columns: int) -> None:
+    """An export has a few dozen columns (the mention fields and some embedded data): thousands are not one,
+    and would cost minutes and memory per row to store as extra columns."""
+    if columns > MAX_COLUMNS:
+        raise FileFormatError(
+            f"{reader.name} has {columns:,} columns; an export of mentions has a few dozen (at most {MAX_COLUMNS:,} "
+            "are read). Export only the mention fields and import that file."
+        )
+
+
 def _is_import_id_row(fields: list[str]) -> bool:
     cells = [c for c in fields if c]
     return bool(cells) and all(c.startswith('{"ImportId"') for c in cells)
@@ -182,6 +193,11 @@ def _open_delimited(reader: ExportReader, stream: BinaryIO) -> None:
     first = next(lines, None)
     if first is None:
         raise FileFormatError(f"{reader.name} is empty.")
+    if "\r" in first[1].rstrip("\r\n"):
+        raise FileFormatError(
+            f"{reader.name} ends its lines with a lone carriage return (old Mac line endings), so it reads as one "
+            "line. Save it again with Windows or Unix line endings (CSV UTF-8) and import it again."
+        )
     delimiter = "\t" if first[1].count("\t") > first[1].count(",") else ","
     reader.format = "tsv" if delimiter == "\t" else "csv"
     source = _Pushback(lines, reader.limits.record_bytes)
@@ -190,6 +206,7 @@ def _open_delimited(reader: ExportReader, stream: BinaryIO) -> None:
     header = next(records, None)
     if header is None or not any(h.strip() for h in header[1]):
         raise FileFormatError(f"{reader.name} has no header row (its first line is empty).")
+    _check_width(reader, len(header[1]))
     reader.columns = _dedupe([h.strip() for h in header[1]])
     head = [next(records, None), next(records, None)]
     if head[1] is not None and _is_import_id_row(head[1][1]):
@@ -374,6 +391,7 @@ def _open_json(reader: ExportReader, stream: BinaryIO) -> None:
     batches = _json_batches(reader, records)
     first = next(batches, None)
     reader.columns = list(first.frame.columns) if first is not None else []
+    _check_width(reader, len(reader.columns))
     reader._batches = _chain([first] if first is not None else [], batches)
 
 
