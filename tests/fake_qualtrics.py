@@ -87,7 +87,8 @@ class Faults:
     reject_tokens: bool = False  # answer a continuationToken with token_status (an expired token)
     token_status: int = 400  # how a rejected continuation token is answered (any 4xx)
     date_with_token: bool = True  # accept startDate together with allowContinuation (else 400, as a filter)
-    export_status: str | None = None  # the progress answers this status (an undocumented one) instead
+    export_status: object = None  # with status_fault: the progress answers this status (any JSON value) instead
+    status_fault: bool = False
     start_fails_after_starting: int = 0  # the next N export starts create the job, then answer 503
     separate_dataset_ids: bool = False  # POST /datasets returns a datasetId other than its project's id
     datasets_key_only: bool = False  # POST /datasets answers 400 to a field list beyond the key field
@@ -442,7 +443,7 @@ class Handler(BaseHTTPRequestHandler):
         job = self.state.jobs.get(job_id)
         if job is None:
             return self.error(404, "NOT_FOUND", "Export not found.")
-        if self.state.faults.export_status is not None:
+        if self.state.faults.status_fault:
             return self.ok({"percentComplete": 50.0, "status": self.state.faults.export_status})
         if job.polls_left > 0:
             job.polls_left -= 1
@@ -522,10 +523,16 @@ def main(argv: list[str] | None = None) -> None:
     state = FakeQualtrics()
     token = state.add_token()
     state.add_rows("IDP_demo", demo_rows(args.rows))
+    # A datasetId that differs from its project's id (GET datasets/DS_demo names IDP_demo), and an OAuth client
+    # without the read scope of imported data projects: the connection check's cases, to try by hand.
+    state.faults.separate_dataset_ids = True
+    state.dataset_aliases["DS_demo"] = "IDP_demo"
+    client_id, secret = state.add_client(scopes={"read:users", "read:survey_responses"})
     state.faults.zip_files, state.faults.header_rows = not args.raw, 1 if args.one_header else 3
     with FakeServer(state, args.port) as server:
         print(f"Fake Qualtrics at {server.url} with dataset IDP_demo ({args.rows} mentions).")
         print(f"API token for this fake only: {token}")
+        print(f"OAuth client of this fake without read:imported_data_projects: {client_id} {secret}")
         print("Ctrl-C to stop.", flush=True)
         try:
             while True:

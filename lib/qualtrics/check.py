@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lib.mentions.schema import FIELDS
 from lib.qualtrics import scopes
 from lib.qualtrics.client import (
     AuthError,
@@ -101,7 +102,7 @@ def preflight(client: QualtricsClient, dataset_id: str, flow: ExportFlow | None 
 
 
 def _base_step(where: str, place) -> Step:
-    cut = " (…/API/v3 left out: the app adds it)" if "/api" in where.lower() else ""
+    cut = " (what followed the host was left out: the app adds /API/v3 itself)" if "/api" in where.lower() else ""
     if place.kind == "datacenter":
         text = f"{place.base}: datacenter {place.datacenter}{cut}."
     elif place.kind == "org.datacenter":
@@ -121,7 +122,7 @@ def _base_step(where: str, place) -> Step:
 
 
 def _credentials_step(qc: QualtricsClient, datacenter: str) -> Step:
-    kind = "OAuth client" if qc.credentials.kind == "oauth" else "API token"
+    kind = "OAuth client" if qc.credentials.kind == "oauth" else "API token"  # "with an …"
     try:
         me = qc.whoami()
     except PermissionDenied as exc:
@@ -141,7 +142,7 @@ def _credentials_step(qc: QualtricsClient, datacenter: str) -> Step:
     def said(key: str) -> str:
         return one_line(qc.scrub(str(me.get(key) or "?")), 80)
 
-    text = f"{kind} of {said('userName')} (brand {said('brandId')}, datacenter {said('datacenter')})."
+    text = f"Connected as {said('userName')} with an {kind} (brand {said('brandId')}, datacenter {said('datacenter')})."
     home = said("datacenter").lower()
     if datacenter and home not in ("?", datacenter.lower()):
         return Step(
@@ -187,7 +188,7 @@ def _dataset_step(qc: QualtricsClient, given: str, flow: ExportFlow) -> Step:
     else:
         text = (
             f"Imported data project{name} ({target.export_id}), key field {target.key_field or 'not said'}, "
-            f"{len(target.mention_fields)} of the mention fields; exported through "
+            f"{len(target.mention_fields)} of the {len(FIELDS)} mention fields; exported through "
             f"imported-data-projects/{target.export_id}/exports."
         )
     if target.note:

@@ -13,7 +13,8 @@ accepted as the second. So both are accepted:
    and where to find the source id.
 
 A lookup refused with 403 is not fatal (reading the definition may need another right than exporting): the
-pull goes on and the export says what it says. The pull logs the id that worked as the log's ``dataset_id``
+pull goes on and the export says what it says; unless an OAuth token's granted scopes are known and lack the
+read scope that the export needs too. The pull logs the id that worked as the log's ``dataset_id``
 (lib/qualtrics/pull.py), so its continuation token stays with the id it belongs to.
 """
 
@@ -23,6 +24,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from lib.mentions.schema import FIELDS, canonical_name
+from lib.qualtrics import scopes
 from lib.qualtrics.client import NotFound, PermissionDenied, QualtricsClient, QualtricsError
 from lib.qualtrics.export_jobs import ExportFlow, flow_for
 from lib.qualtrics.scrub import one_line
@@ -131,6 +133,8 @@ def _project(client: QualtricsClient, given: str, export_id: str, flow: ExportFl
     try:
         result = client.request_json("GET", f"imported-data-projects/{export_id}")
     except PermissionDenied as exc:
+        if client.credentials.kind == "oauth" and scopes.covers(client.granted, scopes.READ_IDP) is False:
+            raise  # the token surely lacks the scope that the export needs too: fail now, naming it
         return Target(given, export_id, flow, "imported data project", looked_up=False, note=str(exc))
     raw = result.get("fields")
     names = tuple(

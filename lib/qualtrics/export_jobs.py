@@ -159,6 +159,8 @@ def _shown(value: object) -> str:
     """A status from the server, shown safely: a short word, else what kind of value it was."""
     if value is None:
         return "(none)"
+    if value == "":
+        return "'' (empty)"
     if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9 _-]{1,40}", value):
         return repr(value)
     return f"(an unreadable {type(value).__name__})"
