@@ -409,7 +409,8 @@ def cmd_pull(args: argparse.Namespace) -> int:
     )
     published = _published(store, args.publish)
     if not args.quiet or report.n_rejected or report.warnings:  # --quiet: silent on success, for cron's mail
-        print(f"Pulled {args.dataset_id} ({outcome.mode}): {_summary(result, report)}{published}")
+        exported = f" as {outcome.export_id}" if outcome.export_id not in ("", args.dataset_id.strip()) else ""
+        print(f"Pulled {args.dataset_id}{exported} ({outcome.mode}): {_summary(result, report)}{published}")
     return EXIT_OK
 
 

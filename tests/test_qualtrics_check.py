@@ -28,6 +28,7 @@ from lib.qualtrics.pull import pull
 from lib.store.local import Store
 from tests.fake_qualtrics import demo_rows
 from tests.test_qualtrics import Clock
+from tests.test_qualtrics_hostile import echoes
 
 ROOT = Path(__file__).resolve().parent.parent
 JSON = {"Content-Type": "application/json"}
@@ -355,3 +356,36 @@ def test_a_create_answer_without_an_id_is_a_message_not_a_keyerror(fake, answer)
 
 def test_flows_table_is_untouched():
     assert FLOWS["dataset"].start == "imported-data-projects/{id}/exports"
+
+
+# -- what the check reads from a server, hostile ---------------------------------------------------------
+def _whoami(h):
+    return json.dumps({"result": {"userName": echoes(h["X-API-TOKEN"])["base64"], "brandId": "[x](http://e)"}}).encode()
+
+
+HOSTILE_LOOKUPS = {
+    "a result that is a list": (b'{"result": []}', FAIL, "without a result"),
+    "fields of junk": (b'{"result": {"fields": [1, null, {"name": 5}, {"name": "uniqueId"}]}}', WARN, "1 of the 30"),
+    "a name of a megabyte": (json.dumps({"result": {"name": "n" * 2**20}}).encode(), OK, "nnnn"),
+    "names that echo the token": (
+        lambda h: json.dumps(
+            {"result": {"name": h["X-API-TOKEN"], "uniqueField": echoes(h["X-API-TOKEN"])["basic header"]}}
+        ).encode(),
+        OK,
+        "***",
+    ),
+    "not JSON": (b"<html>", FAIL, "not a JSON object"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_LOOKUPS))
+def test_a_hostile_lookup_reply_is_a_short_line_without_credentials(fake, case):
+    from tests.test_qualtrics_hostile import leaked
+
+    body, status, says = HOSTILE_LOOKUPS[case]
+    fake.faults.replies = [(200, JSON, _whoami), (200, JSON, body)]
+    steps = check(fake.url, "IDP_social", Credentials(api_token=fake.token), client=fast())
+    last = steps[-1]
+    assert (last.name, last.status) == ("Dataset", status) and says in last.message, steps
+    assert len(last.message) < 1200 and "\n" not in last.message
+    assert not leaked(json.dumps([s.message for s in steps]), fake.token)

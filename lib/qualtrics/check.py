@@ -34,7 +34,7 @@ from lib.qualtrics.client import (
 from lib.qualtrics.dataset_ids import Target, clean_id, resolve
 from lib.qualtrics.export_jobs import ExportFlow, flow_for
 from lib.qualtrics.hosts import describe
-from lib.qualtrics.scrub import one_line
+from lib.qualtrics.scrub import scrubbed_line
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 # Exit codes of `python -m lib check` per failing step (as `pull`'s: 2 configuration, 3 credentials, 4 not found).
@@ -140,7 +140,7 @@ def _credentials_step(qc: QualtricsClient, datacenter: str) -> Step:
         return _fail("Credentials", exc)
 
     def said(key: str) -> str:
-        return one_line(qc.scrub(str(me.get(key) or "?")), 80)
+        return scrubbed_line(qc.scrub, str(me.get(key) or "?"), 80)
 
     text = f"Connected as {said('userName')} with an {kind} (brand {said('brandId')}, datacenter {said('datacenter')})."
     home = said("datacenter").lower()
@@ -164,7 +164,7 @@ def _scope_step(qc: QualtricsClient, flow: ExportFlow) -> Step:
             OK,
             f"Qualtrics did not say which scopes the token has; reading needs {need}, and the next step tries it.",
         )
-    shown = one_line(qc.scrub(" ".join(sorted(granted or ()))[:300]), 300) or "none"
+    shown = scrubbed_line(qc.scrub, " ".join(sorted(granted or ())), 300) or "none"
     if has:
         return Step("OAuth scopes", OK, f"Granted: {shown}. Reading needs {need}: granted.")
     return Step(

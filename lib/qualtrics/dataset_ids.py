@@ -27,7 +27,7 @@ from lib.mentions.schema import FIELDS, canonical_name
 from lib.qualtrics import scopes
 from lib.qualtrics.client import NotFound, PermissionDenied, QualtricsClient, QualtricsError
 from lib.qualtrics.export_jobs import ExportFlow, flow_for
-from lib.qualtrics.scrub import one_line
+from lib.qualtrics.scrub import scrubbed_line
 
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 _PROJECT_KEYS = ("idpSourceId", "projectId", "sourceId")  # where a dataset's answer might name its project
@@ -112,7 +112,7 @@ def resolve(client: QualtricsClient, dataset_id: str, flow: ExportFlow | None = 
 
 def _text(client: QualtricsClient, value: object, limit: int = 80) -> str:
     """A name the server sent, as one short line without any credential."""
-    return one_line(client.scrub(value), limit) if isinstance(value, str) else ""
+    return scrubbed_line(client.scrub, value, limit) if isinstance(value, str) else ""
 
 
 def _survey(client: QualtricsClient, given: str, flow: ExportFlow) -> Target:
