@@ -389,3 +389,10 @@ def test_a_hostile_lookup_reply_is_a_short_line_without_credentials(fake, case):
     assert (last.name, last.status) == ("Dataset", status) and says in last.message, steps
     assert len(last.message) < 1200 and "\n" not in last.message
     assert not leaked(json.dumps([s.message for s in steps]), fake.token)
+
+
+def test_an_oauth_client_without_read_users_is_warned_about_and_the_check_goes_on(fake):
+    client_id, secret = fake.add_client(scopes={"read:imported_data_projects"})
+    steps = check(fake.url, "IDP_social", Credentials(client_id=client_id, client_secret=secret), client=fast())
+    assert statuses(steps) == {"Base URL": OK, "Credentials": WARN, "OAuth scopes": OK, "Dataset": OK}, steps
+    assert "read:users" in steps[1].message
