@@ -14,7 +14,9 @@ Every call goes through ``QualtricsClient._request``:
   are ever shown or stored, scrubbed of every form of the credentials first (lib/qualtrics/scrub.py); an odd
   reply (not JSON, too deep, too large, a list, an OAuth answer without a token) is a message too,
   never a traceback. Replies are read up to a size cap, so a hostile host cannot fill the memory.
-- **Where credentials go**: only to the client's own host. Redirects are not followed to another
+- **Where credentials go**: only to the client's own host (the host rules are lib/qualtrics/hosts.py; the error
+  classes and what an error reply means, lib/qualtrics/errors.py; OAuth scopes per call, lib/qualtrics/scopes.py;
+  their names are importable from here too). Redirects are not followed to another
   host (``requests`` would carry the ``X-API-TOKEN`` header along). Which host may receive the
   *configured* credentials is ``may_receive_configured``: the configured one, or Qualtrics' own.
 """
@@ -49,7 +51,7 @@ from lib.qualtrics.errors import (
     UnknownExportStatus,
     from_reply,
 )
-from lib.qualtrics.hosts import _origin, base_url, is_qualtrics_host, may_receive_configured, same_host
+from lib.qualtrics.hosts import base_url, is_qualtrics_host, may_receive_configured, origin, same_host
 from lib.qualtrics.scrub import Scrubber
 
 DEFAULT_TIMEOUT = (10.0, 120.0)  # (connect, read) seconds
@@ -310,7 +312,7 @@ class QualtricsClient:
         """Where a redirect points, if it stays on this host; credentials never follow it elsewhere."""
         try:
             target = urljoin(url, location)
-            elsewhere = _origin(target) != _origin(self.base)
+            elsewhere = origin(target) != origin(self.base)
         except ValueError:
             elsewhere = True
         if redirects >= MAX_REDIRECTS or elsewhere:

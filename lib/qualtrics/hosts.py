@@ -80,7 +80,7 @@ class Place:
 def describe(where: str) -> Place:
     """The base URL of ``where`` and what kind of host it is (raises QualtricsError for what is not one)."""
     base = base_url(where)
-    scheme, host, port = _origin(base)
+    scheme, host, port = origin(base)
     if not (host.endswith("." + QUALTRICS_DOMAIN) and scheme == "https" and port == 443):
         return Place(base, "other")
     labels = host[: -len("." + QUALTRICS_DOMAIN)].split(".")
@@ -91,7 +91,7 @@ def describe(where: str) -> Place:
     return Place(base, "brand")
 
 
-def _origin(url: str) -> tuple[str, str, int]:
+def origin(url: str) -> tuple[str, str, int]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
@@ -100,7 +100,7 @@ def _origin(url: str) -> tuple[str, str, int]:
 def is_qualtrics_host(where: str) -> bool:
     """Whether ``where`` is one of Qualtrics' own hosts: https on ``*.qualtrics.com``, the standard port."""
     try:
-        scheme, host, port = _origin(base_url(where))
+        scheme, host, port = origin(base_url(where))
     except QualtricsError:
         return False
     return scheme == "https" and port == 443 and host.endswith("." + QUALTRICS_DOMAIN)
@@ -109,7 +109,7 @@ def is_qualtrics_host(where: str) -> bool:
 def same_host(a: str, b: str) -> bool:
     """Whether two datacenters or base URLs name the same scheme, host and port."""
     try:
-        return _origin(base_url(a)) == _origin(base_url(b))
+        return origin(base_url(a)) == origin(base_url(b))
     except QualtricsError:
         return False
 
