@@ -1,13 +1,13 @@
-"""Command line: `python -m lib pull | import | export | setup` for scheduled and headless work.
+"""Command line: `python -m lib check | pull | import | export | setup` for scheduled and headless work.
 
 Secrets never travel as flags (shell history, `ps`): the API token or OAuth client secret comes from
 the environment (`QUALTRICS_API_TOKEN`, or `QUALTRICS_CLIENT_ID` + `QUALTRICS_CLIENT_SECRET`) or
 from a prompt when the command runs in a terminal.
 
-Exit codes: 0 done; 1 failed (network, server, export failed, bad file, store not writable); 2 usage or
-configuration; 3 credentials refused or missing permission; 4 dataset not found; 65 imported, but some rows
-of the file were rejected (each is listed with its line); 75 the store is busy (another writer; try
-again); 130 interrupted.
+Exit codes (for `check`, those of its first failing step): 0 done; 1 failed (network, server, export failed,
+bad file, store not writable); 2 usage or configuration; 3 credentials refused or missing permission; 4
+dataset not found; 65 imported, but some rows of the file were rejected (each is listed with its line); 75 the
+store is busy (another writer; try again); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from lib.errors import ExplorerError
 from lib.export.csv_writer import write_csv
 from lib.mentions.normalize import ColumnMapError
 from lib.paths import default_store
+from lib.qualtrics.check import FAIL, WARN, check
 from lib.qualtrics.client import AuthError, Credentials, NotFound, PermissionDenied, QualtricsClient
 from lib.qualtrics.export_jobs import FLOWS, flow_for
-from lib.qualtrics.integration import auth_header, create_dataset, workflow_task
+from lib.qualtrics.integration import DATASETS, IDP, auth_header, create_dataset, workflow_task
 from lib.qualtrics.pull import pull
 from lib.queries.filters import Filters
 from lib.queries.interface import ModelQueries, Scope
@@ -129,6 +130,21 @@ def _add_where(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_dataset(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dataset-id",
+        default=os.environ.get("QUALTRICS_DATASET_ID", ""),
+        help="the imported data project's id, the datasetId that creating the dataset returned, or a survey id "
+        "SV_… [env QUALTRICS_DATASET_ID]",
+    )
+    parser.add_argument(
+        "--flow",
+        choices=sorted(FLOWS),
+        default=os.environ.get("QUALTRICS_EXPORT_FLOW") or None,
+        help="export flow; default: survey for SV_ ids, dataset otherwise [env QUALTRICS_EXPORT_FLOW]",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m lib",
@@ -137,6 +153,18 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
+
+    k = sub.add_parser(
+        "check",
+        help="check the Qualtrics connection before a pull: base URL, credentials, scopes, dataset id",
+        description="Checks, step by step, what a pull needs: the base URL, the credentials (whoami), for OAuth "
+        "the granted scopes, and the dataset id (looked up as an imported data project, or a survey for SV_ "
+        "ids). Starts no export and writes nothing. Exits non-zero at the first failing step. Credentials as "
+        "for pull.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    _add_where(k)
+    _add_dataset(k)
 
     p = sub.add_parser(
         "pull",
@@ -147,17 +175,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     _add_where(p)
-    p.add_argument(
-        "--dataset-id",
-        default=os.environ.get("QUALTRICS_DATASET_ID", ""),
-        help="the dataset (imported data project) id, or a survey id SV_… [env QUALTRICS_DATASET_ID]",
-    )
-    p.add_argument(
-        "--flow",
-        choices=sorted(FLOWS),
-        default=os.environ.get("QUALTRICS_EXPORT_FLOW") or None,
-        help="export flow; default: survey for SV_ ids, dataset otherwise [env QUALTRICS_EXPORT_FLOW]",
-    )
+    _add_dataset(p)
     _add_store(p)
     p.add_argument("--tag-delimiter", default=None, help="delimiter of the tags field (default: the store's, ',')")
     p.add_argument("--deadline", type=float, default=1800.0, help="give up after this many seconds")
@@ -237,7 +255,13 @@ def _parser() -> argparse.ArgumentParser:
     m = steps.add_parser("mapping", help="step 4: the workflow WebService task (URL, token endpoint, headers, body)")
     m.add_argument("--brand-id", required=True, help="your Qualtrics brand (organization) id")
     m.add_argument("--datacenter-id", required=True, help="your datacenter id, e.g. iad1")
-    m.add_argument("--dataset-id", required=True, help="the datasetId that step 3 returned")
+    m.add_argument("--dataset-id", required=True, help="the id that step 3 returned")
+    m.add_argument(
+        "--api",
+        choices=(DATASETS, IDP),
+        default=DATASETS,
+        help=f"how step 3 created the dataset (it says so): {IDP} writes through the project's records call",
+    )
     m.add_argument("--out", type=Path, help="write the JSON here instead of printing it")
     return parser
 
@@ -256,8 +280,12 @@ def cmd_setup(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         created = create_dataset(QualtricsClient(where, credentials_from_env(prompt=True)), args.name, args.field_type)
         print(f"Created {args.name!r} through /API/v3/{created.api}: dataset id {created.dataset_id}")
+        if created.api == IDP:
+            print(f"For step 4, run: setup mapping --api {IDP} … (the workflow writes to its records call).")
+        if created.note:
+            print(created.note)
         return EXIT_OK
-    text = json.dumps(workflow_task(args.brand_id, args.datacenter_id, args.dataset_id), indent=2)
+    text = json.dumps(workflow_task(args.brand_id, args.datacenter_id, args.dataset_id, args.api), indent=2)
     if args.out:
         args.out.write_text(text + "\n")
         print(f"Wrote the WebService task to {args.out}")
@@ -343,6 +371,23 @@ def _summary(result, report) -> str:
     return text
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Print each step of the connection check; the exit code of the first failing one, else 0."""
+    where, creds = args.base_url or args.datacenter, credentials_from_env(prompt=True)
+    steps = check(where, args.dataset_id, creds, flow=args.flow or "")
+    scrub = credentials_from_env(prompt=False).scrubber()
+    for step in steps:
+        mark = {FAIL: "FAIL", WARN: "warn"}.get(step.status, "ok")
+        print(f"{mark:<4}  {step.name}: {scrub(step.message)}")
+    failed = next((step for step in steps if step.status == FAIL), None)
+    if failed:
+        print(f"The check failed at: {failed.name}. Fix it and run the check again.", file=sys.stderr)
+        return failed.exit_code or EXIT_FAILED
+    warned = sum(step.status == WARN for step in steps)
+    print("Ready to pull." + (f" ({warned} warning{'s' if warned > 1 else ''} above.)" if warned else ""))
+    return EXIT_OK
+
+
 def cmd_pull(args: argparse.Namespace) -> int:
     where = args.base_url or args.datacenter
     if not where or not args.dataset_id:
@@ -364,7 +409,8 @@ def cmd_pull(args: argparse.Namespace) -> int:
     )
     published = _published(store, args.publish)
     if not args.quiet or report.n_rejected or report.warnings:  # --quiet: silent on success, for cron's mail
-        print(f"Pulled {args.dataset_id} ({outcome.mode}): {_summary(result, report)}{published}")
+        exported = f" as {outcome.export_id}" if outcome.export_id not in ("", args.dataset_id.strip()) else ""
+        print(f"Pulled {args.dataset_id}{exported} ({outcome.mode}): {_summary(result, report)}{published}")
     return EXIT_OK
 
 
@@ -390,7 +436,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"pull": cmd_pull, "import": cmd_import, "export": cmd_export, "setup": cmd_setup}[args.command](args)
+        commands = {"check": cmd_check, "pull": cmd_pull, "import": cmd_import, "export": cmd_export}
+        return {**commands, "setup": cmd_setup}[args.command](args)
     except KeyboardInterrupt:
         print("\nInterrupted: the store is as it was before this command.", file=sys.stderr)
         return EXIT_INTERRUPTED

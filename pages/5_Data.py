@@ -20,7 +20,7 @@ st.caption(f"Tags are split by your store's delimiter ({md(repr(delimiter))}); c
 form = connection.connection_form()
 left, right, _ = st.columns([1, 1, 3])
 if left.button("Test connection", disabled=form is None):
-    connection.test_connection(form[0])
+    connection.test_connection(*form)
 if right.button("Pull now", type="primary", disabled=form is None):
     connection.start(form[0], form[1])
 connection.pull_progress()

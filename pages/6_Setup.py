@@ -7,7 +7,15 @@ import streamlit as st
 
 from lib.errors import ExplorerError
 from lib.qualtrics.client import Credentials, QualtricsClient
-from lib.qualtrics.integration import auth_header, check_event, create_dataset, dataset_request, workflow_task
+from lib.qualtrics.integration import (
+    DATASETS,
+    IDP,
+    auth_header,
+    check_event,
+    create_dataset,
+    dataset_request,
+    workflow_task,
+)
 from ui.escape import code, md
 from ui.frame import frame
 from ui.secrets import configured, credentials_for
@@ -96,16 +104,29 @@ with dataset_tab:
                 f"Created through /API/v3/{created.api}. Dataset id: **{md(created.dataset_id)}** — use it in "
                 "step 4 and on the Data page."
             )
+            if created.note:
+                st.warning(md(created.note), icon=":material/playlist_add:")
             st.session_state["setup_dataset_id"] = created.dataset_id
+            st.session_state["setup_dataset_api"] = created.api
 
 with mapping_tab:
     left, middle, right = st.columns(3)
     brand = left.text_input("Brand id", help="Your Qualtrics organization id")
     datacenter = middle.text_input("Datacenter id", help="e.g. iad1")
     dataset_id = right.text_input("Dataset id", st.session_state.get("setup_dataset_id", preset.dataset_id))
+    apis = (DATASETS, IDP)
+    api = st.radio(
+        "Step 3 created it through",
+        apis,
+        index=apis.index(st.session_state.get("setup_dataset_api", DATASETS)),
+        format_func=lambda a: f"/API/v3/{a}" + (" (the help page)" if a == DATASETS else " (the fallback)"),
+        horizontal=True,
+        help="Step 3 says which. A dataset created as an imported data project is written through its "
+        "documented records call.",
+    )
     if brand and datacenter and dataset_id:
         try:
-            task = workflow_task(brand, datacenter, dataset_id)
+            task = workflow_task(brand, datacenter, dataset_id, api)
         except ExplorerError as exc:
             st.error(md(exc))
         else:
@@ -113,7 +134,10 @@ with mapping_tab:
                 f"**Token endpoint:** {code(task['token_endpoint'])}  \n**POST** {code(task['url'])}  \n"
                 "**Header:** `Authorization: Bearer ` then the piped text of your QSC account ({a})."
             )
-            st.markdown("**Body** (JSON key-value pairs): every dataset field and its piped text")
+            st.markdown(
+                "**Body** (JSON key-value pairs): every dataset field and its piped text"
+                + (", as one record of `records`" if api == IDP else "")
+            )
             st.json(task["body"])
             st.download_button(
                 "Download the task (JSON)", json.dumps(task, indent=2), "webservice-task.json", "application/json"

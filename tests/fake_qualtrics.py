@@ -14,7 +14,12 @@ What it implements, with the envelopes ``{"result": …, "meta": {"httpStatus", 
 tokens); the dataset export flow ``imported-data-projects/{id}/exports`` (``jobId``) and the survey flow
 ``surveys/{SV_…}/export-responses`` (``progressId``), each with start, progress (``fileId`` only once
 complete, ``continuationToken`` when asked for) and file download (zip or raw; CSV with 1 or 3 header
-rows); ``POST /API/v3/datasets`` (the help page's dataset creation). Errors: 400 ``ATP_2`` without
+rows); ``POST /API/v3/datasets`` (the help page's dataset creation); lookups ``GET imported-data-projects/{id}``
+(the definition: name, ``uniqueField``, fields), ``GET surveys/{SV_…}`` and, for a tenant whose datasetIds differ
+from the project ids (``Faults.separate_dataset_ids``), ``GET datasets/{id}`` naming its project;
+``POST imported-data-projects/{id}/records`` (``{"records": [...]}``, the documented IDP write). OAuth clients
+may have granted scopes (``add_client(scopes=...)``): asking for others is ``invalid_scope``, each call checks
+its scope, and the token answer says the scope or not (``Faults.say_scope``). Errors: 400 ``ATP_2`` without
 credentials, 401 ``DCD_7`` for a bad token, 403 for a token without access, 404 for unknown ids; and
 injected faults: 429 with or without ``Retry-After``, 503, slow or failed exports, slow downloads, and
 hostile replies (``Faults.replies``: any status, headers and body, a body made from the request's headers
@@ -55,6 +60,8 @@ HTTP_STATUS = {
 class Dataset:
     columns: list[str]
     rows: list[dict[str, str]] = field(default_factory=list)  # each with a hidden "_recorded" ISO time
+    name: str = ""
+    unique_field: str = "uniqueId"
 
 
 @dataclass
@@ -77,7 +84,15 @@ class Faults:
     download_delay: float = 0.0  # seconds between 64 KiB chunks of a file
     zip_files: bool = True
     header_rows: int = 3  # 1 or 3 (Qualtrics' names, descriptions, ImportId JSON)
-    reject_tokens: bool = False  # answer a continuationToken with 400 (an expired token)
+    reject_tokens: bool = False  # answer a continuationToken with token_status (an expired token)
+    token_status: int = 400  # how a rejected continuation token is answered (any 4xx)
+    date_with_token: bool = True  # accept startDate together with allowContinuation (else 400, as a filter)
+    export_status: object = None  # with status_fault: the progress answers this status (any JSON value) instead
+    status_fault: bool = False
+    start_fails_after_starting: int = 0  # the next N export starts create the job, then answer 503
+    separate_dataset_ids: bool = False  # POST /datasets returns a datasetId other than its project's id
+    datasets_key_only: bool = False  # POST /datasets answers 400 to a field list beyond the key field
+    say_scope: bool = True  # the OAuth token answer lists the granted scopes
     no_datasets_api: bool = False  # answer POST /datasets with 404, as a tenant without that API would
     # Raw replies for the next requests, from the front: (status, headers, body). The body may be a function
     # of the request's headers (to echo credentials back). Status DROP closes the connection without a
@@ -95,7 +110,11 @@ class FakeQualtrics:
         self.api_tokens: set[str] = set()
         self.forbidden_tokens: set[str] = set()
         self.clients: dict[str, str] = {}  # OAuth client id -> secret
+        self.client_scopes: dict[str, set[str]] = {}  # OAuth client id -> granted scopes (absent: any asked)
         self.bearer: dict[str, float] = {}  # access token -> expiry (monotonic)
+        self.bearer_scopes: dict[str, set[str] | None] = {}  # access token -> its scopes (None: any)
+        self.dataset_aliases: dict[str, str] = {}  # datasetId -> project id (separate_dataset_ids)
+        self.records: dict[str, list[dict]] = {}  # project id -> records posted to it
         self.token_lifetime = 3600
         self.datasets: dict[str, Dataset] = {}
         self.jobs: dict[str, Job] = {}
@@ -112,9 +131,11 @@ class FakeQualtrics:
         self.api_tokens.add(token)
         return token
 
-    def add_client(self) -> tuple[str, str]:
+    def add_client(self, scopes: set[str] | None = None) -> tuple[str, str]:
         client_id, secret = f"client-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
         self.clients[client_id] = secret
+        if scopes is not None:
+            self.client_scopes[client_id] = set(scopes)
         return client_id, secret
 
     def add_rows(self, dataset_id: str, rows: list[dict[str, str]], recorded: datetime | None = None) -> None:
@@ -202,6 +223,11 @@ class Handler(BaseHTTPRequestHandler):
             if expiry is None or expiry < time.monotonic():
                 self.error(401, "AUTH_3", "Access token expired or invalid.")
                 return False
+            granted = s.bearer_scopes.get(bearer[7:])
+            need = _scope_for(self.command, urlsplit(self.path).path)
+            if granted is not None and need and need not in granted and "manage:all" not in granted:
+                self.error(403, "AUTH_SCOPE", f"Missing the following required scopes: {need}")
+                return False
             return True
         self.error(400, "ATP_2", "Expected authorization in headers, but none provided.")
         return False
@@ -269,6 +295,14 @@ class Handler(BaseHTTPRequestHandler):
             return self._create_dataset()
         if parts == ["imported-data-projects"] and method == "POST":
             return self._create_idp()
+        if len(parts) == 2 and method == "GET" and parts[0] in ("imported-data-projects", "surveys"):
+            return self._lookup(parts[0], parts[1])
+        if len(parts) == 2 and method == "GET" and parts[0] == "datasets" and self.state.faults.separate_dataset_ids:
+            if parts[1] not in self.state.dataset_aliases:
+                return self.error(404, "NOT_FOUND", "Dataset not found.")
+            return self.ok({"datasetId": parts[1], "idpSourceId": self.state.dataset_aliases[parts[1]]})
+        if len(parts) == 3 and parts[0] == "imported-data-projects" and parts[2] == "records" and method == "POST":
+            return self._add_records(parts[1])
         flows = {"imported-data-projects": ("exports", "jobId"), "surveys": ("export-responses", "progressId")}
         if len(parts) >= 3 and parts[0] in flows and parts[2] == flows[parts[0]][0]:
             dataset_id, job_key = parts[1], flows[parts[0]][1]
@@ -295,36 +329,76 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(400, {"error": "unsupported_grant_type"})
         if s.clients.get(client_id) != secret or not client_id:
             return self._send(401, {"error": "invalid_client"})
+        asked = set((form.get("scope") or [""])[0].split())
+        granted = s.client_scopes.get(client_id)
+        if granted is not None and asked and not asked <= granted:
+            return self._send(400, {"error": "invalid_scope", "error_description": "Scope not granted."})
+        scopes = asked or granted  # none asked: the client's own
         token = secrets.token_urlsafe(24)
         s.bearer[token] = time.monotonic() + s.token_lifetime
-        self._send(
-            200,
-            {
-                "access_token": token,
-                "token_type": "Bearer",
-                "expires_in": s.token_lifetime,
-                "scope": (form.get("scope") or [""])[0],
-            },
-        )
+        s.bearer_scopes[token] = None if granted is None and not asked else set(scopes or ())
+        answer = {"access_token": token, "token_type": "Bearer", "expires_in": s.token_lifetime}
+        if s.faults.say_scope:
+            answer["scope"] = " ".join(sorted(scopes or ()))
+        self._send(200, answer)
 
     def _create_dataset(self) -> None:
         body = self._json_body()
         self.state.created.append(("datasets", body))
         if not body.get("name") or not body.get("primaryKey") or not isinstance(body.get("fields"), list):
             return self.error(400, "DS_1", "name, primaryKey and fields are required.")
-        dataset_id = f"{secrets.token_hex(12)}"
-        self.state.datasets[dataset_id] = Dataset(columns=[f["name"] for f in body["fields"]])
+        if self.state.faults.datasets_key_only and len(body["fields"]) > 1:
+            return self.error(400, "DS_2", "Invalid field list.")
+        project_id = secrets.token_hex(8)
+        self.state.datasets[project_id] = Dataset(
+            columns=[f["name"] for f in body["fields"]], name=body["name"], unique_field=body["primaryKey"]
+        )
+        dataset_id = project_id
+        if self.state.faults.separate_dataset_ids:
+            dataset_id = f"DS_{secrets.token_hex(6)}"
+            self.state.dataset_aliases[dataset_id] = project_id
         self.ok(
             {"name": body["name"], "primaryKey": body["primaryKey"], "datasetId": dataset_id, "fields": body["fields"]}
         )
+
+    def _lookup(self, kind: str, object_id: str) -> None:
+        ds = self.state.datasets.get(object_id)
+        if ds is None or (kind == "surveys") != object_id.startswith("SV_"):
+            return self.error(404, "NOT_FOUND", f"Resource {object_id} not found.")
+        if kind == "surveys":
+            return self.ok({"id": object_id, "name": ds.name or "Survey", "isActive": True})
+        self.ok(
+            {
+                "name": ds.name or object_id,
+                "uniqueField": ds.unique_field,
+                "idpSourceId": object_id,
+                "idpType": "generic",
+                "fields": [{"name": c, "type": "open-text"} for c in ds.columns],
+            }
+        )
+
+    def _add_records(self, project_id: str) -> None:
+        ds = self.state.datasets.get(project_id)
+        if ds is None:
+            return self.error(404, "NOT_FOUND", "IDP Not Found")
+        body = self._json_body()
+        records = body.get("records")
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            return self.error(400, "IDP_2", "records must be a list of objects.")
+        self.state.records.setdefault(project_id, []).extend(records)
+        self.ok({})
 
     def _create_idp(self) -> None:
         body = self._json_body()
         self.state.created.append(("imported-data-projects", body))
         if not body.get("name") or not body.get("uniqueField") or not isinstance(body.get("fields"), list):
             return self.error(400, "IDP_1", "name, uniqueField and fields are required.")
+        if self.state.faults.datasets_key_only and len(body["fields"]) > 1:
+            return self.error(400, "IDP_3", "Invalid field list.")
         idp_id = secrets.token_hex(8)
-        self.state.datasets[idp_id] = Dataset(columns=[f["name"] for f in body["fields"]])
+        self.state.datasets[idp_id] = Dataset(
+            columns=[f["name"] for f in body["fields"]], name=body["name"], unique_field=body["uniqueField"]
+        )
         self.ok(
             {
                 "name": body["name"],
@@ -344,9 +418,11 @@ class Handler(BaseHTTPRequestHandler):
         rows = s.datasets[dataset_id].rows
         if token := body.get("continuationToken"):
             if s.faults.reject_tokens or not str(token).startswith("ct-"):
-                return self.error(400, "EXP_7", "Continuation token is invalid or expired.")
+                return self.error(s.faults.token_status, "EXP_7", "Continuation token is invalid or expired.")
             rows = rows[int(str(token)[3:]) :]
         elif since := body.get("startDate"):
+            if body.get("allowContinuation") and not s.faults.date_with_token:
+                return self.error(400, "EXP_8", "allowContinuation cannot be combined with a filter.")
             rows = [r for r in rows if r["_recorded"] >= since]
         total = len(s.datasets[dataset_id].rows)
         wants_token = bool(body.get("allowContinuation")) or bool(body.get("continuationToken"))
@@ -356,12 +432,19 @@ class Handler(BaseHTTPRequestHandler):
         job = Job(dataset_id, list(rows), s.faults.polls_per_export, fail, f"ct-{total}" if wants_token else None)
         job_id = f"ES_{secrets.token_hex(7)}"
         s.jobs[job_id] = job
+        with s.lock:
+            lost = s.faults.start_fails_after_starting > 0
+            s.faults.start_fails_after_starting -= 1 if lost else 0
+        if lost:  # the job runs, but its id never reaches the client
+            return self.error(503, "FAULT", "Temporary Internal Server Error.")
         self.ok({job_key: job_id})
 
     def _progress(self, job_id: str) -> None:
         job = self.state.jobs.get(job_id)
         if job is None:
             return self.error(404, "NOT_FOUND", "Export not found.")
+        if self.state.faults.status_fault:
+            return self.ok({"percentComplete": 50.0, "status": self.state.faults.export_status})
         if job.polls_left > 0:
             job.polls_left -= 1
             return self.ok({"percentComplete": 40.0, "status": "inProgress"})
@@ -388,6 +471,19 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             if self.state.faults.download_delay:
                 time.sleep(self.state.faults.download_delay)
+
+
+def _scope_for(method: str, path: str) -> str:
+    """The scope the fake asks of an OAuth token for a call (its own table, as a server has)."""
+    parts = path.removeprefix("/API/v3/").strip("/").split("/")
+    if parts[0] == "whoami":
+        return "read:users"
+    if parts[0] == "surveys":
+        return "read:surveys" if len(parts) == 2 else "read:survey_responses"
+    if parts[0] in ("imported-data-projects", "datasets"):
+        creates = method == "POST" and "exports" not in parts
+        return "write:imported_data_projects" if creates else "read:imported_data_projects"
+    return ""
 
 
 class FakeServer:
@@ -427,10 +523,16 @@ def main(argv: list[str] | None = None) -> None:
     state = FakeQualtrics()
     token = state.add_token()
     state.add_rows("IDP_demo", demo_rows(args.rows))
+    # A datasetId that differs from its project's id (GET datasets/DS_demo names IDP_demo), and an OAuth client
+    # without the read scope of imported data projects: the connection check's cases, to try by hand.
+    state.faults.separate_dataset_ids = True
+    state.dataset_aliases["DS_demo"] = "IDP_demo"
+    client_id, secret = state.add_client(scopes={"read:users", "read:survey_responses"})
     state.faults.zip_files, state.faults.header_rows = not args.raw, 1 if args.one_header else 3
     with FakeServer(state, args.port) as server:
         print(f"Fake Qualtrics at {server.url} with dataset IDP_demo ({args.rows} mentions).")
         print(f"API token for this fake only: {token}")
+        print(f"OAuth client of this fake without read:imported_data_projects: {client_id} {secret}")
         print("Ctrl-C to stop.", flush=True)
         try:
             while True:

@@ -57,7 +57,8 @@ def test_connection_pull_and_switch_from_demo_to_your_data(env, fake):
     assert "configured in environment" in password.placeholder
 
     next(b for b in at.button if b.label == "Test connection").click().run()
-    assert any("Connected as **analyst" in s.value and "example" in s.value for s in at.success)  # as text
+    assert any("Ready to pull" in s.value and r"Connected as analyst" in s.value for s in at.success)
+    assert any(r"example\.com" in s.value for s in at.success)  # what the server says is shown as text
 
     next(b for b in at.button if b.label == "Pull now").click().run()
     status = wait_for(current_job(env))

@@ -110,7 +110,7 @@ def test_a_failed_pull_changes_no_mention_and_is_logged(fake, tmp_path):
     pull(store, make_client(fake), "IDP_social")
     before, version = store.query('SELECT * FROM mentions ORDER BY "uniqueId"'), store.version()
     fake.add_rows("IDP_social", demo_rows(10, seed=3))
-    fake.faults.fail_exports = 1
+    fake.faults.fail_exports = 2  # the export by token, then the one by date it falls back to
     with pytest.raises(ExportFailed):
         pull(store, make_client(fake), "IDP_social")
     pd.testing.assert_frame_equal(store.query('SELECT * FROM mentions ORDER BY "uniqueId"'), before)

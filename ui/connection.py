@@ -1,4 +1,5 @@
-"""The Data page's Qualtrics connection: the form, a connection test, and a pull running in the background."""
+"""The Data page's Qualtrics connection: the form, the connection check (the steps of ``python -m lib check``,
+lib/qualtrics/check.py), and a pull running in the background."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import streamlit as st
 
 from lib.errors import ExplorerError
 from lib.qualtrics.background import current_job, job_status, start_pull
-from lib.qualtrics.client import Credentials, QualtricsClient
+from lib.qualtrics.check import FAIL, WARN, Step, check
+from lib.qualtrics.client import Credentials
 from lib.qualtrics.export_jobs import FLOWS
 from ui.config import data_dir, store_path
 from ui.escape import md
@@ -65,16 +67,26 @@ def _placeholder(preset: Connection, field: str) -> str:
     return "not shown once typed"
 
 
-def test_connection(connection: Connection) -> None:
-    try:
-        me = QualtricsClient(connection.where, connection.credentials, max_retries=2, deadline=30).whoami()
-    except ExplorerError as exc:
-        st.error(md(exc))
-    else:  # what the server says about itself is data: shown as text
-        st.success(
-            f"Connected as **{md(me.get('userName', '?'))}** (brand {md(me.get('brandId', '?'))}, "
-            f"datacenter {md(me.get('datacenter', '?'))})."
-        )
+_MARK = {FAIL: ":red[:material/cancel:]", WARN: ":orange[:material/warning:]"}
+
+
+def test_connection(connection: Connection, flow: str = "") -> list[Step]:
+    """Run the connection check and show its steps: a summary box, each step on a line of its own."""
+    with st.spinner("Checking the connection…"):
+        steps = check(connection.where, connection.dataset_id, connection.credentials, flow=flow)
+    lines = "\n".join(
+        f"- {_MARK.get(step.status, ':green[:material/check_circle:]')} **{md(step.name)}**: {md(step.message)}"
+        for step in steps  # every message is text: it can quote what a server sent
+    )
+    failed = next((step for step in steps if step.status == FAIL), None)
+    warned = sum(step.status == WARN for step in steps)
+    if failed:
+        st.error(f"**The check failed at: {md(failed.name)}.** Fix it and test again.\n\n{lines}")
+    elif warned:
+        st.warning(f"**Ready to pull, with {warned} warning{'s' if warned > 1 else ''}.**\n\n{lines}")
+    else:
+        st.success(f"**Ready to pull.**\n\n{lines}")
+    return steps
 
 
 def start(connection: Connection, flow: str) -> None:

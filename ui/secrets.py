@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from lib.qualtrics.client import Credentials, may_receive_configured
+from lib.qualtrics.client import Credentials
+from lib.qualtrics.hosts import may_receive_configured
 from ui.escape import md
 
 
@@ -47,7 +48,7 @@ def credentials_for(where: str, preset: Connection, typed: Credentials) -> tuple
     """The credentials to send to ``where``, and a note when the configured ones may not go there.
 
     What was typed in is sent where it was typed for. The configured credentials go only to the configured
-    host or to Qualtrics' own hosts (lib.qualtrics.client.may_receive_configured): anyone signed in may type a
+    host or to Qualtrics' own hosts (lib.qualtrics.hosts.may_receive_configured): anyone signed in may type a
     base URL, and the server's token must not follow it to a host they run."""
     configured = preset.credentials
     if typed.kind:

@@ -14,7 +14,9 @@ Every call goes through ``QualtricsClient._request``:
   are ever shown or stored, scrubbed of every form of the credentials first (lib/qualtrics/scrub.py); an odd
   reply (not JSON, too deep, too large, a list, an OAuth answer without a token) is a message too,
   never a traceback. Replies are read up to a size cap, so a hostile host cannot fill the memory.
-- **Where credentials go**: only to the client's own host. Redirects are not followed to another
+- **Where credentials go**: only to the client's own host (the host rules are lib/qualtrics/hosts.py; the error
+  classes and what an error reply means, lib/qualtrics/errors.py; OAuth scopes per call, lib/qualtrics/scopes.py;
+  their names are importable from here too). Redirects are not followed to another
   host (``requests`` would carry the ``X-API-TOKEN`` header along). Which host may receive the
   *configured* credentials is ``may_receive_configured``: the configured one, or Qualtrics' own.
 """
@@ -28,138 +30,55 @@ import random
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from lib.errors import ExplorerError
-from lib.qualtrics.scrub import Scrubber, one_line
+from lib.qualtrics import scopes
+from lib.qualtrics.errors import (
+    AuthError,
+    BadRequest,
+    ConnectionFailed,
+    DeadlineExceeded,
+    ExportFailed,
+    NotFound,
+    PermissionDenied,
+    QualtricsError,
+    RateLimited,
+    ServerError,
+    UnknownExportStatus,
+    from_reply,
+)
+from lib.qualtrics.hosts import base_url, is_qualtrics_host, may_receive_configured, origin, same_host
+from lib.qualtrics.scrub import Scrubber
 
 DEFAULT_TIMEOUT = (10.0, 120.0)  # (connect, read) seconds
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-_LABEL = re.compile(r"^[A-Za-z0-9-]+$")
-_HOST = re.compile(r"^[A-Za-z0-9.-]+$|^[0-9A-Fa-f:.]+$")  # a name, an IPv4 or an IPv6 address
 _ERROR_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
-QUALTRICS_DOMAIN = "qualtrics.com"
 JSON_LIMIT = 16 * 1024**2  # an API answer (export progress, whoami) is a few hundred bytes
 ERROR_LIMIT = 64 * 1024  # of an error reply, only the envelope's code and message are read
-MESSAGE_CHARS = 160  # the most of a server's error message ever shown or stored
 MAX_REDIRECTS = 5
-
-
-class QualtricsError(ExplorerError):
-    """A Qualtrics call failed; the message says what to do."""
-
-    def __init__(self, message: str, status: int | None = None, code: str = ""):
-        super().__init__(message)
-        self.status, self.code = status, code
-
-
-class AuthError(QualtricsError):
-    """Missing or wrong credentials."""
-
-
-class PermissionDenied(QualtricsError):
-    """Valid credentials without the right to do this."""
-
-
-class NotFound(QualtricsError):
-    """No such dataset, survey or export."""
-
-
-class BadRequest(QualtricsError):
-    """Qualtrics refused the request as malformed."""
-
-
-class RateLimited(QualtricsError):
-    """Still rate limited after the retries."""
-
-
-class ServerError(QualtricsError):
-    """Qualtrics kept failing (5xx) after the retries."""
-
-
-class ConnectionFailed(QualtricsError):
-    """The host could not be reached."""
-
-
-class DeadlineExceeded(QualtricsError):
-    """The operation took longer than its deadline."""
-
-
-class ExportFailed(QualtricsError):
-    """Qualtrics reported the export as failed."""
-
-
-def base_url(where: str) -> str:
-    """``https://…`` from a datacenter id (``iad1``), ``org.datacenter``, a brand host or a full URL."""
-    value = where.strip().rstrip("/")
-    shown = repr(value if len(value) <= 60 else value[:59] + "…")
-    if not value:
-        raise QualtricsError("Give a datacenter id (like iad1) or a base URL (like https://iad1.qualtrics.com).")
-    if len(value) > 2000:
-        raise QualtricsError(f"{shown} is not a base URL: it is {len(value):,} characters long.")
-    if "://" in value:
-        parts = urlsplit(value)
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            raise QualtricsError(f"{shown} is not an http(s) URL.")
-        try:
-            port = parts.port
-        except ValueError:
-            port = -1
-        host = parts.hostname or ""
-        if "@" in parts.netloc or not _HOST.match(host) or port == -1 or parts.query or not _host_length_ok(host):
-            raise QualtricsError(
-                f"{shown} is not a plain base URL: give https://host (no user name, password or query)."
-            )
-        path = re.sub(r"/API/v3$", "", parts.path.rstrip("/"), flags=re.IGNORECASE)
-        return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
-    host = value[: -len(".qualtrics.com")] if value.lower().endswith(".qualtrics.com") else value
-    labels = host.split(".")
-    if not all(_LABEL.match(label) for label in labels) or len(labels) > 2 or not _host_length_ok(host):
-        raise QualtricsError(
-            f"{shown} is not a datacenter id (iad1), org.datacenter (myorg.iad1), a brand host "
-            "(mybrand.qualtrics.com) or a URL."
-        )
-    return f"https://{host.lower()}.qualtrics.com"
-
-
-def _host_length_ok(host: str) -> bool:
-    """DNS limits: labels of at most 63 characters, 253 in all (beyond, requests fails with a parse error)."""
-    return len(host) <= 253 and all(len(label) <= 63 for label in host.split("."))
-
-
-def _origin(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
-
-
-def is_qualtrics_host(where: str) -> bool:
-    """Whether ``where`` is one of Qualtrics' own hosts: https on ``*.qualtrics.com``, the standard port."""
-    try:
-        scheme, host, port = _origin(base_url(where))
-    except QualtricsError:
-        return False
-    return scheme == "https" and port == 443 and host.endswith("." + QUALTRICS_DOMAIN)
-
-
-def same_host(a: str, b: str) -> bool:
-    """Whether two datacenters or base URLs name the same scheme, host and port."""
-    try:
-        return _origin(base_url(a)) == _origin(base_url(b))
-    except QualtricsError:
-        return False
-
-
-def may_receive_configured(where: str, configured: str) -> bool:
-    """Whether the credentials the deployment configured (for ``configured``) may be sent to ``where``: the
-    configured host itself, or a host of Qualtrics' own domain. Any other host needs its own credentials,
-    typed in by whoever points the app there (otherwise anyone signed in could make the server hand its
-    token to a host they run)."""
-    return is_qualtrics_host(where) or (bool(configured) and same_host(where, configured))
+__all__ = [  # the errors and host rules live in their own modules; importing them from here keeps working
+    "AuthError",
+    "BadRequest",
+    "ConnectionFailed",
+    "Credentials",
+    "DeadlineExceeded",
+    "ExportFailed",
+    "NotFound",
+    "PermissionDenied",
+    "QualtricsClient",
+    "QualtricsError",
+    "RateLimited",
+    "ServerError",
+    "UnknownExportStatus",
+    "base_url",
+    "is_qualtrics_host",
+    "may_receive_configured",
+    "same_host",
+]
 
 
 @dataclass(frozen=True)
@@ -169,7 +88,7 @@ class Credentials:
     api_token: str = field(default="", repr=False)
     client_id: str = ""
     client_secret: str = field(default="", repr=False)
-    scope: str = "read:imported_data_projects read:survey_responses read:users"
+    scope: str = scopes.READ  # what the OAuth token is asked for (lib/qualtrics/scopes.py)
 
     @property
     def kind(self) -> str:
@@ -231,6 +150,8 @@ class QualtricsClient:
         self._token: str = ""
         self._token_expires = 0.0
         self._scrubber = credentials.scrubber()
+        # The scopes the last OAuth token was granted, if its answer said (lib/qualtrics/scopes.py); None: unknown.
+        self.granted: frozenset[str] | None = None
 
     # -- plumbing --------------------------------------------------------------------------------
     def restart_deadline(self, seconds: float | None = None) -> None:
@@ -257,16 +178,27 @@ class QualtricsClient:
             self._fetch_token()
         return {"Authorization": f"Bearer {self._token}"}
 
+    def add_scopes(self, *more: str) -> None:
+        """Ask the OAuth token for these scopes too (creating a dataset needs a write scope); a token already
+        held without them is dropped, so the next call fetches one that has them."""
+        wanted = scopes.with_scopes(self.credentials.scope, *more)
+        if wanted != self.credentials.scope:
+            self.credentials = replace(self.credentials, scope=wanted)
+            self._token = ""
+
     def _fetch_token(self) -> None:
         pair = f"{self.credentials.client_id}:{self.credentials.client_secret}".encode()
-        response = self._send(
-            "POST",
-            f"{self.base}/oauth2/token",
-            headers={"Authorization": "Basic " + base64.b64encode(pair).decode()},
-            data={"grant_type": "client_credentials", "scope": self.credentials.scope},
-            authenticated=False,
-        )
+        form = {"grant_type": "client_credentials", "scope": self.credentials.scope}
+        try:
+            response = self._token_request(pair, form)
+        except AuthError as exc:
+            if exc.code != "invalid_scope":
+                raise
+            # The OAuth client was not granted every scope asked for: ask with none, take its defaults; a call
+            # that needs a missing one then gets a 403 that names it.
+            response = self._token_request(pair, {"grant_type": "client_credentials"})
         body = self._json(response, "the OAuth token request")
+        self.granted = scopes.parse(body.get("scope"))
         token = body.get("access_token")
         if not isinstance(token, str) or not token or not token.isprintable() or len(token) > 4096:
             raise AuthError(
@@ -283,6 +215,15 @@ class QualtricsClient:
         lifetime = lifetime if math.isfinite(lifetime) else 3600.0
         self._token_expires = self.clock() + min(max(lifetime - 60, 0), 86400)
 
+    def _token_request(self, pair: bytes, form: dict[str, str]) -> requests.Response:
+        return self._send(
+            "POST",
+            f"{self.base}/oauth2/token",
+            headers={"Authorization": "Basic " + base64.b64encode(pair).decode()},
+            data=form,
+            authenticated=False,
+        )
+
     def _retry_after(self, response: requests.Response | None, attempt: int) -> float:
         if response is not None and (value := response.headers.get("Retry-After")):
             try:
@@ -298,8 +239,18 @@ class QualtricsClient:
         return random.uniform(0, min(self.max_backoff, self.backoff * 2**attempt))
 
     def _send(
-        self, method: str, url: str, *, authenticated: bool = True, headers: dict | None = None, **kwargs
+        self,
+        method: str,
+        url: str,
+        *,
+        authenticated: bool = True,
+        headers: dict | None = None,
+        replay: bool = True,
+        **kwargs,
     ) -> requests.Response:
+        """One call, with retries. ``replay=False`` is for a request that must not run twice (it creates
+        something, or spends something): then it is sent again only when the server surely did not act on it
+        (a 429, a connection that was never made), never after a 5xx or a reply that broke off."""
         refreshed = False
         attempt = redirects = 0
         while True:
@@ -318,6 +269,12 @@ class QualtricsClient:
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt >= self.max_retries:
                     raise self._unreachable(exc) from None
+                if not replay and not _never_sent(exc):
+                    raise ConnectionFailed(
+                        f"The connection to {self.host} broke off before it answered ({type(exc).__name__}); the "
+                        "request may have been carried out, so it was not sent again. Check in Qualtrics before "
+                        "you try again."
+                    ) from None
                 self._wait(None, attempt, exc)
                 attempt += 1
                 continue
@@ -335,13 +292,14 @@ class QualtricsClient:
                 response.close()
                 self._token, refreshed = "", True  # expired early or revoked: one fresh token, one retry
                 continue
-            if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
+            retry = response.status_code in RETRY_STATUSES and (replay or response.status_code == 429)
+            if retry and attempt < self.max_retries:
                 response.close()
                 self._wait(response, attempt)
                 attempt += 1
                 continue
             if response.status_code >= 300:
-                raise self._error(response)
+                raise self._error(response, method, url)
             return response
 
     def _unreachable(self, exc: Exception) -> ConnectionFailed:
@@ -354,7 +312,7 @@ class QualtricsClient:
         """Where a redirect points, if it stays on this host; credentials never follow it elsewhere."""
         try:
             target = urljoin(url, location)
-            elsewhere = _origin(target) != _origin(self.base)
+            elsewhere = origin(target) != origin(self.base)
         except ValueError:
             elsewhere = True
         if redirects >= MAX_REDIRECTS or elsewhere:
@@ -408,7 +366,8 @@ class QualtricsClient:
         return body
 
     def _said(self, response: requests.Response) -> tuple[str, str]:
-        """The error envelope's code and message, read from at most ERROR_LIMIT bytes; ("", "") if none."""
+        """The error's code and message, read from at most ERROR_LIMIT bytes; ("", "") if none. Qualtrics puts
+        them in its envelope's ``meta.error``; an OAuth token endpoint answers ``{"error": "invalid_scope"}``."""
         data = self._read(response, ERROR_LIMIT)
         try:
             body = json.loads(data) if data else None
@@ -416,62 +375,35 @@ class QualtricsClient:
             body = None
         meta = body.get("meta") if isinstance(body, dict) else None
         error = meta.get("error") if isinstance(meta, dict) else None
+        if isinstance(body, dict) and isinstance(body.get("error"), str):
+            error = {"errorCode": body["error"], "errorMessage": body.get("error_description")}
         if not isinstance(error, dict):
             return "", ""
         code, text = error.get("errorCode"), error.get("errorMessage")
         code = code if isinstance(code, str) and _ERROR_CODE.match(code) and self.scrub(code) == code else ""
         return code, text if isinstance(text, str) else ""
 
-    def _error(self, response: requests.Response) -> QualtricsError:
-        status = response.status_code
+    def _error(self, response: requests.Response, method: str, url: str) -> QualtricsError:
         code, text = self._said(response)
-        # A message only from Qualtrics' own hosts, scrubbed before it is cut; from any other host the code.
-        message = one_line(self.scrub(text), MESSAGE_CHARS) if self.trusted and text else ""
-        said = f" Qualtrics said: {code + ': ' if code and message else code}{message}" if code or message else ""
-        where = f"{self.host}"
-        if 300 <= status < 400:
-            return QualtricsError(
-                f"{self.host} answered with a redirect ({status}) and no address. Check the base URL.", status, code
-            )
-        if code == "ATP_2" or (status == 400 and "authorization" in text.lower()):
-            return AuthError(f"Qualtrics got no credentials (400 ATP_2). Set QUALTRICS_API_TOKEN.{said}", status, code)
-        if status == 401:
-            hint = (
-                "The API token is wrong or was regenerated: copy it again from Account Settings → Qualtrics IDs, "
-                "and check that it belongs to this datacenter."
-                if self.credentials.kind == "token"
-                else "The OAuth client id or secret is wrong, or the client was deleted."
-            )
-            return AuthError(
-                f"Qualtrics at {where} rejected the credentials (401{' ' + code if code else ''}). {hint}{said}",
-                status,
-                code,
-            )
-        if status == 403:
-            return PermissionDenied(
-                "Qualtrics refused access (403): the account or OAuth client lacks the permission or scope for "
-                f"this call (read:imported_data_projects, read:survey_responses).{said}",
-                status,
-                code,
-            )
-        if status == 404:
-            return NotFound(
-                f"Qualtrics at {where} has no such resource (404): check the dataset id and that it lives in this "
-                f"datacenter.{said}",
-                status,
-                code,
-            )
-        if status == 429:
-            return RateLimited(
-                f"Qualtrics kept rate limiting the requests (429). Wait a minute and try again.{said}", status, code
-            )
-        if status >= 500:
-            return ServerError(f"Qualtrics at {where} kept failing ({status}). Try again later.{said}", status, code)
-        return BadRequest(f"Qualtrics refused the request ({status}).{said}", status, code)
+        path = url.split("/API/v3/", 1)[1] if "/API/v3/" in url else ""
+        error = from_reply(
+            response.status_code,
+            code,
+            text,
+            host=self.host,
+            trusted=self.trusted,
+            oauth=self.credentials.kind == "oauth",
+            scrub=self.scrub,
+            need=scopes.needed(method, path) if path else None,
+            granted=self.granted,
+        )
+        error.args = (self.scrub(str(error)),)  # the granted scopes are the server's words too
+        return error
 
     # -- calls -----------------------------------------------------------------------------------
     def request_json(self, method: str, path: str, **kwargs) -> dict:
-        """A call to ``/API/v3/{path}``; returns the envelope's ``result`` (a dict, else an error)."""
+        """A call to ``/API/v3/{path}``; returns the envelope's ``result`` (a dict, else an error). ``replay=False``:
+        see ``_send``."""
         response = self._send(method, f"{self.base}/API/v3/{path.lstrip('/')}", **kwargs)
         result = self._json(response, path.split("/")[0] or path).get("result", {})
         if not isinstance(result, dict):
@@ -515,3 +447,15 @@ class QualtricsClient:
     def whoami(self) -> dict:
         """Who the credentials belong to (also the cheapest way to test them)."""
         return self.request_json("GET", "whoami")
+
+
+def _never_sent(exc: Exception) -> bool:
+    """Whether a connection error happened before the request left (refused, no route, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    seen, cause = 0, exc.args[0] if exc.args else None
+    while cause is not None and seen < 5:
+        if type(cause).__name__ in ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError"):
+            return True
+        cause, seen = getattr(cause, "reason", None), seen + 1
+    return False

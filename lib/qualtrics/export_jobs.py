@@ -11,17 +11,25 @@ the paths live in ``FLOWS`` so that a tenant that differs is served by configura
 (``--flow`` / ``QUALTRICS_EXPORT_FLOW``), not by code changes.
 
 Polling reads ``status`` (``inProgress`` → ``complete`` | ``failed``), never ``percentComplete``: a
-failed export also says 100. ``fileId`` is absent until complete. A 404 while polling stops.
+failed export also says 100. ``fileId`` is absent until complete. A 404 while polling stops, and so does any
+other status (no document lists more than these three; polling on would wait out the deadline for nothing):
+the message names it. Spellings are compared without case, ``_`` or ``-`` (``in_progress`` is ``inProgress``).
+
+Starting an export is a POST, and a 5xx reply does not say whether the export started. It is sent again only
+where a second export is harmless: one without a continuation token is a read-only job, and the job whose id
+we never got is simply not used. One *with* a token is never sent twice: whether starting an export spends
+the token is not documented; the pull then asks by date instead (lib/qualtrics/pull.py).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from lib.qualtrics.client import ExportFailed, QualtricsClient, QualtricsError
+from lib.qualtrics.client import ExportFailed, QualtricsClient, QualtricsError, UnknownExportStatus
 
 Progress = Callable[[str, float], None]  # (phase, fraction 0..1)
 
@@ -67,18 +75,24 @@ def flow_for(dataset_id: str, override: str = "") -> ExportFlow:
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """What to ask for: everything, what follows a continuation token, or what was recorded since a time."""
+    """What to ask for: everything, what follows a continuation token, or what was recorded since a time.
+
+    ``want_token`` with ``since``: also ask for a continuation token (``allowContinuation``). The spec says
+    continuation cannot be combined with *a filter*; whether a start date counts as one is not documented, so the
+    pull tries, and asks again by date alone when Qualtrics refuses the pair (lib/qualtrics/pull.py)."""
 
     continuation_token: str = ""
     since: datetime | None = None
+    want_token: bool = False
 
     def body(self, flow: ExportFlow) -> dict:
         body: dict = {"format": "csv", "compress": True} if flow.name == "dataset" else {"format": "csv"}
         if self.continuation_token:
             body["continuationToken"] = self.continuation_token
         elif self.since is not None:
-            # A start date is a filter, and filters cannot be combined with allowContinuation.
             body["startDate"] = self.since.strftime("%Y-%m-%dT%H:%M:%SZ")
+            if self.want_token:
+                body["allowContinuation"] = True
         else:
             body["allowContinuation"] = True
         return body
@@ -92,7 +106,9 @@ class ExportResult:
 
 
 def start_export(client: QualtricsClient, flow: ExportFlow, dataset_id: str, request: ExportRequest) -> str:
-    result = client.request_json("POST", flow.start.format(id=dataset_id), json=request.body(flow))
+    # Sent again after a 5xx only without a token: see the module's docstring.
+    replay = not request.continuation_token
+    result = client.request_json("POST", flow.start.format(id=dataset_id), json=request.body(flow), replay=replay)
     job = result.get(flow.job_key) or result.get("jobId") or result.get("progressId")
     if not job:
         raise QualtricsError(f"Qualtrics started an export but returned no {flow.job_key}; try again.")
@@ -112,7 +128,7 @@ def wait_for_export(
     interval = first_interval
     while True:
         result = client.request_json("GET", flow.progress.format(id=dataset_id, job=job_id))
-        status = result.get("status")
+        status = _status(result.get("status"))
         if on_progress:
             on_progress("exporting", _fraction(result.get("percentComplete")))
         if status == "complete":
@@ -124,8 +140,30 @@ def wait_for_export(
                 f"Qualtrics reports the export of {dataset_id} as failed. Try again; if it keeps failing, export "
                 "fewer fields or a shorter period, or ask your Brand Administrator to check the dataset."
             )
+        if status != "inprogress":
+            raise UnknownExportStatus(
+                f"Qualtrics answered the export's progress with the status {_shown(result.get('status'))}, which "
+                "is none of inProgress, complete or failed, so the app stopped waiting. Try again later; if it "
+                "persists, report that status (the README lists what the app assumes of the API)."
+            )
         client.sleep(interval)
         interval = min(interval * 1.5, max_interval)
+
+
+def _status(value: object) -> str:
+    """A status compared without case, ``_``, ``-`` or spaces: ``inprogress``, ``complete``, ``failed``, or other."""
+    return re.sub(r"[\s_-]", "", value).lower() if isinstance(value, str) else ""
+
+
+def _shown(value: object) -> str:
+    """A status from the server, shown safely: a short word, else what kind of value it was."""
+    if value is None:
+        return "(none)"
+    if value == "":
+        return "'' (empty)"
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9 _-]{1,40}", value):
+        return repr(value)
+    return f"(an unreadable {type(value).__name__})"
 
 
 def _fraction(percent: object) -> float:

@@ -68,3 +68,12 @@ def one_line(text: str, limit: int) -> str:
     """``text`` on one line of printable characters, cut to ``limit`` (scrub first: this cuts)."""
     flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+WINDOW = 16_384  # longer than any form of a credential (an OAuth access token is capped at 4,096 characters)
+
+
+def scrubbed_line(scrub, text: str, limit: int) -> str:
+    """A server's ``text`` as one line of at most ``limit`` characters, without any credential: cut first to a
+    window that holds any credential's form whole (so that a megabyte name costs no time), scrubbed, then cut."""
+    return one_line(scrub(text[: limit + WINDOW]), limit)
