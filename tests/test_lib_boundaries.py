@@ -1,5 +1,5 @@
 """The layout's rules, read from the source: lib/ never imports Streamlit or ui; lib's packages import only
-packages before them on the data's way."""
+packages before them on the data's way; pages import only ui and the query interface."""
 
 import ast
 from pathlib import Path
@@ -65,3 +65,13 @@ def test_packages_import_only_packages_before_them():
 def test_the_order_rule_sees_a_backward_import():
     assert not allowed("store", "queries") and not allowed("mentions", "text") and not allowed("errors", "store")
     assert allowed("queries", "store") and allowed("cli", "export") and allowed("text", "errors")
+
+
+def test_pages_import_only_ui_and_the_query_interface():
+    offenders = [
+        f"{path.name}: {name}"
+        for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
+        for name in imports(path)
+        if name.startswith("lib") and not name.startswith("lib.queries")
+    ]
+    assert offenders == [], "reach lib through a ui module or the query interface"
