@@ -9,7 +9,6 @@ group-by. Only the columns the views need are held; whole rows are fetched from 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
@@ -18,7 +17,26 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lib.queries.columns import (  # noqa: F401  (re-exported: other modules import them from here)
+    NAT,
+    Codes,
+    ListIndex,
+    Selection,
+    encode,
+    masked_bincount,
+    timestamps_ns,
+    top_codes,
+    top_order,
+)
 from lib.queries.filters import FACETS, Filters
+from lib.queries.volume import (  # noqa: F401  (re-exported)
+    DAY_NS,
+    FREQUENCIES,
+    HOUR_NS,
+    SENTIMENT_ORDER,
+    auto_frequency,
+    volume_table,
+)
 from lib.store.local import Store
 from lib.text.boolean_query import AnyOf, Leaf, Node, Not, Or, Phrase, Term, grouped, parse, pattern, scan
 from lib.text.terms import TermIndex
@@ -36,155 +54,7 @@ MODEL_COLUMNS = (
     "datePublished",
     *ENRICHMENT_COLUMNS,
 )
-NAT = np.iinfo(np.int64).min
-HOUR_NS = 3_600_000_000_000
 NARROW = 0.25  # an AND clause left with fewer mentions than this share scans only those (uncached)
-DAY_NS = 24 * HOUR_NS
-FREQUENCIES = ("hour", "day", "week", "month")
-SENTIMENT_ORDER = ("positive", "neutral", "negative", "unset")
-
-
-@dataclass(frozen=True)
-class Codes:
-    codes: np.ndarray  # int32, one per mention
-    values: np.ndarray  # object array of str: values[code]
-
-    def lookup(self, selected: tuple[str, ...]) -> np.ndarray:
-        """A boolean per code: is it one of ``selected``?"""
-        return np.isin(self.values, np.asarray(selected, dtype=object))
-
-
-class ListIndex:
-    """A list column (tags, hashtags…) as (row, value code) pairs plus the rows of each value, CSR style:
-    the mentions with value code c are ``rows[offsets[c]:offsets[c + 1]]``."""
-
-    def __init__(self, column: pa.ChunkedArray, n: int):
-        lists = column.combine_chunks()
-        row = pc.list_parent_indices(lists).to_numpy().astype(np.int32)
-        self._index(row, _encode(pa.chunked_array([pc.list_flatten(lists)], type=pa.string())), n)
-
-    @classmethod
-    def from_pairs(cls, row: np.ndarray, values: Codes, n: int) -> ListIndex:
-        index = cls.__new__(cls)
-        index._index(row, values, n)
-        return index
-
-    def _index(self, row: np.ndarray, values: Codes, n: int) -> None:
-        self.n, self.row, self.values = n, row, values
-        # Pairs come in row order: a row's pairs are pairs[row_offsets[r]:row_offsets[r + 1]].
-        self.row_offsets = np.searchsorted(row, np.arange(n + 1))
-        order = np.argsort(self.values.codes, kind="stable")
-        self.rows = self.row[order]
-        self.offsets = np.searchsorted(self.values.codes[order], np.arange(len(self.values.values) + 1))
-
-    def rows_of(self, code: int) -> np.ndarray:
-        return self.rows[self.offsets[code] : self.offsets[code + 1]]
-
-    def mask(self, wanted: tuple[str, ...], mode: str = "any") -> np.ndarray:
-        """Mentions with any (or all) of ``wanted``."""
-        codes = np.flatnonzero(self.values.lookup(wanted))
-        if mode == "all" and len(codes) < len(set(wanted)):
-            return np.zeros(self.n, dtype=bool)  # a wanted value that no mention has
-        result = np.zeros(self.n, dtype=bool) if mode == "any" else np.ones(self.n, dtype=bool)
-        for code in codes:
-            if mode == "any":
-                result[self.rows_of(code)] = True
-            else:
-                has = np.zeros(self.n, dtype=bool)
-                has[self.rows_of(code)] = True
-                result &= has
-        return result
-
-    def counts(self, selection: Selection | None) -> np.ndarray:
-        """Mentions per value code (a value listed twice in one mention counts once)."""
-        size = len(self.values.values)
-        if not hasattr(self, "_total"):
-            self._total = np.bincount(self.values.codes, minlength=size)
-        if selection is None or selection.all:
-            return self._total
-        if selection.dense:
-            return self._total - np.bincount(self.values.codes[~selection.mask[self.row]], minlength=size)
-        starts = self.row_offsets[selection.index]
-        lengths = self.row_offsets[selection.index + 1] - starts
-        total = int(lengths.sum())
-        if not total:
-            return np.zeros(size, dtype=np.int64)
-        # The pair positions of the selected rows: each row's run starts[i] .. starts[i] + lengths[i].
-        runs = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        return np.bincount(self.values.codes[runs + np.arange(total)], minlength=size)
-
-
-class Selection:
-    """A mask and, when it selects under half of the mentions, the indexes of what it selects.
-
-    Every breakdown of a rerun counts over the same mask: gathering a few hundred thousand codes by index
-    is several times cheaper than scanning a million booleans for each of them.
-    """
-
-    def __init__(self, mask: np.ndarray):
-        self.mask = mask
-        self.count = int(np.count_nonzero(mask))
-        self.all = self.count == len(mask)
-        self.dense = self.count > len(mask) // 2
-        self.index = None if self.dense else np.flatnonzero(mask)
-
-
-def masked_bincount(codes: np.ndarray, size: int, selection: Selection | None, total: np.ndarray) -> np.ndarray:
-    """``np.bincount(codes[mask])``, cheaply: ``total`` (the unmasked counts) when everything is selected,
-    ``total`` minus the counts of the unselected when most is selected, else a gather by index."""
-    if selection is None or selection.all:
-        return total
-    if selection.dense:
-        return total - np.bincount(codes[~selection.mask], minlength=size)
-    return np.bincount(codes[selection.index], minlength=size)
-
-
-def top_order(counts: np.ndarray, top: int | None) -> np.ndarray:
-    """Indexes of the ``top`` largest counts (all when None), largest first, zeros left out."""
-    if top == 0:
-        return np.zeros(0, dtype=np.int64)
-    if top is not None and top < len(counts):
-        # The top counts, and among counts equal to the last one kept, the lowest codes (ties rank by value).
-        kth = np.partition(counts, len(counts) - top)[len(counts) - top]
-        above = np.flatnonzero(counts > kth)
-        part = np.concatenate([above, np.flatnonzero(counts == kth)[: top - len(above)]])
-        part.sort()
-        order = part[np.argsort(-counts[part], kind="stable")]
-    else:
-        order = np.argsort(-counts, kind="stable")
-    return order[counts[order] > 0]
-
-
-def _top_codes(codes: Codes, selected: np.ndarray, top: int) -> tuple[np.ndarray, list[str]]:
-    """Map every code to its position among the ``top`` most frequent selected values, the rest to "Other"."""
-    totals = np.bincount(selected, minlength=len(codes.values))
-    order = [int(i) for i in np.argsort(-totals, kind="stable") if totals[i] > 0]
-    kept = order[:top]
-    names = [str(codes.values[i]) for i in kept]
-    position = np.full(len(codes.values), len(kept), dtype=np.int64)
-    position[kept] = np.arange(len(kept))
-    if len(order) > top:
-        names.append("Other")
-    return position, names
-
-
-def _encode(column: pa.ChunkedArray) -> Codes:
-    """Codes numbered in the order of their values, so that equal counts rank by value (as the engines of
-    lib/queries/engine.py rank them): every replica shows the same top 10, whichever backend answers."""
-    encoded = pc.dictionary_encode(column.combine_chunks())
-    order = pc.sort_indices(encoded.dictionary).to_numpy()
-    position = np.empty(len(order), dtype=np.int32)
-    position[order] = np.arange(len(order), dtype=np.int32)
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
-    return Codes(
-        position[codes] if len(codes) else codes,
-        np.asarray(encoded.dictionary.take(pa.array(order)).to_pylist(), dtype=object),
-    )
-
-
-def _timestamps_ns(column: pa.ChunkedArray) -> np.ndarray:
-    values = column.cast(pa.timestamp("ns")).combine_chunks()
-    return pc.fill_null(values.cast(pa.int64()), NAT).to_numpy()
 
 
 class MentionModel:
@@ -194,9 +64,9 @@ class MentionModel:
         self.version = version
         self.n = table.num_rows
         self.keys = table["uniqueId"].combine_chunks()  # Arrow strings: a million Python str would cost ~0.4 s
-        self.columns = {name: _encode(table[name]) for name in CATEGORICAL}
-        published = _timestamps_ns(table["datePublished"])
-        added = _timestamps_ns(table["dateAdded"])
+        self.columns = {name: encode(table[name]) for name in CATEGORICAL}
+        published = timestamps_ns(table["datePublished"])
+        added = timestamps_ns(table["dateAdded"])
         # The mention's time is when it was published; Social Connect's indexing time stands in for it.
         self.ts = np.where(published != NAT, published, added)
         self.lists = {name: ListIndex(table[name], self.n) for name in LIST_COLUMNS}
@@ -387,8 +257,8 @@ class MentionModel:
         "Other"), as a table with the row values as index."""
         a, b = self.columns[rows], self.columns[columns]
         a_codes, b_codes = a.codes[mask], b.codes[mask]
-        a_keep, a_names = _top_codes(a, a_codes, top)
-        b_keep, b_names = _top_codes(b, b_codes, top)
+        a_keep, a_names = top_codes(a, a_codes, top)
+        b_keep, b_names = top_codes(b, b_codes, top)
         grid = np.bincount(a_keep[a_codes] * len(b_names) + b_keep[b_codes], minlength=len(a_names) * len(b_names))
         return pd.DataFrame(grid.reshape(len(a_names), len(b_names)), index=a_names, columns=b_names)
 
@@ -470,72 +340,3 @@ class MentionModel:
     def page(self, mask: np.ndarray, limit: int = 200, newest_first: bool = True) -> np.ndarray:
         """The keys of up to ``limit`` matching mentions, newest (or oldest) first."""
         return np.asarray(self.keys.take(self.page_rows(mask, limit, newest_first)).to_pylist(), dtype=object)
-
-
-def volume_table(first: int, grid: np.ndarray, codes: Codes | None, split: str | None, freq: str, top: int):
-    """The volume frame (bucket, series, mentions) from a (time unit x split code) grid of counts whose first
-    row is unit ``first`` (hours for ``freq`` hour, else days, since 1970-01-01 in wall-clock time)."""
-    # Drop empty buckets at both ends (the data's span, not the filter's), keep empty ones inside.
-    busy = np.flatnonzero(grid.sum(axis=1))
-    if not len(busy):
-        return pd.DataFrame({"bucket": pd.Series(dtype="datetime64[ns]"), "series": [], "mentions": []})
-    grid, first = grid[busy[0] : busy[-1] + 1], first + int(busy[0])
-    names, grid = _fold_series(grid, codes, split, top)
-    starts, grid = _fold(first, grid, freq)
-    return pd.DataFrame(
-        {
-            "bucket": np.repeat(starts, len(names)),
-            "series": np.tile(np.asarray(names, dtype=object), len(starts)),
-            "mentions": grid.ravel(),
-        }
-    )
-
-
-def _fold_series(grid: np.ndarray, codes: Codes | None, split: str | None, top: int) -> tuple[list, np.ndarray]:
-    """Columns of a (bucket x split code) grid folded into the series shown: sentiment in its fixed order,
-    other splits as their ``top`` largest values plus "Other"."""
-    if codes is None:
-        return ["Mentions"], grid
-    totals = grid.sum(axis=0)
-    present = totals > 0
-    if split == "messageSentiment":
-        kept = [int(np.flatnonzero(codes.values == v)[0]) for v in SENTIMENT_ORDER if v in set(codes.values[present])]
-    else:
-        kept = [int(i) for i in top_order(totals, top)]
-    columns = [grid[:, i] for i in kept]
-    names = [str(codes.values[i]) for i in kept]
-    rest = np.ones(len(totals), dtype=bool)
-    rest[kept] = False
-    if (rest & present).any():
-        columns.append(grid[:, rest].sum(axis=1))
-        names.append("Other")
-    return names, np.stack(columns, axis=1)
-
-
-def _fold(first: int, grid: np.ndarray, freq: str) -> tuple[np.ndarray, np.ndarray]:
-    """Bucket starts (datetime64[ns]) and counts, from counts per hour or per day starting at ``first``.
-
-    Weeks start on Monday; days and hours are folded on arrays of a few hundred rows, not per mention.
-    """
-    span = np.arange(first, first + grid.shape[0], dtype=np.int64)
-    if freq == "hour":
-        return (span * HOUR_NS).view("datetime64[ns]"), grid
-    if freq == "day":
-        return (span * DAY_NS).view("datetime64[ns]"), grid
-    if freq == "week":
-        group = (span + 3) // 7  # 1970-01-01 was a Thursday: shift by 3 days so that weeks start on Monday
-        starts = np.unique(group) * 7 - 3
-    elif freq == "month":
-        group = span.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-        starts = np.unique(group).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    else:
-        raise ValueError(f"unknown frequency {freq!r}; use one of {', '.join(FREQUENCIES)}")
-    folded = np.zeros((len(starts), grid.shape[1]), dtype=grid.dtype)
-    np.add.at(folded, group - group[0], grid)
-    return (starts * DAY_NS).view("datetime64[ns]"), folded
-
-
-def auto_frequency(start: date, end: date) -> str:
-    """A bucket size that gives a readable number of bars for a date span."""
-    days = (end - start).days + 1
-    return "hour" if days <= 3 else "day" if days <= 120 else "week" if days <= 730 else "month"
