@@ -246,7 +246,7 @@ class ModelQueries:
         mask = self.mask(scope)
         rows = self.model.page_rows(mask, limit) if seed is None else sample_rows(mask, limit, seed)
         keys = self.model.keys.take(rows).to_pylist()
-        return list(zip(keys, self.model.content.take(rows).to_pylist(), strict=True))
+        return list(zip(keys, self.model.text_of(rows), strict=True))
 
     def sentiment_grid(self, scope: Scope) -> pd.DataFrame:
         mask = self.mask(scope)
@@ -259,6 +259,6 @@ class ModelQueries:
             {
                 "sentiment": social.values[social.codes[rows]],
                 "vader": self.model.vader[rows].astype(float),
-                "text": self.model.content.take(rows).to_pylist(),
+                "text": self.model.text_of(rows),
             }
         )

@@ -29,6 +29,7 @@ from lib.queries.columns import (  # noqa: F401  (re-exported: other modules imp
     top_order,
 )
 from lib.queries.filters import FACETS, Filters
+from lib.queries.text_search import NARROW_ROWS, MemoryTexts, StoreTexts, Texts, TextSearch, indexed
 from lib.queries.volume import (  # noqa: F401  (re-exported)
     DAY_NS,
     FREQUENCIES,
@@ -38,7 +39,7 @@ from lib.queries.volume import (  # noqa: F401  (re-exported)
     volume_table,
 )
 from lib.store.local import Store
-from lib.text.boolean_query import AnyOf, Leaf, Node, Not, Or, Phrase, Term, grouped, parse, pattern, scan
+from lib.text.boolean_query import AnyOf, Leaf, Node, Not, Or, Phrase, Term, grouped, parse
 from lib.text.terms import TermIndex
 from lib.text.topics import TopicSet, topics_mask
 from lib.text.vocabulary import ENRICHMENT_COLUMNS
@@ -49,18 +50,17 @@ MODEL_COLUMNS = (
     "uniqueId",
     *CATEGORICAL,
     *LIST_COLUMNS,
-    "messageContent",
     "dateAdded",
     "datePublished",
     *ENRICHMENT_COLUMNS,
 )
-NARROW = 0.25  # an AND clause left with fewer mentions than this share scans only those (uncached)
+NARROW = 0.25  # texts in memory: an AND clause left with fewer mentions than this share scans only those
 
 
 class MentionModel:
     """Mentions in memory, queried by ``Filters``. Results are small: counts, pages of keys."""
 
-    def __init__(self, table: pa.Table, version: str = "", vocab: pa.Table | None = None):
+    def __init__(self, table: pa.Table, version: str = "", vocab: pa.Table | None = None, store: Store | None = None):
         self.version = version
         self.n = table.num_rows
         self.keys = table["uniqueId"].combine_chunks()  # Arrow strings: a million Python str would cost ~0.4 s
@@ -71,7 +71,6 @@ class MentionModel:
         self.ts = np.where(published != NAT, published, added)
         self.lists = {name: ListIndex(table[name], self.n) for name in LIST_COLUMNS}
         self.tags = self.lists["tags"]
-        self.content = table["messageContent"].combine_chunks()
         names = table.column_names
         self.text = TermIndex(
             table["termIds"] if "termIds" in names else None,
@@ -85,15 +84,27 @@ class MentionModel:
             if "vaderCompound" in names
             else np.full(self.n, np.nan, dtype=np.float32)
         )
-        self._search_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        # The texts stay in the store (lib/queries/text_search.py); a table that carries them (tests, benches)
+        # keeps them in memory, as every model did before.
+        if "messageContent" in names or store is None:
+            content = table["messageContent"].combine_chunks() if "messageContent" in names else None
+            self.texts: Texts = MemoryTexts(content if content is not None else pa.nulls(self.n, pa.string()))
+            self.narrow_rows = int(NARROW * self.n)
+        else:
+            self.texts = StoreTexts(store, self.keys)
+            self.narrow_rows = min(NARROW_ROWS, int(NARROW * self.n))
+        self.finder = TextSearch(self.text, self.texts, self.n)
         self.derived: dict[str, object] = {}  # indexes derived per setting (the recoded tags), small
         self._selection: Selection | None = None
         self._local_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
-    def from_store(cls, store: Store) -> MentionModel:
-        table, vocab, version = store.read_model(MODEL_COLUMNS)
-        return cls(table, version, vocab)
+    def from_store(cls, store: Store, texts_in_memory: bool = False) -> MentionModel:
+        """The model of ``store``'s mentions; with ``texts_in_memory`` it holds every text too (the earlier
+        model, kept as a reference for tests and benches)."""
+        columns = (*MODEL_COLUMNS, "messageContent") if texts_in_memory else MODEL_COLUMNS
+        table, vocab, version = store.read_model(columns)
+        return cls(table, version, vocab, store)
 
     # -- dates ----------------------------------------------------------------------------------
     @cached_property
@@ -140,39 +151,43 @@ class MentionModel:
     # -- filtering ------------------------------------------------------------------------------
     def search(self, text: str) -> np.ndarray:
         """Mentions whose plain text satisfies the query ``text`` (see lib/text/boolean_query.py: words,
-        hashtags, @handles, quoted phrases, ``*``, AND/OR/NOT). The words and phrases of each OR are scanned
-        together, once, and cached."""
+        hashtags, @handles, quoted phrases, ``*``, AND/OR/NOT). Words, hashtags and handles come from the term
+        index; the phrases and wildcards of each OR are scanned together, once, and cached (see
+        lib/queries/text_search.py)."""
         return self._evaluate(grouped(parse(text)), None)
 
     def _evaluate(self, node: Node, within: np.ndarray | None) -> np.ndarray:
         """``node``'s mentions, right on the rows of ``within`` (all when None; elsewhere anything). An AND
-        scans each further clause only in the mentions its earlier clauses left, so a long AND of words costs
-        about one scan of the texts, not one per word; a leaf scanned over (nearly) everything is cached."""
+        takes its indexed words first, then reads the texts of the few mentions left for each further clause
+        (``narrow_rows``), so a long AND of phrases costs about one scan, not one per phrase; a leaf scanned
+        over (nearly) everything is cached."""
         if isinstance(node, Term | Phrase | AnyOf):
-            if within is None or np.count_nonzero(within) > NARROW * self.n:
+            if within is None or _answered_by_index(node) or np.count_nonzero(within) > self.narrow_rows:
                 return self.term_mask(node)
             rows = np.flatnonzero(within)
             found = np.zeros(self.n, dtype=bool)
-            found[rows[scan(self.content.take(pa.array(rows)), node)]] = True
+            found[rows[self.finder.within(node, rows)]] = True
             return found
         if isinstance(node, Not):
             return ~self._evaluate(node.child, within)
         if isinstance(node, Or):
             return np.logical_or.reduce([self._evaluate(child, within) for child in node.children])
         keep = np.ones(self.n, dtype=bool) if within is None else within.copy()
-        for child in sorted(node.children, key=lambda c: not isinstance(c, Term | Phrase | AnyOf)):
+        for child in sorted(
+            node.children, key=lambda c: (not isinstance(c, Term | Phrase | AnyOf), not _answered_by_index(c))
+        ):
             keep &= self._evaluate(child, keep)
             if not keep.any():
                 break
         return keep
 
     def term_mask(self, node: Leaf) -> np.ndarray:
-        key = pattern(node)
-        if key not in self._search_cache:
-            self._search_cache[key] = scan(self.content, node)
-            while len(self._search_cache) > 64:
-                self._search_cache.popitem(last=False)
-        return self._search_cache[key]
+        """The mentions of one term, phrase or ``AnyOf``, over all mentions (cached)."""
+        return self.finder.leaf(node)
+
+    def text_of(self, rows: np.ndarray) -> list[str | None]:
+        """The plain texts of ``rows`` (model row indexes), read for those rows only."""
+        return self.texts.texts(np.asarray(rows, dtype=np.int64))
 
     def mask(
         self, filters: Filters, tz: str = "UTC", tags: ListIndex | None = None, topics: TopicSet | None = None
@@ -340,3 +355,10 @@ class MentionModel:
     def page(self, mask: np.ndarray, limit: int = 200, newest_first: bool = True) -> np.ndarray:
         """The keys of up to ``limit`` matching mentions, newest (or oldest) first."""
         return np.asarray(self.keys.take(self.page_rows(mask, limit, newest_first)).to_pylist(), dtype=object)
+
+
+def _answered_by_index(node: object) -> bool:
+    """A term or ``AnyOf`` of terms that the term index answers without reading any text."""
+    if isinstance(node, AnyOf):
+        return all(indexed(leaf) for leaf in node.leaves)
+    return isinstance(node, Term | Phrase) and indexed(node)
