@@ -269,7 +269,8 @@ def naive_ingest(raw: pd.DataFrame, store: Store) -> None:
     frame, _ = normalize(raw)
     store.ingest([frame.iloc[:0]], kind="import", source="naive")  # creates the tables
     con = duckdb.connect(str(store.path))
-    stored = {row[0] for row in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'mentions'")}
+    columns = con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'mentions'").fetchall()
+    stored = {name for (name,) in columns}
     frame = frame[[c for c in frame.columns if c in stored]]  # the store's columns (the normaliser has a few more)
     marks = ", ".join("?" * len(frame.columns))
     names = ", ".join(f'"{c}"' for c in frame.columns)

@@ -27,6 +27,7 @@ not what RE2's case folding says (Python's ``str.lower`` makes the terms). A quo
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from typing import Protocol
 
@@ -41,6 +42,7 @@ from lib.text.enrich import kind, tokens
 from lib.text.terms import TermIndex
 
 CACHE_SIZE = 32  # leaf answers kept (a boolean per mention each: 1 MB per million)
+WARM_UP_DELAY = 2.0  # seconds after the model is loaded before the side tables of word search are built
 NARROW_ROWS = 20_000  # an AND clause left with at most this many mentions reads their texts instead of scanning
 
 
@@ -156,6 +158,20 @@ class TextSearch:
         self._links: tuple[np.ndarray, pa.Array] | None = None
         # Texts in memory are the earlier model: every leaf is scanned there, as before (the reference).
         self.uses_index = isinstance(texts, StoreTexts)
+
+    def warm_up(self) -> None:
+        """Build the side tables of word search (term texts, key hashes, link pieces) in a background thread,
+        after a short pause so that the first page is drawn first; a search meanwhile waits for them."""
+        if self.uses_index:
+            threading.Thread(target=self._prepare, name="text-search-warm-up", daemon=True).start()
+
+    def _prepare(self) -> None:
+        time.sleep(WARM_UP_DELAY)
+        try:
+            self._term_candidates()
+            self._link_pieces()
+        except Exception:  # a store gone meanwhile: the next search says so itself
+            pass
 
     def clear(self) -> None:
         with self._lock:
