@@ -6,7 +6,8 @@ bucket, a page of keys. Two implementations answer the same questions (three bac
 ``SCE_BACKEND``):
 
 - ``ModelQueries`` (here, the default): the in-memory model (lib/queries/model.py), a few ms per answer, at the cost
-  of holding every mention in each app process (about 0.85 GB per million mentions).
+  of holding every mention's columns, indexes and term matrix in each app process (not the texts: they stay in
+  the store, lib/queries/text_search.py).
 - ``EngineQueries`` (lib/queries/engine.py): DuckDB over the shared Parquet snapshot, or Spark, through Ibis;
   each answer is a query, and the app process holds only the answers.
 
