@@ -5,14 +5,14 @@
 
 For memory and speed figures at a size whose import would take longer than the time there is to measure it (an
 import is timed on its own, ``bench.import_memory``, and streams in batches, so its time grows linearly and its
-peak stays flat): each copy k keeps every value but the key, ``uniqueId`` + ``~k``. The texts, lengths and
+peak stays flat): each copy k keeps every value but the key, ``uniqueId`` + ``~k``; the copies have no key index
+(CREATE TABLE AS), so the result is for reading only. The texts, lengths and
 term rows are those of the source, repeated; the vocabulary is the source's.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import time
 import uuid
 from pathlib import Path
@@ -23,17 +23,27 @@ from lib.store.local import Store
 
 
 def replicate(source: Path, times: int, out: Path) -> None:
+    """One pass in DuckDB: the mentions and their enrichment ``times`` over (copy 0 keeps its keys), the other
+    tables as they are. The copies are made with CREATE TABLE AS (no key index): a store to read, not to write."""
     if out.exists():
         raise SystemExit(f"{out} exists: remove it first")
-    shutil.copyfile(source, out)
     con = duckdb.connect(str(out))
     try:
-        con.execute("CREATE TEMP TABLE base AS SELECT * FROM mentions")
-        con.execute("CREATE TEMP TABLE base_e AS SELECT * FROM enrichment")
-        for k in range(1, times):
-            con.execute(f"""INSERT INTO mentions SELECT * REPLACE ("uniqueId" || '~{k}' AS "uniqueId") FROM base""")
-            con.execute(f"""INSERT INTO enrichment SELECT * REPLACE ("uniqueId" || '~{k}' AS "uniqueId") FROM base_e""")
+        con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
+        tables = [
+            name
+            for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'src'").fetchall()
+        ]
+        for table in tables:
+            if table in ("mentions", "enrichment"):
+                con.execute(
+                    f"""CREATE TABLE {table} AS SELECT * REPLACE (CASE WHEN k = 0 THEN "uniqueId" ELSE "uniqueId" """
+                    f"""|| '~' || k END AS "uniqueId") FROM src.{table}, range({times}) AS copies(k) ORDER BY k"""
+                )
+            else:
+                con.execute(f"CREATE TABLE {table} AS SELECT * FROM src.{table}")
         con.execute("UPDATE meta SET value = ? WHERE key = 'version'", [uuid.uuid4().hex])
+        con.execute("DETACH src")
         con.execute("CHECKPOINT")
     finally:
         con.close()
