@@ -1,8 +1,14 @@
-"""Benchmark: ingest, cold start and a filter change at N mentions, each beside a naive baseline.
+"""Benchmark: ingest, cold start, a filter change and a text search at N mentions, each beside a naive baseline.
 
-    python -m bench.bench --sizes 100000 1000000
+    python -m bench.bench --sizes 100000 1000000                      # both text mixes
+    python -m bench.bench --sizes 1000000 --mix realistic --workdir /tmp/b   # a store left there is reused
 
-Prints one table per size. The "naive" columns do the same work the way a first prototype would:
+Prints one table per size and mix. The mixes: ``short`` (one sentence per mention, ~89 characters, the figures of
+earlier versions) and ``realistic`` (lengths per source category: reviews, blogs, forums and news too; see
+lib/sources/demo_lengths.py). With ``--workdir``, a store ``bench-<mix>-<n>.duckdb`` found there is reused:
+generation and ingest are then not timed (``bench.import_memory`` times an import on its own).
+
+The "naive" columns do the same work the way a first prototype would:
 pandas with object strings, ``df[mask]`` copies and a group-by per breakdown, plotly.express figures,
 a pickled copy of the table per rerun (what ``st.cache_data`` of the table costs on every hit).
 """
@@ -27,7 +33,6 @@ import pandas as pd
 import plotly.express as px
 import plotly.io
 import plotly.tools
-import pyarrow as pa
 
 from lib.charts.figures import bar_figure, heatmap_figure, map_figure, volume_figure
 from lib.mentions.normalize import normalize
@@ -41,6 +46,7 @@ from lib.queries.kpis import kpi_cards
 from lib.queries.model import MentionModel
 from lib.queries.tags import TagRecode, tag_index
 from lib.sources.demo import generate
+from lib.sources.demo_lengths import MIXES
 from lib.sources.ingest import import_file
 from lib.store.local import Store
 from lib.text.enrich import analyse, analyse_all, kind, tokens
@@ -48,6 +54,7 @@ from lib.text.stopwords import language_stopwords
 from tests.fake_qualtrics import FakeQualtrics, FakeServer
 
 TZ = "Europe/Berlin"
+NAN = float("nan")
 
 
 def timed(fn: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
@@ -235,7 +242,7 @@ def naive_top_terms(model: MentionModel, mask: np.ndarray, top: int = 30) -> lis
     """Top terms the naive way: tokenise the selected texts on the fly, drop stopwords, count."""
     from collections import Counter
 
-    texts = model.content.filter(pa.array(mask)).to_pylist()
+    texts = model.text_of(np.flatnonzero(mask))
     langs = model.columns["messageLanguage"]
     languages = langs.values[langs.codes[mask]]
     counts: Counter = Counter()
@@ -264,12 +271,16 @@ def naive_ingest(raw: pd.DataFrame, store: Store) -> None:
     frame, _ = normalize(raw)
     store.ingest([frame.iloc[:0]], kind="import", source="naive")  # creates the tables
     con = duckdb.connect(str(store.path))
+    columns = con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'mentions'").fetchall()
+    stored = {name for (name,) in columns}
+    frame = frame[[c for c in frame.columns if c in stored]]  # the store's columns (the normaliser has a few more)
     marks = ", ".join("?" * len(frame.columns))
+    names = ", ".join(f'"{c}"' for c in frame.columns)
     rows = [
         [None if isinstance(v, float) and np.isnan(v) else v for v in row]
         for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False)
     ]
-    con.executemany(f"INSERT OR REPLACE INTO mentions VALUES ({marks})", rows)
+    con.executemany(f"INSERT OR REPLACE INTO mentions ({names}) VALUES ({marks})", rows)
     con.close()
 
 
@@ -301,13 +312,52 @@ def server_peak_mb(store: Store) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def run(n: int, workdir: Path, naive_sample: int) -> list[tuple[str, str, str, str]]:
+def model_megabytes(model: MentionModel) -> float:
+    """What the model's arrays hold: columns, keys, list indexes, the term matrices (no text)."""
+    arrays = [model.ts, model.vader, *(c.codes for c in model.columns.values())]
+    arrays += [a for index in model.lists.values() for a in (index.row, index.rows, index.row_offsets, index.offsets)]
+    arrays += [m for matrix in (model.text.terms, model.text.phrases) for m in (matrix.data, matrix.indices)]
+    arrays += [matrix.indptr for matrix in (model.text.terms, model.text.phrases)]
+    return (sum(a.nbytes for a in arrays) + model.keys.nbytes) / 1e6
+
+
+SEARCHES = {
+    "one word": ["wifi", "delay", "northwind", "crew", "#travel", "@northwindhelp"],
+    "a phrase": ['"cabin crew"', '"two hours"', '"ticket price"', '"baggage service"'],
+    "a wildcard": ["delay*", "bagag*", "refund*", "flight*"],
+}
+
+
+def search_rows(model: MentionModel) -> list[tuple[str, str, str, str]]:
+    """A new text search (nothing cached) of each kind, median of its queries."""
+    rows = []
+    for what, queries in SEARCHES.items():
+        times = []
+        for query in queries:
+            model.finder.clear()
+            times.append(timed(lambda q=query: model.search(q))[0])
+        rows.append(
+            (
+                f"a new text search: {what} (median of {len(queries)}, nothing cached)",
+                f"{statistics.median(times) * 1e3:.0f} ms (slowest {max(times) * 1e3:.0f} ms)",
+                "–",
+                "–",
+            )
+        )
+    return rows
+
+
+def run(
+    n: int, workdir: Path, naive_sample: int, mix: str = "realistic", naive: bool = True
+) -> list[tuple[str, str, str, str]]:
     rows: list[tuple[str, str, str, str]] = []
-    gen_s, raw = timed(lambda: generate(n))
+    store = Store(workdir / f"bench-{mix}-{n}.duckdb")
+    if store.exists():
+        print(f"  reusing {store.path} ({store.count():,} mentions): generation and ingest not timed", flush=True)
+        return rows + measure(store, n, None, naive)
+    gen_s, raw = timed(lambda: generate(n, mix=mix))
     csv_bytes = raw.to_csv(index=False).encode()
     print(f"  generated {n:,} mentions in {gen_s:.1f} s ({len(csv_bytes) / 1e6:.0f} MB of CSV)", flush=True)
-
-    store = Store(workdir / f"bench-{n}.duckdb")
     ingest_s, _ = timed(lambda: import_file(store, csv_bytes, "bench.csv"))
     csv_bytes = b""  # free it before the baseline runs
     # Naive ingest is row by row; time a sample and scale, since at 1M it would take hours.
@@ -325,11 +375,15 @@ def run(n: int, workdir: Path, naive_sample: int) -> list[tuple[str, str, str, s
     rows.append(enrichment_row(raw["messageContent"].tolist(), raw["messageLanguage"].tolist()))
     del raw
     gc.collect()
+    return rows + measure(store, n, ingest_s)
 
+
+def measure(store: Store, n: int, ingest_s: float | None, naive: bool = True) -> list[tuple[str, str, str, str]]:
+    """Every figure but ingest, on a store of ``n`` mentions (without the naive baselines: "–" beside them)."""
+    rows: list[tuple[str, str, str, str]] = []
     cold_s, model = timed(lambda: MentionModel.from_store(store))
     first_s, _ = timed(lambda: overview_rerun(model, Filters()))
-    held = sum(a.nbytes for a in (model.ts, *(c.codes for c in model.columns.values()))) / 1e6
-    held += (model.content.nbytes + model.keys.nbytes) / 1e6
+    held = model_megabytes(model)
     rows.append(
         (
             "cold start: store → model → first Overview",
@@ -342,15 +396,13 @@ def run(n: int, workdir: Path, naive_sample: int) -> list[tuple[str, str, str, s
     sequence = filter_sequence(model)
     ours = []
     for f in sequence:
-        model._search_cache.clear()  # the text search costs once per query; count it each time here
+        model.finder.clear()  # the text search costs once per query; count it each time here
         seconds, _ = timed(lambda f=f: overview_rerun(model, f), repeat=3)
         ours.append(seconds)
-    naive_table = naive_frame(store)
-    pickled = pickle.dumps(naive_table, protocol=pickle.HIGHEST_PROTOCOL)
-    del naive_table
-    naive = [timed(lambda f=f: naive_rerun(pickled, f))[0] for f in sequence[:3]]
+    pickled = pickle.dumps(naive_frame(store), protocol=pickle.HIGHEST_PROTOCOL) if naive else b""
+    naive_times = [timed(lambda f=f: naive_rerun(pickled, f))[0] for f in (sequence[:3] if naive else [])] or [NAN]
     pickled = b""
-    ours_ms, naive_ms = statistics.median(ours) * 1e3, statistics.median(naive) * 1e3
+    ours_ms, naive_ms = statistics.median(ours) * 1e3, statistics.median(naive_times) * 1e3
     rows.append(
         (
             "filter change: whole Overview rerun, server side (median)",
@@ -363,18 +415,18 @@ def run(n: int, workdir: Path, naive_sample: int) -> list[tuple[str, str, str, s
         (
             "filter change: Overview, slowest of the sequence",
             f"{max(ours) * 1e3:.0f} ms",
-            f"{max(naive) * 1e3:,.0f} ms",
+            f"{max(naive_times) * 1e3:,.0f} ms",
             "–",
         )
     )
     dash = []
-    model.derived.clear()  # the first Dashboard rerun builds the recoded tag index, once per model
+    model.tag_indexes.clear()  # the first Dashboard rerun builds the recoded tag index, once per model
     for f in sequence:
-        model._search_cache.clear()
+        model.finder.clear()
         seconds, _ = timed(lambda f=f: dashboard_rerun(model, f), repeat=3)
         dash.append(seconds)
-    pickled = pickle.dumps(naive_frame(store), protocol=pickle.HIGHEST_PROTOCOL)
-    naive_dash = [timed(lambda f=f: naive_dashboard(pickled, f))[0] for f in sequence[:3]]
+    pickled = pickle.dumps(naive_frame(store), protocol=pickle.HIGHEST_PROTOCOL) if naive else b""
+    naive_dash = [timed(lambda f=f: naive_dashboard(pickled, f))[0] for f in (sequence[:3] if naive else [])] or [NAN]
     pickled = b""
     dash_ms, naive_dash_ms = statistics.median(dash) * 1e3, statistics.median(naive_dash) * 1e3
     rows.append(
@@ -393,12 +445,13 @@ def run(n: int, workdir: Path, naive_sample: int) -> list[tuple[str, str, str, s
             "–",
         )
     )
+    rows += search_rows(model)
     # Top terms and phrases of a filter: sums over the document-term matrix, against tokenising on the fly.
-    model._search_cache.clear()
+    model.finder.clear()
     masks = [model.mask(f, TZ) for f in text_filters(model)]
     term_times = [timed(lambda m=m: model.text.top_terms(m, top=30), repeat=5)[0] for m in masks]
     phrase_times = [timed(lambda m=m: model.text.phrases_of(m, top=30), repeat=5)[0] for m in masks]
-    naive_terms = [timed(lambda m=m: naive_top_terms(model, m))[0] for m in masks[1:3]]
+    naive_terms = [timed(lambda m=m: naive_top_terms(model, m))[0] for m in (masks[1:3] if naive else [])] or [NAN]
     terms_ms, naive_terms_s = statistics.median(term_times) * 1e3, statistics.median(naive_terms)
     rows.append(
         (
@@ -416,24 +469,30 @@ def run(n: int, workdir: Path, naive_sample: int) -> list[tuple[str, str, str, s
             "–",
         )
     )
-    # An incremental pull: 10k new mentions through the fake Qualtrics on 127.0.0.1 (export, poll, download,
-    # parse, upsert) into this store, against the naive way: importing everything again.
-    fake = FakeQualtrics()
-    token = fake.add_token()
-    fake.add_rows("IDP_bench", generate(10_000, seed=99).to_dict("records"))
-    with FakeServer(fake) as server:
-        client = QualtricsClient(server.url, Credentials(api_token=token))
-        # The log says a full pull happened before, so this one asks only for what is new.
-        store.ingest([], kind="pull", source="bench", dataset_id="IDP_bench", continuation_token="ct-0")
-        pull_s, outcome = timed(lambda: pull(store, client, "IDP_bench"))
-    rows.append(
-        (
-            f"incremental pull of {outcome.ingest.result.rows_new:,} new mentions into the {n:,}-mention store",
-            f"{pull_s:.1f} s",
-            f"{ingest_s * (n + 10_000) / n:.0f} s (import everything again, from the ingest figure)",
-            f"{ingest_s * (n + 10_000) / n / pull_s:.0f}×",
+    if naive:  # the pull writes 10k mentions into the store: not into a reused one measured without baselines
+        # An incremental pull: 10k new mentions through the fake Qualtrics on 127.0.0.1 (export, poll, download,
+        # parse, upsert) into this store, against the naive way: importing everything again.
+        fake = FakeQualtrics()
+        token = fake.add_token()
+        fake.add_rows("IDP_bench", generate(10_000, seed=99).to_dict("records"))
+        with FakeServer(fake) as server:
+            client = QualtricsClient(server.url, Credentials(api_token=token))
+            # The log says a full pull happened before, so this one asks only for what is new.
+            store.ingest([], kind="pull", source="bench", dataset_id="IDP_bench", continuation_token="ct-0")
+            pull_s, outcome = timed(lambda: pull(store, client, "IDP_bench"))
+        again = (
+            f"{ingest_s * (n + 10_000) / n:.0f} s (import everything again, from the ingest figure)"
+            if ingest_s
+            else "–"
         )
-    )
+        rows.append(
+            (
+                f"incremental pull of {outcome.ingest.result.rows_new:,} new mentions into the {n:,}-mention store",
+                f"{pull_s:.1f} s",
+                again,
+                f"{ingest_s * (n + 10_000) / n / pull_s:.0f}×" if ingest_s else "–",
+            )
+        )
     peak = server_peak_mb(store)
     rows.append(
         (
@@ -451,18 +510,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000], help="numbers of mentions")
     parser.add_argument("--naive-sample", type=int, default=500, help="rows for the row-by-row ingest baseline")
     parser.add_argument("--workdir", type=Path, default=None, help="where stores are written (default: a temp dir)")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive baselines of a reused store")
+    parser.add_argument("--mix", choices=MIXES, nargs="+", default=list(MIXES), help="text mixes (default: both)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.workdir or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         for n in args.sizes:
-            print(f"\n## {n:,} mentions", flush=True)
-            rows = run(n, workdir, args.naive_sample)
-            width = max(len(r[0]) for r in rows)
-            print(f"| {'what':<{width}} | ours | naive baseline | ratio |")
-            print(f"|{'-' * (width + 2)}|------|----------------|-------|")
-            for what, ours, naive, ratio in rows:
-                print(f"| {what:<{width}} | {ours} | {naive} | {ratio} |", flush=True)
+            for mix in args.mix:
+                print(f"\n## {n:,} mentions, {mix} texts", flush=True)
+                rows = run(n, workdir, args.naive_sample, mix, naive=not args.no_naive)
+                width = max(len(r[0]) for r in rows)
+                print(f"| {'what':<{width}} | ours ({mix}) | naive baseline | ratio |")
+                print(f"|{'-' * (width + 2)}|------|----------------|-------|")
+                for what, ours, naive, ratio in rows:
+                    print(f"| {what:<{width}} | {ours} | {naive} | {ratio} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     python -m bench.import_memory --mb 200            # a ~200 MB CSV from the demo generator
     python -m bench.import_memory --rows 20000 80000  # several sizes, to see that the peak stays flat
+    python -m bench.import_memory --rows 1000000 --mix realistic --distinct 250000 --keep /tmp/realistic
 
 Each size is generated with lib/sources/demo.py, written to a temporary folder and imported with ``python -m lib
 import`` into a fresh store, in its own process, while its resident memory (and that of its worker
@@ -23,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from lib.sources.demo import generate
+from lib.sources.demo_lengths import MIXES
 
 ROOT = Path(__file__).resolve().parent.parent
 BYTES_PER_ROW = 470  # the demo generator's CSV, on average
@@ -35,16 +37,20 @@ WRAPPER = (
 )
 
 
-def write_csv(rows: int, path: Path, seed: int = 7, distinct: int = 50_000) -> None:
-    """``rows`` demo mentions as one CSV: ``distinct`` generated ones, repeated with new ids as often as needed."""
-    sample = generate(min(distinct, rows), seed=seed)
-    done = 0
+def write_csv(rows: int, path: Path, seed: int = 7, distinct: int = 50_000, mix: str = "short") -> None:
+    """``rows`` demo mentions as one CSV: ``distinct`` generated ones, repeated with new ids as often as needed.
+    With the realistic mix, each repeat is generated afresh (seed + k): its authors and texts are new too."""
+    sample = generate(min(distinct, rows), seed=seed, mix=mix)
+    done, k = 0, 0
     with open(path, "w", newline="") as handle:
         while done < rows:
+            if k and mix == "realistic":
+                sample = generate(min(distinct, rows - done), seed=seed + k, mix=mix)
             part = sample.iloc[: rows - done].copy()
             part["uniqueId"] = [f"{done + i}-{uid}" for i, uid in enumerate(part["uniqueId"])]
             part.to_csv(handle, index=False, header=done == 0)
             done += len(part)
+            k += 1
 
 
 def _rss_kb(pid: int, field: str = "Rss") -> int:
@@ -120,24 +126,31 @@ def main(argv: list[str] | None = None) -> None:
     size.add_argument("--mb", type=float, nargs="+", help="approximate CSV size per run, in MB")
     parser.add_argument("--memory-mb", type=int, default=None, help="SCE_IMPORT_MEMORY_MB for the import")
     parser.add_argument("--workdir", type=Path, default=None, help="where to write the CSVs and stores")
+    parser.add_argument("--mix", choices=MIXES, default="short", help="text lengths of the demo generator")
+    parser.add_argument("--distinct", type=int, default=50_000, help="mentions generated per repeat")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the CSV and the store in this folder")
     args = parser.parse_args(argv)
     sizes = args.rows or [int(mb * 1e6 / BYTES_PER_ROW) for mb in args.mb]
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         rows = []
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         for n in sizes:
-            csv = Path(tmp) / f"mentions-{n}.csv"
-            write_csv(n, csv)
-            result = measure(csv, Path(tmp) / f"store-{n}.duckdb", args.memory_mb)
+            csv = folder / f"mentions-{args.mix}-{n}.csv"
+            if not (args.keep and csv.exists()):
+                write_csv(n, csv, distinct=args.distinct, mix=args.mix)
+            result = measure(csv, folder / f"store-{args.mix}-{n}.duckdb", args.memory_mb)
             rows.append(
                 {
-                    "rows": f"{n:,}",
+                    "rows": f"{n:,} ({args.mix})",
                     "CSV": f"{csv.stat().st_size / 1e6:,.0f} MB",
                     "time": f"{result['seconds']:.0f} s",
                     "peak, import process": f"{result['maxrss_mb']:,.0f} MB",
                     "peak, with its enrichment workers": f"{result['tree_mb']:,.0f} MB",
                 }
             )
-            csv.unlink()
+            if not args.keep:
+                csv.unlink()
     print(pd.DataFrame(rows).to_string(index=False))
 
 

@@ -42,6 +42,10 @@ class LockedLRU(Generic[K, V]):
                 self._items.popitem(last=False)
         return value
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
     def __contains__(self, key: object) -> bool:
         with self._lock:
             return key in self._items

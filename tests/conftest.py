@@ -1,6 +1,7 @@
 import os
 from pathlib import Path
 
+import pyarrow.compute as pc
 import pytest
 
 from lib.queries.model import MentionModel
@@ -25,6 +26,13 @@ def demo_data_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def demo_model(demo_data_dir) -> MentionModel:
     return MentionModel.from_store(Store(demo_data_dir / "demo.duckdb"))
+
+
+@pytest.fixture(scope="session")
+def demo_texts(demo_data_dir, demo_model):
+    """Every demo text in ``demo_model``'s order, as the earlier model held them: the reference of text search."""
+    earlier = MentionModel.from_store(Store(demo_data_dir / "demo.duckdb"), texts_in_memory=True)
+    return earlier.texts.content.take(pc.index_in(demo_model.keys, value_set=earlier.keys))
 
 
 @pytest.fixture

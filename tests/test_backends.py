@@ -73,7 +73,7 @@ def backend(request, shared, demo_model):
 @pytest.fixture(scope="module")
 def table(demo_data_dir) -> pd.DataFrame:
     """The store's mentions as plain pandas, with each mention's time and its recoded tags."""
-    frame = Store(demo_data_dir / "demo.duckdb").read_model(MODEL_COLUMNS)[0].to_pandas()
+    frame = Store(demo_data_dir / "demo.duckdb").read_model((*MODEL_COLUMNS, "messageContent"))[0].to_pandas()
     frame["ts"] = frame["datePublished"].fillna(frame["dateAdded"])
     counts = pd.Series([t for tags in frame["tags"] for t in tags]).value_counts()
     from lib.queries.tags import shown_names

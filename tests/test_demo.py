@@ -47,3 +47,25 @@ def test_a_long_tail_of_authors_and_real_spikes():
     for offset, *_ in SPIKES:
         spike_day = pd.Timestamp(START.date()) + pd.Timedelta(days=offset)
         assert days[spike_day] > 4 * days.median()
+
+
+def test_text_lengths_follow_the_source_category():
+    from lib.mentions.normalize import html_to_text
+
+    frame = generate(4000)
+    plain = frame["messageContent"].map(html_to_text).str.len()
+    by_category = plain.groupby(frame["sourceCategory"])
+    assert by_category.max()["microblogs"] <= 280
+    assert 200 <= by_category.median()["reviews"] <= 800
+    for category in ("blogs", "news", "news_national"):
+        assert by_category.min()[category] >= 900 and by_category.median()[category] >= 1500, category
+    long_form = frame["sourceCategory"].isin(["blogs", "forums", "news", "news_national"])
+    assert frame.loc[long_form, "messageContent"].str.count("<p>").min() >= 2  # paragraphs of HTML
+    assert 300 <= plain.mean() <= 700  # reviews, blogs and news, not only tweets
+
+
+def test_the_short_mix_keeps_one_sentence_per_mention():
+    from lib.mentions.normalize import html_to_text
+
+    short = generate(2000, mix="short")["messageContent"].map(html_to_text).str.len()
+    assert short.max() <= 280 and 60 <= short.mean() <= 120

@@ -83,3 +83,20 @@ def test_a_language_that_is_not_a_code_is_no_language():
     encoded = analyse(["delayed again", "delayed"], [":red[![x](http://leak.example/a.png)]", "en"])
     assert ":delayed" in encoded.term_keys and "en:delayed" in encoded.term_keys
     assert all(key.count(":") >= 1 and not key.startswith(":red") for key in encoded.term_keys)
+
+
+def test_long_texts_are_scored_in_runs_of_sentences_short_ones_whole():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from lib.text.enrich import VADER_WHOLE, sentence_runs, sentiment
+
+    vader = SentimentIntensityAnalyzer()
+    short = "The crew was great, the food terrible!"
+    assert sentiment(short, "en") == vader.polarity_scores(short)["compound"]
+    long = " ".join(["The crew was great and friendly.", "The delay was awful, nobody helped us!"] * 40)
+    runs = sentence_runs(long)
+    assert len(long) > VADER_WHOLE and len(runs) > 2 and max(map(len, runs)) <= VADER_WHOLE
+    assert " ".join(runs) == long  # whole sentences, nothing lost
+    scores = [vader.polarity_scores(r)["compound"] for r in runs]
+    assert math.isclose(sentiment(long, "en"), np.average(scores, weights=[len(r) for r in runs]))
+    assert all(len(r) <= 50 for r in sentence_runs("x" * 120 + " " + "y" * 30, 50))  # a run-on sentence is cut

@@ -1,11 +1,12 @@
-"""Queries are bounded (characters, words and phrases, depth) and each OR is one scan of the texts."""
+"""Queries are bounded (characters, words and phrases, depth), each OR is one scan of the texts, and the model that
+leaves its texts in the store finds what the earlier model, with every text in memory, found."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from lib.queries import model as model_module
+from lib.queries.text_search import StoreTexts
 from lib.text.boolean_query import (
     MAX_CHARS,
     MAX_DEPTH,
@@ -55,23 +56,26 @@ QUERIES = [
 
 
 @pytest.mark.parametrize("query", QUERIES)
-def test_grouping_an_or_gives_the_same_mentions(demo_model, query):
-    texts = demo_model.content
+def test_grouping_an_or_gives_the_same_mentions(demo_texts, query):
+    texts = demo_texts
     alone = evaluate(parse(query), lambda leaf: scan(texts, leaf))
     together = evaluate(grouped(parse(query)), lambda leaf: scan(texts, leaf))
     assert 0 < int(together.sum()) < len(together) or query.startswith("NOT")
     np.testing.assert_array_equal(alone, together)
 
 
-def test_an_or_of_a_hundred_words_is_one_scan(demo_model, monkeypatch):
+def test_an_or_of_a_hundred_wildcards_is_one_scan_and_of_words_none(demo_model, monkeypatch):
     scans = []
-    real = model_module.scan
-    monkeypatch.setattr(model_module, "scan", lambda texts, leaf: scans.append(leaf) or real(texts, leaf))
-    demo_model._search_cache.clear()
+    real = StoreTexts.scan
+    monkeypatch.setattr(StoreTexts, "scan", lambda self, leaf: scans.append(leaf) or real(self, leaf))
+    demo_model.finder.clear()
     words = ["delay", "late", "baggage", *(f"unused{i}" for i in range(MAX_TERMS - 3))]
-    mask = demo_model.search(" OR ".join(words))
+    mask = demo_model.search(" OR ".join(f"{w}*" for w in words))
     assert len(scans) == 1 and isinstance(scans[0], AnyOf) and len(scans[0].leaves) == MAX_TERMS
-    assert mask.sum() == demo_model.search("delay OR late OR baggage").sum()
+    assert mask.sum() == demo_model.search("delay* OR late* OR baggage*").sum()
+    scans.clear()
+    assert demo_model.search(" OR ".join(words)).sum() == demo_model.search("delay OR late OR baggage").sum() > 0
+    assert scans == []  # words come from the term index
 
 
 def test_a_parent_whose_children_go_beyond_the_bounds_is_a_problem():
@@ -93,16 +97,16 @@ ANDS = [
 
 
 @pytest.mark.parametrize("query", ANDS)
-def test_an_and_narrows_its_scans_and_gives_the_same_mentions(demo_model, query):
-    texts = demo_model.content
-    demo_model._search_cache.clear()
-    np.testing.assert_array_equal(demo_model.search(query), evaluate(parse(query), lambda leaf: scan(texts, leaf)))
+def test_an_and_narrows_its_scans_and_gives_the_same_mentions(demo_model, demo_texts, query):
+    demo_model.finder.clear()
+    np.testing.assert_array_equal(demo_model.search(query), evaluate(parse(query), lambda leaf: scan(demo_texts, leaf)))
 
 
 def test_a_long_and_is_about_one_scan(demo_model, monkeypatch):
-    scanned = []
-    real = model_module.scan
-    monkeypatch.setattr(model_module, "scan", lambda texts, leaf: scanned.append(len(texts)) or real(texts, leaf))
-    demo_model._search_cache.clear()
-    demo_model.search("delay " + " ".join(f"w{i}x" for i in range(MAX_TERMS - 1)))
-    assert scanned[0] == demo_model.n and sum(scanned[1:]) < demo_model.n  # one whole scan, then the few left
+    scans, read = [], []
+    real_scan, real_texts = StoreTexts.scan, StoreTexts.texts
+    monkeypatch.setattr(StoreTexts, "scan", lambda self, leaf: scans.append(leaf) or real_scan(self, leaf))
+    monkeypatch.setattr(StoreTexts, "texts", lambda self, rows: read.append(len(rows)) or real_texts(self, rows))
+    demo_model.finder.clear()
+    demo_model.search('"cabin crew" ' + " ".join(f'"w{i}x y"' for i in range(MAX_TERMS - 1)))
+    assert len(scans) == 1 and 0 < sum(read) < demo_model.n  # one whole scan, then the texts of the few left

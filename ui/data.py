@@ -56,7 +56,9 @@ def active_source(prefer_demo: bool = False) -> Source:
 # old model is evicted by max_entries.
 @st.cache_resource(max_entries=2, show_spinner="Loading mentions…")
 def _model(path: str, version: str, snapshot: bool) -> MentionModel:
-    return MentionModel.from_store(SnapshotStore(path) if snapshot else Store(path))
+    loaded = MentionModel.from_store(SnapshotStore(path) if snapshot else Store(path))
+    loaded.finder.warm_up()  # the text search's side tables, in the background: the first word search is quick
+    return loaded
 
 
 def model(source: Source) -> MentionModel:

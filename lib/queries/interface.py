@@ -6,7 +6,8 @@ bucket, a page of keys. Two implementations answer the same questions (three bac
 ``SCE_BACKEND``):
 
 - ``ModelQueries`` (here, the default): the in-memory model (lib/queries/model.py), a few ms per answer, at the cost
-  of holding every mention in each app process (about 0.85 GB per million mentions).
+  of holding every mention's columns, indexes and term matrix in each app process (not the texts: they stay in
+  the store, lib/queries/text_search.py).
 - ``EngineQueries`` (lib/queries/engine.py): DuckDB over the shared Parquet snapshot, or Spark, through Ibis;
   each answer is a query, and the app process holds only the answers.
 
@@ -239,7 +240,7 @@ class ModelQueries:
         mask = self.mask(scope)
         rows = self.model.page_rows(mask, limit) if seed is None else sample_rows(mask, limit, seed)
         keys = self.model.keys.take(rows).to_pylist()
-        return list(zip(keys, self.model.content.take(rows).to_pylist(), strict=True))
+        return [(key, text or "") for key, text in zip(keys, self.model.text_of(rows), strict=True)]
 
     def sentiment_grid(self, scope: Scope) -> pd.DataFrame:
         mask = self.mask(scope)
@@ -252,6 +253,6 @@ class ModelQueries:
             {
                 "sentiment": social.values[social.codes[rows]],
                 "vader": self.model.vader[rows].astype(float),
-                "text": self.model.content.take(rows).to_pylist(),
+                "text": self.model.text_of(rows),
             }
         )

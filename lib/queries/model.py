@@ -8,7 +8,6 @@ group-by. Only the columns the views need are held; whole rows are fetched from 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
@@ -18,11 +17,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lib.cache import LockedLRU
-from lib.mentions.schema import SENTIMENT_ORDER
-from lib.queries.buckets import DAY_NS, FREQUENCIES, HOUR_NS, bucket_end
+from lib.queries.buckets import DAY_NS, HOUR_NS, bucket_end
+from lib.queries.columns import (  # noqa: F401  (re-exported: other modules import them from here)
+    NAT,
+    Codes,
+    ListIndex,
+    Selection,
+    encode,
+    masked_bincount,
+    timestamps_ns,
+    top_codes,
+    top_order,
+)
 from lib.queries.filters import FACETS, Filters
+from lib.queries.text_search import NARROW_ROWS, MemoryTexts, StoreTexts, Texts, TextSearch, indexed
+from lib.queries.volume import volume_table
 from lib.store.local import Store
-from lib.text.boolean_query import AnyOf, Leaf, Node, Not, Or, Phrase, Term, grouped, parse, pattern, scan
+from lib.text.boolean_query import AnyOf, Leaf, Node, Not, Or, Phrase, Term, grouped, parse
 from lib.text.terms import TermIndex
 from lib.text.topics import TopicSet, topics_mask
 from lib.text.vocabulary import ENRICHMENT_COLUMNS
@@ -33,175 +44,27 @@ MODEL_COLUMNS = (
     "uniqueId",
     *CATEGORICAL,
     *LIST_COLUMNS,
-    "messageContent",
     "dateAdded",
     "datePublished",
     *ENRICHMENT_COLUMNS,
 )
-NAT = np.iinfo(np.int64).min
-NARROW = 0.25  # an AND clause left with fewer mentions than this share scans only those (uncached)
-
-
-@dataclass(frozen=True)
-class Codes:
-    codes: np.ndarray  # int32, one per mention
-    values: np.ndarray  # object array of str: values[code]
-
-    def lookup(self, selected: tuple[str, ...]) -> np.ndarray:
-        """A boolean per code: is it one of ``selected``?"""
-        return np.isin(self.values, np.asarray(selected, dtype=object))
-
-
-class ListIndex:
-    """A list column (tags, hashtags…) as (row, value code) pairs plus the rows of each value, CSR style:
-    the mentions with value code c are ``rows[offsets[c]:offsets[c + 1]]``."""
-
-    def __init__(self, column: pa.ChunkedArray, n: int):
-        lists = column.combine_chunks()
-        row = pc.list_parent_indices(lists).to_numpy().astype(np.int32)
-        self._index(row, _encode(pa.chunked_array([pc.list_flatten(lists)], type=pa.string())), n)
-
-    @classmethod
-    def from_pairs(cls, row: np.ndarray, values: Codes, n: int) -> ListIndex:
-        index = cls.__new__(cls)
-        index._index(row, values, n)
-        return index
-
-    def _index(self, row: np.ndarray, values: Codes, n: int) -> None:
-        self.n, self.row, self.values = n, row, values
-        # Pairs come in row order: a row's pairs are pairs[row_offsets[r]:row_offsets[r + 1]].
-        self.row_offsets = np.searchsorted(row, np.arange(n + 1))
-        order = np.argsort(self.values.codes, kind="stable")
-        self.rows = self.row[order]
-        self.offsets = np.searchsorted(self.values.codes[order], np.arange(len(self.values.values) + 1))
-
-    def rows_of(self, code: int | np.integer) -> np.ndarray:
-        return self.rows[self.offsets[code] : self.offsets[code + 1]]
-
-    def mask(self, wanted: tuple[str, ...], mode: str = "any") -> np.ndarray:
-        """Mentions with any (or all) of ``wanted``."""
-        codes = np.flatnonzero(self.values.lookup(wanted))
-        if mode == "all" and len(codes) < len(set(wanted)):
-            return np.zeros(self.n, dtype=bool)  # a wanted value that no mention has
-        result = np.zeros(self.n, dtype=bool) if mode == "any" else np.ones(self.n, dtype=bool)
-        for code in codes:
-            if mode == "any":
-                result[self.rows_of(code)] = True
-            else:
-                has = np.zeros(self.n, dtype=bool)
-                has[self.rows_of(code)] = True
-                result &= has
-        return result
-
-    def counts(self, selection: Selection | None) -> np.ndarray:
-        """Mentions per value code (a value listed twice in one mention counts once)."""
-        size = len(self.values.values)
-        if not hasattr(self, "_total"):
-            self._total = np.bincount(self.values.codes, minlength=size)
-        if selection is None or selection.all:
-            return self._total
-        if selection.dense:
-            return self._total - np.bincount(self.values.codes[~selection.mask[self.row]], minlength=size)
-        picked = selection.index
-        assert picked is not None  # a selection that is not dense keeps its rows
-        starts = self.row_offsets[picked]
-        lengths = self.row_offsets[picked + 1] - starts
-        total = int(lengths.sum())
-        if not total:
-            return np.zeros(size, dtype=np.int64)
-        # The pair positions of the selected rows: each row's run starts[i] .. starts[i] + lengths[i].
-        runs = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        return np.bincount(self.values.codes[runs + np.arange(total)], minlength=size)
-
-
-class Selection:
-    """A mask and, when it selects under half of the mentions, the indexes of what it selects.
-
-    Every breakdown of a rerun counts over the same mask: gathering a few hundred thousand codes by index
-    is several times cheaper than scanning a million booleans for each of them.
-    """
-
-    def __init__(self, mask: np.ndarray):
-        self.mask = mask
-        self.count = int(np.count_nonzero(mask))
-        self.all = self.count == len(mask)
-        self.dense = self.count > len(mask) // 2
-        self.index = None if self.dense else np.flatnonzero(mask)
-
-
-def masked_bincount(codes: np.ndarray, size: int, selection: Selection | None, total: np.ndarray) -> np.ndarray:
-    """``np.bincount(codes[mask])``, cheaply: ``total`` (the unmasked counts) when everything is selected,
-    ``total`` minus the counts of the unselected when most is selected, else a gather by index."""
-    if selection is None or selection.all:
-        return total
-    if selection.dense:
-        return total - np.bincount(codes[~selection.mask], minlength=size)
-    return np.bincount(codes[selection.index], minlength=size)
-
-
-def top_order(counts: np.ndarray, top: int | None) -> np.ndarray:
-    """Indexes of the ``top`` largest counts (all when None), largest first, zeros left out."""
-    if top == 0:
-        return np.zeros(0, dtype=np.int64)
-    if top is not None and top < len(counts):
-        # The top counts, and among counts equal to the last one kept, the lowest codes (ties rank by value).
-        kth = np.partition(counts, len(counts) - top)[len(counts) - top]
-        above = np.flatnonzero(counts > kth)
-        part = np.concatenate([above, np.flatnonzero(counts == kth)[: top - len(above)]])
-        part.sort()
-        order = part[np.argsort(-counts[part], kind="stable")]
-    else:
-        order = np.argsort(-counts, kind="stable")
-    return order[counts[order] > 0]
-
-
-def _top_codes(codes: Codes, selected: np.ndarray, top: int) -> tuple[np.ndarray, list[str]]:
-    """Map every code to its position among the ``top`` most frequent selected values, the rest to "Other"."""
-    totals = np.bincount(selected, minlength=len(codes.values))
-    order = [int(i) for i in np.argsort(-totals, kind="stable") if totals[i] > 0]
-    kept = order[:top]
-    names = [str(codes.values[i]) for i in kept]
-    position = np.full(len(codes.values), len(kept), dtype=np.int64)
-    position[kept] = np.arange(len(kept))
-    if len(order) > top:
-        names.append("Other")
-    return position, names
-
-
-def _encode(column: pa.ChunkedArray) -> Codes:
-    """Codes numbered in the order of their values, so that equal counts rank by value (as the engines of
-    lib/queries/engine.py rank them): every replica shows the same top 10, whichever backend answers."""
-    encoded = pc.dictionary_encode(column.combine_chunks())
-    order = pc.sort_indices(encoded.dictionary).to_numpy()
-    position = np.empty(len(order), dtype=np.int32)
-    position[order] = np.arange(len(order), dtype=np.int32)
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
-    return Codes(
-        position[codes] if len(codes) else codes,
-        np.asarray(encoded.dictionary.take(pa.array(order)).to_pylist(), dtype=object),
-    )
-
-
-def _timestamps_ns(column: pa.ChunkedArray) -> np.ndarray:
-    values = column.cast(pa.timestamp("ns")).combine_chunks()
-    return pc.fill_null(values.cast(pa.int64()), NAT).to_numpy()
+NARROW = 0.25  # texts in memory: an AND clause left with fewer mentions than this share scans only those
 
 
 class MentionModel:
     """Mentions in memory, queried by ``Filters``. Results are small: counts, pages of keys."""
 
-    def __init__(self, table: pa.Table, version: str = "", vocab: pa.Table | None = None):
+    def __init__(self, table: pa.Table, version: str = "", vocab: pa.Table | None = None, store: Store | None = None):
         self.version = version
         self.n = table.num_rows
         self.keys = table["uniqueId"].combine_chunks()  # Arrow strings: a million Python str would cost ~0.4 s
-        self.columns = {name: _encode(table[name]) for name in CATEGORICAL}
-        published = _timestamps_ns(table["datePublished"])
-        added = _timestamps_ns(table["dateAdded"])
+        self.columns = {name: encode(table[name]) for name in CATEGORICAL}
+        published = timestamps_ns(table["datePublished"])
+        added = timestamps_ns(table["dateAdded"])
         # The mention's time is when it was published; Social Connect's indexing time stands in for it.
         self.ts = np.where(published != NAT, published, added)
         self.lists = {name: ListIndex(table[name], self.n) for name in LIST_COLUMNS}
         self.tags = self.lists["tags"]
-        self.content = table["messageContent"].combine_chunks()
         names = table.column_names
         self.text = TermIndex(
             table["termIds"] if "termIds" in names else None,
@@ -215,8 +78,17 @@ class MentionModel:
             if "vaderCompound" in names
             else np.full(self.n, np.nan, dtype=np.float32)
         )
+        # The texts stay in the store (lib/queries/text_search.py); a table that carries them (tests, benches)
+        # keeps them in memory, as every model did before.
+        if "messageContent" in names or store is None:
+            content = table["messageContent"].combine_chunks() if "messageContent" in names else None
+            self.texts: Texts = MemoryTexts(content if content is not None else pa.nulls(self.n, pa.string()))
+            self.narrow_rows = int(NARROW * self.n)
+        else:
+            self.texts = StoreTexts(store, self.keys)
+            self.narrow_rows = min(NARROW_ROWS, int(NARROW * self.n))
+        self.finder = TextSearch(self.text, self.texts, self.n)
         # Derived values, shared by every session's reruns at once: locked LRUs (lib/cache.py).
-        self._searches: LockedLRU[str, np.ndarray] = LockedLRU(64)  # a mask per word, phrase or wildcard
         self._local_ns: LockedLRU[str, np.ndarray] = LockedLRU(4)  # wall-clock times per timezone
         self._local_days: LockedLRU[str, np.ndarray] = LockedLRU(4)  # wall-clock days per timezone
         self._totals: LockedLRU[str, np.ndarray] = LockedLRU(32)  # counts over all mentions per column
@@ -225,9 +97,12 @@ class MentionModel:
         self._selection: Selection | None = None
 
     @classmethod
-    def from_store(cls, store: Store) -> MentionModel:
-        table, vocab, version = store.read_model(MODEL_COLUMNS)
-        return cls(table, version, vocab)
+    def from_store(cls, store: Store, texts_in_memory: bool = False) -> MentionModel:
+        """The model of ``store``'s mentions; with ``texts_in_memory`` it holds every text too (the earlier
+        model, kept as a reference for tests and benches)."""
+        columns = (*MODEL_COLUMNS, "messageContent") if texts_in_memory else MODEL_COLUMNS
+        table, vocab, version = store.read_model(columns)
+        return cls(table, version, vocab, store)
 
     # -- dates ----------------------------------------------------------------------------------
     @cached_property
@@ -269,34 +144,43 @@ class MentionModel:
     # -- filtering ------------------------------------------------------------------------------
     def search(self, text: str) -> np.ndarray:
         """Mentions whose plain text satisfies the query ``text`` (see lib/text/boolean_query.py: words,
-        hashtags, @handles, quoted phrases, ``*``, AND/OR/NOT). The words and phrases of each OR are scanned
-        together, once, and cached."""
+        hashtags, @handles, quoted phrases, ``*``, AND/OR/NOT). Words, hashtags and handles come from the term
+        index; the phrases and wildcards of each OR are scanned together, once, and cached (see
+        lib/queries/text_search.py)."""
         return self._evaluate(grouped(parse(text)), None)
 
     def _evaluate(self, node: Node, within: np.ndarray | None) -> np.ndarray:
         """``node``'s mentions, right on the rows of ``within`` (all when None; elsewhere anything). An AND
-        scans each further clause only in the mentions its earlier clauses left, so a long AND of words costs
-        about one scan of the texts, not one per word; a leaf scanned over (nearly) everything is cached."""
+        takes its indexed words first, then reads the texts of the few mentions left for each further clause
+        (``narrow_rows``), so a long AND of phrases costs about one scan, not one per phrase; a leaf scanned
+        over (nearly) everything is cached."""
         if isinstance(node, Term | Phrase | AnyOf):
-            if within is None or np.count_nonzero(within) > NARROW * self.n:
+            if within is None or _answered_by_index(node) or np.count_nonzero(within) > self.narrow_rows:
                 return self.term_mask(node)
             rows = np.flatnonzero(within)
             found = np.zeros(self.n, dtype=bool)
-            found[rows[scan(self.content.take(pa.array(rows)), node)]] = True
+            found[rows[self.finder.within(node, rows)]] = True
             return found
         if isinstance(node, Not):
             return ~self._evaluate(node.child, within)
         if isinstance(node, Or):
             return np.logical_or.reduce([self._evaluate(child, within) for child in node.children])
         keep = np.ones(self.n, dtype=bool) if within is None else within.copy()
-        for child in sorted(node.children, key=lambda c: not isinstance(c, Term | Phrase | AnyOf)):
+        for child in sorted(
+            node.children, key=lambda c: (not isinstance(c, Term | Phrase | AnyOf), not _answered_by_index(c))
+        ):
             keep &= self._evaluate(child, keep)
             if not keep.any():
                 break
         return keep
 
     def term_mask(self, node: Leaf) -> np.ndarray:
-        return self._searches.get(pattern(node), lambda: scan(self.content, node))
+        """The mentions of one term, phrase or ``AnyOf``, over all mentions (cached)."""
+        return self.finder.leaf(node)
+
+    def text_of(self, rows: np.ndarray) -> list[str | None]:
+        """The plain texts of ``rows`` (model row indexes), read for those rows only."""
+        return self.texts.texts(np.asarray(rows, dtype=np.int64))
 
     def mask(
         self, filters: Filters, tz: str = "UTC", tags: ListIndex | None = None, topics: TopicSet | None = None
@@ -378,8 +262,8 @@ class MentionModel:
         "Other"), as a table with the row values as index."""
         a, b = self.columns[rows], self.columns[columns]
         a_codes, b_codes = a.codes[mask], b.codes[mask]
-        a_keep, a_names = _top_codes(a, a_codes, top)
-        b_keep, b_names = _top_codes(b, b_codes, top)
+        a_keep, a_names = top_codes(a, a_codes, top)
+        b_keep, b_names = top_codes(b, b_codes, top)
         grid = np.bincount(a_keep[a_codes] * len(b_names) + b_keep[b_codes], minlength=len(a_names) * len(b_names))
         return pd.DataFrame(grid.reshape(len(a_names), len(b_names)), index=a_names, columns=b_names)
 
@@ -461,64 +345,8 @@ class MentionModel:
         return np.asarray(self.keys.take(self.page_rows(mask, limit, newest_first)).to_pylist(), dtype=object)
 
 
-def volume_table(first: int, grid: np.ndarray, codes: Codes | None, split: str | None, freq: str, top: int):
-    """The volume frame (bucket, series, mentions) from a (time unit x split code) grid of counts whose first
-    row is unit ``first`` (hours for ``freq`` hour, else days, since 1970-01-01 in wall-clock time)."""
-    # Drop empty buckets at both ends (the data's span, not the filter's), keep empty ones inside.
-    busy = np.flatnonzero(grid.sum(axis=1))
-    if not len(busy):
-        return pd.DataFrame({"bucket": pd.Series(dtype="datetime64[ns]"), "series": [], "mentions": []})
-    grid, first = grid[busy[0] : busy[-1] + 1], first + int(busy[0])
-    names, grid = _fold_series(grid, codes, split, top)
-    starts, grid = _fold(first, grid, freq)
-    return pd.DataFrame(
-        {
-            "bucket": np.repeat(starts, len(names)),
-            "series": np.tile(np.asarray(names, dtype=object), len(starts)),
-            "mentions": grid.ravel(),
-        }
-    )
-
-
-def _fold_series(grid: np.ndarray, codes: Codes | None, split: str | None, top: int) -> tuple[list, np.ndarray]:
-    """Columns of a (bucket x split code) grid folded into the series shown: sentiment in its fixed order,
-    other splits as their ``top`` largest values plus "Other"."""
-    if codes is None:
-        return ["Mentions"], grid
-    totals = grid.sum(axis=0)
-    present = totals > 0
-    if split == "messageSentiment":
-        kept = [int(np.flatnonzero(codes.values == v)[0]) for v in SENTIMENT_ORDER if v in set(codes.values[present])]
-    else:
-        kept = [int(i) for i in top_order(totals, top)]
-    columns = [grid[:, i] for i in kept]
-    names = [str(codes.values[i]) for i in kept]
-    rest = np.ones(len(totals), dtype=bool)
-    rest[kept] = False
-    if (rest & present).any():
-        columns.append(grid[:, rest].sum(axis=1))
-        names.append("Other")
-    return names, np.stack(columns, axis=1)
-
-
-def _fold(first: int, grid: np.ndarray, freq: str) -> tuple[np.ndarray, np.ndarray]:
-    """Bucket starts (datetime64[ns]) and counts, from counts per hour or per day starting at ``first``.
-
-    Weeks start on Monday; days and hours are folded on arrays of a few hundred rows, not per mention.
-    """
-    span = np.arange(first, first + grid.shape[0], dtype=np.int64)
-    if freq == "hour":
-        return (span * HOUR_NS).view("datetime64[ns]"), grid
-    if freq == "day":
-        return (span * DAY_NS).view("datetime64[ns]"), grid
-    if freq == "week":
-        group = (span + 3) // 7  # 1970-01-01 was a Thursday: shift by 3 days so that weeks start on Monday
-        starts = np.unique(group) * 7 - 3
-    elif freq == "month":
-        group = span.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-        starts = np.unique(group).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    else:
-        raise ValueError(f"unknown frequency {freq!r}; use one of {', '.join(FREQUENCIES)}")
-    folded = np.zeros((len(starts), grid.shape[1]), dtype=grid.dtype)
-    np.add.at(folded, group - group[0], grid)
-    return (starts * DAY_NS).view("datetime64[ns]"), folded
+def _answered_by_index(node: object) -> bool:
+    """A term or ``AnyOf`` of terms that the term index answers without reading any text."""
+    if isinstance(node, AnyOf):
+        return all(indexed(leaf) for leaf in node.leaves)
+    return isinstance(node, Term | Phrase) and indexed(node)

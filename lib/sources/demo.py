@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from lib.mentions.schema import FIELD_NAMES, SOURCE_SERVICES
+from lib.sources.demo_lengths import LENGTHS, MIXES, Composer, target_lengths
 from lib.sources.demo_text import ASPECTS, BRAND, BRAND_HANDLE, COUNTRIES, EMOJI, HANDLES, LANGUAGES, LINKS
 
 DEMO_FILE = Path(__file__).with_name("demo_data") / "mentions-demo.csv.gz"
@@ -281,10 +282,17 @@ def _times(rng: np.random.Generator, n: int, offsets: np.ndarray) -> np.ndarray:
     return int(START.timestamp()) + local - (offsets * 3600).astype(np.int64)
 
 
-def generate(n: int, seed: int = 7) -> pd.DataFrame:
-    """``n`` mentions as a raw export would hold them (every value a string)."""
+def generate(n: int, seed: int = 7, mix: str = "realistic") -> pd.DataFrame:
+    """``n`` mentions as a raw export would hold them (every value a string).
+
+    ``mix`` "realistic" draws each text's length from its source category (lib/sources/demo_lengths.py) and
+    authors as a platform has them (about 40 × √n: tens of thousands at a million); "short" makes the one
+    sentence per mention and the 0.3 × n authors of earlier versions, for benchmark figures beside them.
+    """
+    if mix not in MIXES:
+        raise ValueError(f"unknown mix {mix!r}; use one of {', '.join(MIXES)}")
     rng = np.random.default_rng(seed)
-    n_authors = max(50, int(n * 0.3))
+    n_authors = max(50, int(n * 0.3) if mix == "short" else min(int(n * 0.3), int(40 * n**0.5)))
     authors = _authors(rng, n_authors)
     # A long tail: a Zipf-like popularity, so a few accounts post a lot and most post once.
     popularity = 1.0 / np.arange(1, n_authors + 1) ** 0.8
@@ -330,6 +338,11 @@ def generate(n: int, seed: int = 7) -> pd.DataFrame:
         mtype[idx] = _pick(rng, mtypes, len(idx))
         category[idx] = _pick(rng, cats, len(idx))
 
+    realistic = mix == "realistic"
+    if realistic:  # a generator of its own: the lengths never change the other columns' draws
+        text_rng = np.random.default_rng([seed, 22])
+        lengths = target_lengths(text_rng, category)
+        composer = Composer(text_rng, LANGUAGES, ASPECTS, BRAND)
     au = {c: authors[c].tolist() for c in authors.columns}
     rows = []
     for i in order.tolist():
@@ -362,7 +375,12 @@ def generate(n: int, seed: int = 7) -> pd.DataFrame:
             body += f" {other_handle[i]}"
         if ex[5] < 0.08 and svc == "twitter":
             body = f"@{au['authorName'][originals[i]]} " + body
-        content = f"<p>{body}</p>" if ex[5] < 0.5 else body
+        if realistic:
+            spec = LENGTHS.get(category[i])
+            html = spec is not None and spec.html
+            link_text = link[i].format(flight=f"NW{flight[i]}", code="") if html else ""
+            body = composer.extend(body, int(lengths[i]), lang, tone, city, html, link_text)
+        content = f"<p>{body}</p>" if ex[5] < 0.5 and not body.startswith("<p>") else body
 
         tags = [ASPECTS[asp][0]]
         if tone == "negative":
@@ -438,8 +456,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=DEMO_ROWS, help="how many mentions (default %(default)s)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default %(default)s)")
     parser.add_argument("--out", type=Path, default=DEMO_FILE, help="output file (default: the shipped demo file)")
+    parser.add_argument("--mix", choices=MIXES, default="realistic", help="text lengths (default %(default)s)")
     args = parser.parse_args(argv)
-    args.out.write_bytes(to_csv_gz(generate(args.rows, args.seed)))
+    args.out.write_bytes(to_csv_gz(generate(args.rows, args.seed, args.mix)))
     print(f"wrote {args.rows} mentions to {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
 
 

@@ -206,6 +206,11 @@ class Store:
         with self._reader() as con:
             return con.execute(sql, params or []).df()
 
+    def arrow(self, sql: str, params: list | None = None) -> pa.Table:
+        """A read-only query answered as an Arrow table (no pandas copy): a scan whose answer may be large."""
+        with self._reader() as con:
+            return con.sql(sql, params=params or None).to_arrow_table()
+
     def count(self) -> int:
         if not self.exists():
             return 0

@@ -1,0 +1,236 @@
+"""Which mentions satisfy a text query, and the texts of chosen mentions, without holding every text in memory.
+
+The in-memory model keeps codes, indexes and the term matrix, not the texts (at a million reviews, blogs
+and news the texts alone are gigabytes). A query (lib/text/boolean_query.py) is answered leaf by leaf:
+
+- a word, a #hashtag or an @handle from the term index (lib/text/terms.py): the vocabulary terms that the
+  word's regular expression matches (the word itself, and the compounds that hold it as a whole word, as
+  "check-in" holds "check"), then the mentions that have any of them: a sparse product, no text read. The
+  tokenizer keeps no links, so the words inside links ("status" in northwind.example/status/…) come from a
+  compact side table: each mention's whitespace-separated pieces with a "/" or "www." in them (a few MB at a
+  million), read once per model by one scan and matched with the same expression. Every letter of a text is
+  in a term or in such a piece, so the answer is the scan's;
+- a phrase, a wildcard, an emoji, a number or anything the tokenizer would not keep as one term, by the same
+  RE2 expression as before, scanned by DuckDB over the store (or the shared snapshot) without loading the
+  texts; the answer comes back as one 64-bit hash per matching key and is mapped to model rows by a sorted
+  array of the model's key hashes;
+- keyword in context, the sentiment check and a long AND read the texts of the chosen rows only, by key.
+
+A model built from a table that still carries ``messageContent`` (tests, benches) scans that column in
+memory instead (``MemoryTexts``): the earlier path, kept as the reference the new one is compared with.
+
+Where the term index and a text scan could still differ: a word glued to an underscore outside a handle
+("delay_x" holds the term "delay" for the tokenizer, not for the expression), and letters whose lower case is
+not what RE2's case folding says (Python's ``str.lower`` makes the terms). A quoted word (``"delay"``) scans.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from typing import Protocol
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lib.store.local import Store
+from lib.text.boolean_query import AnyOf, Leaf, Phrase, Term, pattern, scan
+from lib.text.enrich import kind, tokens
+from lib.text.terms import TermIndex
+
+CACHE_SIZE = 32  # leaf answers kept (a boolean per mention each: 1 MB per million)
+WARM_UP_DELAY = 2.0  # seconds after the model is loaded before the side tables of word search are built
+NARROW_ROWS = 20_000  # an AND clause left with at most this many mentions reads their texts instead of scanning
+
+
+class Texts(Protocol):
+    """Where the mentions' texts are: a scan for a leaf, and the texts of some rows."""
+
+    def scan(self, node: Leaf) -> np.ndarray: ...
+    def texts(self, rows: np.ndarray) -> list[str | None]: ...
+
+
+class _Collision(Exception):
+    """Two model keys share a hash: the caller matches keys instead."""
+
+
+class MemoryTexts:
+    """Texts held in memory (a model built from a table with ``messageContent``): Arrow's RE2 scan."""
+
+    def __init__(self, content: pa.Array):
+        self.content = content
+
+    def scan(self, node: Leaf) -> np.ndarray:
+        return scan(self.content, node)
+
+    def texts(self, rows: np.ndarray) -> list[str | None]:
+        return self.content.take(pa.array(rows, type=pa.int64())).to_pylist()
+
+
+class StoreTexts:
+    """Texts left in the store: DuckDB scans them with the same RE2 expression, or reads those of some keys."""
+
+    def __init__(self, store: Store, keys: pa.Array):
+        self.store, self.keys = store, keys
+        self._hashes: tuple[np.ndarray, np.ndarray] | None = None
+        self._lock = threading.Lock()
+
+    def _key_hashes(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """DuckDB's hash of every model key, sorted, and the model row of each (None if two keys collide)."""
+        with self._lock:
+            if self._hashes is None:
+                con = duckdb.connect()
+                try:
+                    con.register("model_keys", pa.table({"k": self.keys}))
+                    hashes = con.execute("SELECT hash(k) AS h FROM model_keys").fetchnumpy()["h"]
+                finally:
+                    con.close()
+                order = np.argsort(hashes, kind="stable")
+                self._hashes = (np.asarray(hashes)[order], order)
+            ordered, order = self._hashes
+        return None if len(ordered) > 1 and bool((ordered[1:] == ordered[:-1]).any()) else (ordered, order)
+
+    def scan(self, node: Leaf) -> np.ndarray:
+        found = np.zeros(len(self.keys), dtype=bool)
+        where = "regexp_matches(\"messageContent\", ?, 'i')"
+        if self._key_hashes() is None:  # two keys share a hash (about 1 in 10^7 at a million): match the keys
+            table = self.store.arrow(f'SELECT "uniqueId" FROM mentions WHERE {where}', [pattern(node)])
+            rows = pc.drop_null(pc.index_in(table["uniqueId"], value_set=self.keys)).to_numpy(zero_copy_only=False)
+            found[rows.astype(np.int64)] = True
+            return found
+        table = self.store.arrow(f'SELECT hash("uniqueId") AS h FROM mentions WHERE {where}', [pattern(node)])
+        found[self._rows(table["h"].to_numpy())[0]] = True
+        return found
+
+    def links(self) -> tuple[np.ndarray, pa.Array]:
+        """Model rows, and per row its text's pieces that hold a "/" or "www." (links), joined by spaces."""
+        table = self.store.arrow(
+            'SELECT hash("uniqueId") AS h, array_to_string(list_filter(string_split_regex("messageContent", '
+            "'\\s+'), lambda x: contains(x, '/') OR contains(lower(x), 'www.')), ' ') AS links FROM mentions "
+            "WHERE contains(\"messageContent\", '/') OR contains(lower(\"messageContent\"), 'www.')"
+        )
+        rows, known = self._rows(table["h"].to_numpy()) if table.num_rows else (np.zeros(0, np.int64), None)
+        pieces = table["links"].combine_chunks() if table.num_rows else pa.array([], pa.string())
+        if known is not None:
+            pieces = pieces.filter(pa.array(known))
+        return rows, pieces
+
+    def _rows(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Model rows of key hashes from a scan, and which of them the model knows."""
+        hashed = self._key_hashes()
+        if hashed is None:
+            raise _Collision
+        ordered, order = hashed
+        at = np.clip(np.searchsorted(ordered, wanted), 0, max(len(ordered) - 1, 0))
+        known = ordered[at] == wanted if len(ordered) else np.zeros(len(wanted), dtype=bool)  # keys new since load
+        return order[at[known]], known
+
+    def texts(self, rows: np.ndarray) -> list[str | None]:
+        keys = self.keys.take(pa.array(rows, type=pa.int64())).to_pylist()
+        if not keys:
+            return []
+        table = self.store.arrow(
+            'SELECT "uniqueId", "messageContent" FROM mentions WHERE "uniqueId" IN (SELECT unnest(?::VARCHAR[]))',
+            [keys],
+        )
+        by_key = dict(zip(table["uniqueId"].to_pylist(), table["messageContent"].to_pylist(), strict=True))
+        return [by_key.get(key) for key in keys]
+
+
+def indexed(node: Term | Phrase) -> bool:
+    """Can the term index answer this leaf? A plain word, hashtag or handle that the tokenizer keeps whole."""
+    if not isinstance(node, Term) or node.wildcard:
+        return False
+    return tokens(node.text) == [node.text] and kind(node.text) in ("word", "hashtag", "handle")
+
+
+class TextSearch:
+    """Leaf answers (a boolean per mention) from the term index or a text scan, cached per expression."""
+
+    def __init__(self, index: TermIndex, texts: Texts, n: int):
+        self.index, self.texts, self.n = index, texts, n
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self._terms: tuple[np.ndarray, pa.Array] | None = None
+        self._links: tuple[np.ndarray, pa.Array] | None = None
+        # Texts in memory are the earlier model: every leaf is scanned there, as before (the reference).
+        self.uses_index = isinstance(texts, StoreTexts)
+
+    def warm_up(self) -> None:
+        """Build the side tables of word search (term texts, key hashes, link pieces) in a background thread,
+        after a short pause so that the first page is drawn first; a search meanwhile waits for them."""
+        if self.uses_index:
+            threading.Thread(target=self._prepare, name="text-search-warm-up", daemon=True).start()
+
+    def _prepare(self) -> None:
+        time.sleep(WARM_UP_DELAY)
+        try:
+            self._term_candidates()
+            self._link_pieces()
+        except Exception:  # a store gone meanwhile: the next search says so itself
+            pass
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def leaf(self, node: Leaf) -> np.ndarray:
+        """The mentions that have ``node`` (a term, a phrase, or several of them as one ``AnyOf``)."""
+        key = pattern(node)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        leaves = node.leaves if isinstance(node, AnyOf) else (node,)
+        words = [leaf for leaf in leaves if self.uses_index and indexed(leaf)]
+        rest = tuple(leaf for leaf in leaves if not (self.uses_index and indexed(leaf)))
+        found = self.words(words) if words else np.zeros(self.n, dtype=bool)
+        if rest:
+            found = found | self.texts.scan(rest[0] if len(rest) == 1 else AnyOf(rest))
+        with self._lock:
+            self._cache[key] = found
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return found
+
+    def _term_candidates(self) -> tuple[np.ndarray, pa.Array]:
+        """Vocabulary ids that can hold a word (every term that is not a phrase), and their texts."""
+        with self._lock:
+            if self._terms is None:
+                ids = np.flatnonzero(self.index.kind != "phrase")
+                self._terms = (ids, self.index.term.take(pa.array(ids)) if len(ids) else pa.array([], pa.string()))
+            return self._terms
+
+    def _link_pieces(self) -> tuple[np.ndarray, pa.Array]:
+        with self._lock:
+            if self._links is None:
+                assert isinstance(self.texts, StoreTexts)
+                self._links = self.texts.links()
+            return self._links
+
+    def words(self, words: list[Term | Phrase]) -> np.ndarray:
+        """Mentions with a vocabulary term, or a piece of a link, that ``words``'s expression matches."""
+        expression = pattern(AnyOf(tuple(words)))
+        ids, terms = self._term_candidates()
+        hit = pc.match_substring_regex(terms, expression, ignore_case=True)
+        wanted = ids[pc.fill_null(hit, False).to_numpy(zero_copy_only=False)]
+        found = np.zeros(self.n, dtype=bool)
+        if len(wanted):
+            indicator = np.zeros(self.index.size, dtype=np.int32)
+            indicator[wanted] = 1
+            found = np.asarray(self.index.terms @ indicator) > 0
+        try:
+            rows, pieces = self._link_pieces()
+        except _Collision:  # two keys share a hash: scan the texts, as the model did before
+            return found | self.texts.scan(AnyOf(tuple(words)))
+        if len(rows):
+            in_links = pc.fill_null(pc.match_substring_regex(pieces, expression, ignore_case=True), False)
+            found[rows[in_links.to_numpy(zero_copy_only=False)]] = True
+        return found
+
+    def within(self, node: Leaf, rows: np.ndarray) -> np.ndarray:
+        """A boolean per row of ``rows``: does its text have ``node``? Reads only those texts."""
+        return scan(pa.array(self.texts.texts(rows), type=pa.string()), node)

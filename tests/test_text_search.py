@@ -1,0 +1,137 @@
+"""The model without its texts finds what the model with every text in memory found, and reads texts by row.
+
+The reference is the earlier path: every text in memory, each leaf of a query scanned by RE2
+(``MentionModel.from_store(store, texts_in_memory=True)``). The new path answers words, hashtags and handles from
+the term index plus the pieces of links, and phrases and wildcards by a DuckDB scan over the store.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow.compute as pc
+import pytest
+
+from lib.mentions.normalize import normalize
+from lib.queries.interface import ModelQueries, Scope
+from lib.queries.model import MODEL_COLUMNS, MentionModel
+from lib.queries.text_search import MemoryTexts, StoreTexts
+from lib.store.local import Store
+
+QUERIES = [
+    # words, hashtags, handles (term index), some of them inside links only
+    "delay",
+    "northwind",
+    "status",
+    "www",
+    "instagram",
+    "vuelo",
+    "#travel",
+    "@northwindhelp",
+    "unknownword",
+    # phrases, wildcards, emoji, numbers (scans)
+    '"cabin crew"',
+    '"baggage service"',
+    "delay*",
+    "bagag*",
+    "😡",
+    '"two hours"',
+    # boolean
+    'price* OR "cheap flights" -#travel',
+    "(delay OR late) AND NOT (refund OR sorry OR 🙏)",
+    '"cabin crew" -delay* flight',
+    "NOT (flight OR plane OR seat) OR good",
+    "#delayed | @northwindhelp | crew",
+]
+
+EDGES = [
+    # uniqueId, text
+    ("1", "Check-in took ages, don't ask. #travel's best"),
+    ("2", "See northwind.example/status/NW12 and www.Example.org now"),
+    ("3", "The DELAY was awful 😡 https://bit.ly/abc?q=delay"),
+    ("4", "pre-check-in desk, 2026 edition"),
+    ("5", "Nothing to see here"),
+    ("6", "Delays delayed; delay-related (delay)"),
+]
+
+
+def earlier(store: Store, model: MentionModel) -> MentionModel:
+    """The earlier model of the same store, its rows in ``model``'s order."""
+    old = MentionModel.from_store(store, texts_in_memory=True)
+    assert isinstance(old.texts, MemoryTexts)
+    position = pc.index_in(model.keys, value_set=old.keys)
+    old.texts = MemoryTexts(old.texts.content.take(position))
+    old.finder.texts = old.texts
+    return old
+
+
+@pytest.fixture(scope="module")
+def demo_pair(demo_data_dir):
+    store = Store(demo_data_dir / "demo.duckdb")
+    model = MentionModel.from_store(store)
+    return model, earlier(store, model)
+
+
+def test_the_model_holds_no_text(demo_model):
+    assert "messageContent" not in MODEL_COLUMNS
+    assert isinstance(demo_model.texts, StoreTexts) and not hasattr(demo_model, "content")
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_search_finds_what_the_full_text_scan_found(demo_pair, query):
+    model, old = demo_pair
+    model.finder.clear()
+    new, before = model.search(query), old.search(query)
+    assert before.any() or query == "unknownword"
+    np.testing.assert_array_equal(new, before)
+
+
+@pytest.fixture
+def edge_store(tmp_path):
+    raw = pd.DataFrame(EDGES, columns=["uniqueId", "content"])
+    raw["language"] = "en"
+    raw["datePublished"] = "2026-03-01T12:00:00Z"
+    frame, report = normalize(raw)
+    assert not report.rejected
+    store = Store(tmp_path / "edges.duckdb")
+    store.ingest([frame], kind="import", source="edges")
+    return store
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["check", "in", "don", "don't", "#travel", "northwind", "status", "example", "org", "delay", "abc", "q", "2026"],
+)
+def test_compounds_links_and_numbers_are_found_as_the_scan_found_them(edge_store, query):
+    model = MentionModel.from_store(edge_store)
+    np.testing.assert_array_equal(model.search(query), earlier(edge_store, model).search(query))
+
+
+def test_two_keys_with_one_hash_fall_back_to_the_keys(edge_store, monkeypatch):
+    model = MentionModel.from_store(edge_store)
+    expected = {q: earlier(edge_store, model).search(q) for q in ("delay", '"see northwind"', "status")}
+    monkeypatch.setattr(StoreTexts, "_key_hashes", lambda self: None)
+    for query, mask in expected.items():
+        np.testing.assert_array_equal(model.search(query), mask)
+
+
+def test_mentions_written_after_the_model_loaded_are_not_counted(edge_store):
+    model = MentionModel.from_store(edge_store)
+    raw = pd.DataFrame([("7", "another delay, a new one")], columns=["uniqueId", "content"])
+    raw["language"] = "en"
+    frame, _ = normalize(raw)
+    edge_store.ingest([frame], kind="import", source="later")
+    assert len(model.search('"new one"')) == model.n == len(EDGES) and not model.search('"new one"').any()
+
+
+def test_texts_are_read_for_the_chosen_rows_only(demo_pair, monkeypatch):
+    model, old = demo_pair
+    read = []
+    real = StoreTexts.texts
+    monkeypatch.setattr(StoreTexts, "texts", lambda self, rows: read.append(len(rows)) or real(self, rows))
+    scope = Scope().searching('"cabin crew"')
+    new, before = ModelQueries(model).texts(scope, 20, seed=3), ModelQueries(old).texts(scope, 20, seed=3)
+    assert new == before and len(new) == 20 and read == [20]
+    assert all("cabin crew" in text.lower() for _, text in new)
+    shown = ModelQueries(model).disagreeing(Scope(), 10, seed=1)
+    assert shown.equals(ModelQueries(old).disagreeing(Scope(), 10, seed=1)) and read[-1] == len(shown)
