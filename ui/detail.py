@@ -9,7 +9,7 @@ import streamlit as st
 from lib.mentions.labels import label
 from lib.mentions.schema import FIELD_NAMES
 from lib.queries.tags import recode_tags
-from ui import reads, state
+from ui import blocks, reads, state
 from ui.escape import code, md
 from ui.frame import View
 
@@ -61,7 +61,10 @@ def show(view: View, unique_id: str) -> None:
                 rows["tags (as received)"] = found.get("tagsRaw") or ""
         fields = rows
         st.dataframe(
-            {"field": list(fields), "value": [str(v) if v is not None else "" for v in fields.values()]},
+            {
+                "field": [_title(name) for name in fields],
+                "value": [str(v) if v is not None else "" for v in fields.values()],
+            },
             hide_index=True,
             width="stretch",
         )
@@ -69,3 +72,9 @@ def show(view: View, unique_id: str) -> None:
             st.code(found.get("messageContentHtml") or "", language="html")
             if found.get("extra"):
                 st.code(json.dumps(json.loads(found["extra"]), indent=2, ensure_ascii=False), language="json")
+
+
+def _title(field: str) -> str:
+    """A field as the Mentions table names it, with the help page's field name beside it (Author (authorName))."""
+    title = blocks.MENTION_COLUMNS.get(field)
+    return f"{title} ({field})" if isinstance(title, str) else field

@@ -28,6 +28,7 @@ import json
 import math
 import random
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -425,6 +426,18 @@ class QualtricsClient:
             headers={"Accept": "application/octet-stream, application/json"},
         )
         parts, size = [], 0
+        # The overall deadline holds inside the download too: a server that trickles a byte now and then never
+        # trips the per-read timeout, so a timer closes the response when the deadline passes (the blocking
+        # read then fails, and says why below).
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            response.close()
+
+        watchdog = threading.Timer(max(self._deadline - self.clock(), 5.0), expire)
+        watchdog.daemon = True
+        watchdog.start()
         try:
             for chunk in response.iter_content(chunk_bytes):
                 size += len(chunk)
@@ -435,13 +448,24 @@ class QualtricsClient:
                 parts.append(chunk)
                 if on_bytes:
                     on_bytes(size)
-        except (requests.RequestException, OSError) as exc:
+        except (requests.RequestException, OSError, AttributeError, ValueError) as exc:
+            if expired.is_set():
+                raise DeadlineExceeded(
+                    f"The download from {self.host} did not finish within {self.deadline_s:.0f} s "
+                    f"({size / 1e6:,.1f} MB arrived). Try again later, or raise the deadline (--deadline)."
+                ) from None
             raise ConnectionFailed(
                 f"The download from {self.host} broke off after {size / 1e6:,.1f} MB ({type(exc).__name__}). "
                 "Try again: nothing was stored."
             ) from None
         finally:
+            watchdog.cancel()
             response.close()
+        if expired.is_set():  # closed by the watchdog: what arrived is not the whole file
+            raise DeadlineExceeded(
+                f"The download from {self.host} did not finish within {self.deadline_s:.0f} s. Try again later, "
+                "or raise the deadline (--deadline)."
+            )
         return b"".join(parts)
 
     def whoami(self) -> dict:
