@@ -30,3 +30,6 @@ class AnswerCache:
         if len(self.items) > self.size:
             self.items.popitem(last=False)
         return value
+
+    def clear(self) -> None:
+        self.items.clear()

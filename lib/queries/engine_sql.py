@@ -111,11 +111,16 @@ class Where:
         return w
 
 
-def ranked(values, mentions) -> pd.DataFrame:
-    """Mentions per value, largest first, ties by value (as every backend ranks them)."""
-    out = pd.DataFrame({"value": pd.Series(values, dtype=object), "mentions": np.asarray(mentions, dtype=np.int64)})
-    out = out[out["mentions"] > 0].sort_values(["mentions", "value"], ascending=[False, True], kind="stable")
-    return out.reset_index(drop=True)
+def split(result, parts: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """A result of (which, value, n) rows ordered by which, then n descending, then value, into one frame of
+    (value, mentions) per part: mentions per value, largest first, ties by value (as every backend ranks)."""
+    out = result.fetchnumpy()
+    which, values, n = np.asarray(out["which"]), np.asarray(out["value"], dtype=object), np.asarray(out["n"])
+    bounds = np.searchsorted(which, np.arange(len(parts) + 1), side="left")
+    return {
+        part: pd.DataFrame({"value": values[lo:hi], "mentions": n[lo:hi].astype(np.int64)})
+        for part, lo, hi in zip(parts, bounds[:-1], bounds[1:], strict=True)
+    }
 
 
 def _top(frame: pd.DataFrame, top: int | None) -> pd.DataFrame:
@@ -155,22 +160,14 @@ class DuckDBQueries(EngineQueries):
         which = " ".join(
             f"WHEN {((1 << len(columns)) - 1) ^ (1 << (len(columns) - 1 - i))} THEN {i}" for i in range(len(columns))
         )
+        # The total is the last part (which = number of columns), so that an empty scope still has its row.
         sql = (
             f"SELECT which, CASE which {value} END AS value, n FROM ("
-            f"SELECT CASE GROUPING_ID({', '.join(columns)}) {which} ELSE -1 END AS which, "
+            f"SELECT CASE GROUPING_ID({', '.join(columns)}) {which} ELSE {len(columns)} END AS which, "
             f"{', '.join(columns)}, count(*) AS n FROM {self.table} WHERE {w.sql()} "
-            f"GROUP BY GROUPING SETS ({sets}, ()))"
+            f"GROUP BY GROUPING SETS ({sets}, ())) ORDER BY which, n DESC, value"
         )
-
-        def convert(result) -> dict[str, pd.DataFrame]:
-            out = result.df()
-            parts = {"": pd.DataFrame({"mentions": [int(out.loc[out["which"] == -1, "n"].sum())]})}
-            for i, column in enumerate(CATEGORICAL):
-                rows = out[out["which"] == i]
-                parts[column] = ranked(rows["value"].to_numpy(dtype=object), rows["n"].to_numpy())
-            return parts
-
-        return self._answer(sql, w.params, convert)
+        return self._answer(sql, w.params, lambda result: split(result, (*CATEGORICAL, "")))
 
     def _lists(self, scope: Scope) -> dict[str, pd.DataFrame]:
         """Mentions per value of each list column (a value listed twice in a mention counts once), tags per
@@ -191,27 +188,20 @@ class DuckDBQueries(EngineQueries):
         )
         sql = (
             f"WITH s AS MATERIALIZED (SELECT rowid AS rid, {', '.join(quoted(c) for c in (*ENTITIES, 'tags'))} "
-            f"FROM {self.table} "
-            f"WHERE {w.sql()}) " + " UNION ALL ".join(branches)
+            f"FROM {self.table} WHERE {w.sql()}) "
+            + " UNION ALL ".join(branches)
+            + " ORDER BY which, n DESC, value"
         )
-
-        def convert(result) -> dict[str, pd.DataFrame]:
-            out = result.df()
-            parts = {}
-            for i, column in enumerate((*ENTITIES, "tags")):
-                rows = out[out["which"] == i]
-                parts[column] = ranked(rows["value"].to_numpy(dtype=object), rows["n"].to_numpy())
-            return parts
-
-        return self._answer(sql, [*w.params, raws, names], convert)
+        return self._answer(sql, [*w.params, raws, names], lambda result: split(result, (*ENTITIES, "tags")))
 
     # -- answers ---------------------------------------------------------------------------------
     def count(self, scope: Scope) -> int:
-        return int(self._facets(scope)[""]["mentions"].iloc[0])
+        total = self._facets(scope)[""]["mentions"]
+        return int(total.iloc[0]) if len(total) else 0
 
     def kpis(self, scope: Scope) -> dict[str, float | int]:
         parts = self._facets(scope)
-        n = int(parts[""]["mentions"].iloc[0])
+        n = self.count(scope)
         sentiment = dict(zip(parts["messageSentiment"]["value"], parts["messageSentiment"]["mentions"], strict=True))
         share = {k: (int(sentiment.get(k, 0)) / n if n else float("nan")) for k in ("positive", "negative", "unset")}
         authors = parts["authorName"]
