@@ -71,9 +71,9 @@ def test_scopes_that_differ_anywhere_never_share_an_answer(store):
 def test_the_same_scope_is_answered_from_the_cache(store):
     q, scope = store.queries(), Scope(Filters(languages=("de",)))
     q.counts(scope, "messageSentiment")
-    hits = store.answers.hits
+    hits, misses = store.answers.hits, store.answers.misses
     q.count(scope), q.kpis(scope), q.author_counts(scope), q.counts(scope, "authorName", top=3)
-    assert store.answers.hits == hits + 4  # one GROUPING SETS query answered all four
+    assert store.answers.misses == misses and store.answers.hits >= hits + 4  # one GROUPING SETS query for all
 
 
 def test_the_recode_and_the_topics_are_part_of_the_key(store):
