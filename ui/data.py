@@ -11,7 +11,7 @@ from lib.queries.model import MentionModel
 from lib.sources.ingest import ensure_demo_store
 from lib.store.local import Store
 from lib.store.snapshot import SnapshotStore
-from ui.config import demo_store_path, shared_dir, store_path
+from ui.config import demo_store_path, engine_memory, shared_dir, store_path
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def _engine(folder: str, engine: str):
     # Imported here: Ibis is not needed (nor its import time paid) where the model answers.
     from lib.queries.engine import IbisStore
 
-    return IbisStore(folder, engine)
+    return IbisStore(folder, engine, memory_limit=engine_memory())
 
 
 def engine(source: Source, backend: str):
