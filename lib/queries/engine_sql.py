@@ -188,9 +188,7 @@ class DuckDBQueries(EngineQueries):
         )
         sql = (
             f"WITH s AS MATERIALIZED (SELECT rowid AS rid, {', '.join(quoted(c) for c in (*ENTITIES, 'tags'))} "
-            f"FROM {self.table} WHERE {w.sql()}) "
-            + " UNION ALL ".join(branches)
-            + " ORDER BY which, n DESC, value"
+            f"FROM {self.table} WHERE {w.sql()}) " + " UNION ALL ".join(branches) + " ORDER BY which, n DESC, value"
         )
         return self._answer(sql, [*w.params, raws, names], lambda result: split(result, (*ENTITIES, "tags")))
 
