@@ -31,9 +31,12 @@ from lib.store.local import Store
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = {
     "model": "in-memory model",
-    "duckdb": "Ibis → DuckDB over the Parquet snapshot",
+    "duckdb": "DuckDB replica: loaded once, parameterised SQL, one query per scope",
+    "duckdb-ibis": "DuckDB replica: loaded once, every question through Ibis",
+    "duckdb-parquet": "Ibis → DuckDB over the Parquet snapshot (as it began)",
     "spark": "Ibis → Spark local[2]",
 }
+WAYS = {"duckdb": {}, "duckdb-ibis": {"sql": False}, "duckdb-parquet": {"load": False}}
 
 
 def dashboard_round(q: Queries, scope: Scope) -> None:
@@ -85,7 +88,8 @@ def one_backend(backend: str, store: Path, folder: Path) -> dict:
     else:
         from lib.queries.engine import IbisStore
 
-        q = IbisStore(folder, backend).queries()
+        store = IbisStore(folder, "spark" if backend == "spark" else "duckdb", **WAYS.get(backend, {}))
+        q = store.queries()
         q.date_bounds(TZ)
         sequence = None
     started = time.perf_counter() - start
@@ -99,10 +103,15 @@ def one_backend(backend: str, store: Path, folder: Path) -> dict:
     dashboard_round(q, Scope(sequence[0], TZ))  # warm up: first reads, caches
     text_round(q, Scope(sequence[0], TZ))
     times, text_times = [], []
+    forget = getattr(getattr(q, "store", None), "answers", None)  # each rerun measured as a scope's first
     for filters in sequence:
+        if forget is not None:
+            forget.clear()
         began = time.perf_counter()
         dashboard_round(q, Scope(filters, TZ))
         times.append(time.perf_counter() - began)
+        if forget is not None:
+            forget.clear()
         began = time.perf_counter()
         text_round(q, Scope(filters, TZ))
         text_times.append(time.perf_counter() - began)
@@ -143,6 +152,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--build", type=int, default=0, help="generate a store of this many mentions instead")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()), help="where --build writes")
     parser.add_argument("--spark", action="store_true", help="also on a local Spark session (Java 17)")
+    parser.add_argument(
+        "--ways", action="store_true", help="also DuckDB every question through Ibis, and over the Parquet files"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs of every backend, interleaved; medians")
     parser.add_argument("--one", choices=tuple(NAMES), help=argparse.SUPPRESS)  # a child process: one backend
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -167,18 +180,44 @@ def main(argv: list[str] | None = None) -> None:
         n = model.n
         del model
         print(f"{n:,} mentions; {len(sequence)} filter changes, each one Dashboard rerun", flush=True)
+        backends = ["model", "duckdb"]
+        backends += ["duckdb-ibis", "duckdb-parquet"] if args.ways else []
+        backends += ["spark"] if args.spark else []
+        runs: dict[str, list[dict]] = {b: [] for b in backends}
+        print(f"load average before: {load_average()}", flush=True)
+        for run in range(args.repeat):
+            for backend in backends:
+                r = run_backend(backend, args.store, folder)
+                runs[backend].append(r)
+                print(f"  run {run + 1}, {backend}: {row(r)}", flush=True)
+        print(f"load average after: {load_average()}", flush=True)
         print(
             "| backend | Dashboard rerun, median | slowest | Text page rerun, median | start-up "
             "| peak memory (process + JVM) |"
         )
         print("|---|---|---|---|---|---|")
-        for backend in ("model", "duckdb", *(("spark",) if args.spark else ())):
-            r = run_backend(backend, args.store, folder)
-            print(
-                f"| {NAMES[backend]} | {statistics.median(r['times']) * 1e3:,.0f} ms | {max(r['times']) * 1e3:,.0f} ms "
-                f"| {statistics.median(r['text']) * 1e3:,.0f} ms | {r['start']:.1f} s | {r['peak_mb']:,.0f} MB |",
-                flush=True,
-            )
+        for backend, results in runs.items():
+            merged = {
+                "times": [statistics.median(r["times"]) for r in results],
+                "slowest": statistics.median(max(r["times"]) for r in results),
+                "text": [statistics.median(r["text"]) for r in results],
+                "start": statistics.median(r["start"] for r in results),
+                "peak_mb": statistics.median(r["peak_mb"] for r in results),
+            }
+            print(f"| {NAMES[backend]} | {row(merged)} |", flush=True)
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def row(r: dict) -> str:
+    """Median Dashboard rerun, slowest, median Text rerun, start-up, peak memory: one table row's cells."""
+    slowest = r.get("slowest", max(r["times"]))
+    return (
+        f"{statistics.median(r['times']) * 1e3:,.0f} ms | {slowest * 1e3:,.0f} ms "
+        f"| {statistics.median(r['text']) * 1e3:,.0f} ms | {r['start']:.1f} s | {r['peak_mb']:,.0f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Load: N analysts at once, each a real Streamlit session over its websocket, changing filters on a page.
 
     python -m bench.load --store PATH --sessions 1 5 20 --changes 8
+    python -m bench.load --store PATH --backend duckdb --replicas 2     # nginx in front of two replicas
 
 Starts the app on ``--store`` (build one with ``python -m bench.bench --workdir DIR``, or
 ``python -m bench.load --mentions 1000000`` generates and imports one first), opens N sessions
@@ -11,6 +12,11 @@ every element received. Sessions change filters concurrently with a think time b
 Reports p50/p95 per N, and the server's resident memory with N sessions open and after they
 closed. 20 real browsers on 2 cores would measure Chromium, not the server: with ``--browser``, one
 Chromium tab changes filters (as ``bench/browser.py`` does) while the N sessions run, as a cross-check.
+
+With ``--backend`` other than the model, or ``--replicas`` above 1, the store is published as a shared snapshot
+and each replica reads it (``SCE_SHARED_DIR``, ``SCE_BACKEND``), as in the README's *Running for a team*; with
+several replicas, nginx runs ``deploy/nginx-replicas.conf`` in front of them and the sessions connect through it
+(each websocket lands on a replica by nginx's hash), and memory is the sum over the replicas.
 """
 
 from __future__ import annotations
@@ -160,6 +166,53 @@ def build_store(mentions: int, folder: Path) -> Path:
     return store.path
 
 
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+class Replicas:
+    """The app on ``store``: one process, or ``count`` replicas of ``backend`` on its published snapshot behind
+    nginx. ``url`` is where analysts connect; ``pids`` the app processes."""
+
+    def __init__(self, store: Path, workdir: Path, backend: str, count: int):
+        extra = ["--server.disconnectedSessionTTL", "2"]
+        self.proxy = None
+        if backend == "model" and count == 1:
+            self.servers = [Server(store.parent, workdir / "load-server.log", store=store, extra=extra)]
+        else:
+            from lib.store.local import Store
+            from lib.store.snapshot import publish
+
+            shared = workdir / "shared"
+            publish(Store(store), shared)
+            env = {"SCE_SHARED_DIR": str(shared), "SCE_BACKEND": backend, "STREAMLIT_SERVER_COOKIE_SECRET": "bench"}
+            self.servers = []
+            try:
+                for i in range(count):
+                    folder = workdir / f"replica-{i}"
+                    folder.mkdir(parents=True, exist_ok=True)
+                    log = workdir / f"replica-{i}.log"
+                    self.servers.append(Server(folder, log, extra=extra, env={**env, "SCE_REPLICA": f"r{i}"}))
+                if count > 1:
+                    from tests.test_replicas import Nginx
+
+                    self.proxy = Nginx(workdir / "nginx", [s.port for s in self.servers])
+            except BaseException:
+                self.stop()
+                raise
+        self.url = self.proxy.url if self.proxy else self.servers[0].url
+        self.pids = [s.proc.pid for s in self.servers]
+
+    def memory(self, field_name: str) -> float:
+        return sum(vm(pid, field_name) for pid in self.pids)
+
+    def stop(self) -> None:
+        if self.proxy:
+            self.proxy.stop()
+        for server in self.servers:
+            server.stop()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", type=Path, help="the store to serve (default: generate --mentions)")
@@ -170,20 +223,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a session's changes")
     parser.add_argument("--page", default="Dashboard", help="the page the sessions use (Dashboard, Text, …)")
     parser.add_argument("--browser", action="store_true", help="also time one Chromium tab while the sessions run")
+    parser.add_argument("--backend", default="model", choices=("model", "duckdb", "spark"), help="SCE_BACKEND")
+    parser.add_argument("--replicas", type=int, default=1, help="replicas behind nginx (1: no proxy)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.workdir or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        store = args.store or build_store(args.mentions, workdir)
-        server = Server(
-            store.parent, workdir / "load-server.log", store=store, extra=["--server.disconnectedSessionTTL", "2"]
-        )
+        store = (args.store or build_store(args.mentions, workdir)).resolve()
+        app = Replicas(store, workdir, args.backend, args.replicas)
         try:
-            warm = asyncio.run(drive(server.url, 1, 1, 0, args.page, server.proc.pid))  # loads the model once
-            base = vm(server.proc.pid, "VmRSS")
+            for server in app.servers:  # each replica loads its data once (the model, or the engine's table)
+                warm = asyncio.run(drive(server.url, 1, 1, 0, args.page, server.proc.pid))
+            base = app.memory("VmRSS")
             print(
-                f"server up; page {warm['title']!r}; first page load {warm['first']:.2f} s; "
-                f"resident memory {base:,.0f} MB",
+                f"{args.replicas} × {args.backend} up; page {warm['title']!r}; first page load {warm['first']:.2f} s; "
+                f"resident memory {base:,.0f} MB; load average {load_average()}",
                 flush=True,
             )
             print(
@@ -193,23 +247,24 @@ def main(argv: list[str] | None = None) -> None:
             print("|---|---|---|---|---|---|---|---|")
             for n in args.sessions:
                 tab: list[float] = []
-                thread = threading.Thread(target=browser_under_load, args=(server.url, args.page, tab))
+                thread = threading.Thread(target=browser_under_load, args=(app.url, args.page, tab))
                 if args.browser:
                     thread.start()
-                result = asyncio.run(drive(server.url, n, args.changes, args.think, args.page, server.proc.pid))
+                result = asyncio.run(drive(app.url, n, args.changes, args.think, args.page, app.pids[0]))
+                result["rss_open"] = app.memory("VmRSS") if len(app.pids) > 1 else result["rss_open"]
                 if args.browser:
                     thread.join()
                 time.sleep(4)  # past disconnectedSessionTTL: the server drops the closed sessions
-                after = vm(server.proc.pid, "VmRSS")
+                after = app.memory("VmRSS")
                 in_browser = f"{statistics.median(tab) * 1e3:,.0f} ms" if tab else "–"
                 print(
                     f"| {n} | {result['changes']} | {result['p50'] * 1e3:,.0f} ms | {result['p95'] * 1e3:,.0f} ms "
                     f"| {result['first']:.2f} s | {result['rss_open']:,.0f} MB | {after:,.0f} MB | {in_browser} |",
                     flush=True,
                 )
-            print(f"peak resident memory of the server: {vm(server.proc.pid, 'VmHWM'):,.0f} MB")
+            print(f"peak resident memory of the server(s), summed: {app.memory('VmHWM'):,.0f} MB")
         finally:
-            server.stop()
+            app.stop()
 
 
 if __name__ == "__main__":

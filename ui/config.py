@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -58,4 +59,15 @@ def backend() -> str:
     value = setting("SCE_BACKEND", "model").strip().lower()
     if value not in BACKENDS:
         raise ValueError(f"SCE_BACKEND={value!r} is not a backend; use one of {', '.join(BACKENDS)}.")
+    return value
+
+
+def engine_memory() -> str:
+    """``SCE_ENGINE_MEMORY``: DuckDB's memory limit on a ``duckdb`` replica (default 1GB); the snapshot it loads
+    stays on the replica's disk beyond it. A size as DuckDB reads it: ``512MB``, ``2GB``."""
+    from lib.queries.engine import MEMORY_LIMIT
+
+    value = setting("SCE_ENGINE_MEMORY", MEMORY_LIMIT).strip().replace(" ", "")
+    if not re.fullmatch(r"\d+(\.\d+)?[KMGT]i?B", value, re.IGNORECASE):
+        raise ValueError(f"SCE_ENGINE_MEMORY={value!r} is not a size; write it as 512MB or 2GB.")
     return value

@@ -12,7 +12,7 @@ from lib.queries.model import MentionModel
 from lib.sources.ingest import ensure_demo_store
 from lib.store.local import Store
 from lib.store.snapshot import SnapshotStore
-from ui.config import demo_store_path, shared_dir, store_path
+from ui.config import demo_store_path, engine_memory, shared_dir, store_path
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def _engine(folder: str, engine: str):
             f"SCE_BACKEND={engine} needs the engine packages ({exc.name} is missing): "
             "pip install -r requirements-engines.txt, or unset SCE_BACKEND to answer from memory."
         ) from None
-    return IbisStore(folder, engine)
+    return IbisStore(folder, engine, memory_limit=engine_memory())
 
 
 def engine(source: Source, backend: str):

@@ -18,6 +18,8 @@ gets the raw tags behind each shown name.
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,10 +32,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from lib.mentions.schema import SENTIMENT_ORDER
+from lib.queries.answers import AnswerCache
 from lib.queries.buckets import DAY_NS, HOUR_NS, bucket_end
 from lib.queries.filters import FACETS
 from lib.queries.interface import TEXT, Scope
-from lib.queries.model import LIST_COLUMNS, Codes, volume_table
+from lib.queries.model import CATEGORICAL, LIST_COLUMNS, Codes, volume_table
 from lib.queries.sentiment_check import EDGE, STRONG, level_grid
 from lib.queries.tags import TagRecode, shown_names
 from lib.store.snapshot import CURRENT
@@ -43,6 +46,7 @@ from lib.text.topics import TopicSet, topic_query
 
 ENGINES = ("duckdb", "spark")
 QUARTER_S = 900
+MEMORY_LIMIT = "1GB"  # DuckDB's buffer pool per replica: data beyond it stays on disk (spilled, read back)
 
 
 def spark_session(cores: int = 2):
@@ -66,12 +70,14 @@ def spark_session(cores: int = 2):
 @dataclass
 class Snapshot:
     """One published snapshot as the engine reads it, and what was computed from it that no filter changes
-    (the filter options, the date span, the raw tag counts, the vocabulary)."""
+    (the filter options, the date span, the raw tag counts, the vocabulary). ``table`` names the snapshot's
+    table in DuckDB's own storage (empty on Spark, which reads the Parquet files)."""
 
     version: str
     folder: Path
     mentions: ibis.Table
     cache: dict[str, object] = field(default_factory=dict)
+    table: str = ""
 
 
 class IbisStore:
@@ -81,12 +87,36 @@ class IbisStore:
     snapshot the writer publishes later is read by the next rerun.
     """
 
-    def __init__(self, folder: str | Path, engine: str = "duckdb", spark=None):
+    def __init__(
+        self,
+        folder: str | Path,
+        engine: str = "duckdb",
+        spark=None,
+        memory_limit: str = MEMORY_LIMIT,
+        workdir: str | Path | None = None,
+        load: bool = True,
+        sql: bool = True,
+    ):
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
         self.folder, self.engine = Path(folder), engine
-        self.con = ibis.duckdb.connect() if engine == "duckdb" else ibis.pyspark.connect(spark or spark_session())
+        # DuckDB: ``load`` each snapshot into its own storage (else read the Parquet files in place), and ask the
+        # hot questions as ``sql`` (else every question through Ibis). Both off is how this backend began; the
+        # bench (bench/backends.py) measures each way.
+        self.load, self.sql = engine == "duckdb" and load, engine == "duckdb" and load and sql
+        if engine == "duckdb":
+            # The replica's own DuckDB database file (a temporary folder unless given): each snapshot version is
+            # loaded into it once; DuckDB keeps what it uses within memory_limit and spills the rest to disk.
+            self._workdir = None if workdir else tempfile.TemporaryDirectory(prefix="sce-engine-")
+            where = Path(workdir) if workdir else Path(self._workdir.name)  # type: ignore[union-attr]
+            where.mkdir(parents=True, exist_ok=True)
+            self.con = ibis.duckdb.connect(
+                str(where / "replica.duckdb"), memory_limit=memory_limit, temp_directory=str(where / "spill")
+            )
+        else:
+            self.con = ibis.pyspark.connect(spark or spark_session())
         self._snapshot: Snapshot | None = None
+        self.answers = AnswerCache()
         # Every session of the app process shares this store; a DuckDB connection takes one query at a time
         # (each query uses every core), and Spark's driver queues them anyway.
         self._lock = threading.RLock()
@@ -97,9 +127,13 @@ class IbisStore:
             current = self.folder / (self.folder / CURRENT).read_text().strip()
             version = (current / "VERSION").read_text().strip()
             if self._snapshot is None or self._snapshot.version != version:
-                table = self.con.read_parquet(str(current / "mentions.parquet"))
-                table = table.mutate(ts=table.datePublished.fill_null(table.dateAdded))
-                self._snapshot = Snapshot(version, current, table)
+                if self.load:
+                    previous = self._snapshot.table if self._snapshot else ""
+                    self._snapshot = load_snapshot(self.con, current, version, keep=previous)
+                else:
+                    table = self.con.read_parquet(str(current / "mentions.parquet"))
+                    table = table.mutate(ts=table.datePublished.fill_null(table.dateAdded))
+                    self._snapshot = Snapshot(version, current, table)
             return self._snapshot
 
     def fetch(self, expr) -> pd.DataFrame:
@@ -119,7 +153,12 @@ class IbisStore:
             return snapshot.cache[key]
 
     def queries(self, recode: TagRecode | None = None, topics: TopicSet | None = None) -> EngineQueries:
-        """The questions of one rerun, about the newest snapshot."""
+        """The questions of one rerun, about the newest snapshot: on DuckDB, the hot ones as parameterised SQL
+        (lib/queries/engine_sql.py)."""
+        if self.sql:
+            from lib.queries.engine_sql import DuckDBQueries
+
+            return DuckDBQueries(self, self.snapshot(), recode or TagRecode(), topics or TopicSet())
         return EngineQueries(self, self.snapshot(), recode or TagRecode(), topics or TopicSet())
 
 
@@ -310,19 +349,7 @@ class EngineQueries:
 
     def crosstab(self, scope: Scope, rows: str, columns: str, top: int = 12) -> pd.DataFrame:
         f = self._where(scope)
-        pairs = self.store.fetch(f.group_by(a=f[rows], b=f[columns]).aggregate(mentions=f.count()))
-        pairs["a"], pairs["b"] = pairs["a"].astype(str), pairs["b"].astype(str)
-
-        def kept(values: pd.Series) -> tuple[list[str], pd.Series]:
-            totals = pairs.groupby(values)["mentions"].sum().reset_index()
-            totals = totals.sort_values(["mentions", values.name], ascending=[False, True])
-            names = totals[values.name].head(top).tolist()
-            return names + (["Other"] if len(totals) > top else []), values.where(values.isin(names), "Other")
-
-        a_names, a = kept(pairs["a"])
-        b_names, b = kept(pairs["b"])
-        grid = pairs.assign(a=a, b=b).pivot_table(index="a", columns="b", values="mentions", aggfunc="sum")
-        return grid.reindex(index=a_names, columns=b_names).fillna(0).astype("int64")
+        return fold_crosstab(self.store.fetch(f.group_by(a=f[rows], b=f[columns]).aggregate(mentions=f.count())), top)
 
     def author_counts(self, scope: Scope) -> np.ndarray:
         f = self._where(scope)
@@ -338,20 +365,7 @@ class EngineQueries:
         out = self.store.fetch(f.group_by(**keys).aggregate(mentions=f.count()))
         if not split:
             out["value"] = "Mentions"
-        values = np.asarray(sorted(out["value"].astype(str).unique()), dtype=object)
-        width = max(len(values), 1)
-        # Quarter hours (UTC) to wall-clock hours or days in tz, with the offset of each quarter hour.
-        utc = pd.to_datetime(out["unit"].to_numpy(dtype=np.int64) * QUARTER_S, unit="s", utc=True)
-        wall = utc.tz_convert(scope.tz).tz_localize(None).as_unit("ns").asi8
-        size = HOUR_NS if freq == "hour" else DAY_NS
-        local = wall // size
-        first = int(local.min()) if len(local) else 0
-        span = int(local.max()) - first + 1 if len(local) else 0
-        code = np.searchsorted(values, out["value"].astype(str).to_numpy())
-        grid = np.zeros(span * width, dtype=np.int64)
-        np.add.at(grid, (local - first) * width + code, out["mentions"].to_numpy(dtype=np.int64))
-        codes = Codes(np.zeros(0, dtype=np.int32), values) if split else None
-        return volume_table(first, grid.reshape(span, width), codes, split, freq, top)
+        return volume_frame(out, scope.tz, freq, split, top)
 
     def keys(self, scope: Scope, limit: int) -> list[str]:
         f = self._where(scope)
@@ -368,6 +382,8 @@ class EngineQueries:
         return self._cached("vocab", read)
 
     def _enriched(self, scope: Scope):
+        if self.snap.table:  # loaded into DuckDB with the enrichment beside each mention
+            return self._where(scope)
         f = self._where(scope).select("uniqueId", "messageSentiment", "messageContent")
         e = self._cached(
             "enrichment", lambda: self.store.con.read_parquet(str(self.snap.folder / "enrichment.parquet"))
@@ -430,6 +446,66 @@ class EngineQueries:
                 "text": out["messageContent"].astype(object),
             }
         )
+
+
+def fold_crosstab(pairs: pd.DataFrame, top: int) -> pd.DataFrame:
+    """Mentions per pair of values (columns a, b, mentions) as a grid of the ``top`` values of each, the rest
+    as "Other"."""
+    mentions = pairs["mentions"].to_numpy(dtype=np.int64)
+
+    def kept(values: pd.Series) -> tuple[list[str], np.ndarray]:
+        names, codes = np.unique(values.astype(str).to_numpy(dtype=object), return_inverse=True)
+        totals = np.bincount(codes, weights=mentions, minlength=len(names))
+        order = np.argsort(-totals, kind="stable")  # names are sorted: ties rank by value
+        position = np.full(len(names), min(top, len(names)), dtype=np.int64)
+        position[order[:top]] = np.arange(min(top, len(names)))
+        return [str(v) for v in names[order[:top]]] + (["Other"] if len(names) > top else []), position[codes]
+
+    a_names, a = kept(pairs["a"])
+    b_names, b = kept(pairs["b"])
+    grid = np.zeros((len(a_names), len(b_names)), dtype=np.int64)
+    np.add.at(grid, (a, b), mentions)
+    return pd.DataFrame(grid, index=a_names, columns=b_names)
+
+
+def volume_frame(out: pd.DataFrame, tz: str, freq: str, split: str | None, top: int) -> pd.DataFrame:
+    """The volume frame from mentions per UTC quarter hour (columns unit, value, mentions): quarter hours to
+    wall-clock hours or days in ``tz``, with the offset of each quarter hour, folded into buckets."""
+    values = np.asarray(sorted(out["value"].astype(str).unique()), dtype=object)
+    width = max(len(values), 1)
+    utc = pd.to_datetime(out["unit"].to_numpy(dtype=np.int64) * QUARTER_S, unit="s", utc=True)
+    wall = utc.tz_convert(tz).tz_localize(None).as_unit("ns").asi8
+    size = HOUR_NS if freq == "hour" else DAY_NS
+    local = wall // size
+    first = int(local.min()) if len(local) else 0
+    span = int(local.max()) - first + 1 if len(local) else 0
+    code = np.searchsorted(values, out["value"].astype(str).to_numpy())
+    grid = np.zeros(span * width, dtype=np.int64)
+    np.add.at(grid, (local - first) * width + code, out["mentions"].to_numpy(dtype=np.int64))
+    codes = Codes(np.zeros(0, dtype=np.int32), values) if split else None
+    return volume_table(first, grid.reshape(span, width), codes, split, freq, top)
+
+
+def load_snapshot(con, current: Path, version: str, keep: str = "") -> Snapshot:
+    """The snapshot's mentions, with each mention's time and enrichment, loaded into DuckDB's own storage
+    once (only the columns the questions read, ordered by time so that a date filter skips whole blocks);
+    the tables of older versions are dropped, but ``keep`` (the previous one: a rerun may still be reading it)."""
+    name = "mentions_" + hashlib.sha256(version.encode()).hexdigest()[:16]
+    raw = con.con
+    present = {row[0] for row in raw.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if name not in present:
+        columns = ", ".join(f'm."{c}"' for c in ("uniqueId", *CATEGORICAL, *LIST_COLUMNS, "messageContent"))
+        mentions, enrichment = (str(current / f"{t}.parquet").replace("'", "''") for t in ("mentions", "enrichment"))
+        raw.execute(
+            f"CREATE TABLE {name} AS SELECT {columns}, coalesce(m.datePublished, m.dateAdded) AS ts, "
+            f"e.termIds, e.phraseIds, e.vaderCompound FROM read_parquet('{mentions}') m "
+            f"LEFT JOIN read_parquet('{enrichment}') e ON m.uniqueId = e.uniqueId ORDER BY ts"
+        )
+        raw.execute("CHECKPOINT")
+    for old in present - {name, keep}:
+        if old.startswith("mentions_"):
+            raw.execute(f'DROP TABLE "{old}"')
+    return Snapshot(version, current, con.table(name), table=name)
 
 
 def _utc(wall: pd.Timestamp, tz: str):

@@ -1,0 +1,282 @@
+"""The hot questions of a DuckDB replica as parameterised SQL, a few queries per scope, answers cached.
+
+``EngineQueries`` (lib/queries/engine.py) builds each question as an Ibis expression: 20-120 ms of compiling
+per question, about 20 questions per Dashboard rerun. Here the questions a Dashboard or Text rerun asks are
+plain SQL with the scope's values bound as parameters (no compile), and they are asked together:
+
+- one GROUPING SETS query per scope counts every categorical field (authors included) and the total, which
+  answers ``count``, ``kpis``, ``counts``/``counts_many`` of those fields and ``author_counts``;
+- one query per scope counts the list fields (hashtags, handles, link domains, and tags under the recode);
+- the volume, a cross-tab, the newest keys, the term and phrase counts and the sentiment grid are one query each.
+
+The data is in DuckDB's own storage (``IbisStore`` loads each snapshot version once), so nothing re-reads
+Parquet. Answers are cached per snapshot version and per exact SQL and parameters: the scope's every filter
+is in them (tag names resolved to raw tags, text topics to their regular expressions), so two different
+scopes never share an answer. What is rarely asked (texts, the tags page's grids, the disagreeing sample)
+stays on the Ibis form, on the same loaded table. tests/test_backends.py holds this path to the same answers
+as the model, Ibis on Spark, and a plain pandas reading of the store.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lib.mentions.schema import SENTIMENT_ORDER
+from lib.queries.buckets import bucket_end
+from lib.queries.engine import QUARTER_S, EngineQueries, _utc, fold_crosstab, volume_frame
+from lib.queries.filters import FACETS
+from lib.queries.interface import TEXT, Scope
+from lib.queries.model import CATEGORICAL, LIST_COLUMNS
+from lib.queries.sentiment_check import EDGE, STRONG, level_grid
+from lib.text.boolean_query import And, AnyOf, Node, Not, Or, Phrase, Term, grouped, parse, pattern
+from lib.text.topics import topic_query
+
+ENTITIES = ("hashtags", "handles", "linkDomains")  # the list columns besides tags
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Where:
+    """A scope as a SQL condition and its parameters (values are always bound, never spliced in)."""
+
+    def __init__(self, queries: DuckDBQueries):
+        self.q = queries
+        self.parts: list[str] = []
+        self.params: list = []
+
+    def add(self, sql: str, *params) -> None:
+        self.parts.append(sql)
+        self.params.extend(params)
+
+    def sql(self) -> str:
+        return " AND ".join(f"({p})" for p in self.parts) if self.parts else "TRUE"
+
+    def any_of(self, column: str, values) -> str:
+        """The condition 'has any of ``values``' on ``column`` (a list column, tags under the recode, or text)."""
+        if column == TEXT:
+            return self.text(grouped(parse(values[0])))
+        if column == "tags":
+            behind = self.q.tag_names
+            values = [r for v in values for r in behind.get(v, [])]
+        if not values:
+            return "FALSE"
+        self.params.append(list(values))
+        if column == "tags" or column in LIST_COLUMNS:
+            return f"list_has_any({quoted(column)}, ?::VARCHAR[])"
+        return f"list_contains(?::VARCHAR[], {quoted(column)})"
+
+    def text(self, node: Node) -> str:
+        """The query language (lib/text/boolean_query.py) as RE2 regular expressions, as the Ibis form does."""
+        if isinstance(node, Term | Phrase | AnyOf):
+            self.params.append("(?i)" + pattern(node))
+            return "coalesce(regexp_matches(messageContent, ?), FALSE)"
+        if isinstance(node, Not):
+            return f"NOT ({self.text(node.child)})"
+        assert isinstance(node, And | Or)
+        joiner = " AND " if isinstance(node, And) else " OR "
+        return joiner.join(f"({self.text(child)})" for child in node.children)
+
+    @classmethod
+    def of(cls, queries: DuckDBQueries, scope: Scope) -> Where:
+        w, f, tz = cls(queries), scope.filters, scope.tz
+        if f.start:
+            w.add("ts >= ?", _utc(pd.Timestamp(f.start), tz))
+        if f.end:
+            w.add("ts < ?", _utc(pd.Timestamp(f.end) + pd.Timedelta(days=1), tz))
+        for attr, (column, _, _) in FACETS.items():
+            if values := getattr(f, attr):
+                w.parts.append(w.any_of(column, values))
+        if f.tags:
+            if f.tag_mode == "any":
+                w.parts.append(w.any_of("tags", f.tags))
+            else:
+                w.parts.extend(w.any_of("tags", (tag,)) for tag in f.tags)
+        if f.text:
+            w.parts.append(w.text(grouped(parse(f.text))))
+        if f.text_topics:
+            topics = []
+            for name in f.text_topics:
+                query = topic_query(queries.topics, name)
+                topics.append(w.text(grouped(parse(query))) if query else "FALSE")
+            w.parts.append(" OR ".join(f"({t})" for t in topics))
+        for column, values in scope.within:
+            w.parts.append(w.any_of(column, values))
+        if scope.buckets:
+            spans = []
+            for start, freq in scope.buckets:
+                spans.append("(ts >= ? AND ts < ?)")
+                w.params.extend([_utc(start, tz), _utc(bucket_end(start, freq), tz)])
+            w.parts.append(" OR ".join(spans))
+        return w
+
+
+def split(result, parts: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """A result of (which, value, n) rows ordered by which, then n descending, then value, into one frame of
+    (value, mentions) per part: mentions per value, largest first, ties by value (as every backend ranks)."""
+    out = result.fetchnumpy()
+    which, values, n = np.asarray(out["which"]), np.asarray(out["value"], dtype=object), np.asarray(out["n"])
+    bounds = np.searchsorted(which, np.arange(len(parts) + 1), side="left")
+    return {
+        part: pd.DataFrame({"value": values[lo:hi], "mentions": n[lo:hi].astype(np.int64)})
+        for part, lo, hi in zip(parts, bounds[:-1], bounds[1:], strict=True)
+    }
+
+
+def _top(frame: pd.DataFrame, top: int | None) -> pd.DataFrame:
+    return (frame.head(top) if top else frame).reset_index(drop=True).copy()
+
+
+class DuckDBQueries(EngineQueries):
+    """``EngineQueries`` with the Dashboard's and the Text page's questions as parameterised SQL on the
+    snapshot's table in DuckDB's own storage (``IbisStore`` with ``engine="duckdb"``)."""
+
+    @property
+    def table(self) -> str:
+        return quoted(self.snap.table)
+
+    def _answer(self, sql: str, params: list, convert):
+        """``convert(result)`` of the query, once per snapshot version, SQL and parameters."""
+        key = (self.snap.version, sql, repr(params))
+        store = self.store
+
+        def compute():
+            return convert(store.con.con.execute(sql, params))
+
+        with store._lock:
+            return store.answers.get(key, compute)
+
+    @property
+    def tag_names(self) -> dict[str, list[str]]:
+        return self._tag_names
+
+    # -- one query per scope: every categorical field and the total ------------------------------------
+    def _facets(self, scope: Scope) -> dict[str, pd.DataFrame]:
+        w = Where.of(self, scope)
+        columns = [quoted(c) for c in CATEGORICAL]
+        sets = ", ".join(f"({c})" for c in columns)
+        value = " ".join(f"WHEN {i} THEN {c}" for i, c in enumerate(columns))
+        # GROUPING_ID has one bit per column, the first column the highest: 0 for the column grouped alone.
+        which = " ".join(
+            f"WHEN {((1 << len(columns)) - 1) ^ (1 << (len(columns) - 1 - i))} THEN {i}" for i in range(len(columns))
+        )
+        # The total is the last part (which = number of columns), so that an empty scope still has its row.
+        sql = (
+            f"SELECT which, CASE which {value} END AS value, n FROM ("
+            f"SELECT CASE GROUPING_ID({', '.join(columns)}) {which} ELSE {len(columns)} END AS which, "
+            f"{', '.join(columns)}, count(*) AS n FROM {self.table} WHERE {w.sql()} "
+            f"GROUP BY GROUPING SETS ({sets}, ())) ORDER BY which, n DESC, value"
+        )
+        return self._answer(sql, w.params, lambda result: split(result, (*CATEGORICAL, "")))
+
+    def _lists(self, scope: Scope) -> dict[str, pd.DataFrame]:
+        """Mentions per value of each list column (a value listed twice in a mention counts once), tags per
+        shown name under the recode: one query over the scope's rows, read once."""
+        w = Where.of(self, scope)
+        pairs = [(raw, name) for name, raws in self._tag_names.items() for raw in raws]
+        raws, names = [r for r, _ in pairs], [n for _, n in pairs]  # none: the join is empty
+        branches = [
+            f"SELECT {i} AS which, v AS value, count(*) AS n FROM (SELECT unnest(list_distinct({quoted(c)})) AS v "
+            f"FROM s) GROUP BY v"
+            for i, c in enumerate(ENTITIES)
+        ]
+        # Tags: each raw tag to its shown name (a join with the bound pairs), each name once per mention.
+        branches.append(
+            f"SELECT {len(ENTITIES)} AS which, name AS value, count(*) AS n FROM (SELECT DISTINCT rid, name FROM "
+            "(SELECT rid, unnest(tags) AS raw FROM s) JOIN (SELECT unnest(?::VARCHAR[]) AS raw, "
+            "unnest(?::VARCHAR[]) AS name) USING (raw)) GROUP BY name"
+        )
+        sql = (
+            f"WITH s AS MATERIALIZED (SELECT rowid AS rid, {', '.join(quoted(c) for c in (*ENTITIES, 'tags'))} "
+            f"FROM {self.table} WHERE {w.sql()}) " + " UNION ALL ".join(branches) + " ORDER BY which, n DESC, value"
+        )
+        return self._answer(sql, [*w.params, raws, names], lambda result: split(result, (*ENTITIES, "tags")))
+
+    # -- answers ---------------------------------------------------------------------------------
+    def count(self, scope: Scope) -> int:
+        total = self._facets(scope)[""]["mentions"]
+        return int(total.iloc[0]) if len(total) else 0
+
+    def kpis(self, scope: Scope) -> dict[str, float | int]:
+        parts = self._facets(scope)
+        n = self.count(scope)
+        sentiment = dict(zip(parts["messageSentiment"]["value"], parts["messageSentiment"]["mentions"], strict=True))
+        share = {k: (int(sentiment.get(k, 0)) / n if n else float("nan")) for k in ("positive", "negative", "unset")}
+        authors = parts["authorName"]
+        return {"mentions": n, "authors": int((authors["value"].fillna("") != "").sum()), **share}
+
+    def counts(self, scope: Scope, column: str, top: int | None = None) -> pd.DataFrame:
+        if column in CATEGORICAL:
+            return _top(self._facets(scope)[column], top)
+        if column in LIST_COLUMNS:
+            return _top(self._lists(scope)[column], top)
+        return super().counts(scope, column, top)
+
+    def counts_many(self, scope: Scope, columns: list[str], top: int | None = None) -> dict[str, pd.DataFrame]:
+        return {column: self.counts(scope, column, top) for column in columns}
+
+    def author_counts(self, scope: Scope) -> np.ndarray:
+        authors = self._facets(scope)["authorName"]
+        return authors.loc[authors["value"].fillna("") != "", "mentions"].to_numpy(dtype=np.int64)
+
+    def crosstab(self, scope: Scope, rows: str, columns: str, top: int = 12) -> pd.DataFrame:
+        if rows not in CATEGORICAL or columns not in CATEGORICAL:
+            return super().crosstab(scope, rows, columns, top)
+        w = Where.of(self, scope)
+        sql = (
+            f"SELECT {quoted(rows)}::VARCHAR AS a, {quoted(columns)}::VARCHAR AS b, count(*) AS mentions "
+            f"FROM {self.table} WHERE {w.sql()} GROUP BY ALL"
+        )
+        pairs = self._answer(sql, w.params, lambda r: r.df())
+        return fold_crosstab(pairs.copy(), top)
+
+    def volume(self, scope: Scope, freq: str, split: str | None, top: int = 8) -> pd.DataFrame:
+        if split is not None and split not in CATEGORICAL:
+            return super().volume(scope, freq, split, top)
+        w = Where.of(self, scope)
+        value = f"{quoted(split)}::VARCHAR" if split else "'Mentions'"
+        sql = (
+            f"SELECT floor(epoch(ts) / {QUARTER_S})::BIGINT AS unit, {value} AS value, count(*) AS mentions "
+            f"FROM {self.table} WHERE ts IS NOT NULL AND {w.sql()} GROUP BY ALL"
+        )
+        out = self._answer(sql, w.params, lambda r: r.df())
+        return volume_frame(out.copy(), scope.tz, freq, split, top)
+
+    def keys(self, scope: Scope, limit: int) -> list[str]:
+        w = Where.of(self, scope)
+        sql = f"SELECT uniqueId FROM {self.table} WHERE {w.sql()} ORDER BY ts DESC NULLS LAST, uniqueId LIMIT ?"
+        return list(self._answer(sql, [*w.params, int(limit)], lambda r: [k for (k,) in r.fetchall()]))
+
+    def term_counts(self, scope: Scope, which: str = "terms") -> np.ndarray:
+        w = Where.of(self, scope)
+        column = "termIds" if which == "terms" else "phraseIds"
+        sql = (
+            f"SELECT id, count(*) AS n FROM (SELECT unnest({column}) AS id FROM {self.table} WHERE {w.sql()}) "
+            "GROUP BY id"
+        )
+        out = self._answer(sql, w.params, lambda r: r.fetchnumpy())
+        counts = np.zeros(self.vocabulary().size, dtype=np.int64)
+        ids, n = np.asarray(out["id"], dtype=np.int64), np.asarray(out["n"], dtype=np.int64)
+        known = (ids >= 0) & (ids < len(counts))  # ids newer than the vocabulary read: none
+        counts[ids[known]] = n[known]
+        return counts
+
+    def sentiment_grid(self, scope: Scope) -> pd.DataFrame:
+        w = Where.of(self, scope)
+        social = " ".join(f"WHEN messageSentiment = '{v}' THEN {i}" for i, v in enumerate(SENTIMENT_ORDER))
+        level = (
+            f"CASE WHEN vaderCompound IS NULL THEN 5 WHEN vaderCompound <= -{STRONG} THEN 0 "
+            f"WHEN vaderCompound <= -{EDGE} THEN 1 WHEN vaderCompound >= {STRONG} THEN 4 "
+            f"WHEN vaderCompound >= {EDGE} THEN 3 ELSE 2 END"
+        )
+        sql = (
+            f"SELECT CASE {social} ELSE 3 END AS social, {level} AS level, count(*) AS n "
+            f"FROM {self.table} WHERE {w.sql()} GROUP BY ALL"
+        )
+        out = self._answer(sql, w.params, lambda r: r.fetchnumpy())
+        n = np.asarray(out["n"], dtype=np.int64)
+        return level_grid(
+            np.repeat(np.asarray(out["social"], dtype=np.int64), n), np.repeat(np.asarray(out["level"], np.int64), n)
+        )
