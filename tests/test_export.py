@@ -86,7 +86,9 @@ def test_export_reads_back_and_every_rule_holds(store):
 def test_bom_columns_filters_and_manifest(store):
     store.retag(";")
     filters = Filters(authors=("ann",))
-    data, manifest = csv_bytes(store, Scope(filters),
+    data, manifest = csv_bytes(
+        store,
+        Scope(filters),
         bom=True,
         columns=["messageContent", "tags", "uniqueId"],
     )
