@@ -36,12 +36,13 @@ from lib.mentions.schema import FIELD_NAMES, TIMESTAMP_FIELDS
 from lib.queries.interface import Scope
 from lib.queries.tags import TagRecode, recode_tags, tag_names
 from lib.store.local import Store
-from lib.text.boolean_query import evaluate, parse, scan
+from lib.text.boolean_query import evaluate, grouped, parse, scan
 from lib.text.topics import TopicSet, topic_mask
 
 RAW_TAGS = "tags (raw)"  # the export column of the tag string as received
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _STARTS_DANGEROUS = "^[=+\\-@\t\r]"  # the same characters, as a regular expression for a whole column
+_UNIT = "\x1f"  # the unit separator: joins a mention's tags into one key while the recode is worked out
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -111,27 +112,42 @@ def export_columns(chosen: Iterable[str] | None, tz: str) -> list[str]:
     return header
 
 
-def _texts(values: pa.Array, cell) -> list[str]:
-    """A text column's cells: missing values empty, neutralised when ``cell`` is (only the cells that start
-    with a character a spreadsheet would run are looked at one by one)."""
-    texts = pc.fill_null(values, "").to_pylist()
-    if cell is neutralise:
-        starts = pc.fill_null(pc.match_substring_regex(values, _STARTS_DANGEROUS), False)
-        for i in np.flatnonzero(starts.to_numpy(zero_copy_only=False)):
-            texts[i] = neutralise(texts[i])
-    return texts
+def _texts(values: pa.Array, safe: bool) -> pa.Array:
+    """A text column's cells: missing values empty, neutralised when ``safe`` (only the few cells that start with
+    a character a spreadsheet would run go through ``neutralise`` one by one)."""
+    texts = pc.fill_null(values.cast(pa.string()), "")
+    if not safe:
+        return texts
+    starts = np.flatnonzero(pc.match_substring_regex(texts, _STARTS_DANGEROUS).to_numpy(zero_copy_only=False))
+    if not len(starts):
+        return texts
+    cells = texts.to_pylist()
+    for i in starts:
+        cells[i] = neutralise(cells[i])
+    return pa.array(cells, pa.string())
 
 
-def _times(values: pa.Array, tz: str, form: str) -> list[str]:
+def _times(values: pa.Array, tz: str, form: str) -> pa.Array:
     """Stored times (naive UTC) as wall-clock times in ``tz``, to the second; missing ones empty."""
     seconds = pc.floor_temporal(values, unit="second").cast(pa.timestamp("s"))
     local = pc.assume_timezone(seconds, "UTC").cast(pa.timestamp("s", tz=tz))
-    return pc.fill_null(pc.strftime(local, format=form), "").to_pylist()
+    return pc.fill_null(pc.strftime(local, format=form), "")
 
 
-def _cells(
-    batch: pa.RecordBatch, fields: list[str], tz: str, delimiter: str, names_of_tags: dict | None, cell
-) -> list[list[str]]:
+def _tags(values: pa.Array, delimiter: str, names_of_tags: dict | None) -> pa.Array:
+    """Each mention's tags joined by ``delimiter``, under the recode's names: worked out once per distinct tag
+    list (a few thousand), not per mention."""
+    if names_of_tags is None:
+        return pc.binary_join(values, delimiter)
+    lists = pc.dictionary_encode(pc.binary_join(values, _UNIT))  # a separator no tag holds
+    shown = [
+        None if key is None else delimiter.join(recode_tags(key.split(_UNIT) if key else [], names_of_tags))
+        for key in lists.dictionary.to_pylist()
+    ]
+    return pa.array(shown, pa.string()).take(lists.indices)
+
+
+def _cells(batch: pa.RecordBatch, fields: list[str], tz: str, delimiter: str, names_of_tags, safe) -> list[pa.Array]:
     """The CSV cells of a batch of rows, column by column (each timestamp twice, the tags twice)."""
     columns = []
     for name in fields:
@@ -140,28 +156,36 @@ def _cells(
             columns.append(_times(values, "UTC", "%Y-%m-%dT%H:%M:%SZ"))
             columns.append(_times(values, tz, "%Y-%m-%d %H:%M:%S"))
         elif name == "tags":
-            if names_of_tags is None:
-                joined = pc.binary_join(values, delimiter)
-            else:
-                joined = pa.array(
-                    [None if t is None else delimiter.join(recode_tags(t, names_of_tags)) for t in values.to_pylist()],
-                    pa.string(),
-                )
-            columns.append(_texts(joined, cell))
-            columns.append(_texts(batch.column("tagsRaw"), cell))
+            columns.append(_texts(_tags(values, delimiter, names_of_tags), safe))
+            columns.append(_texts(batch.column("tagsRaw"), safe))
         else:
-            columns.append(_texts(values, cell))
+            columns.append(_texts(values, safe))
     return columns
 
 
-def _topic_flags(topics: TopicSet, text: pa.Array) -> list[list[str]]:
+def _lines(columns: list[pa.Array]) -> str:
+    """Rows of text cells as CSV lines, quoted exactly as ``csv.writer`` quotes (QUOTE_MINIMAL): a cell with a
+    comma, a double quote or a line break is quoted and its quotes doubled; the one cell of a one-column row is
+    quoted when empty. Column by column in Arrow, so that no Python object is made per cell."""
+    quoted = []
+    for cells in columns:
+        special = pc.match_substring_regex(cells, '[",\r\n]')
+        if len(columns) == 1:
+            special = pc.or_(special, pc.equal(pc.utf8_length(cells), 0))
+        wrapped = pc.binary_join_element_wise('"', pc.replace_substring(cells, '"', '""'), '"', "")
+        quoted.append(pc.if_else(special, wrapped, cells))
+    rows = pc.binary_join_element_wise(*quoted, ",") if len(quoted) > 1 else quoted[0]
+    return "\r\n".join(rows.to_pylist()) + "\r\n" if len(rows) else ""
+
+
+def _topic_flags(topics: TopicSet, text: pa.Array) -> list[pa.Array]:
     """Per topic, "1" or "0" for each text: the query language read as the model reads it
-    (lib/text/boolean_query.py)."""
+    (lib/text/boolean_query.py; the words of an OR looked for in one pass)."""
 
     def search(query: str) -> np.ndarray:
-        return evaluate(parse(query), lambda node: scan(text, node))
+        return evaluate(grouped(parse(query)), lambda node: scan(text, node))
 
-    return [np.where(topic_mask(topics, t.name, search, len(text)), "1", "0").tolist() for t in topics.topics]
+    return [pa.array(np.where(topic_mask(topics, t.name, search, len(text)), "1", "0")) for t in topics.topics]
 
 
 def write_csv(
@@ -200,11 +224,12 @@ def write_csv(
     cell = neutralise if safe else (lambda value: value)
     with select(store, scope, wanted, limit=row_cap, recode=recode, topics=topics) as rows:
         names_of_tags = tag_names(rows.raw_tags, recode) if recode is not None and "tags" in fields else None
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow([cell(c) for c in header + [f"topic: {t.name}" for t in shown.topics]])
+        csv.writer(out, lineterminator="\r\n").writerow(
+            [cell(c) for c in header + [f"topic: {t.name}" for t in shown.topics]]
+        )
         for batch in rows.batches():
             flags = _topic_flags(shown, batch.column("messageContent")) if shown.topics else []
-            writer.writerows(zip(*_cells(batch, fields, tz, delimiter, names_of_tags, cell), *flags, strict=True))
+            out.write(_lines([*_cells(batch, fields, tz, delimiter, names_of_tags, safe), *flags]))
     matching = rows.matching
     notes = [] if not row_cap or matching <= row_cap else [f"Capped at {row_cap:,} of {matching:,} matching rows."]
     return Manifest(
