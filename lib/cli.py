@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import available_timezones
 
 from lib.errors import ExplorerError
 from lib.export.csv_writer import write_csv
@@ -35,6 +36,7 @@ from lib.queries.tags import load_recode
 from lib.sources.ingest import import_file
 from lib.store.local import Store, StoreBusy
 from lib.store.snapshot import publish
+from lib.text.boolean_query import QueryError, parse
 from lib.text.topics import load_topics
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 75, 130
@@ -275,8 +277,20 @@ def cmd_export(args: argparse.Namespace) -> int:
             print(f"--filter wants KEY=VALUE, got {item!r}", file=sys.stderr)
             return EXIT_USAGE
         params.setdefault(key.strip(), []).append(value)
-    filters = Filters.from_params(lambda key: params.get(key, []))
+    notes: list[str] = []
+    filters = Filters.from_params(lambda key: params.get(key, []), notes)
+    for note in notes:  # as the app says it: a value that cannot be used is left out, and said
+        print(f"note: left out {note}", file=sys.stderr)
     tz = args.tz or (params.get("tz") or ["UTC"])[-1]
+    if tz not in available_timezones():
+        print(f"error: unknown timezone {tz[:60]!r}: give an IANA name such as Europe/Berlin or UTC.", file=sys.stderr)
+        return EXIT_USAGE
+    if filters.text:
+        try:
+            parse(filters.text)
+        except QueryError as exc:
+            print(f"error: the text query {filters.text[:80]!r} cannot be read: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     store = Store(args.store)
     if not store.exists():
         print(
@@ -401,7 +415,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"pull": cmd_pull, "import": cmd_import, "export": cmd_export, "setup": cmd_setup}[args.command](args)
     except KeyboardInterrupt:
-        print("\nInterrupted: the store is as it was before this command.", file=sys.stderr)
+        done = "no file was written" if args.command == "export" else "the store is as it was before this command"
+        print(f"\nInterrupted: {done}.", file=sys.stderr)
         return EXIT_INTERRUPTED
     except ExplorerError as exc:
         # Scrubbed again here (the client already did): nothing the command prints or leaves in the progress

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc
 
+from lib.errors import ExplorerError
 from lib.queries.engine import IbisStore, Snapshot
 from lib.queries.interface import Scope
 from lib.queries.tags import TagRecode
@@ -40,6 +41,26 @@ EXPORT_MEMORY_MB = 96  # DuckDB's share: it filters, counts and streams (the ord
 PART_ROWS = 50_000  # rows of a staged part (whole hours): what is sorted at once, some tens of MB
 UNDATED = np.iinfo(np.int64).min  # the hour of mentions without a date: they come last
 ROWS = "mention_rows"  # the bulk reader's view of the mentions, with their row position as ``_row``
+
+
+class ExportError(ExplorerError):
+    """The rows of an export could not be read or staged."""
+
+
+@contextmanager
+def _said(folder: Path) -> Iterator[None]:
+    """A failure of DuckDB's as a message that says what to do (a full disk named as such), not a traceback."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        text = str(exc)
+        if any(s in text.lower() for s in ("no space left", "file too large", "disk quota", "disk is full")):
+            raise ExportError(
+                f"The disk that holds the export's temporary files ({folder.parent}; set TMPDIR to use another) "
+                "is full: free some space and try again. No file was written."
+            ) from None
+        first = (text.splitlines() or [type(exc).__name__])[0][:200]
+        raise ExportError(f"The mentions could not be read for the export ({first}). No file was written.") from None
 
 
 class _StoreEngine(IbisStore):
@@ -129,7 +150,7 @@ def select(
     unordered and are staged into parts of whole hours (a batch at a time), and the store is let go. Each part is
     sorted on its own when it is read: no step holds more than a part, whatever the number of mentions. (DuckDB's
     own sort of the wide rows needs memory that grows with them.)"""
-    with tempfile.TemporaryDirectory(prefix="sce-export-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="sce-export-") as tmp, _said(Path(tmp)):
         folder = Path(tmp)
         with store.bulk_reader(memory_mb) as read:
             q = _StoreEngine(read.con, read.version).queries(recode or TagRecode(), topics or TopicSet())
