@@ -108,6 +108,7 @@ def test_csv_lines_are_quoted_as_csv_writer_quotes(width):
     assert _lines(columns) == out.getvalue()
 
 
+@pytest.mark.timeout(900)  # two stores made and exported, on a machine that may be busy
 def test_export_peak_memory_stays_flat_as_the_mentions_grow(demo_data_dir, tmp_path):
     """Each export in a process of its own (its VmHWM); four times the mentions, about the same peak."""
     peaks = {}
