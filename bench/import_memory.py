@@ -35,6 +35,11 @@ WRAPPER = (
     "hwm = next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')); "
     "print('MAXRSS', hwm, file=sys.stderr); sys.exit(code)"
 )
+CODE_WRAPPER = (
+    "import sys; {code}; "
+    "hwm = next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')); "
+    "print('MAXRSS', hwm, file=sys.stderr)"
+)
 
 
 def write_csv(rows: int, path: Path, seed: int = 7, distinct: int = 50_000, mix: str = "short") -> None:
@@ -84,12 +89,20 @@ def _children(pid: int) -> list[int]:
 
 def measure(csv: Path, store: Path, memory_mb: int | None = None) -> dict:
     """Import ``csv`` into ``store`` in a process of its own; its peaks in MB and its time in seconds."""
-    env = {**os.environ, **({"SCE_IMPORT_MEMORY_MB": str(memory_mb)} if memory_mb else {})}
+    env = {"SCE_IMPORT_MEMORY_MB": str(memory_mb)} if memory_mb else {}
+    return measure_command(["import", str(csv), "--store", str(store)], env)
+
+
+def measure_command(args: list[str], env: dict[str, str] | None = None, code: str = "") -> dict:
+    """``python -m lib ARGS`` (or the Python ``code``) in a process of its own, as a scheduled job runs it: its
+    time in seconds, its own peak (``maxrss_mb``, from VmHWM), its peak with its enrichment workers (``tree_mb``,
+    sampled) and the first line it printed (``summary``)."""
+    wrapper = WRAPPER if not code else CODE_WRAPPER.format(code=code)
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-c", WRAPPER, "import", str(csv), "--store", str(store)],
+        [sys.executable, "-c", wrapper, *args],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -109,13 +122,13 @@ def measure(csv: Path, store: Path, memory_mb: int | None = None) -> dict:
     out, err = proc.communicate()
     sampler.join()
     if proc.returncode:
-        raise RuntimeError(f"the import failed ({proc.returncode}): {err[-2000:]}")
+        raise RuntimeError(f"{' '.join(args[:1]) or 'the code'} failed ({proc.returncode}): {err[-2000:]}")
     maxrss = next(int(line.split()[1]) for line in err.splitlines() if line.startswith("MAXRSS"))
     return {
         "seconds": time.perf_counter() - start,
         "maxrss_mb": maxrss / 1024,
         "tree_mb": peaks["tree"] / 1024,
-        "summary": out.strip().splitlines()[0],
+        "summary": (out.strip().splitlines() or [""])[0],
     }
 
 

@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import available_timezones
 
 from lib.errors import ExplorerError
 from lib.export.csv_writer import write_csv
@@ -31,12 +32,12 @@ from lib.qualtrics.export_jobs import FLOWS, flow_for
 from lib.qualtrics.integration import DATASETS, IDP, auth_header, create_dataset, workflow_task
 from lib.qualtrics.pull import pull
 from lib.queries.filters import Filters
-from lib.queries.interface import ModelQueries, Scope
-from lib.queries.model import MentionModel
-from lib.queries.tags import load_recode, tag_index
+from lib.queries.interface import Scope
+from lib.queries.tags import load_recode
 from lib.sources.ingest import import_file
 from lib.store.local import Store, StoreBusy
 from lib.store.snapshot import publish
+from lib.text.boolean_query import QueryError, parse
 from lib.text.topics import load_topics
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 75, 130
@@ -304,32 +305,54 @@ def cmd_export(args: argparse.Namespace) -> int:
             print(f"--filter wants KEY=VALUE, got {item!r}", file=sys.stderr)
             return EXIT_USAGE
         params.setdefault(key.strip(), []).append(value)
-    filters = Filters.from_params(lambda key: params.get(key, []))
+    notes: list[str] = []
+    filters = Filters.from_params(lambda key: params.get(key, []), notes)
+    for note in notes:  # as the app says it: a value that cannot be used is left out, and said
+        print(f"note: left out {note}", file=sys.stderr)
     tz = args.tz or (params.get("tz") or ["UTC"])[-1]
+    if tz not in available_timezones():
+        print(f"error: unknown timezone {tz[:60]!r}: give an IANA name such as Europe/Berlin or UTC.", file=sys.stderr)
+        return EXIT_USAGE
+    if filters.text:
+        try:
+            parse(filters.text)
+        except QueryError as exc:
+            print(f"error: the text query {filters.text[:80]!r} cannot be read: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     store = Store(args.store)
-    model = MentionModel.from_store(store)
-    topics = load_topics(store.path)
-    recode = load_recode(store.path)
-    q = ModelQueries(model, tag_index(model, recode), topics)
+    if not store.exists():
+        print(
+            f"error: there is no store at {args.store}: import a file or pull first (or give --store).", file=sys.stderr
+        )
+        return EXIT_USAGE
     columns = [c.strip() for c in args.columns.split(",") if c.strip()] or None
+    manifest_path = args.out.with_name(args.out.name + ".manifest.json")
+    # Written beside the file under a name of its own and renamed into place when complete: an interrupted or
+    # failed export leaves no file that looks finished (and an earlier export under that name as it was).
+    partial = args.out.with_name(f".{args.out.name}.partial-{os.getpid()}")
     try:
-        with open(args.out, "w", newline="", encoding="utf-8-sig" if args.bom else "utf-8") as handle:
+        with open(partial, "w", newline="", encoding="utf-8-sig" if args.bom else "utf-8") as handle:
             manifest = write_csv(
                 store,
-                q,
                 Scope(filters, tz),
                 handle,
                 columns=columns,
-                topics=None if args.no_topics else topics,
+                topics=load_topics(store.path),
+                topic_columns=not args.no_topics,
                 tag_delimiter=args.tag_delimiter,
-                recode=recode,
+                recode=load_recode(store.path),
                 safe=not args.raw_values,
             )
+        manifest_partial = partial.with_name(partial.name + ".manifest")
+        manifest_partial.write_text(manifest.to_json() + "\n")
+        os.replace(partial, args.out)
+        os.replace(manifest_partial, manifest_path)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    manifest_path = args.out.with_name(args.out.name + ".manifest.json")
-    manifest_path.write_text(manifest.to_json() + "\n")
+    finally:
+        partial.unlink(missing_ok=True)
+        partial.with_name(partial.name + ".manifest").unlink(missing_ok=True)
     print(f"Wrote {manifest.rows:,} mentions to {args.out} (manifest: {manifest_path.name})")
     return EXIT_OK
 
@@ -439,7 +462,8 @@ def main(argv: list[str] | None = None) -> int:
         commands = {"check": cmd_check, "pull": cmd_pull, "import": cmd_import, "export": cmd_export}
         return {**commands, "setup": cmd_setup}[args.command](args)
     except KeyboardInterrupt:
-        print("\nInterrupted: the store is as it was before this command.", file=sys.stderr)
+        done = "no file was written" if args.command == "export" else "the store is as it was before this command"
+        print(f"\nInterrupted: {done}.", file=sys.stderr)
         return EXIT_INTERRUPTED
     except ExplorerError as exc:
         # Scrubbed again here (the client already did): nothing the command prints or leaves in the progress

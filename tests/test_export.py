@@ -15,8 +15,7 @@ from lib.export.csv_writer import csv_bytes, export_columns, frame_csv, neutrali
 from lib.mentions.normalize import normalize
 from lib.mentions.schema import FIELD_NAMES
 from lib.queries.filters import Filters
-from lib.queries.interface import ModelQueries, Scope
-from lib.queries.model import MentionModel
+from lib.queries.interface import Scope
 from lib.store.local import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,8 +67,7 @@ def read(data: bytes) -> list[dict]:
 
 
 def test_export_reads_back_and_every_rule_holds(store):
-    model = MentionModel.from_store(store)
-    data, manifest = csv_bytes(store, ModelQueries(model), Scope(tz="Europe/Berlin"))
+    data, manifest = csv_bytes(store, Scope(tz="Europe/Berlin"))
     rows = read(data)
     assert manifest.rows == len(rows) == len(HOSTILE) + 1
     assert list(rows[0]) == export_columns(None, "Europe/Berlin")
@@ -87,11 +85,9 @@ def test_export_reads_back_and_every_rule_holds(store):
 
 def test_bom_columns_filters_and_manifest(store):
     store.retag(";")
-    model = MentionModel.from_store(store)
     filters = Filters(authors=("ann",))
     data, manifest = csv_bytes(
         store,
-        ModelQueries(model),
         Scope(filters),
         bom=True,
         columns=["messageContent", "tags", "uniqueId"],
@@ -106,8 +102,7 @@ def test_bom_columns_filters_and_manifest(store):
 
 
 def test_row_cap_is_said(store):
-    model = MentionModel.from_store(store)
-    data, manifest = csv_bytes(store, ModelQueries(model), Scope(), row_cap=2)
+    data, manifest = csv_bytes(store, Scope(), row_cap=2)
     assert len(read(data)) == 2 and manifest.rows_matching == len(HOSTILE) + 1 and manifest.notes
 
 
@@ -138,11 +133,10 @@ def test_cli_export_of_a_copied_link(store, tmp_path):
 def test_one_zero_or_one_column_per_text_topic_and_the_chosen_tag_delimiter(store):
     from lib.text.topics import Topic, TopicSet
 
-    model = MentionModel.from_store(store)
     topics = TopicSet(
         (Topic("Comma", "comma"), Topic("Links", "hyperlink"), Topic("Both", "", ""), Topic("C", "comma", "Both"))
     )
-    data, manifest = csv_bytes(store, ModelQueries(model), Scope(), topics=topics, tag_delimiter=" | ")
+    data, manifest = csv_bytes(store, Scope(), topics=topics, tag_delimiter=" | ")
     rows = read(data)
     assert list(rows[0])[-4:] == ["topic: Comma", "topic: Links", "topic: Both", "topic: C"]
     for row in rows:
@@ -182,27 +176,24 @@ def hostile_tags_store(tmp_path) -> Store:
 
 
 def test_tags_are_neutralised_and_recoded_with_the_raw_string_beside_them(tmp_path):
-    from lib.queries.tags import TagRecode, tag_index
+    from lib.queries.tags import TagRecode
 
     store = hostile_tags_store(tmp_path)
-    model = MentionModel.from_store(store)
     recode = TagRecode(rename={"Delay": "Delays"}, exclude=("@SUM(A1)",))
-    q = ModelQueries(model, tag_index(model, recode))
-    data, manifest = csv_bytes(store, q, Scope(), columns=["uniqueId", "tags"], recode=recode)
+    data, manifest = csv_bytes(store, Scope(), columns=["uniqueId", "tags"], recode=recode)
     rows = {r["uniqueId"]: r for r in read(data)}
     assert rows["t_1"]["tags"] == "'=cmd|' /C calc'!A0,Praise"  # "praise" folded into "Praise", once
     assert rows["t_1"]["tags (raw)"] == "'=cmd|' /C calc'!A0, Praise, praise"
     assert rows["t_2"]["tags"] == "Delays" and rows["t_2"]["tags (raw)"] == "'@SUM(A1), Delay"
     assert manifest.tag_recode == recode.to_dict() and manifest.formula_safe
     # Without a recode the tags are as stored (split), still neutralised.
-    plain = {r["uniqueId"]: r for r in read(csv_bytes(store, q, Scope(), columns=["uniqueId", "tags"])[0])}
+    plain = {r["uniqueId"]: r for r in read(csv_bytes(store, Scope(), columns=["uniqueId", "tags"])[0])}
     assert plain["t_2"]["tags"] == "'@SUM(A1),Delay"
 
 
 def test_raw_values_on_request_and_said_in_the_manifest(tmp_path):
     store = hostile_tags_store(tmp_path)
-    q = ModelQueries(MentionModel.from_store(store))
-    data, manifest = csv_bytes(store, q, Scope(), columns=["uniqueId", "messageContent", "tags"], safe=False)
+    data, manifest = csv_bytes(store, Scope(), columns=["uniqueId", "messageContent", "tags"], safe=False)
     rows = {r["uniqueId"]: r for r in read(data)}
     assert rows["t_1"]["messageContent"] == "=1+1" and rows["t_2"]["tags"] == "@SUM(A1),Delay"
     assert manifest.formula_safe is False and json.loads(manifest.to_json())["formula_safe"] is False

@@ -168,3 +168,14 @@ def test_a_read_during_a_write_in_the_same_process_waits_for_it(store, monkeypat
     with pytest.raises(StoreBusy, match="being written"):
         store.count()
     writer.join()
+
+
+def test_a_store_named_store_duckdb_takes_imports(tmp_path):
+    """The staging file is attached under a name of its own: opened directly it was named after the store's stem,
+    and "store" clashed with the store's own attachment (every import into a store.duckdb failed)."""
+    from lib.mentions.normalize import normalize
+
+    store = Store(tmp_path / "store.duckdb")
+    raw = pd.DataFrame({"uniqueId": ["a", "b"], "messageContent": ["hello", "world"]})
+    result = store.ingest([normalize(raw)[0]], kind="import", source="t")
+    assert result.rows_new == 2 and store.count() == 2

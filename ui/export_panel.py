@@ -14,7 +14,7 @@ from ui import reads
 if TYPE_CHECKING:
     from ui.frame import View
 
-EXPORT_CAP = 200_000  # the app builds the file in memory; the CLI (python -m lib export) streams any size
+EXPORT_CAP = 200_000  # the app holds the file in memory to offer it; the CLI (python -m lib export) has no cap
 
 
 def export_panel(view: View) -> None:
@@ -56,12 +56,12 @@ def export_panel(view: View) -> None:
         with st.spinner(f"Writing {min(view.matched, EXPORT_CAP):,} mentions…"):
             data, manifest = csv_bytes(
                 view.source.store,
-                view.q,
                 view.scope,
                 bom=bom,
                 columns=columns,
                 row_cap=EXPORT_CAP,
-                topics=view.topics if with_topics else None,
+                topics=view.topics,
+                topic_columns=with_topics,
                 tag_delimiter=delimiter or store_delimiter,
                 recode=view.recode,
                 safe=not raw,

@@ -11,8 +11,8 @@ data (``frame_csv``). One writer, so every download is safe to open in a spreads
   text instead of running it. Cells that are plain numbers (``-0.4``, ``+12``) are left alone: they cannot
   run anything. The mentions export can be written with raw values instead (``safe=False``), for analysts
   who read the file with code, never with a spreadsheet; the manifest says which.
-- Rows are fetched from the store in chunks by key and written as they come: memory stays flat for any
-  size (the CLI has no cap; the app caps what it builds and says so).
+- Rows are chosen by the store's own engine and read back in Arrow batches (lib/export/stream.py), written as
+  they come: memory stays flat for any size (the CLI has no cap; the app caps what it builds and says so).
 """
 
 from __future__ import annotations
@@ -29,17 +29,20 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from lib.export.stream import select
 from lib.mentions.schema import FIELD_NAMES, TIMESTAMP_FIELDS
-from lib.queries.interface import Queries, Scope
+from lib.queries.interface import Scope
 from lib.queries.tags import TagRecode, recode_tags, tag_names
 from lib.store.local import Store
-from lib.text.boolean_query import evaluate, parse, scan
+from lib.text.boolean_query import evaluate, grouped, parse, scan
 from lib.text.topics import TopicSet, topic_mask
 
-CHUNK = 50_000
 RAW_TAGS = "tags (raw)"  # the export column of the tag string as received
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+_STARTS_DANGEROUS = "^[=+\\-@\t\r]"  # the same characters, as a regular expression for a whole column
+_UNIT = "\x1f"  # the unit separator: joins a mention's tags into one key while the recode is worked out
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -109,50 +112,80 @@ def export_columns(chosen: Iterable[str] | None, tz: str) -> list[str]:
     return header
 
 
-def _chunks(
-    store: Store,
-    keys: list[str],
-    fields: list[str],
-    tz: str,
-    delimiter: str,
-    names_of_tags: dict[str, str | None] | None,
-    safe: bool,
-):
-    """Per chunk of keys: the CSV cells (lists of rows) and the chunk's plain text, in key order."""
-    cell = neutralise if safe else (lambda value: value)
-    wanted = [*fields, "messageContent", *(["tagsRaw"] if "tags" in fields else [])]
-    names = ", ".join(f'"{c}"' for c in dict.fromkeys(wanted))
-    for start in range(0, len(keys), CHUNK):
-        part = keys[start : start + CHUNK]
-        frame = store.query(f'SELECT {names} FROM mentions WHERE "uniqueId" IN (SELECT unnest(?::VARCHAR[]))', [part])
-        frame = frame.set_index("uniqueId", drop=False).reindex(part)
-        columns = []
-        for name in fields:
-            values = frame[name]
-            if name in TIMESTAMP_FIELDS:
-                utc = pd.to_datetime(values).dt.tz_localize("UTC")
-                columns.append([v.strftime("%Y-%m-%dT%H:%M:%SZ") if not pd.isna(v) else "" for v in utc])
-                local = utc.dt.tz_convert(tz)
-                columns.append([v.strftime("%Y-%m-%d %H:%M:%S") if not pd.isna(v) else "" for v in local])
-            elif name == "tags":
-                if names_of_tags is not None:
-                    values = [recode_tags(t, names_of_tags) if t is not None else None for t in values]
-                columns.append([cell(delimiter.join(t)) if t is not None else "" for t in values])
-                columns.append([cell(v) if isinstance(v, str) else "" for v in frame["tagsRaw"]])
-            else:
-                columns.append(["" if v is None or v is pd.NA else cell(str(v)) for v in values])
-        text = pa.array([v if isinstance(v, str) else None for v in frame["messageContent"]], type=pa.string())
-        yield list(zip(*columns, strict=True)), text
+def _texts(values: pa.Array, safe: bool) -> pa.Array:
+    """A text column's cells: missing values empty, neutralised when ``safe`` (only the few cells that start with
+    a character a spreadsheet would run go through ``neutralise`` one by one)."""
+    texts = pc.fill_null(values.cast(pa.string()), "")
+    if not safe:
+        return texts
+    starts = np.flatnonzero(pc.match_substring_regex(texts, _STARTS_DANGEROUS).to_numpy(zero_copy_only=False))
+    if not len(starts):
+        return texts
+    cells = texts.to_pylist()
+    for i in starts:
+        cells[i] = neutralise(cells[i])
+    return pa.array(cells, pa.string())
 
 
-def _topic_flags(topics: TopicSet, text: pa.Array) -> list[list[str]]:
+def _times(values: pa.Array, tz: str, form: str) -> pa.Array:
+    """Stored times (naive UTC) as wall-clock times in ``tz``, to the second; missing ones empty."""
+    seconds = pc.floor_temporal(values, unit="second").cast(pa.timestamp("s"))
+    local = pc.assume_timezone(seconds, "UTC").cast(pa.timestamp("s", tz=tz))
+    return pc.fill_null(pc.strftime(local, format=form), "")
+
+
+def _tags(values: pa.Array, delimiter: str, names_of_tags: dict | None) -> pa.Array:
+    """Each mention's tags joined by ``delimiter``, under the recode's names: worked out once per distinct tag
+    list (a few thousand), not per mention."""
+    if names_of_tags is None:
+        return pc.binary_join(values, delimiter)
+    lists = pc.dictionary_encode(pc.binary_join(values, _UNIT))  # a separator no tag holds
+    shown = [
+        None if key is None else delimiter.join(recode_tags(key.split(_UNIT) if key else [], names_of_tags))
+        for key in lists.dictionary.to_pylist()
+    ]
+    return pa.array(shown, pa.string()).take(lists.indices)
+
+
+def _cells(batch: pa.RecordBatch, fields: list[str], tz: str, delimiter: str, names_of_tags, safe) -> list[pa.Array]:
+    """The CSV cells of a batch of rows, column by column (each timestamp twice, the tags twice)."""
+    columns = []
+    for name in fields:
+        values = batch.column(name)
+        if name in TIMESTAMP_FIELDS:
+            columns.append(_times(values, "UTC", "%Y-%m-%dT%H:%M:%SZ"))
+            columns.append(_times(values, tz, "%Y-%m-%d %H:%M:%S"))
+        elif name == "tags":
+            columns.append(_texts(_tags(values, delimiter, names_of_tags), safe))
+            columns.append(_texts(batch.column("tagsRaw"), safe))
+        else:
+            columns.append(_texts(values, safe))
+    return columns
+
+
+def _lines(columns: list[pa.Array]) -> str:
+    """Rows of text cells as CSV lines, quoted exactly as ``csv.writer`` quotes (QUOTE_MINIMAL): a cell with a
+    comma, a double quote or a line break is quoted and its quotes doubled; the one cell of a one-column row is
+    quoted when empty. Column by column in Arrow, so that no Python object is made per cell."""
+    quoted = []
+    for cells in columns:
+        special = pc.match_substring_regex(cells, '[",\r\n]')
+        if len(columns) == 1:
+            special = pc.or_(special, pc.equal(pc.utf8_length(cells), 0))
+        wrapped = pc.binary_join_element_wise('"', pc.replace_substring(cells, '"', '""'), '"', "")
+        quoted.append(pc.if_else(special, wrapped, cells))
+    rows = pc.binary_join_element_wise(*quoted, ",") if len(quoted) > 1 else quoted[0]
+    return "\r\n".join(rows.to_pylist()) + "\r\n" if len(rows) else ""
+
+
+def _topic_flags(topics: TopicSet, text: pa.Array) -> list[pa.Array]:
     """Per topic, "1" or "0" for each text: the query language read as the model reads it
-    (lib/text/boolean_query.py)."""
+    (lib/text/boolean_query.py; the words of an OR looked for in one pass)."""
 
     def search(query: str) -> np.ndarray:
-        return evaluate(parse(query), lambda node: scan(text, node))
+        return evaluate(grouped(parse(query)), lambda node: scan(text, node))
 
-    return [np.where(topic_mask(topics, t.name, search, len(text)), "1", "0").tolist() for t in topics.topics]
+    return [pa.array(np.where(topic_mask(topics, t.name, search, len(text)), "1", "0")) for t in topics.topics]
 
 
 def _topic_rule(topics: TopicSet, topic) -> str:
@@ -164,67 +197,66 @@ def _topic_rule(topics: TopicSet, topic) -> str:
 
 def write_csv(
     store: Store,
-    q: Queries,
     scope: Scope,
     out: TextIO,
     *,
     columns: Iterable[str] | None = None,
     row_cap: int | None = None,
     topics: TopicSet | None = None,
+    topic_columns: bool = True,
     tag_delimiter: str | None = None,
     recode: TagRecode | None = None,
     safe: bool = True,
 ) -> Manifest:
-    """Write the mentions of ``scope`` (newest first), as ``q`` finds them, to ``out`` as CSV; return the
-    manifest. Any backend of lib/queries/interface.py gives the same file.
+    """Write the mentions of ``scope`` in ``store`` (newest first, at most ``row_cap``) to ``out`` as CSV; return
+    the manifest. The rows are chosen by the store's own engine and written a batch at a time
+    (lib/export/stream.py): memory stays flat at any size, and a ``Store`` or its published ``SnapshotStore``
+    give the same file.
 
-    Each text topic of ``topics`` adds a column ``topic: <name>`` holding 1 or 0. Tags are under ``recode``
-    (the store's tag recode, as the tag views show them; None: as stored), joined by ``tag_delimiter``
-    (default: the store's), with the raw tag string beside them. ``safe=False`` writes text cells as they
-    are (not for spreadsheets). ``out`` is a text stream; open files with ``newline=""`` and
-    ``encoding="utf-8-sig"`` for Excel's BOM.
+    ``topics`` are the saved text topics: a topic filter of ``scope`` reads them, and (``topic_columns``) each
+    adds a column ``topic: <name>`` holding 1 or 0. Tags are under ``recode`` (the store's tag recode, as the tag
+    views show them and filter by them; None: as stored), joined by ``tag_delimiter`` (default: the store's), with
+    the raw tag string beside them. ``safe=False`` writes text cells as they are (not for spreadsheets). ``out``
+    is a text stream; open files with ``newline=""`` and ``encoding="utf-8-sig"`` for Excel's BOM.
     """
     tz = scope.tz
     header = export_columns(columns, tz)
     fields = [c for c in header if not c.endswith(f"({tz})") and c != RAW_TAGS]
-    if "uniqueId" not in fields:
-        fields = [*fields, "uniqueId"]  # needed to keep the order; not written unless chosen
-    matching = q.count(scope)
-    keys = q.keys(scope, min(row_cap or matching, matching))
-    delimiter = tag_delimiter or store.setting("tag_delimiter", ",")
-    names_of_tags = tag_names(q.raw_tags(), recode) if recode is not None and "tags" in fields else None
     topics = topics or TopicSet()
-    writer = csv.writer(out, lineterminator="\r\n")
+    shown = topics if topic_columns else TopicSet()
+    wanted = [*fields, *(["tagsRaw"] if "tags" in fields else [])]
+    if shown.topics and "messageContent" not in wanted:
+        wanted.append("messageContent")
+    delimiter = tag_delimiter or store.setting("tag_delimiter", ",")
     cell = neutralise if safe else (lambda value: value)
-    topic_columns = [f"topic: {t.name}" for t in topics.topics]
-    writer.writerow([cell(c) for c in header + topic_columns])
-    keep_key = "uniqueId" in header
-    n = 0
-    for rows, text in _chunks(store, keys, fields, tz, delimiter, names_of_tags, safe):
-        flags = _topic_flags(topics, text)
-        for i, row in enumerate(rows):
-            writer.writerow([*(row if keep_key else row[:-1]), *(column[i] for column in flags)])
-        n += len(rows)
+    topic_headers = [f"topic: {t.name}" for t in shown.topics]
+    with select(store, scope, wanted, limit=row_cap, recode=recode, topics=topics) as rows:
+        names_of_tags = tag_names(rows.raw_tags, recode) if recode is not None and "tags" in fields else None
+        csv.writer(out, lineterminator="\r\n").writerow([cell(c) for c in header + topic_headers])
+        for batch in rows.batches():
+            flags = _topic_flags(shown, batch.column("messageContent")) if shown.topics else []
+            out.write(_lines([*_cells(batch, fields, tz, delimiter, names_of_tags, safe), *flags]))
+    matching = rows.matching
     notes = [] if not row_cap or matching <= row_cap else [f"Capped at {row_cap:,} of {matching:,} matching rows."]
     return Manifest(
-        rows=n,
-        columns=header + topic_columns,
+        rows=rows.rows,
+        columns=header + topic_headers,
         filters={k: v for k, v in scope.filters.active().items()},
         timezone=tz,
-        store_version=q.version,
+        store_version=rows.version,
         exported_at=datetime.now(UTC).isoformat(timespec="seconds"),
         row_cap=row_cap,
         rows_matching=matching,
         tag_delimiter=delimiter,
         tag_recode=recode.to_dict() if recode is not None else None,
         formula_safe=safe,
-        topics={t.name: _topic_rule(topics, t) for t in topics.topics},
+        topics={t.name: _topic_rule(shown, t) for t in shown.topics},
         notes=notes,
     )
 
 
-def csv_bytes(store: Store, q: Queries, scope: Scope, *, bom: bool = False, **kwargs) -> tuple[bytes, Manifest]:
-    """The CSV as bytes (for a download button), UTF-8 with or without a BOM for Excel."""
+def csv_bytes(store: Store, scope: Scope, *, bom: bool = False, **kwargs) -> tuple[bytes, Manifest]:
+    """The CSV as bytes (for a download button, within the app's row cap), UTF-8 with or without a BOM for Excel."""
     buffer = io.StringIO()
-    manifest = write_csv(store, q, scope, buffer, **kwargs)
+    manifest = write_csv(store, scope, buffer, **kwargs)
     return buffer.getvalue().encode("utf-8-sig" if bom else "utf-8"), manifest

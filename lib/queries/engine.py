@@ -246,6 +246,11 @@ class EngineQueries:
             conditions.append(ibis.or_(*spans))
         return t.filter(*conditions) if conditions else t
 
+    def selected(self, scope: Scope) -> ibis.Table:
+        """The mentions of ``scope``, every column and ``ts``, as an expression: what the streaming export
+        (lib/export/stream.py) orders and reads in batches."""
+        return self._where(scope)
+
     def _text(self, t, node: Node):
         if isinstance(node, Term | Phrase | AnyOf):
             return t.messageContent.re_search("(?i)" + pattern(node)).fill_null(False)

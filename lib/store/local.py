@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -35,6 +36,8 @@ from lib.text.vocabulary import ENRICHMENT_COLUMNS, ENRICHMENT_DDL, VOCAB_DDL, V
 SCHEMA_VERSION = 3  # 2: hashtags, handles and linkDomains extracted at ingest; 3: the text enrichment
 LOCK_WAIT_SECONDS = 30.0
 READ_RETRY_SECONDS = 10.0
+BULK_MEMORY_MB = 192  # DuckDB's share of a whole-data read (export, publish): it spills beyond
+BULK_THREADS = 2
 
 _COLUMN_TYPES = {
     "tags": "VARCHAR[]",
@@ -69,6 +72,34 @@ class StoreError(ExplorerError):
 
 class StoreBusy(StoreError):
     """Another process is writing to the store."""
+
+
+@dataclass(frozen=True)
+class BulkRead:
+    """An open whole-data read (``Store.bulk_reader``): the connection and the version it reads."""
+
+    con: duckdb.DuckDBPyConnection
+    version: str
+
+
+def sql_string(text: str) -> str:
+    """``text`` as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+@contextmanager
+def bulk_connection(memory_mb: int = BULK_MEMORY_MB) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection that keeps within ``memory_mb`` and spills to a temporary folder (in
+    ``TMPDIR``) that is removed when it closes: the engine of every whole-data read and rewrite."""
+    with tempfile.TemporaryDirectory(prefix="sce-spill-") as spill:
+        con = duckdb.connect(
+            config={"memory_limit": f"{memory_mb}MB", "temp_directory": spill, "threads": BULK_THREADS}
+        )
+        try:
+            con.execute("SET enable_progress_bar = false")
+            yield con
+        finally:
+            con.close()
 
 
 @dataclass(frozen=True)
@@ -178,11 +209,18 @@ class Store:
         # A read-only open fails while a writer holds the file: from another process with a lock error,
         # from this one (an import in another session) because DuckDB won't mix read-only and read-write
         # connections to one file in a process. Writes are short, so wait a little, then say so.
+        con = self._open_reading(lambda: duckdb.connect(str(self.path), read_only=True))
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _open_reading(self, connect: Callable[[], duckdb.DuckDBPyConnection]) -> duckdb.DuckDBPyConnection:
+        """``connect()``, tried again while a writer holds the store (for ``READ_RETRY_SECONDS``)."""
         deadline = time.monotonic() + READ_RETRY_SECONDS
         while True:
             try:
-                con = duckdb.connect(str(self.path), read_only=True)
-                break
+                return connect()
             except (duckdb.IOException, duckdb.ConnectionException, duckdb.InvalidInputException) as exc:
                 text = str(exc).lower()
                 busy = "lock" in text or "different configuration" in text or "conflict" in text
@@ -194,10 +232,38 @@ class Store:
                         "moment; nothing is lost."
                     ) from None
                 time.sleep(0.1)
-        try:
-            yield con
-        finally:
-            con.close()
+
+    @contextmanager
+    def bulk_reader(self, memory_mb: int = BULK_MEMORY_MB) -> Iterator[BulkRead]:
+        """A read of the whole data in bounded memory (an export, a snapshot publish): DuckDB keeps within
+        ``memory_mb`` and spills sorts and joins to a temporary folder, whatever the store's size. The store is
+        attached read-only to a connection of its own (so that the app's readers in this process go on), the
+        tables under their own names, and a view ``mention_rows``: the mentions with their position in the
+        store's row order as ``_row`` (later rows were written later)."""
+        if not self.exists():
+            raise StoreError(f"No store at {self.path}: pull from Qualtrics or import a file first.")
+        self.ensure_schema()
+        with bulk_connection(memory_mb) as con:
+
+            def attach() -> duckdb.DuckDBPyConnection:
+                con.execute(f"ATTACH {sql_string(str(self.path))} AS store (READ_ONLY)")
+                return con
+
+            self._open_reading(attach)
+            try:
+                con.execute("USE store")
+                con.execute("CREATE TEMP VIEW mention_rows AS SELECT *, rowid AS _row FROM mentions")
+                yield BulkRead(con, self._read_version(con))
+            finally:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("USE memory")
+                    con.execute("DETACH store")
+
+    def ensure_schema(self) -> None:
+        """Migrate a store written by an older version before it is read (opening it for writing does)."""
+        if self.schema_version() < SCHEMA_VERSION:
+            with self._writer():
+                pass
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """A small read-only query; an absent store reads as empty tables."""
@@ -228,9 +294,7 @@ class Store:
         names = ", ".join(f'e."{c}"' if c in ENRICHMENT_COLUMNS else f'm."{c}"' for c in columns)
         if not self.exists():
             raise StoreError(f"No store at {self.path}: pull from Qualtrics or import a file first.")
-        if self.schema_version() < SCHEMA_VERSION:
-            with self._writer():
-                pass  # opening for writing migrates
+        self.ensure_schema()
         with self._reader() as con:
             table = con.sql(f'SELECT {names} FROM mentions m LEFT JOIN enrichment e USING ("uniqueId")')
             table = table.to_arrow_table()

@@ -22,11 +22,12 @@ from pathlib import Path
 
 import duckdb
 
-from lib.store.local import Store, StoreError
+from lib.store.local import BULK_MEMORY_MB, BulkRead, Store, StoreError, bulk_connection, sql_string
 
 TABLES = ("mentions", "enrichment", "vocab", "ingest_log", "meta")
 KEEP = 3  # snapshots kept: the current one and two that readers may still be loading
 CURRENT = "CURRENT"
+PUBLISH_MEMORY_MB = 256  # DuckDB's memory for a publish: a 10M-mention store is copied within it
 
 
 def _folder_name(version: str) -> str:
@@ -37,22 +38,26 @@ def publish(store: Store, folder: Path) -> str:
     """Publish the store's current state into ``folder``; returns the version published."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    version = store.version()
-    if not version:
+    if not store.version():
         raise StoreError(f"Nothing to publish: {store.path} has no mentions yet.")
-    target = folder / _folder_name(version)
-    if not target.exists():
-        tmp = folder / f".tmp-{uuid.uuid4().hex}"
-        tmp.mkdir()
-        try:
-            with store._reader() as con:
+    # Streamed: DuckDB copies each table a row group at a time within its memory limit, whatever the size; the
+    # version is the one of the data copied. The row order is kept (the export orders ties by it).
+    with store.bulk_reader(PUBLISH_MEMORY_MB) as read:
+        version = read.version
+        target = folder / _folder_name(version)
+        if not target.exists():
+            tmp = folder / f".tmp-{uuid.uuid4().hex}"
+            tmp.mkdir()
+            try:
                 for table in TABLES:
-                    con.execute(f"COPY (SELECT * FROM {table}) TO '{tmp / table}.parquet' (FORMAT parquet)")
-            (tmp / "VERSION").write_text(version)
-            os.rename(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+                    read.con.execute(
+                        f"COPY (SELECT * FROM {table}) TO {sql_string(f'{tmp / table}.parquet')} (FORMAT parquet)"
+                    )
+                (tmp / "VERSION").write_text(version)
+                os.rename(tmp, target)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
     pointer = folder / f".{CURRENT}.{uuid.uuid4().hex}"
     pointer.write_text(target.name)
     os.replace(pointer, folder / CURRENT)
@@ -101,6 +106,23 @@ class SnapshotStore(Store):
             yield con
         finally:
             con.close()
+
+    @contextmanager
+    def bulk_reader(self, memory_mb: int = BULK_MEMORY_MB) -> Iterator[BulkRead]:
+        """As ``Store.bulk_reader``, over the current snapshot's Parquet files (the row order is the file's)."""
+        current = self._current()
+        if current is None:
+            raise StoreError(f"No snapshot in {self.folder} yet: the writer publishes one after its first pull.")
+        with bulk_connection(memory_mb) as con:
+            for table in TABLES:
+                con.execute(
+                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet({sql_string(f'{current / table}.parquet')})"
+                )
+            con.execute(
+                "CREATE TEMP VIEW mention_rows AS SELECT * EXCLUDE (file_row_number), file_row_number AS _row "
+                f"FROM read_parquet({sql_string(str(current / 'mentions.parquet'))}, file_row_number = true)"
+            )
+            yield BulkRead(con, (current / "VERSION").read_text().strip())
 
     @contextmanager
     def _writer(self, wait: float = 0) -> Iterator[duckdb.DuckDBPyConnection]:

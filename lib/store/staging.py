@@ -116,7 +116,6 @@ class StagedWrite:
         # at hand: if a large store's index does not fit, the copy is tried once more with room for it.
         self.memory = {"staging": f"{cap // 16}MB", "commit": f"{cap // 8}MB", "retry": f"{cap // 2}MB"}
         self.con = duckdb.connect(
-            str(self.path),
             config={
                 "memory_limit": self.memory["staging"],
                 "temp_directory": str(self.spill),
@@ -124,7 +123,11 @@ class StagedWrite:
             },
         )
         self.con.execute("SET enable_progress_bar = false")  # a long copy must not draw on the CLI's output
-        self.catalog = self.con.execute("SELECT current_database()").fetchall()[0][0]
+        # The staging file under a name of its own: opened directly, DuckDB would name it after the file's stem,
+        # which is the store's ("store" for a store.duckdb: it clashed with the store's attachment below).
+        self.catalog = "staging"
+        self.con.execute(f"ATTACH {_quoted(self.path)} AS {self.catalog}")
+        self.con.execute(f"USE {self.catalog}")
         self.con.execute(f"ATTACH {_quoted(store.path)} AS store (READ_ONLY)")
         self.attached = "ro"
         self.con.execute(

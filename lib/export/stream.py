@@ -1,0 +1,184 @@
+"""The rows of an export, chosen by the store's own engine and read back in Arrow batches, in bounded memory.
+
+The filters of a view are compiled by the engine backend (lib/queries/engine.py: the same compilation the
+``duckdb`` backend sends to the snapshot) and run by DuckDB over the store's file, or over the shared snapshot's
+Parquet files, within a memory limit (``Store.bulk_reader``): the matching mentions are staged in temporary files
+by hour (``select``), the store is let go (a writer's commit waits only for this first step), and the CSV writer
+(lib/export/csv_writer.py) reads them back in order a batch at a time. Memory follows the batch and the part,
+never the number of mentions.
+
+The order is the Mentions page's: newest first (by ``datePublished``, else ``dateAdded``), mentions without a
+date last, and mentions of the same second in reverse order of the store's rows (the last written first), as the
+in-memory model orders them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc
+
+from lib.errors import ExplorerError
+from lib.queries.engine import IbisStore, Snapshot
+from lib.queries.interface import Scope
+from lib.queries.tags import TagRecode
+from lib.store.local import Store
+from lib.text.topics import TopicSet
+
+BATCH_ROWS = 5_000  # rows the CSV writer holds at a time (a few MB of text)
+STAGE_ROWS = 10_000  # rows read from DuckDB at a time while the parts are staged
+EXPORT_MEMORY_MB = 96  # DuckDB's share: it filters, counts and streams (the ordering is done here, a part at a time)
+PART_ROWS = 50_000  # rows of a staged part (whole hours): what is sorted at once, some tens of MB
+UNDATED = np.iinfo(np.int64).min  # the hour of mentions without a date: they come last
+ROWS = "mention_rows"  # the bulk reader's view of the mentions, with their row position as ``_row``
+
+
+class ExportError(ExplorerError):
+    """The rows of an export could not be read or staged."""
+
+
+@contextmanager
+def _said(folder: Path) -> Iterator[None]:
+    """A failure of DuckDB's as a message that says what to do (a full disk named as such), not a traceback."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        text = str(exc)
+        if any(s in text.lower() for s in ("no space left", "file too large", "disk quota", "disk is full")):
+            raise ExportError(
+                f"The disk that holds the export's temporary files ({folder.parent}; set TMPDIR to use another) "
+                "is full: free some space and try again. No file was written."
+            ) from None
+        first = (text.splitlines() or [type(exc).__name__])[0][:200]
+        raise ExportError(f"The mentions could not be read for the export ({first}). No file was written.") from None
+
+
+class _StoreEngine(IbisStore):
+    """The engine backend over one open whole-data read of a store or snapshot (not a published folder that it
+    opens itself): the same questions, compiled the same way."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, version: str):
+        super().__init__(Path(), "duckdb")
+        self.con = ibis.duckdb.from_connection(con)
+        table = self.con.table(ROWS)
+        self._snapshot = Snapshot(version, Path(), table.mutate(ts=table.datePublished.fill_null(table.dateAdded)))
+
+    def snapshot(self) -> Snapshot:
+        assert self._snapshot is not None
+        return self._snapshot
+
+
+@dataclass
+class Selection:
+    """The rows of an export, staged in a temporary folder by hour: how many matched, how many are staged (at most
+    the limit), the version they are from, every raw tag value with its mentions (for the tag recode), and the
+    rows themselves in order, a batch at a time."""
+
+    matching: int
+    rows: int
+    version: str
+    raw_tags: pd.DataFrame
+    parts: list[Path]  # the staged parts, newest first; each holds whole hours, unordered within
+    columns: list[str]
+
+    def batches(self, rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """The rows in export order, ``rows`` at a time: each part read and sorted in turn."""
+        left = self.rows
+        for path in self.parts:
+            with pa.OSFile(str(path)) as source:
+                part = pa.ipc.open_stream(source).read_all()
+            order = pc.sort_indices(part, [("ts", "descending", "at_end"), ("_row", "descending", "at_end")])
+            for start in range(0, min(len(order), left), rows):
+                chunk = part.take(order[start : min(start + rows, left)]).select(self.columns)
+                yield from chunk.combine_chunks().to_batches()
+            left -= min(len(order), left)
+            del part, order
+            if not left:
+                return
+
+
+def _plan(hours: list[tuple[int | None, int]], limit: int | None) -> tuple[np.ndarray, np.ndarray, int]:
+    """Parts of at most ``PART_ROWS`` rows made of whole hours (an hour with more is a part of its own), newest
+    first, undated mentions last, as far as ``limit`` needs: the hours (ascending, as µs; undated as the lowest
+    value), each hour's part (-1: not needed) and the rows needed."""
+    part, size, needed, parts = 0, 0, 0, []
+    for _, count in hours:  # newest first, undated last
+        if limit is not None and needed >= limit:
+            parts.append(-1)
+            continue
+        if size and size + count > PART_ROWS:
+            part, size = part + 1, 0
+        parts.append(part)
+        size += count
+        needed += count
+    keys = np.array([UNDATED if h is None else h for h, _ in hours], dtype=np.int64)[::-1]
+    return keys, np.array(parts, dtype=np.int64)[::-1], needed if limit is None else min(needed, limit)
+
+
+def _hours(ts: pa.Array) -> np.ndarray:
+    """Each row's hour as µs since 1970 (undated: ``UNDATED``)."""
+    hours = pc.floor_temporal(ts, unit="hour").cast(pa.timestamp("us")).cast(pa.int64())
+    return pc.fill_null(hours, UNDATED).to_numpy(zero_copy_only=False)
+
+
+@contextmanager
+def select(
+    store: Store,
+    scope: Scope,
+    columns: list[str],
+    *,
+    limit: int | None = None,
+    recode: TagRecode | None = None,
+    topics: TopicSet | None = None,
+    memory_mb: int = EXPORT_MEMORY_MB,
+) -> Iterator[Selection]:
+    """The mentions of ``scope`` in ``store`` (a ``Store`` or a ``SnapshotStore``), newest first, at most
+    ``limit``, with ``columns``. Tag filters are read under ``recode`` and text topic filters under ``topics``, as
+    the views read them. The temporary files are removed when the block ends.
+
+    DuckDB filters (within its memory limit) and counts the matching mentions per hour; the rows then stream out
+    unordered and are staged into parts of whole hours (a batch at a time), and the store is let go. Each part is
+    sorted on its own when it is read: no step holds more than a part, whatever the number of mentions. (DuckDB's
+    own sort of the wide rows needs memory that grows with them.)"""
+    with tempfile.TemporaryDirectory(prefix="sce-export-") as tmp, _said(Path(tmp)):
+        folder = Path(tmp)
+        with store.bulk_reader(memory_mb) as read:
+            q = _StoreEngine(read.con, read.version).queries(recode or TagRecode(), topics or TopicSet())
+            matching = q.count(scope)
+            raw_tags = q.raw_tags() if "tags" in columns else pd.DataFrame({"value": [], "mentions": []})
+            chosen = q.selected(scope).select(*columns, "ts", "_row")
+            sql = ibis.to_sql(chosen, dialect="duckdb")
+            hours = read.con.execute(
+                f"SELECT epoch_us(date_trunc('hour', ts)) AS h, count(*) FROM ({sql}) GROUP BY h "
+                "ORDER BY h DESC NULLS LAST"
+            ).fetchall()
+            keys, part_of, rows = _plan(hours, limit)
+            writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
+            try:
+                for batch in read.con.sql(sql).to_arrow_reader(STAGE_ROWS):
+                    parts = part_of[np.searchsorted(keys, _hours(batch.column("ts")))]
+                    order = np.argsort(parts, kind="stable")
+                    parts, batch = parts[order], batch.take(pa.array(order))
+                    edges = np.flatnonzero(np.diff(parts)) + 1
+                    for start, end in zip([0, *edges], [*edges, len(parts)], strict=True):
+                        part = int(parts[start])
+                        if part < 0:
+                            continue
+                        if part not in writers:
+                            writers[part] = pa.ipc.new_stream(str(folder / f"{part:06d}.arrows"), batch.schema)
+                        writers[part].write_batch(batch.slice(start, end - start))
+            finally:
+                for writer in writers.values():
+                    writer.close()
+        paths = [folder / f"{part:06d}.arrows" for part in sorted(writers)]
+        yield Selection(matching, rows, read.version, raw_tags, paths, columns)

@@ -1,0 +1,202 @@
+"""The streaming export (lib/export/stream.py and the writer): the same file as the export made from the in-memory
+model before it, CSV lines quoted as ``csv.writer`` quotes them, memory that stays flat as the mentions grow, and
+the command's bad inputs (an unwritable path, a full disk, an interruption, hostile filter values)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from bench.import_memory import measure_command
+from bench.stream import replicate
+from lib.export.csv_writer import RAW_TAGS, _lines, csv_bytes, export_columns, neutralise
+from lib.mentions.schema import TIMESTAMP_FIELDS
+from lib.queries.filters import Filters
+from lib.queries.interface import ModelQueries, Scope
+from lib.queries.tags import TagRecode, recode_tags, tag_index, tag_names
+from lib.store.local import Store
+from lib.text.boolean_query import evaluate, parse, scan
+from lib.text.topics import Topic, TopicSet, topic_mask
+
+ROOT = Path(__file__).resolve().parent.parent
+TOPICS = TopicSet((Topic("Delays", 'delay* OR "late flight"'), Topic("Service"), Topic("Food", "meal*", "Service")))
+RECODE = TagRecode(rename={"Pricing": "Money", "Summer Sale": "Money"}, exclude=("Competitor",))
+
+
+def model_path_export(store: Store, q: ModelQueries, scope: Scope, topics: TopicSet, recode: TagRecode) -> bytes:
+    """The export as it was made before it streamed: the model picks the keys, the rows are read by key, and
+    every cell is made in Python, row by row (the reference the streamed file must equal byte for byte)."""
+    header = export_columns(None, scope.tz)
+    fields = [c for c in header if not c.endswith(f"({scope.tz})") and c != RAW_TAGS]
+    keys = q.keys(scope, q.count(scope))
+    frame = store.query("SELECT * FROM mentions").set_index("uniqueId", drop=False).loc[keys]
+    names = tag_names(q.raw_tags(), recode)
+    columns = []
+    for name in fields:
+        values = frame[name]
+        if name in TIMESTAMP_FIELDS:
+            utc = pd.to_datetime(values).dt.tz_localize("UTC")
+            columns.append([v.strftime("%Y-%m-%dT%H:%M:%SZ") if not pd.isna(v) else "" for v in utc])
+            columns.append(
+                [v.strftime("%Y-%m-%d %H:%M:%S") if not pd.isna(v) else "" for v in utc.dt.tz_convert(scope.tz)]
+            )
+        elif name == "tags":
+            columns.append([neutralise(",".join(recode_tags(t, names))) if t is not None else "" for t in values])
+            columns.append([neutralise(v) if isinstance(v, str) else "" for v in frame["tagsRaw"]])
+        else:
+            columns.append(["" if v is None or v is pd.NA else neutralise(str(v)) for v in values])
+    text = pa.array(frame["messageContent"].tolist(), pa.string())
+
+    def search(query: str) -> np.ndarray:
+        return evaluate(parse(query), lambda node: scan(text, node))
+
+    for topic in topics.topics:
+        columns.append(np.where(topic_mask(topics, topic.name, search, len(text)), "1", "0").tolist())
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header + [f"topic: {t.name}" for t in topics.topics])
+    writer.writerows(zip(*columns, strict=True))
+    return out.getvalue().encode()
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        Scope(tz="America/New_York"),
+        Scope(Filters(sentiments=("negative",), tags=("Money",), start=date(2026, 2, 1)), tz="Asia/Kolkata"),
+        Scope(Filters(text_topics=("Service", "Delays"))).narrowed("sourceService", ("twitter", "facebook")),
+    ],
+    ids=["all", "filters", "topics"],
+)
+def test_the_streamed_export_is_byte_for_byte_the_model_paths(demo_data_dir, demo_model, scope):
+    store = Store(demo_data_dir / "demo.duckdb")
+    q = ModelQueries(demo_model, tag_index(demo_model, RECODE), TOPICS)
+    expected = model_path_export(store, q, scope, TOPICS, RECODE)
+    data, manifest = csv_bytes(store, scope, topics=TOPICS, recode=RECODE)
+    assert manifest.rows == manifest.rows_matching == q.count(scope) > 0
+    assert manifest.store_version == q.version
+    assert data == expected
+
+
+def test_the_row_cap_keeps_the_newest(demo_data_dir, demo_model):
+    store = Store(demo_data_dir / "demo.duckdb")
+    scope = Scope(Filters(sentiments=("positive",)))
+    capped, manifest = csv_bytes(store, scope, row_cap=777, columns=["uniqueId"])
+    keys = [row[0] for row in csv.reader(io.StringIO(capped.decode(), newline=""))][1:]
+    assert keys == ModelQueries(demo_model).keys(scope, 777) and manifest.notes
+
+
+@pytest.mark.parametrize("width", [1, 3])
+def test_csv_lines_are_quoted_as_csv_writer_quotes(width):
+    cells = ["", "plain", "a,b", 'say "hi"', "two\nlines", "cr\ronly", "crlf\r\n", " spaced ", "Ünï ✈️", '"', ",", "'=1"]
+    columns = [pa.array(np.roll(cells, shift).tolist(), pa.string()) for shift in range(width)]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(zip(*[c.to_pylist() for c in columns], strict=True))
+    assert _lines(columns) == out.getvalue()
+
+
+@pytest.mark.timeout(900)  # two stores made and exported, on a machine that may be busy
+def test_export_peak_memory_stays_flat_as_the_mentions_grow(demo_data_dir, tmp_path):
+    """Each export in a process of its own (its VmHWM); four times the mentions, about the same peak."""
+    peaks = {}
+    for copies in (3, 12):
+        store = Store(tmp_path / f"s{copies}" / "store.duckdb")
+        store.path.parent.mkdir()
+        shutil.copy(demo_data_dir / "demo.duckdb", store.path)
+        rows = 20_000 * copies  # the demo data holds 20,000 mentions, whatever their content
+        replicate(store, rows)
+        result = measure_command(["export", "--store", str(store.path), "--out", str(tmp_path / f"{copies}.csv")])
+        assert result["summary"].startswith(f"Wrote {rows:,} mentions"), result
+        peaks[rows] = result["maxrss_mb"]
+    small, large = peaks.values()
+    assert large <= small * 1.15 + 30, peaks
+    assert large <= 500, peaks
+
+
+@pytest.fixture
+def small_store(demo_data_dir, tmp_path) -> Store:
+    store = Store(tmp_path / "data" / "store.duckdb")
+    store.path.parent.mkdir()
+    shutil.copy(demo_data_dir / "demo.duckdb", store.path)
+    return store
+
+
+def export(store: Store, out: Path, *options: str, limit_bytes: int | None = None, **popen) -> subprocess.Popen:
+    def cap() -> None:
+        if limit_bytes is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "lib", "export", "--store", str(store.path), "--out", str(out), *options],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=cap,
+        **popen,
+    )
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".partial-" in p.name)
+
+
+def test_an_unwritable_path_and_a_full_disk_leave_no_file_and_say_so(small_store, tmp_path):
+    missing = tmp_path / "no" / "such" / "folder" / "x.csv"
+    proc = export(small_store, missing)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1 and "Traceback" not in err and "No such file" in err, err
+    out = tmp_path / "full.csv"
+    out.write_bytes(b"an earlier export\r\n")
+    proc = export(small_store, out, limit_bytes=200_000)  # the file may not grow past 200 kB: a full disk
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1 and "Traceback" not in err and "ile too large" in err, err
+    assert out.read_bytes() == b"an earlier export\r\n" and not leftovers(tmp_path)
+    assert not out.with_name("full.csv.manifest.json").exists()
+
+
+def test_an_interrupted_export_leaves_no_file(small_store, tmp_path):
+    out = tmp_path / "x.csv"
+    proc = export(small_store, out)
+    deadline = time.monotonic() + 120
+    while not leftovers(tmp_path) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)  # the export has begun once its partial file is there
+    assert proc.poll() is None, "the export ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "no file was written" in err and "Traceback" not in err, err
+    assert not out.exists() and not leftovers(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        (["--filter", "author=x'); DROP TABLE mentions; --"], "Wrote 0 mentions"),
+        (["--filter", 'q="delay OR ((', "--filter", "lang=de"], "cannot be read"),
+        (["--filter", "from=2026-13-45", "--filter", "sent=negative\\'"], "left out from="),
+        (["--link", "http://x/Mentions?q=%2A%2A%29%5B%5C&tz=Europe%2FBerlin"], "cannot be read"),
+        (["--tz", "Mars/Olympus"], "unknown timezone"),
+        (["--columns", "uniqueId,'; DROP TABLE x"], "Unknown columns"),
+    ],
+)
+def test_hostile_filter_values_are_values(small_store, tmp_path, options, message):
+    before = small_store.count()
+    out = tmp_path / "h.csv"
+    proc = export(small_store, out, *options)
+    stdout, err = proc.communicate(timeout=300)
+    assert "Traceback" not in err and message in stdout + err, (stdout, err)
+    assert small_store.count() == before and not leftovers(tmp_path)
+    assert out.exists() == (proc.returncode == 0)
