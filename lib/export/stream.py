@@ -68,7 +68,9 @@ class _StoreEngine(IbisStore):
     opens itself): the same questions, compiled the same way."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, version: str):
-        super().__init__(Path(), "duckdb")
+        # Not loaded, and every question through Ibis: this reads the store or snapshot in place, once.
+        super().__init__(Path(), "duckdb", load=False)
+        self.con.disconnect()  # the replica file the engine opens for itself is not used here
         self.con = ibis.duckdb.from_connection(con)
         table = self.con.table(ROWS)
         self._snapshot = Snapshot(version, Path(), table.mutate(ts=table.datePublished.fill_null(table.dateAdded)))
