@@ -27,6 +27,8 @@ SECTIONS = {
     "context": "In context",
     "sentiment": "Sentiment check",
     "distinctive": "Distinctive terms",
+    "rising": "Rising",
+    "campaigns": "Campaigns",
 }
 KINDS = {"word": "Words", "hashtag": "#Hashtags", "handle": "@Handles", "emoji": "Emoji"}
 KWIC_LINES = 100

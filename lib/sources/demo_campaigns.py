@@ -42,7 +42,7 @@ STORM = (
     "#NorthwindFail"
 )
 REFUND = (
-    "I have been {waiting} {weeks} weeks for my refund from {brand} after they cancelled flight NW{flight}. "
+    "I have {waiting} {weeks} weeks for my refund from {brand} after they cancelled flight NW{flight}. "
     "{support} keeps {closing} my case without an answer. Sign the petition and {demand} your money back "
     "#RefundNorthwind{extra}"
 )
@@ -64,6 +64,7 @@ REVIEWS = (
     "counters before anyone booked a new flight. We slept on the floor of terminal B. The compensation form online "
     "keeps rejecting my booking reference. One star and a formal complaint filed.",
 )
+REVIEW_SENTIMENTS = ("neutral", "negative", "positive", "negative")  # one per review text
 REVIEW_SITES = ("tripadvisor", "yelp_business", "gominga_locations", "gominga_shops", "foursquare_venue")
 CAMPAIGNS = (
     Campaign("Retweet storm: stranded wheelchair user", "retweet", 0.006, 140, 10, "negative", STORM, ("twitter",)),
@@ -82,7 +83,7 @@ CAMPAIGNS = (
 )
 SPIKE_TAGS = ("Outage", "Summer Sale", "Strike")
 EDITS = {
-    "waiting": ("waiting", "waited", "been waiting"),
+    "waiting": ("been waiting", "waited", "been waiting"),
     "support": ("Customer service", "Customer support", "Their support team"),
     "closing": ("closing", "ignoring", "closing"),
     "demand": ("demand", "get", "claim"),
@@ -181,6 +182,6 @@ def plant(frame: pd.DataFrame, seed: int = 7, start_s: int = 0, days: int = 365)
                 values[row, columns["messageType"]] = kind
                 values[row, columns["datePublished"]] = str(int(at))
                 values[row, columns["dateAdded"]] = str(int(at) + 60 + position % 600)
-                if campaign.sentiment:
-                    values[row, columns["messageSentiment"]] = campaign.sentiment
+                sentiment = campaign.sentiment or REVIEW_SENTIMENTS[number % len(REVIEW_SENTIMENTS)]
+                values[row, columns["messageSentiment"]] = sentiment
     return pd.DataFrame(values, columns=out.columns, index=out.index)
