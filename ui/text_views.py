@@ -29,6 +29,7 @@ SECTIONS = {
     "distinctive": "Distinctive terms",
     "rising": "Rising",
     "campaigns": "Campaigns",
+    "suggest": "Suggested topics",
 }
 KINDS = {"word": "Words", "hashtag": "#Hashtags", "handle": "@Handles", "emoji": "Emoji"}
 KWIC_LINES = 100
