@@ -4,6 +4,7 @@ printed), incremental adds, and the Campaigns questions of the query interface."
 from __future__ import annotations
 
 import gzip
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -131,3 +132,30 @@ def test_engines_say_they_do_not_answer(demo_data_dir, tmp_path):
     q = IbisStore(tmp_path, "duckdb").queries()
     with pytest.raises(NotOnThisBackend, match="in-memory model"):
         campaigns(q, Scope())
+
+
+def test_counting_copies_once_counts_a_cluster_as_one_mention_on_every_question(demo_model):
+    q = ModelQueries(demo_model)
+    labels = clusters_of(demo_model)
+    for filters in (Filters(), Filters(sentiments=("negative",)), Filters(text="refund*")):
+        every = q.mask(Scope(filters))
+        once = Scope(replace(filters, copies_once=True))
+        # One mention per cluster that has any mention under the other filters: its first mention.
+        first = labels == np.arange(len(labels))
+        assert q.count(once) == int((every & first).sum())
+        assert q.count(once) <= len(np.unique(labels[every]))
+        assert q.counts(once, "sourceService")["mentions"].sum() == q.count(once)
+        assert set(q.keys(once, 5000)) <= set(np.asarray(demo_model.keys.to_pylist())[first])
+    # The refund bots' 80 copies count as one.
+    refund = Scope(Filters(text="#RefundNorthwind"))
+    assert q.count(refund) >= 2 and q.count(replace(refund, filters=replace(refund.filters, copies_once=True))) == 1
+
+
+def test_the_switch_lives_in_the_url():
+    on = Filters(copies_once=True)
+    assert on.to_params()["once"] == "1" and "once" not in Filters().to_params()
+    back = Filters.from_params(lambda key: [v] if (v := on.to_params().get(key)) else [])
+    assert back == on
+    notes: list[str] = []
+    assert not Filters.from_params(lambda key: ["<b>yes</b>"] if key == "once" else [], notes).copies_once
+    assert notes and notes[0].startswith("once=")

@@ -4,6 +4,8 @@ not answer)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from lib.charts.campaigns import campaign_figure
@@ -20,9 +22,13 @@ def section(view: View) -> None:
     left, right, _ = st.columns([1, 1, 1])
     order = state.page_select(left, "Order", "corder", tuple(ORDERS), "burst", ORDERS.get)
     least = int(state.page_select(right, "At least", "cmin", ("2", "5", "10", "50"), "5", lambda v: f"{v} copies"))
+    # Copies are what this section shows: counting them once does not apply here.
+    scope = replace(view.scope, filters=replace(view.scope.filters, copies_once=False))
+    if view.filters.copies_once:
+        st.caption("*Count copies once* does not apply here: this section shows the copies.")
     try:
         with st.spinner("Finding near-duplicates (once per data version)…"):
-            table = campaigns(view.q, view.scope, top=500, order=order)
+            table = campaigns(view.q, scope, top=500, order=order)
     except NotOnThisBackend as exc:
         st.info(md(exc), icon=":material/info:")
         return
@@ -57,6 +63,6 @@ def section(view: View) -> None:
     if chosen:
         cluster = int(chosen[0])
         row = table[table["cluster"] == cluster].iloc[0]
-        count, keys = members(view.q, view.scope, cluster, blocks.DRILL_ROWS)
+        count, keys = members(view.q, scope, cluster, blocks.DRILL_ROWS)
         title = " ".join(str(row["sample"]).split())[:60]
         blocks.mentions_panel(view, count, keys, f"the copies of “{title}”", "campaigns", None, False)

@@ -9,31 +9,19 @@ the app process, which is what those backends avoid. They raise ``NotOnThisBacke
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pandas as pd
 
 from lib.errors import ExplorerError
+from lib.queries.clusters import clusters_of, first_copies
 from lib.queries.interface import ModelQueries, Queries, Scope
 from lib.queries.model import NAT, MentionModel
-from lib.text.near_duplicates import clusters
 
 COLUMNS = ("cluster", "mentions", "authors", "sources", "first", "last", "days", "negative", "sample")
-_LOCK = threading.Lock()
 
 
 class NotOnThisBackend(ExplorerError):
     """A question this backend cannot answer (yet)."""
-
-
-def clusters_of(model: MentionModel) -> np.ndarray:
-    """Each mention's near-duplicate cluster (the row of its first member), computed once per model."""
-    with _LOCK:  # one computation per model, whichever session asks first
-        found = model.derived.get("near_duplicates")
-        if found is None:
-            found = model.derived["near_duplicates"] = clusters(model.content)
-    return found  # type: ignore[return-value]
 
 
 def _model(q: Queries) -> MentionModel:
@@ -115,5 +103,4 @@ def members(q: Queries, scope: Scope, cluster: int, limit: int) -> tuple[int, li
 
 def copies_once(q: Queries) -> np.ndarray:
     """A boolean per mention: is it the first mention of its cluster (every mention alike to no other is)?"""
-    labels = clusters_of(_model(q))
-    return labels == np.arange(len(labels))
+    return first_copies(_model(q))

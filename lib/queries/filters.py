@@ -47,6 +47,7 @@ class Filters:
     tag_mode: str = "any"
     text: str = ""
     text_topics: tuple[str, ...] = ()  # text topics (boolean queries from the Text page), not monitored topics
+    copies_once: bool = False  # count each near-duplicate cluster as one mention (lib/queries/clusters.py)
 
     def is_empty(self) -> bool:
         return self == Filters()
@@ -81,6 +82,8 @@ class Filters:
             params["q"] = self.text
         if self.text_topics:
             params["topic"] = list(self.text_topics)
+        if self.copies_once:
+            params["once"] = "1"
         return params
 
     @classmethod
@@ -134,6 +137,10 @@ class Filters:
         kwargs["tag_mode"] = mode if mode in TAG_MODES else "any"
         kwargs["text"] = one("q").strip()
         kwargs["text_topics"] = values("topic")
+        once = one("once")
+        if once not in ("", "0", "1"):
+            left_out("once", once, "use 1 (count copies once) or 0")
+        kwargs["copies_once"] = once == "1"
         if kwargs["start"] and kwargs["end"] and kwargs["start"] > kwargs["end"]:
             kwargs["start"], kwargs["end"] = kwargs["end"], kwargs["start"]
         return cls(**kwargs)
