@@ -33,13 +33,16 @@ def campaign_figure(table: pd.DataFrame) -> go.Figure:
         "y": labels,
         "customdata": [str(c) for c in shown["cluster"]],
         "text": [f"{m:,} · {n:.0%} negative" for m, n in zip(shown["mentions"], shown["negative"], strict=True)],
-        "textposition": "auto",
+        "textposition": "outside",
+        "textangle": 0,
+        "cliponaxis": False,
         "marker": {"color": colors},
         "hovertemplate": "%{x:,} mentions<extra></extra>",
     }
+    widest = max((len(t) for t in trace["text"]), default=0)
     layout = {
         "template": "none",  # as lib/charts/figures.py: no template, Streamlit themes the chart
-        "margin": {"l": 8, "r": 8, "t": 28, "b": 8},
+        "margin": {"l": 8, "r": 12 + 7 * widest, "t": 28, "b": 8},  # room for the labels beside the bars
         "plot_bgcolor": "white",
         "height": max(240, 26 * len(shown) + 80),
         "hovermode": "closest",
