@@ -46,12 +46,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--csv", type=Path, default=Path("/tmp/sce-bench-beyond.csv.gz"))
     parser.add_argument("--pull", type=int, default=10_000, help="mentions of an incremental pull")
+    parser.add_argument(
+        "--only", choices=("clusters", "pull", "suggest"), action="append", help="run only these parts (repeatable)"
+    )
     args = parser.parse_args(argv)
     table = texts_of(args.csv, args.rows)
     texts = table["messageContent"].combine_chunks()
     n = len(texts)
     print(f"{n:,} mentions; {load()}", flush=True)
 
+    parts = set(args.only or ("clusters", "pull", "suggest"))
+    if "clusters" in parts:
+        clusters_at_once(texts)
+    if "pull" in parts:
+        incremental_pull(texts, args.pull)
+    if "suggest" in parts:
+        suggestions(table, texts)
+
+
+def clusters_at_once(texts: pa.Array) -> None:
+    n = len(texts)
     started = time.perf_counter()
     index = NearDuplicates()
     index.add(texts)
@@ -63,15 +77,22 @@ def main(argv: list[str] | None = None) -> None:
         f"({(sizes > 1).sum():,} clusters of 2 or more, holding {sizes[sizes > 1].sum():,} mentions); {load()}",
         flush=True,
     )
-    old, new = texts.slice(0, n - args.pull), texts.slice(n - args.pull)
+
+
+def incremental_pull(texts: pa.Array, pull: int) -> None:
+    n = len(texts)
+    old, new = texts.slice(0, n - pull), texts.slice(n - pull)
     index = NearDuplicates()
     index.add(old)
     started = time.perf_counter()
     index.add(new)
     index.labels()
-    pull = time.perf_counter() - started
-    print(f"an incremental pull of {args.pull:,} new mentions against {n - args.pull:,}: {pull:.1f} s; {load()}")
+    took = time.perf_counter() - started
+    print(f"an incremental pull of {pull:,} new mentions against {n - pull:,}: {took:.1f} s; {load()}", flush=True)
 
+
+def suggestions(table: pa.Table, texts: pa.Array) -> None:
+    n = len(texts)
     rng = np.random.default_rng(20)
     rows = np.sort(rng.choice(n, size=min(SAMPLE, n), replace=False))
     sample = texts.take(pa.array(rows)).to_pylist()
