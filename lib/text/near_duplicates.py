@@ -88,8 +88,15 @@ def word_hashes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     vocabulary = pd.util.hash_array(np.asarray(encoded.dictionary.to_pylist(), dtype=object))
     folded = (vocabulary ^ (vocabulary >> np.uint64(32))).astype(np.uint32)
     hashes = folded[encoded.indices.to_numpy()]
-    pairs = np.unique((parent[keep].astype(np.int64) << 32) | hashes.astype(np.int64))  # sorted by text
+    pairs = _sorted_unique((parent[keep].astype(np.int64) << 32) | hashes.astype(np.int64))  # sorted by text
     return pairs >> 32, (pairs & 0xFFFFFFFF).astype(np.uint32)
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (a sort and a comparison: numpy's hash-based unique is several times slower
+    on millions of int64)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
 def signatures(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -175,7 +182,7 @@ class NearDuplicates:
         if not len(every):
             return every
         size = len(self._sig)
-        unique = np.unique(every[:, 0] * size + every[:, 1])
+        unique = _sorted_unique(every[:, 0] * size + every[:, 1])
         pairs = np.stack([unique // size, unique % size], axis=1)
         agree = np.zeros(len(pairs))
         for start in range(0, len(pairs), 200_000):
