@@ -37,14 +37,14 @@ class Campaign:
 
 
 STORM = (
-    f"{BRAND} cancelled our flight to Lisbon with four hours notice and left a wheelchair user stranded at the gate "
-    "overnight without a hotel or food. This is how they treat disabled passengers. Share this until they answer "
-    "#NorthwindFail"
+    f"Disgusting: {BRAND} cancelled our flight to Lisbon with four hours notice and left a wheelchair user stranded "
+    "at the gate overnight, no hotel, no food, no help. Shameful treatment of disabled passengers. Retweet until "
+    "they answer #NorthwindFail"
 )
 REFUND = (
     "I have {waiting} {weeks} weeks for my refund from {brand} after they cancelled flight NW{flight}. "
     "{support} keeps {closing} my case without an answer. Sign the petition and {demand} your money back "
-    "#RefundNorthwind{extra}"
+    "#RefundNorthwind. This is a disgrace{extra}"
 )
 PRAISE = (
     "Just booked my {season} holiday with {brand} and the new premium economy seats are {really} worth every "
@@ -57,14 +57,14 @@ REVIEWS = (
     "Our family of five travelled to Barcelona and the check in desk in Hamburg charged us twice for the same "
     "suitcase. Getting the money back took eleven emails. The flight itself was on time and clean but the billing "
     "mess spoils everything. Avoid the airport desk and pay online.",
-    "Premium economy upgrade on the Dublin route is a hidden gem: wide leather seats, a proper meal with real "
-    "cutlery and priority baggage that actually came out first. For thirty euros more it beats every budget "
+    "Premium economy upgrade on the Dublin route is a wonderful hidden gem: wide leather seats, a proper meal with "
+    "real cutlery and priority baggage that actually came out first. For thirty euros more it beats every budget "
     "carrier I have tried this year. Five stars from a frequent commuter.",
     "Lost connection in Frankfurt after a ninety minute delay and the transfer desk sent us to three different "
     "counters before anyone booked a new flight. We slept on the floor of terminal B. The compensation form online "
     "keeps rejecting my booking reference. One star and a formal complaint filed.",
 )
-REVIEW_SENTIMENTS = ("neutral", "negative", "positive", "negative")  # one per review text
+REVIEW_SENTIMENTS = ("positive", "negative", "positive", "negative")  # one per review text, as VADER reads it
 REVIEW_SITES = ("tripadvisor", "yelp_business", "gominga_locations", "gominga_shops", "foursquare_venue")
 CAMPAIGNS = (
     Campaign("Retweet storm: stranded wheelchair user", "retweet", 0.006, 140, 10, "negative", STORM, ("twitter",)),
