@@ -85,8 +85,8 @@ def test_the_planted_campaigns_are_found(demo_frame, demo_model):
     assert precision.min() >= 0.95 and recall.min() >= 0.95
 
 
-def test_adding_in_parts_gives_the_clusters_of_all_at_once(demo_model):
-    texts = demo_model.content
+def test_adding_in_parts_gives_the_clusters_of_all_at_once(demo_model, demo_texts):
+    texts = demo_texts
     index = NearDuplicates()
     for start, length in ((0, 9000), (9000, 3), (9003, None)):
         index.add(texts.slice(start, length))
