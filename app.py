@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lib.queries.kpis import kpi_cards
-from ui import sections
+from ui import rising_view, sections
 from ui.frame import frame
 
 view = frame("Overview")
@@ -17,3 +17,4 @@ if view.filters.start is None:
     st.caption("Pick a date range in the sidebar to compare each number with the period just before it.")
 sections.volume(view, with_spikes=False)
 sections.breakdown_grid(view, [("sourceService", "Top sources"), ("messageLanguage", "Languages")])
+rising_view.overview(view)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import sentiment_view, text_views, topic_editor
+from ui import campaigns_view, rising_view, sentiment_view, suggest_view, text_views, topic_editor
 from ui.frame import frame
 
 view = frame("Text")
@@ -23,5 +23,11 @@ elif section == "context":
     text_views.context(view)
 elif section == "sentiment":
     sentiment_view.sentiment(view)
+elif section == "rising":
+    rising_view.section(view, stop)
+elif section == "campaigns":
+    campaigns_view.section(view)
+elif section == "suggest":
+    suggest_view.section(view, stop)
 else:
     text_views.distinctive(view, stop)

@@ -20,7 +20,7 @@ TZ_KEY = "sce_tz"
 PAGE_KEY = "sce_page"  # the page of the previous run, to notice page switches
 FORCE_SEED_KEY = "sce_force_seed"  # set when code changed the filters: widgets take the canonical values
 SEED_ALL_KEY = "sce_seed_all"  # true on a page's first run: widgets take the canonical values
-FILTER_URL_KEYS = ("from", "to", "tag", "tagmode", "q", "topic", *(key for _, key, _ in FACETS.values()))
+FILTER_URL_KEYS = ("from", "to", "tag", "tagmode", "q", "topic", "once", *(key for _, key, _ in FACETS.values()))
 NOTES_KEY, NOTES_SLOT_KEY, NOTES_PAGE_KEY = "sce_url_notes", "sce_url_notes_slot", "sce_url_notes_page"
 
 

@@ -27,6 +27,9 @@ SECTIONS = {
     "context": "In context",
     "sentiment": "Sentiment check",
     "distinctive": "Distinctive terms",
+    "rising": "Rising",
+    "campaigns": "Campaigns",
+    "suggest": "Suggested topics",
 }
 KINDS = {"word": "Words", "hashtag": "#Hashtags", "handle": "@Handles", "emoji": "Emoji"}
 KWIC_LINES = 100

@@ -48,6 +48,7 @@ class Filters:
     tag_mode: str = "any"
     text: str = ""
     text_topics: tuple[str, ...] = ()  # text topics (boolean queries from the Text page), not monitored topics
+    copies_once: bool = False  # count each near-duplicate cluster as one mention (lib/queries/clusters.py)
 
     def is_empty(self) -> bool:
         return self == Filters()
@@ -82,6 +83,8 @@ class Filters:
             params["q"] = self.text
         if self.text_topics:
             params["topic"] = list(self.text_topics)
+        if self.copies_once:
+            params["once"] = "1"
         return params
 
     @classmethod
@@ -132,9 +135,13 @@ class Filters:
         if mode and mode not in TAG_MODES:
             left_out("tagmode", mode, f"use {' or '.join(TAG_MODES)}")
         text, topics = one("q").strip(), values("topic")
+        once = one("once")
+        if once not in ("", "0", "1"):
+            left_out("once", once, "use 1 (count copies once) or 0")
         if start and end and start > end:
             start, end = end, start
         kept = cls(start, end, tags=tags, tag_mode=mode if mode in TAG_MODES else "any", text=text, text_topics=topics)
+        kept = replace(kept, copies_once=once == "1")
         return replace(kept, **cast(dict[str, Any], facets))  # each facet's field is a tuple of values
 
 

@@ -23,6 +23,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from lib.queries.clusters import first_copies
 from lib.queries.filters import Filters
 from lib.queries.model import ListIndex, MentionModel, top_order
 from lib.queries.sentiment_check import disagreements, five_level_codes, level_grid, social_codes
@@ -165,6 +166,8 @@ class ModelQueries:
         base = Scope(scope.filters, scope.tz)
         if self._base is None or self._base[0] != base:
             self._base = (base, m.mask(scope.filters, scope.tz, self.tags, self.topics))
+            if scope.filters.copies_once:  # one mention per near-duplicate cluster: its first
+                self._base = (base, self._base[1] & first_copies(m))
         keep = self._base[1]
         for column, values in scope.within:
             if column == TEXT:

@@ -94,6 +94,7 @@ class MentionModel:
         self._totals: LockedLRU[str, np.ndarray] = LockedLRU(32)  # counts over all mentions per column
         self._day_keys: LockedLRU[str, tuple[int, np.ndarray, np.ndarray]] = LockedLRU(6)  # per timezone, split
         self.tag_indexes: LockedLRU[str, ListIndex] = LockedLRU(4)  # per tag recode (lib/queries/tags.py)
+        self.derived: LockedLRU[str, np.ndarray] = LockedLRU(8)  # once per model: near-duplicate clusters
         self._selection: Selection | None = None
 
     @classmethod

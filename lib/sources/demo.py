@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from lib.mentions.schema import FIELD_NAMES, SOURCE_SERVICES
+from lib.sources.demo_campaigns import plant
 from lib.sources.demo_lengths import LENGTHS, MIXES, Composer, target_lengths
 from lib.sources.demo_text import ASPECTS, BRAND, BRAND_HANDLE, COUNTRIES, EMOJI, HANDLES, LANGUAGES, LINKS
 
@@ -439,7 +440,7 @@ def generate(n: int, seed: int = 7, mix: str = "realistic") -> pd.DataFrame:
             )
         )
     frame = pd.DataFrame(rows, columns=list(FIELD_NAMES))
-    return frame
+    return plant(frame, seed, int(START.timestamp()), DAYS)  # copy-paste campaigns with known members
 
 
 def to_csv_gz(frame: pd.DataFrame) -> bytes:

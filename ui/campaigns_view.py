@@ -1,0 +1,68 @@
+"""The Text page's *Campaigns* section: the near-duplicate clusters of the filtered mentions, a click to the
+members of one. The clusters come from lib/queries/campaigns.py (the in-memory model; an engine says it does
+not answer)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from lib.charts.campaigns import campaign_figure
+from lib.queries.campaigns import NotOnThisBackend, campaigns, members
+from ui import blocks, state
+from ui.escape import md
+from ui.frame import View
+
+ORDERS = {"burst": "came in together (mentions per day)", "mentions": "largest"}
+SHOWN = 20
+
+
+def section(view: View) -> None:
+    left, right, _ = st.columns([1, 1, 1])
+    order = state.page_select(left, "Order", "corder", tuple(ORDERS), "burst", ORDERS.get)
+    least = int(state.page_select(right, "At least", "cmin", ("2", "5", "10", "50"), "5", lambda v: f"{v} copies"))
+    # Copies are what this section shows: counting them once does not apply here.
+    scope = replace(view.scope, filters=replace(view.scope.filters, copies_once=False))
+    if view.filters.copies_once:
+        st.caption("*Count copies once* does not apply here: this section shows the copies.")
+    try:
+        with st.spinner("Finding near-duplicates (once per data version)…"):
+            table = campaigns(view.q, scope, top=500, order=order)
+    except NotOnThisBackend as exc:
+        st.info(md(exc), icon=":material/info:")
+        return
+    table = table[table["mentions"] >= least].head(SHOWN).reset_index(drop=True)
+    if table.empty:
+        st.info(f"No text is copied {least} times or more in the matching mentions.", icon=":material/info:")
+        return
+    picked = blocks.chart(
+        campaign_figure(table),
+        "campaigns",
+        "each bar is a group of near-duplicate mentions (the same words, give or take a few: MinHash over word "
+        "sets, estimated Jaccard similarity ≥ 0.5), labelled with the start of its first text; red where most of "
+        "it is negative. Select a bar to read its mentions.",
+        table,
+    )
+    st.dataframe(
+        table.drop(columns="cluster"),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "mentions": st.column_config.NumberColumn("mentions", format="localized"),
+            "authors": st.column_config.NumberColumn("authors", format="localized"),
+            "sources": "sources",
+            "first": st.column_config.DatetimeColumn("first seen (UTC)", format="YYYY-MM-DD HH:mm"),
+            "last": st.column_config.DatetimeColumn("last seen (UTC)", format="YYYY-MM-DD HH:mm"),
+            "days": st.column_config.NumberColumn("days", format="%.1f"),
+            "negative": st.column_config.NumberColumn("% negative", format="percent"),
+            "sample": st.column_config.TextColumn("a sample text", width="large"),
+        },
+    )
+    chosen = [str(p) for p in blocks.scalars(picked) if str(p) in {str(c) for c in table["cluster"]}]
+    if chosen:
+        cluster = int(chosen[0])
+        row = table[table["cluster"] == cluster].iloc[0]
+        count, keys = members(view.q, scope, cluster, blocks.DRILL_ROWS)
+        title = " ".join(str(row["sample"]).split())[:60]
+        blocks.mentions_panel(view, count, keys, f"the copies of “{title}”", "campaigns", None, False)
