@@ -8,7 +8,7 @@ import streamlit as st
 from lib.charts.figures import LINE_COLORS, bar_figure, heatmap_figure, stacked_share_figure
 from lib.queries.interface import untagged
 from lib.queries.tags import frequency_table, lift
-from ui import blocks, state, tag_editor
+from ui import blocks, compare, state, tag_editor
 from ui.frame import frame
 
 TOP = 12
@@ -34,14 +34,18 @@ top = table["tag"].head(TOP).tolist()
 
 st.subheader("Tag frequency")
 counts = table.rename(columns={"tag": "value"})
-picked = blocks.chart(
-    bar_figure(counts, "tags", top=15, denominator=n),
-    "tag_frequency",
-    f"mentions per tag; % of the {n:,} matching mentions (a mention can have several tags, so "
-    "these add up to more than 100%). The table gives % of tag assignments too.",
-    table,
-)
-blocks.drill(view, "tags", picked, "tag_frequency")
+if compare.active(view):
+    compare.breakdown(view, "tags", "Tag frequency", 15, heading=False, key="tag_frequency")
+    picked = []
+else:
+    picked = blocks.chart(
+        bar_figure(counts, "tags", top=15, denominator=n),
+        "tag_frequency",
+        f"mentions per tag; % of the {n:,} matching mentions (a mention can have several tags, so "
+        "these add up to more than 100%). The table gives % of tag assignments too.",
+        table,
+    )
+    blocks.drill(view, "tags", picked, "tag_frequency")
 st.dataframe(
     table.head(50),
     hide_index=True,
