@@ -121,7 +121,7 @@ def test_email_over_starttls_with_login_and_never_in_clear(store, tmp_path, monk
         assert message["To"] == "team@example.org" and message["Subject"].startswith("Volume: 60 mentions")
         assert "/Dashboard?" in message.get_payload()
         monkeypatch.setenv("SCE_SMTP_PASSWORD", "wrong")
-        ((channel, result),) = send_test(load_rules(store.path)[0])
+        ((_, result),) = send_test(load_rules(store.path)[0])
         assert result.endswith("refused the user name or password.") and "wrong" not in result
     finally:
         smtp.stop()
