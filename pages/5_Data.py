@@ -4,7 +4,7 @@ import streamlit as st
 
 from lib.store.local import Store
 from lib.store.snapshot import SnapshotStore
-from ui import connection, importer, reads, state
+from ui import alerts_editor, connection, importer, reads, state
 from ui.config import shared_dir, store_path
 from ui.escape import code, md
 from ui.frame import frame
@@ -55,6 +55,7 @@ if left.button("Test connection", disabled=form is None):
 if right.button("Pull now", type="primary", disabled=form is None):
     connection.start(form[0], form[1])
 connection.pull_progress()
+alerts_editor.section(real.path, view.q if view.source.store.path == real.path else None, view.topics.names, True)
 
 importer.import_section(real)
 

@@ -150,6 +150,11 @@ def frame(title: str) -> View:
     with st.sidebar:
         saved_views.sidebar(source.store.path, q, title, PAGE_SCRIPTS)
     view = View(source, q, new_filters, tz, recode, topics)
+    if title not in ("Data", "Setup"):
+        from ui import notebook_offer  # here: it imports View from this module
+
+        with st.sidebar:
+            notebook_offer.offer(view, title)
     count_slot.markdown(f"**{view.matched:,}** of {q.n:,} mentions match")
     if source.is_demo:
         st.info(
