@@ -25,6 +25,7 @@ from ui import state
 from ui.escape import md
 
 MESSAGE_KEY = "sce_views_message"
+OPEN_KEY = "sce_views_open"  # the expander stays open once the views were used in this session
 
 
 def page_url_name(script: str) -> str:
@@ -60,7 +61,7 @@ def open_from_link(store_path: Path, q: Queries, page: str, pages: dict[str, str
         return
     params = view.link_params(*_bounds(q, (view.params.get("tz") or ["UTC"])[-1]))
     _forget_view_state()
-    st.session_state[MESSAGE_KEY] = f"Opened the saved view “{view.name}”."
+    _say(f"Opened the saved view “{view.name}”.")
     target = pages.get(view.page)
     if target is not None and view.page != page:
         st.switch_page(target, query_params=params)
@@ -82,6 +83,7 @@ def _params() -> dict[str, list[str]]:
 
 def _say(text: str, ok: bool = True) -> None:
     st.session_state[MESSAGE_KEY] = ("" if ok else "!") + text
+    st.session_state[OPEN_KEY] = True
 
 
 def _save(store_path: Path, q: Queries, page: str, replace_existing: bool) -> None:
@@ -145,7 +147,11 @@ def sidebar(store_path: Path, q: Queries, page: str, pages: dict[str, str]) -> N
     except ViewsError as exc:
         views, problem = [], str(exc)
     message = st.session_state.pop(MESSAGE_KEY, "")
-    with st.expander(f"Saved views ({len(views)})", icon=":material/bookmarks:", expanded=bool(message)):
+    with st.expander(
+        f"Saved views ({len(views)})",
+        icon=":material/bookmarks:",
+        expanded=bool(message) or st.session_state.get(OPEN_KEY, False),
+    ):
         if message:
             (st.error if message.startswith("!") else st.success)(md(message.removeprefix("!")))
         if problem:
@@ -184,9 +190,16 @@ def sidebar(store_path: Path, q: Queries, page: str, pages: dict[str, str]) -> N
         if not views:
             return
         st.divider()
+        # Keyed by the names too: a renamed view shows its new name at once (the list's labels are fixed per key).
+        names = "|".join(v.name for v in views)
         chosen = st.selectbox(
-            "Manage", [v.id for v in views], format_func=lambda i: find(views, i).name, key="w_view_manage"
+            "Manage",
+            [v.id for v in views],
+            format_func=lambda i: find(views, i).name,
+            key=f"w_view_manage_{hash(names)}",
+            index=next((i for i, v in enumerate(views) if v.id == st.session_state.get("sce_views_chosen")), 0),
         )
+        st.session_state["sce_views_chosen"] = chosen
         view = find(views, chosen)
         if view is None:
             return
