@@ -369,36 +369,39 @@ def cmd_pull(args: argparse.Namespace) -> int:
     store = Store(args.store)
     outcome = pull(store, client, args.dataset_id, flow=flow, tag_delimiter=args.tag_delimiter, on_progress=reporter)
     result, report = outcome.ingest.result, outcome.ingest.report
+    alerts = "" if args.no_alerts else _alerts_after_pull(store, args.quiet, reporter)
     reporter.done(
         {
             "rows_new": result.rows_new,
             "rows_updated": result.rows_updated,
             "rows_rejected": report.n_rejected,
             "mode": outcome.mode,
+            "alerts": alerts,
         }
     )
     published = _published(store, args.publish)
     if not args.quiet or report.n_rejected or report.warnings:  # --quiet: silent on success, for cron's mail
         print(f"Pulled {args.dataset_id} ({outcome.mode}): {_summary(result, report)}{published}")
-    if not args.no_alerts:
-        _alerts_after_pull(store, args.quiet)
     return EXIT_OK
 
 
-def _alerts_after_pull(store: Store, quiet: bool) -> None:
-    """Evaluate the alert rules on the new data. Never fails the pull: what went wrong is said on stderr
-    (cron mails it) and in the alerts log, and undelivered alerts are retried on the next pull."""
+def _alerts_after_pull(store: Store, quiet: bool, reporter: ProgressReporter) -> str:
+    """Evaluate the alert rules on the new data; return what happened in a line ("" without rules). Never
+    fails the pull: what went wrong is said on stderr (cron mails it) and in the alerts log, and undelivered
+    alerts are retried on the next pull."""
     from lib.alerts.run import model_queries, run_alerts
 
     try:
+        reporter("alerts", 1.0)
         outcome = run_alerts(store.path, load_queries=lambda: model_queries(store))
     except Exception as exc:  # the pull is done and must stay done
         print(f"warning: alerts not evaluated: {type(exc).__name__}", file=sys.stderr)
-        return
+        return f"Alerts not evaluated ({type(exc).__name__}): see the alerts log."
     if outcome.problem or outcome.failed:
         print(f"warning: {outcome.summary()}", file=sys.stderr)
     elif outcome.found and not quiet:
         print(outcome.summary())
+    return outcome.summary() if outcome.found or outcome.problem or outcome.failed or outcome.sent else ""
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:

@@ -62,7 +62,7 @@ def compared_figure(table: pd.DataFrame, column: str, now: str, before: str) -> 
         "barmode": "group",
         "bargap": 0.25,
         "bargroupgap": 0.05,
-        "height": max(200, 44 * len(values) + 90),
+        "height": max(260, 44 * len(values) + 110),  # room for the ticks and the legend under one bar
         "hovermode": "closest",
         "xaxis": {**axis, "gridcolor": _GRID},
         "yaxis": _short_ticks(names),

@@ -63,7 +63,8 @@ def notebook(scope: Scope, freq: str, title: str, link: str, manifest: dict, del
     tz = scope.tz
     active = scope.filters.active()
     topics = [t for t in scope.filters.text_topics if f"topic: {t}" in manifest.get("columns", [])]
-    stated = "\n".join(f"- **{k}**: `{v}`" for k, v in active.items()) or "- none: every mention"
+    shown = {k: ", ".join(map(str, v)) if isinstance(v, tuple) else str(v) for k, v in active.items()}
+    stated = "\n".join(f"- **{k}**: `{v}`" for k, v in shown.items()) or "- none: every mention"
     intro = (
         f"# {title}\n\nA view of **Social Connect Explorer**, exported {manifest['exported_at']} from store version "
         f"`{manifest['store_version']}`: {manifest['rows']:,} mentions"
