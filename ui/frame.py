@@ -130,6 +130,7 @@ def frame(title: str) -> View:
         from ui import compare  # here: ui.compare draws charts through ui.blocks, which imports this module
 
         compare.sidebar_switch(Scope(new_filters, tz))
+        saved_views.sidebar(source.store.path, q, title, PAGE_SCRIPTS)
         st.divider()
         st.caption(
             f"**Source:** {md(source.label)}  \n{q.n:,} mentions · store version {md(q.version or '–')}"
@@ -147,8 +148,6 @@ def frame(title: str) -> View:
                 "page settings."
             )
     state.share_in(slot)  # written now, and again whenever a page setting changes the URL during this run
-    with st.sidebar:
-        saved_views.sidebar(source.store.path, q, title, PAGE_SCRIPTS)
     view = View(source, q, new_filters, tz, recode, topics)
     if title not in ("Data", "Setup"):
         from ui import notebook_offer  # here: it imports View from this module
