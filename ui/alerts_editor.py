@@ -56,7 +56,7 @@ def _add(store_path: Path) -> None:
         webhook = "configured"
     emails = tuple(a.strip() for a in s.get("w_alert_email", "").replace(";", ",").split(",") if a.strip())
     kind = s.get("w_alert_kind", "spike")
-    threshold = float(s.get("w_alert_threshold", 0) or 0)
+    threshold = float(s.get(f"w_alert_threshold_{kind}", 0) or 0) if kind != "spike" else 0.0
     if kind == "negative":
         threshold /= 100
     rule = Rule(
@@ -146,11 +146,11 @@ def section(store_path: Path, q: Queries | None, topics: list[str], writable: bo
         right.selectbox("Text topic", ["", *topics], format_func=lambda t: t or "any", key="w_alert_topic")
         left.selectbox("Per", FREQS, index=1, key="w_alert_freq")
         if kind == "volume":
-            right.number_input("Threshold (mentions)", min_value=1, value=100, step=10, key="w_alert_threshold")
+            right.number_input("Threshold (mentions)", min_value=1, value=100, step=10, key="w_alert_threshold_volume")
         elif kind == "negative":
-            right.number_input("Threshold (% negative)", min_value=1, max_value=100, value=50, key="w_alert_threshold")
-        else:
-            st.session_state["w_alert_threshold"] = 0
+            right.number_input(
+                "Threshold (% negative)", min_value=1, max_value=100, value=50, key="w_alert_threshold_negative"
+            )
         team = configured_webhook()
         if team:
             st.checkbox(f"Send to the team webhook ({shown_url(team)})", key="w_alert_team_hook")

@@ -29,11 +29,12 @@ def active(view: View) -> bool:
 def sidebar_switch(scope: Scope) -> None:
     """The switch and the sort, in the sidebar: every page's breakdowns follow them."""
     on, sort = settings()
-    if st.session_state.get(state.SEED_ALL_KEY):
-        st.session_state["w_prev"], st.session_state["w_prevsort"] = on, sort == "change"
+    # Seeded from the canonical value on a page's first run (widget state is per page), as every sidebar widget.
+    for key, value in (("w_prev", on), ("w_prevsort", sort == "change")):
+        if st.session_state.get(state.SEED_ALL_KEY) or key not in st.session_state:
+            st.session_state[key] = value
     on = st.toggle(
         "Compare with the previous period",
-        value=on,
         key="w_prev",
         help="Each bar of every breakdown (and the tag, topic and term charts) beside its count in the period of "
         "equal length just before the chosen dates, with the change.",
@@ -41,7 +42,7 @@ def sidebar_switch(scope: Scope) -> None:
     state.set_page_param("prev", "1" if on else "0", "0")
     if not on:
         return
-    by_change = st.checkbox("Sort by change", value=sort == "change", key="w_prevsort")
+    by_change = st.checkbox("Sort by change", key="w_prevsort")
     state.set_page_param("prevsort", "change" if by_change else "mentions", "mentions")
     previous = previous_scope(scope)
     if previous is None:
