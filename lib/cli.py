@@ -369,7 +369,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
     store = Store(args.store)
     outcome = pull(store, client, args.dataset_id, flow=flow, tag_delimiter=args.tag_delimiter, on_progress=reporter)
     result, report = outcome.ingest.result, outcome.ingest.report
-    alerts = "" if args.no_alerts else _alerts_after_pull(store, args.quiet, reporter)
+    alerts = "" if args.no_alerts else _alerts_after_pull(store, args.quiet, reporter, args.publish)
     reporter.done(
         {
             "rows_new": result.rows_new,
@@ -385,7 +385,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _alerts_after_pull(store: Store, quiet: bool, reporter: ProgressReporter) -> str:
+def _alerts_after_pull(store: Store, quiet: bool, reporter: ProgressReporter, shared: Path | None) -> str:
     """Evaluate the alert rules on the new data; return what happened in a line ("" without rules). Never
     fails the pull: what went wrong is said on stderr (cron mails it) and in the alerts log, and undelivered
     alerts are retried on the next pull."""
@@ -393,7 +393,7 @@ def _alerts_after_pull(store: Store, quiet: bool, reporter: ProgressReporter) ->
 
     try:
         reporter("alerts", 1.0)
-        outcome = run_alerts(store.path, load_queries=lambda: model_queries(store))
+        outcome = run_alerts(store.path, load_queries=lambda: model_queries(store), shared=shared)
     except Exception as exc:  # the pull is done and must stay done
         print(f"warning: alerts not evaluated: {type(exc).__name__}", file=sys.stderr)
         return f"Alerts not evaluated ({type(exc).__name__}): see the alerts log."

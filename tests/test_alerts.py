@@ -194,3 +194,13 @@ def test_the_cli_pull_evaluates_alerts_and_a_dead_webhook_never_fails_it(fake, t
     assert main(["alerts", "list", "--store", str(store.path)]) == EXIT_OK
     listed = capsys.readouterr().out
     assert "Any volume" in listed and TOKEN not in listed and f"{hook.url}/…" in listed
+
+
+def test_a_rule_may_name_a_view_the_replicas_saved_in_the_shared_folder(store, hook, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    view = save_view(shared, "Facebook (replicas)", "Dashboard", {"svc": ["facebook"]}, LAST.date(), LAST.date())
+    add_rule(store.path, Rule("", "FB busy", "volume", view=view.id, threshold=30, webhook=hook.url))
+    assert run_alerts(store.path, load_queries=lambda: model_queries(store)).found == 0  # not beside the store
+    outcome = run_alerts(store.path, load_queries=lambda: model_queries(store), shared=shared)
+    assert outcome.sent == 1 and hook.received[0]["text"].startswith("Volume: 30 mentions in view “Facebook")

@@ -132,14 +132,15 @@ def _attempt(store_path: Path, rule_id: str, kind: str, address: str, alert: Ale
     return True
 
 
-def run_alerts(store_path: Path, q: Queries | None = None, load_queries=None) -> Outcome:
+def run_alerts(store_path: Path, q: Queries | None = None, load_queries=None, shared: Path | None = None) -> Outcome:
     """Retry pending deliveries, evaluate every rule, deliver what is new. Never raises for a rule, a channel
     or a bad file: the outcome says what happened. ``q`` (or ``load_queries()``, called only when there are
-    rules) answers the questions."""
+    rules) answers the questions. ``shared``: the snapshot folder the writer publishes to, whose saved views
+    (the replicas' team views) rules may name too."""
     outcome = Outcome()
     try:
         rules = load_rules(store_path)
-        views = load_views(store_path)
+        views = load_views(store_path) + (load_views(shared) if shared and Path(shared).is_dir() else [])
     except ExplorerError as exc:
         outcome.problem = str(exc)
         return outcome
