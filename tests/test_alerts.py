@@ -204,3 +204,9 @@ def test_a_rule_may_name_a_view_the_replicas_saved_in_the_shared_folder(store, h
     assert run_alerts(store.path, load_queries=lambda: model_queries(store)).found == 0  # not beside the store
     outcome = run_alerts(store.path, load_queries=lambda: model_queries(store), shared=shared)
     assert outcome.sent == 1 and hook.received[0]["text"].startswith("Volume: 30 mentions in view “Facebook")
+
+
+def test_saving_the_same_rule_twice_keeps_one(store):
+    rule = Rule("", "Busy", "volume", threshold=50, webhook="https://hooks.example.com/x")
+    first, second = add_rule(store.path, rule), add_rule(store.path, rule)
+    assert first.id == second.id and len(load_rules(store.path)) == 1

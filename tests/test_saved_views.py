@@ -42,6 +42,7 @@ def test_rename_keeps_the_id_and_link_delete_removes_and_names_stay_unique(tmp_p
     save_view(store, "Daily", "Overview", {}, NEWEST, OLDEST)
     with pytest.raises(ViewsError, match="already a view named 'weekly'"):
         save_view(store, "weekly", "Dashboard", {}, NEWEST, OLDEST)
+    assert save_view(store, "Weekly", "Overview", {}, NEWEST, OLDEST).id == first.id  # the same again: kept once
     updated = save_view(store, "weekly", "Dashboard", {"lang": ["de"]}, NEWEST, OLDEST, replace_existing=True)
     assert updated.id == first.id and updated.params == {"lang": ["de"]} and len(load_views(store)) == 2
     renamed = rename_view(store, first.id, "Monday review")

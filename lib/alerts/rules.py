@@ -139,6 +139,9 @@ def add_rule(store_path: Path, rule: Rule) -> Rule:
     rule = replace(rule, id=rule.id or secrets.token_hex(4)).check()
     with locked(rules_path(store_path)):
         rules = load_rules(store_path)
+        same = next((r for r in rules if replace(r, id=rule.id) == rule), None)
+        if same is not None:
+            return same  # saved already (a click that reached the app twice): one rule, not two
         if len(rules) >= MAX_RULES:
             raise AlertsError(f"There are {MAX_RULES} alerts already: delete some first.")
         _write(store_path, [*[r for r in rules if r.id != rule.id], rule])

@@ -184,6 +184,8 @@ def save_view(
     with locked(path):
         views = load_views(store_path)
         existing = _same_name(views, name)
+        if existing and (existing.name, existing.page, existing.params, existing.preset) == (name, page, kept, preset):
+            return existing  # saved already (a click that reached the app twice): nothing to change
         if existing and not replace_existing:
             raise ViewsError(f"There is already a view named {name!r}: pick another name, or update that one.")
         if not existing and len(views) >= MAX_VIEWS:
