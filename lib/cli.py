@@ -1,4 +1,5 @@
-"""Command line: `python -m lib check | pull | import | export | setup` for scheduled and headless work.
+"""Command line: `python -m lib check | pull | import | export | setup | alerts | views` (or `sce …`) for
+scheduled and headless work.
 
 Secrets never travel as flags (shell history, `ps`): the API token or OAuth client secret comes from
 the environment (`QUALTRICS_API_TOKEN`, or `QUALTRICS_CLIENT_ID` + `QUALTRICS_CLIENT_SECRET`) or
@@ -182,6 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--deadline", type=float, default=1800.0, help="give up after this many seconds")
     p.add_argument("--progress-file", type=Path, help="also write progress as JSON to this file")
     p.add_argument("--quiet", action="store_true", help="no output unless something needs attention (for cron)")
+    p.add_argument("--no-alerts", action="store_true", help="do not evaluate the alert rules after the pull")
     _add_publish(p)
 
     i = sub.add_parser(
@@ -264,6 +266,20 @@ def _parser() -> argparse.ArgumentParser:
         help=f"how step 3 created the dataset (it says so): {IDP} writes through the project's records call",
     )
     m.add_argument("--out", type=Path, help="write the JSON here instead of printing it")
+
+    al = sub.add_parser(
+        "alerts",
+        help="the alert rules: list them, send a test, or evaluate them now",
+        description="Alert rules are made on the Data page and saved beside the store. Every pull evaluates them "
+        "on the new data; `run` does it now (and retries deliveries that failed). SMTP and webhook secrets come "
+        "from the environment or .streamlit/secrets.toml (see the README), never from flags.",
+    )
+    al.add_argument("action", choices=("list", "test", "run"), help="list | test (a test message per channel) | run")
+    al.add_argument("--rule", default="", help="test: only this rule (its id, as `list` shows it)")
+    _add_store(al)
+    v = sub.add_parser("views", help="the saved views: list them with their links")
+    v.add_argument("action", choices=("list",))
+    _add_store(v)
     return parser
 
 
@@ -422,18 +438,84 @@ def cmd_pull(args: argparse.Namespace) -> int:
     store = Store(args.store)
     outcome = pull(store, client, args.dataset_id, flow=flow, tag_delimiter=args.tag_delimiter, on_progress=reporter)
     result, report = outcome.ingest.result, outcome.ingest.report
+    alerts = "" if args.no_alerts else _alerts_after_pull(store, args.quiet, reporter, args.publish)
     reporter.done(
         {
             "rows_new": result.rows_new,
             "rows_updated": result.rows_updated,
             "rows_rejected": report.n_rejected,
             "mode": outcome.mode,
+            "alerts": alerts,
         }
     )
     published = _published(store, args.publish)
     if not args.quiet or report.n_rejected or report.warnings:  # --quiet: silent on success, for cron's mail
         exported = f" as {outcome.export_id}" if outcome.export_id not in ("", args.dataset_id.strip()) else ""
         print(f"Pulled {args.dataset_id}{exported} ({outcome.mode}): {_summary(result, report)}{published}")
+    return EXIT_OK
+
+
+def _alerts_after_pull(store: Store, quiet: bool, reporter: ProgressReporter, shared: Path | None) -> str:
+    """Evaluate the alert rules on the new data; return what happened in a line ("" without rules). Never
+    fails the pull: what went wrong is said on stderr (cron mails it) and in the alerts log, and undelivered
+    alerts are retried on the next pull."""
+    from lib.alerts.run import model_queries, run_alerts
+
+    try:
+        reporter("alerts", 1.0)
+        outcome = run_alerts(store.path, load_queries=lambda: model_queries(store), shared=shared)
+    except Exception as exc:  # the pull is done and must stay done
+        print(f"warning: alerts not evaluated: {type(exc).__name__}", file=sys.stderr)
+        return f"Alerts not evaluated ({type(exc).__name__}): see the alerts log."
+    if outcome.problem or outcome.failed:
+        print(f"warning: {outcome.summary()}", file=sys.stderr)
+    elif outcome.found and not quiet:
+        print(outcome.summary())
+    return outcome.summary() if outcome.found or outcome.problem or outcome.failed or outcome.sent else ""
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from lib.alerts.deliver import shown_url
+    from lib.alerts.rules import KINDS, load_rules
+    from lib.alerts.run import model_queries, run_alerts, send_test
+
+    store = Store(args.store)
+    rules = load_rules(store.path)
+    if args.action == "list":
+        if not rules:
+            print(f"No alert rules beside {store.path}. Make them on the Data page.")
+        for r in rules:
+            where = [f"email to {', '.join(r.email)}"] if r.email else []
+            if r.webhook:
+                where.insert(0, shown_url(r.webhook) if r.webhook != "configured" else "the configured webhook")
+            print(f"{r.id}  {r.name}: {KINDS[r.kind]} per {r.freq}" + f" → {'; '.join(where)}")
+        return EXIT_OK
+    if args.action == "test":
+        chosen = [r for r in rules if not args.rule or r.id == args.rule]
+        if not chosen:
+            print("No such alert rule (see `python -m lib alerts list`).", file=sys.stderr)
+            return EXIT_USAGE
+        failed = False
+        for rule in chosen:
+            for channel, result in send_test(rule):
+                failed |= result != "ok"
+                print(f"{rule.name}: {channel}: {result}")
+        return EXIT_FAILED if failed else EXIT_OK
+    outcome = run_alerts(store.path, load_queries=lambda: model_queries(store))
+    print(outcome.summary())
+    return EXIT_FAILED if outcome.problem or outcome.failed else EXIT_OK
+
+
+def cmd_views(args: argparse.Namespace) -> int:
+    from lib.alerts.deliver import app_url
+    from lib.queries.saved_views import load_views
+
+    views = load_views(Path(args.store))
+    if not views:
+        print(f"No saved views beside {args.store}. Save one from the app's sidebar (Saved views).")
+    for view in views:
+        page = "" if view.page == "Overview" else view.page
+        print(f"{view.id}  {view.name}  [{view.page} · {view.dates}]  {app_url().rstrip('/')}/{page}?view={view.id}")
     return EXIT_OK
 
 
@@ -460,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         commands = {"check": cmd_check, "pull": cmd_pull, "import": cmd_import, "export": cmd_export}
-        return {**commands, "setup": cmd_setup}[args.command](args)
+        return {**commands, "setup": cmd_setup, "alerts": cmd_alerts, "views": cmd_views}[args.command](args)
     except KeyboardInterrupt:
         done = "no file was written" if args.command == "export" else "the store is as it was before this command"
         print(f"\nInterrupted: {done}.", file=sys.stderr)

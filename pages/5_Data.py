@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import connection, importer, reads, store_panel
+from ui import alerts_editor, connection, importer, reads, store_panel
 from ui.config import shared_dir
 from ui.escape import md
 from ui.frame import frame
@@ -24,6 +24,7 @@ if left.button("Test connection", disabled=form is None):
 if right.button("Pull now", type="primary", disabled=form is None):
     connection.start(form[0], form[1])
 connection.pull_progress()
+alerts_editor.section(real.path, view.q if view.source.store.path == real.path else None, view.topics.names, True)
 
 importer.import_section(real)
 

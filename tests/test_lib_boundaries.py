@@ -7,7 +7,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LIB = ROOT / "lib"
 # The data's way: a package may import the ones before it, never one after it.
-ORDER = ("mentions", "text", "store", "sources", "qualtrics", "queries", "charts", "export")
+ORDER = ("mentions", "text", "store", "sources", "qualtrics", "queries", "charts", "export", "alerts")
 ROOT_MODULES = {"cache", "errors", "paths", "settings"}  # at lib's root, for every package
 TOP = {"cli", "__main__"}  # lib's entry points, which may import any package
 

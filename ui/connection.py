@@ -128,3 +128,5 @@ def pull_progress() -> None:
             f"Last pull of {md(job.dataset_id)} ({md(status.get('mode', ''))}): {status.get('rows_new', 0):,} new, "
             f"{status.get('rows_updated', 0):,} updated, {status.get('rows_rejected', 0):,} rejected rows."
         )
+        if status.get("alerts"):
+            st.caption(f":material/notifications: {md(status['alerts'])}")

@@ -13,7 +13,7 @@ from lib.queries.filters import Filters
 from lib.queries.interface import ModelQueries, Queries, Scope
 from lib.queries.tags import TagRecode, load_recode, tag_index, tag_names
 from lib.text.topics import TopicError, TopicSet, load_topics
-from ui import state
+from ui import saved_views, state
 from ui.config import backend, replica_name
 from ui.data import Source, active_source, engine, model
 from ui.escape import md
@@ -30,6 +30,7 @@ PAGES = (
     ("pages/5_Data.py", "Data", ":material/database:"),
     ("pages/6_Setup.py", "Setup", ":material/settings:"),
 )
+PAGE_SCRIPTS = {text: script for script, text, _ in PAGES}  # a page's title -> its script (saved views)
 PAGE_ICON = "💬"
 FRESHNESS_SECONDS = 30
 ENGINE_LABELS = {"duckdb": "DuckDB over the snapshot", "spark": "Spark"}
@@ -118,6 +119,7 @@ def frame(title: str) -> View:
     except (ExplorerError, ValueError) as exc:  # the store is busy or unreadable, a setting is wrong: say so
         st.error(md(exc))
         st.stop()
+    saved_views.open_from_link(source.store.path, q, title, PAGE_SCRIPTS)  # a ?view=<id> link
     with st.sidebar:
         st.markdown("### Social Connect Explorer")
         for script, text, icon in PAGES:
@@ -126,6 +128,10 @@ def frame(title: str) -> View:
         count_slot = st.empty()
         new_filters, tz = sidebar_filters(q, title, topics)
         st.button("Reset filters", on_click=reset_filters, width="stretch", icon=":material/restart_alt:")
+        from ui import compare  # here: ui.compare draws charts through ui.blocks, which imports this module
+
+        compare.sidebar_switch(Scope(new_filters, tz))
+        saved_views.sidebar(source.store.path, q, title, PAGE_SCRIPTS)
         st.divider()
         st.caption(
             f"**Source:** {md(source.label)}  \n{q.n:,} mentions · store version {md(q.version or '–')}"
@@ -145,6 +151,11 @@ def frame(title: str) -> View:
             )
     state.share_in(slot)  # written now, and again whenever a page setting changes the URL during this run
     view = View(source, q, new_filters, tz, recode, topics)
+    if title not in ("Data", "Setup"):
+        from ui import notebook_offer  # here: it imports View from this module
+
+        with st.sidebar:
+            notebook_offer.offer(view, title)
     count_slot.markdown(f"**{view.matched:,}** of {q.n:,} mentions match")
     if source.is_demo:
         st.info(

@@ -18,7 +18,7 @@ from lib.queries.breakdowns import (
 )
 from lib.queries.buckets import FREQUENCIES
 from lib.queries.filters import FACETS
-from ui import blocks, state
+from ui import blocks, compare, state
 from ui.escape import md
 from ui.frame import View
 
@@ -103,7 +103,11 @@ HINTS = {
 
 
 def breakdown(view: View, field: str, title: str, counts: pd.DataFrame, top: int = 10) -> None:
-    """Mentions per value of a field (``counts``), as bars that drill down."""
+    """Mentions per value of a field (``counts``), as bars that drill down (beside the previous period's when
+    the sidebar's comparison is on)."""
+    if compare.active(view):
+        compare.breakdown(view, field, title, top, HINTS.get(field))
+        return
     st.subheader(title, help=HINTS.get(field))
     if counts.empty:
         st.caption("No mentions match.")
@@ -178,6 +182,9 @@ def authors(view: View) -> None:
         help="Of the matching mentions that name an author.",
     )
     c3.metric("Share of the top 10%", "–" if pd.isna(share["top 10%"]) else f"{share['top 10%']:.0%}")
+    if compare.active(view):
+        compare.breakdown(view, "authorName", "The 15 most active authors", 15, heading=False)
+        return
     top = view.q.counts(view.scope, "authorName", top=16)
     top = top[top["value"] != ""].head(15)
     picked = blocks.chart(
@@ -196,6 +203,9 @@ def entities(view: View) -> None:
     for column, (field, title, prefix) in zip(st.columns(3), parts, strict=True):
         with column:
             st.markdown(f"**{title}**")
+            if compare.active(view):
+                compare.breakdown(view, field, title, 10, heading=False)
+                continue
             counts = every[field]
             shown = counts.assign(value=prefix + counts["value"].astype(str))
             picked = blocks.chart(

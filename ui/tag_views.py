@@ -14,7 +14,7 @@ from lib.charts.figures import LINE_COLORS, bar_figure, heatmap_figure, stacked_
 from lib.mentions.schema import SENTIMENT_ORDER
 from lib.queries.interface import untagged
 from lib.queries.tags import frequency_table, lift
-from ui import blocks, state
+from ui import blocks, compare, state
 
 if TYPE_CHECKING:
     from ui.frame import View
@@ -36,16 +36,20 @@ def summary(view: View, table: pd.DataFrame) -> str:
 
 
 def frequency(view: View, table: pd.DataFrame) -> None:
+    """Mentions per tag (beside the previous period's when the comparison is on), with its drill-down."""
     n = view.matched
     counts = table.rename(columns={"tag": "value"})
-    picked = blocks.chart(
-        bar_figure(counts, "tags", top=15, denominator=n),
-        "tag_frequency",
-        f"mentions per tag; % of the {n:,} matching mentions (a mention can have several tags, so "
-        "these add up to more than 100%). The table gives % of tag assignments too.",
-        table,
-    )
-    blocks.drill(view, "tags", picked, "tag_frequency")
+    if compare.active(view):
+        compare.breakdown(view, "tags", "Tag frequency", 15, heading=False, key="tag_frequency")
+    else:
+        picked = blocks.chart(
+            bar_figure(counts, "tags", top=15, denominator=n),
+            "tag_frequency",
+            f"mentions per tag; % of the {n:,} matching mentions (a mention can have several tags, so "
+            "these add up to more than 100%). The table gives % of tag assignments too.",
+            table,
+        )
+        blocks.drill(view, "tags", picked, "tag_frequency")
     st.dataframe(
         table.head(50),
         hide_index=True,

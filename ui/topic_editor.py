@@ -10,10 +10,11 @@ import streamlit as st
 
 from lib.charts.figures import LINE_COLORS, bar_figure, stacked_share_figure
 from lib.mentions.schema import SENTIMENT_ORDER
+from lib.queries.compare import compare_topics
 from lib.queries.interface import clauses, topic_counts, topic_scopes
 from lib.text.boolean_query import QueryError, parse
 from lib.text.topics import TopicError, TopicSet, save_topics
-from ui import blocks, state
+from ui import blocks, compare, state
 from ui.escape import code, md
 from ui.frame import View
 
@@ -34,22 +35,18 @@ def topics(view: View) -> None:
     scopes = topic_scopes(view.scope, valid)
     table = topic_counts(view.q, view.scope, valid)
     st.subheader("Topics in the matching mentions")
-    picked = blocks.chart(
-        bar_figure(
-            table.rename(columns={"topic": "value"}).sort_values("mentions", ascending=False), "topic", 30, view.matched
-        ),
-        "topic_counts",
-        f"mentions per topic; % of the {view.matched:,} matching mentions (a mention can be in several topics).",
-        table,
-    )
-    for name in blocks.scalars(picked)[:1]:
-
-        def apply(name=str(name)) -> None:
-            state.replace_filters(replace(state.filters(), text_topics=(name,)))
-
-        blocks.scope_panel(
-            view, scopes[str(name)], f"topic {name}", "topic_counts", apply, can_filter=name in view.topics.names
+    if compare.active(view):
+        compared = compare_topics(view.q, view.scope, valid, compare.settings()[1])
+        picked = compare.chart(view, "topic", compared, "topic_counts", "mentions per topic")
+        compare.scope_drill(
+            view,
+            picked,
+            scopes,
+            "topic_counts",
+            lambda name: state.replace_filters(replace(state.filters(), text_topics=(name,))),
         )
+    else:
+        _topic_bars(view, table, scopes)
     _clause_debugger(view, valid)
     st.subheader("Topic × sentiment")
     by_sentiment = (
@@ -93,6 +90,26 @@ def topics(view: View) -> None:
         "topic_trends",
         lambda f: replace(f, text_topics=tuple(n for n in names if n in view.topics.names)),
     )
+
+
+def _topic_bars(view: View, table: pd.DataFrame, scopes: dict) -> None:
+    """Mentions per topic as bars; a selected bar shows that topic's mentions."""
+    picked = blocks.chart(
+        bar_figure(
+            table.rename(columns={"topic": "value"}).sort_values("mentions", ascending=False), "topic", 30, view.matched
+        ),
+        "topic_counts",
+        f"mentions per topic; % of the {view.matched:,} matching mentions (a mention can be in several topics).",
+        table,
+    )
+    for name in blocks.scalars(picked)[:1]:
+
+        def apply(name=str(name)) -> None:
+            state.replace_filters(replace(state.filters(), text_topics=(name,)))
+
+        blocks.scope_panel(
+            view, scopes[str(name)], f"topic {name}", "topic_counts", apply, can_filter=name in view.topics.names
+        )
 
 
 def _parses(query: str) -> bool:

@@ -1,0 +1,1 @@
+"""Alerts after each pull: rules, their evaluation on the new data, and delivery by webhook and email."""

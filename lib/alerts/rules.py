@@ -1,0 +1,258 @@
+"""Alert rules and what they find in the data: a spike in a saved view or text topic (the Dashboard's spike
+method, lib/queries/breakdowns.spikes), volume over a threshold, a negative share over a threshold.
+
+Rules are made in the app (Data page) or by hand, and live beside the store in ``<store>.alerts.json``
+(``{"rules": [...]}``; JSON written atomically under a lock). A rule looks at the newest buckets of the data
+(the bucket that holds the newest mention and the one before it, in the rule's view's timezone): the data a
+pull has just brought. Each finding has a key (rule, kind, bucket); lib/alerts/run.py never sends a key twice.
+
+Package order: alerts come after export and before the CLI (they read queries and saved views, and the CLI's
+pull runs them).
+
+Not here yet: "a new campaign over a size" needs the near-duplicate campaigns of issue 20 (another branch);
+it is a new ``kind`` once that module is in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pandas as pd
+
+from lib.errors import ExplorerError
+from lib.queries.breakdowns import BASELINE, spikes
+from lib.queries.filters import Filters
+from lib.queries.interface import Queries, Scope
+from lib.queries.saved_views import SavedView, clean_name, find
+from lib.settings import locked, settings_path, write_atomically
+
+KINDS = {
+    "spike": "a spike (the Dashboard's method)",
+    "volume": "mentions per bucket at or over a threshold",
+    "negative": "negative share at or over a threshold",
+}
+FREQS = ("hour", "day")
+RECENT = 2  # buckets looked at: the one holding the newest mention and the one before it
+MIN_FOR_SHARE = 20  # a negative share is only read from a bucket with at least this many mentions
+MAX_RULES = 200
+MAX_FILE_BYTES = 2_000_000
+_ID = re.compile(r"^[0-9a-f]{8}$")
+_EMAIL = re.compile(r"^[^@\s<>,;\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+
+
+class AlertsError(ExplorerError):
+    """Alert rules that cannot be read or saved as asked; the message says what to do and holds no secret."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    kind: str  # KINDS
+    view: str = ""  # a saved view's id: its filters (not its dates) are the rule's mentions; "" = all
+    topic: str = ""  # a text topic's name, narrowing them further; "" = none
+    threshold: float = 0.0  # volume: mentions per bucket; negative: a share, 0-1
+    freq: str = "day"  # FREQS
+    webhook: str = ""  # a webhook URL typed in the app (a secret: never shown whole), or "configured"
+    email: tuple[str, ...] = ()
+
+    def check(self) -> Rule:
+        name = clean_name(self.name)
+        if self.kind not in KINDS:
+            raise AlertsError(f"An alert is one of: {', '.join(KINDS)}.")
+        if self.freq not in FREQS:
+            raise AlertsError(f"An alert looks at hours or days, not {self.freq[:20]!r}.")
+        if self.kind == "volume" and not 1 <= self.threshold <= 1e9:
+            raise AlertsError("A volume alert needs a threshold of at least 1 mention.")
+        if self.kind == "negative" and not 0 < self.threshold <= 1:
+            raise AlertsError("A negative share alert needs a threshold between 0 and 100%.")
+        bad = [a for a in self.email if not _EMAIL.match(a)]
+        if bad:
+            raise AlertsError(f"Not an email address: {bad[0][:60]!r}.")
+        if len(self.email) > 20:
+            raise AlertsError("An alert goes to at most 20 addresses.")
+        if self.webhook and self.webhook != "configured":
+            from lib.alerts.deliver import check_webhook_url
+
+            check_webhook_url(self.webhook)
+        if not self.webhook and not self.email:
+            raise AlertsError("Say where the alert goes: a webhook URL, email addresses, or both.")
+        return replace(self, name=name, topic=self.topic[:200])
+
+
+@dataclass(frozen=True)
+class Alert:
+    key: str  # never sent twice
+    rule: str  # the rule's id
+    title: str
+    text: str
+    link: str
+    bucket: str = ""  # ISO start of the bucket it is about
+    found: dict = field(default_factory=dict)  # the numbers behind it
+
+    def message(self) -> str:
+        return f"{self.title}\n{self.text}\n{self.link}"
+
+
+def rules_path(store_path: Path) -> Path:
+    return settings_path(Path(store_path), "alerts")
+
+
+def load_rules(store_path: Path) -> list[Rule]:
+    path = rules_path(store_path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise AlertsError(f"The alerts file {path} is larger than 2 MB; it was not read.")
+    except FileNotFoundError:
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+            raise ValueError('expected {"rules": [...]}')
+        rules = []
+        for item in data["rules"]:
+            if not isinstance(item, dict) or not _ID.match(str(item.get("id", ""))):
+                raise ValueError("a rule without a proper id")
+            known = {k: item[k] for k in Rule.__dataclass_fields__ if k in item}
+            known["email"] = tuple(str(a) for a in known.get("email", ()))
+            known["threshold"] = float(known.get("threshold", 0))
+            rules.append(Rule(**known).check())
+        return rules
+    except (ValueError, TypeError, UnicodeDecodeError, ExplorerError) as exc:
+        reason = str(exc)[:120] if not isinstance(exc, ExplorerError) else "a rule is not valid"
+        raise AlertsError(
+            f"The alerts file {path} cannot be read ({reason}). It is kept as it is: fix it or move it away; "
+            "until then no alert is evaluated."
+        ) from None
+
+
+def _write(store_path: Path, rules: list[Rule]) -> None:
+    write_atomically(rules_path(store_path), {"rules": [asdict(r) for r in rules]})
+
+
+def add_rule(store_path: Path, rule: Rule) -> Rule:
+    rule = replace(rule, id=rule.id or secrets.token_hex(4)).check()
+    with locked(rules_path(store_path)):
+        rules = load_rules(store_path)
+        same = next((r for r in rules if replace(r, id=rule.id) == rule), None)
+        if same is not None:
+            return same  # saved already (a click that reached the app twice): one rule, not two
+        if len(rules) >= MAX_RULES:
+            raise AlertsError(f"There are {MAX_RULES} alerts already: delete some first.")
+        _write(store_path, [*[r for r in rules if r.id != rule.id], rule])
+    return rule
+
+
+def delete_rule(store_path: Path, rule_id: str) -> None:
+    with locked(rules_path(store_path)):
+        _write(store_path, [r for r in load_rules(store_path) if r.id != rule_id])
+
+
+# -- what a rule finds ------------------------------------------------------------------------------------
+def rule_scope(rule: Rule, views: list[SavedView]) -> tuple[Scope, SavedView | None]:
+    """The rule's mentions: its saved view's filters without their dates (the rule looks at the newest
+    buckets, whatever dates the view shows), in the view's timezone, narrowed to its text topic."""
+    view = find(views, rule.view) if rule.view else None
+    params = view.params if view else {}
+    filters = Filters.from_params(lambda key: params.get(key, []))
+    filters = replace(filters, start=None, end=None)
+    if rule.topic:
+        filters = replace(filters, text_topics=(rule.topic,))
+    tz = (params.get("tz") or ["UTC"])[-1]
+    return Scope(filters, tz), view
+
+
+def _link(app_url: str, scope: Scope, bucket: pd.Timestamp, freq: str) -> str:
+    """The Dashboard showing the bucket with the baseline before it, under the rule's filters."""
+    params = scope.filters.to_params()
+    before = pd.Timedelta(days=BASELINE["day"]) if freq == "day" else pd.Timedelta(days=1)
+    params.update({"from": (bucket - before).date().isoformat(), "to": bucket.date().isoformat()})
+    params.update({"tz": scope.tz, "freq": freq})
+    return f"{app_url.rstrip('/')}/Dashboard?{urlencode(params, doseq=True)}"
+
+
+def _n(count: int) -> str:
+    return f"{count:,} mention" + ("" if count == 1 else "s")
+
+
+def _when(bucket: pd.Timestamp, freq: str, tz: str) -> str:
+    return f"{bucket:%Y-%m-%d %H:00} ({tz})" if freq == "hour" else f"{bucket:%Y-%m-%d} ({tz})"
+
+
+def evaluate(q: Queries, rules: list[Rule], views: list[SavedView], app_url: str) -> list[Alert]:
+    """What each rule finds in the newest buckets of the data."""
+    found: list[Alert] = []
+    for rule in rules:
+        scope, view = rule_scope(rule, views)
+        if rule.view and view is None:
+            continue  # its view was deleted: nothing to look at (the Data page says so)
+        try:
+            newest = q.volume(Scope(tz=scope.tz), rule.freq, None)
+        except (ValueError, KeyError):
+            continue
+        if newest.empty:
+            continue
+        last = pd.Timestamp(newest["bucket"].max())
+        step = pd.Timedelta(hours=1) if rule.freq == "hour" else pd.Timedelta(days=1)
+        recent = [last - step * i for i in range(RECENT)]
+        where = (f"view “{view.name}”" if view else "all mentions") + (f", topic “{rule.topic}”" if rule.topic else "")
+        volume = q.volume(scope, rule.freq, None)
+        totals = volume.groupby("bucket", sort=True)["mentions"].sum()
+        if rule.kind == "spike":
+            flagged = spikes(totals, rule.freq)
+            for bucket in recent:
+                if bucket in flagged.index and flagged.loc[bucket, "spike"]:
+                    row = flagged.loc[bucket]
+                    found.append(
+                        Alert(
+                            key=f"{rule.id}:spike:{bucket.isoformat()}",
+                            rule=rule.id,
+                            title=f"Spike: {int(row['mentions']):,} mentions in {where}",
+                            text=f"{_when(bucket, rule.freq, scope.tz)}: {int(row['mentions']):,} mentions, "
+                            f"{row['ratio']:.1f}× the expected {row['expected']:.0f} (p < 0.001). Alert “{rule.name}”.",
+                            link=_link(app_url, scope, bucket, rule.freq),
+                            bucket=bucket.isoformat(),
+                            found={"mentions": int(row["mentions"]), "expected": float(row["expected"])},
+                        )
+                    )
+        elif rule.kind == "volume":
+            for bucket in recent:
+                mentions = int(totals.get(bucket, 0))
+                if mentions >= rule.threshold:
+                    found.append(
+                        Alert(
+                            key=f"{rule.id}:volume:{bucket.isoformat()}",
+                            rule=rule.id,
+                            title=f"Volume: {_n(mentions)} in {where}",
+                            text=f"{_when(bucket, rule.freq, scope.tz)}: {_n(mentions)}, at or over the "
+                            f"threshold of {rule.threshold:,.0f}. Alert “{rule.name}”.",
+                            link=_link(app_url, scope, bucket, rule.freq),
+                            bucket=bucket.isoformat(),
+                            found={"mentions": mentions},
+                        )
+                    )
+        else:
+            for bucket in recent:
+                if int(totals.get(bucket, 0)) < MIN_FOR_SHARE:
+                    continue
+                kpis = q.kpis(scope.in_buckets([bucket], rule.freq))
+                share = float(kpis["negative"])
+                if share >= rule.threshold:
+                    found.append(
+                        Alert(
+                            key=f"{rule.id}:negative:{bucket.isoformat()}",
+                            rule=rule.id,
+                            title=f"Negative share: {share:.0%} of {int(kpis['mentions']):,} mentions in {where}",
+                            text=f"{_when(bucket, rule.freq, scope.tz)}: {share:.0%} negative, at or over the "
+                            f"threshold of {rule.threshold:.0%}. Alert “{rule.name}”.",
+                            link=_link(app_url, scope, bucket, rule.freq),
+                            bucket=bucket.isoformat(),
+                            found={"share": share, "mentions": int(kpis["mentions"])},
+                        )
+                    )
+    return found

@@ -1,0 +1,209 @@
+"""The team workflows of issue 21 in Chromium: save, open, rename and delete a view; compare with the previous
+period and click a compared bar of each period; download a view as a notebook; make an alert, send a test and
+pull from the fake Qualtrics into a store whose alert reaches a local webhook. One server for the module, on a
+store of its own (the alerts and views files live beside it)."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import zipfile
+from collections.abc import Iterator
+
+import pytest
+
+from tests.alert_receivers import Webhook
+from tests.browser_kit import (
+    LAUNCH_ARGS,
+    WAIT_MS,
+    click_point,
+    count_of,
+    drill_count,
+    exceptions,
+    open_page,
+    points,
+    require_chromium,
+    rerun_done,
+    settled,
+    watch_rerun,
+)
+from tests.streamlit_server import Server
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # many reruns; must pass on a busy machine
+TOKEN = "T0/B0/hookSECRET"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def folder(demo_data_dir, tmp_path_factory):
+    data = tmp_path_factory.mktemp("team")
+    shutil.copy(demo_data_dir / "demo.duckdb", data / "demo.duckdb")  # views and alerts of its own
+    return data
+
+
+@pytest.fixture(scope="module")
+def server(folder) -> Iterator[Server]:
+    s = Server(folder, folder / "streamlit.log", store=folder / "mine.duckdb")
+    yield s
+    s.stop()
+
+
+def sidebar(page):
+    return page.get_by_test_id("stSidebar")
+
+
+def type_in(page, box, text: str) -> None:
+    box.fill(text)
+    watch_rerun(page)
+    box.press("Enter")
+    rerun_done(page)
+
+
+def click(page, locator) -> None:
+    watch_rerun(page)
+    locator.click()
+    rerun_done(page)
+
+
+def test_save_open_rename_delete_a_view(browser, server):
+    page = open_page(browser, f"{server.url}/?tz=UTC&sent=negative")
+    try:
+        sb = sidebar(page)
+        watch_rerun(page)
+        sb.get_by_test_id("stSelectbox").filter(has_text="Dates").click()
+        page.get_by_role("option", name="Last 30 days").click()
+        rerun_done(page)
+        matched = count_of(page)[0]
+        sb.get_by_text(re.compile(r"Saved views \(\d+\)")).click()
+        hostile = "Mon <b>neg</b> [x](http://evil.example) ../../etc"
+        type_in(page, sb.get_by_role("textbox", name="Name this view"), hostile)
+        click(page, sb.get_by_role("button", name="Save this view"))
+        shown = re.compile(r"^Mon <b>neg<\/b> \[x\]\(http:")  # as text, never markup (a joiner after ://)
+        assert sb.get_by_role("link", name=shown).is_visible()
+        page.goto(f"{server.url}/Mentions?tz=UTC")
+        settled(page)
+        sidebar(page).get_by_text("Saved views (1)").click()  # a new session: the panel starts closed
+        click_link = sidebar(page).get_by_role("link", name=shown)
+        click_link.click()
+        page.wait_for_url(re.compile(r"/\?.*sent=negative"), timeout=WAIT_MS)
+        settled(page)
+        assert count_of(page)[0] == matched and not exceptions(page)
+        sb = sidebar(page)
+        dates = sb.get_by_test_id("stSelectbox").filter(has_text="Dates").locator("input")
+        assert dates.input_value() == "Last 30 days"  # the preset, not two fixed dates
+        type_in(page, sb.get_by_role("textbox", name="New name"), "Weekly negative")
+        click(page, sb.get_by_role("button", name="Rename"))
+        assert sb.get_by_role("link", name="Weekly negative").is_visible()
+        link = sb.locator("[data-testid=stCode]").last.inner_text().strip()
+        assert re.fullmatch(rf"{re.escape(server.url)}/\?view=[0-9a-f]{{8}}", link)
+        fresh = open_page(browser, link)  # a colleague opens the view's link
+        try:
+            assert count_of(fresh)[0] == matched and "sent=negative" in fresh.url and not exceptions(fresh)
+        finally:
+            fresh.context.close()
+        sb.get_by_role("button", name="Delete").first.click()
+        click(page, page.get_by_test_id("stPopoverBody").get_by_role("button", name="Delete"))
+        assert sb.get_by_text("Saved views (0)").is_visible() and not exceptions(page)
+    finally:
+        page.context.close()
+
+
+def test_compare_with_the_previous_period_and_click_a_bar_of_each(browser, server):
+    page = open_page(browser, f"{server.url}/Dashboard?tz=UTC&from=2026-09-01&to=2026-09-30&prev=1&prevsort=change")
+    try:
+        compared = points(page, "sourceService")
+        now = max((p for p in compared if p["customdata"][1] == "now"), key=lambda p: p["x"])
+        before = max((p for p in compared if p["customdata"][1] == "previous"), key=lambda p: p["x"])
+        assert "2026-08-02 – 2026-08-31" in page.get_by_test_id("stSidebar").inner_text()
+        click_point(page, "sourceService", now)
+        assert drill_count(page, "sourceService") == now["x"] and not exceptions(page)
+        click_point(page, "sourceService", before)
+        panel = page.locator(".st-key-sourceService_previous_drill").first
+        panel.wait_for(timeout=WAIT_MS)
+        assert re.search(r"([\d,]+) mentions", panel.inner_text()).group(1).replace(",", "") == str(before["x"])
+        assert "previous period (2026-08-02 – 2026-08-31)" in panel.inner_text()
+        csv_button = page.locator(".st-key-sourceService_csv button")
+        with page.expect_download(timeout=WAIT_MS) as got:
+            csv_button.click()
+        header = got.value.path().read_text(encoding="utf-8").splitlines()[0]
+        assert header == "value,mentions,previous,change,change %,label,period,previous period"
+    finally:
+        page.context.close()
+
+
+def test_download_the_view_as_a_notebook(browser, server):
+    page = open_page(browser, f"{server.url}/?tz=UTC&lang=de")
+    try:
+        matched = count_of(page)[0]
+        sb = sidebar(page)
+        sb.get_by_text("Open as a notebook").click()
+        click(page, sb.get_by_role("button", name="Prepare the notebook"))
+        with page.expect_download(timeout=WAIT_MS) as got:
+            sb.get_by_role("button", name=re.compile(r"Download \([\d,]+ mentions, zip\)")).click()
+        with zipfile.ZipFile(io.BytesIO(got.value.path().read_bytes())) as zf:
+            assert sorted(zf.namelist()) == ["mentions.csv", "mentions.manifest.json", "view.ipynb"]
+            assert len(zf.read("mentions.csv").decode().strip().splitlines()) == matched + 1
+            assert "df['messageLanguage'].isin(['de'])" in zf.read("view.ipynb").decode()
+        assert not exceptions(page)
+    finally:
+        page.context.close()
+
+
+def test_make_an_alert_test_it_and_pull_to_a_local_webhook(browser, server, fake, folder):
+    from tests.fake_qualtrics import demo_rows
+
+    fake.add_rows("IDP_team", demo_rows(150))
+    hook = Webhook()
+    page = open_page(browser, f"{server.url}/Data?tz=UTC")
+    try:
+        main = page.get_by_test_id("stMain")
+        type_in(page, main.get_by_role("textbox", name="Name", exact=True), "Any volume")
+        option = page.get_by_role("option", name=re.compile("mentions per bucket"))
+        for _ in range(3):  # a click that lands while the page redraws opens nothing: click again
+            main.get_by_test_id("stSelectbox").filter(has_text="When").click()
+            try:
+                option.wait_for(timeout=15_000)
+                break
+            except Exception:  # the next click retries
+                page.keyboard.press("Escape")
+        watch_rerun(page)
+        option.click()
+        rerun_done(page)
+        threshold = main.get_by_role("spinbutton", name="Threshold (mentions)")
+        type_in(page, threshold, "1")
+        type_in(page, main.get_by_role("textbox", name=re.compile(r"^Webhook URL")), f"{hook.url}/{TOKEN}")
+        click(page, main.get_by_role("button", name="Save the alert"))
+        text = main.inner_text().replace("\u2060", "")  # the word joiner that keeps an address from becoming a link
+        assert "Saved the alert “Any volume”" in text and f"webhook {hook.url}/…" in text and TOKEN not in text
+        click(page, main.get_by_role("button", name="Send a test"))
+        assert hook.received and hook.received[0]["text"].startswith("Test of the alert “Any volume”")
+        # Pull from the fake Qualtrics through the Data page: the pull's own process evaluates the alert.
+        type_in(page, main.get_by_role("textbox", name="Datacenter or base URL"), fake.url)
+        type_in(page, main.get_by_role("textbox", name="Dataset id"), "IDP_team")
+        type_in(page, main.get_by_role("textbox", name="API token"), fake.token)
+        click(page, main.get_by_role("button", name="Pull now"))
+        page.wait_for_function(
+            "() => /Alerts: \\d+ new, \\d+ delivered/.test(document.querySelector('[data-testid=stMain]').innerText)",
+            timeout=2 * WAIT_MS,  # the pull runs as its own process: export, store, then the alerts
+        )
+        text = main.inner_text()
+        found, delivered = map(int, re.search(r"Alerts: (\d+) new, (\d+) delivered", text).groups())
+        assert "150 new" in text and found == delivered >= 1  # the newest day (and the one before, if busy)
+        alerts = [m["text"] for m in hook.received[1:]]
+        assert len(alerts) == found and all(a.startswith("Volume:") and "/Dashboard?" in a for a in alerts)
+        assert TOKEN not in (folder / "mine.duckdb.alerts.log").read_text()
+        assert not exceptions(page)
+    finally:
+        page.context.close()
+        hook.stop()

@@ -1,0 +1,158 @@
+"""Compare with the previous period, against tables computed by hand from eleven mentions, on every backend
+(the in-memory model and DuckDB over a published snapshot: both answer through ``Queries.counts``)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib.charts.compare import compared_figure
+from lib.export.csv_writer import frame_csv
+from lib.mentions.normalize import normalize
+from lib.queries.compare import compare_counts, compare_topics, compared, previous_scope, with_periods
+from lib.queries.filters import Filters
+from lib.queries.interface import ModelQueries, Scope
+from lib.queries.model import MentionModel
+from lib.store.local import Store
+from lib.store.snapshot import publish
+from lib.text.topics import Topic, TopicSet
+
+# (day in March 2026, service, sentiment, text). Now: 11-20 March; the previous period: 1-10 March.
+ROWS = [
+    (12, "twitter", "negative", "late again"),
+    (13, "twitter", "negative", "late flight"),
+    (14, "twitter", "negative", "lost bag"),
+    (15, "twitter", "negative", "late"),
+    (16, "twitter", "positive", "great crew"),
+    (20, "twitter", "positive", "great food"),
+    (18, "youtube", "neutral", "video"),
+    (19, "youtube", "neutral", "video"),
+    (11, "facebook", "negative", "late"),
+    (2, "twitter", "negative", "late"),
+    (3, "twitter", "negative", "lost bag"),
+    (4, "twitter", "negative", "late"),
+    (5, "twitter", "positive", "great"),
+    (6, "facebook", "neutral", "ok"),
+    (10, "facebook", "neutral", "ok"),
+    (7, "reddit", "negative", "late"),
+]
+OUTSIDE = [(-1, "twitter", "negative", "late")]  # 28 February: in neither period
+NOW = Scope(Filters(start=date(2026, 3, 11), end=date(2026, 3, 20)))
+
+
+def frame() -> pd.DataFrame:
+    rows = ROWS + OUTSIDE
+    raw = pd.DataFrame(
+        {
+            "uniqueId": [f"m{i}" for i in range(len(rows))],
+            "sourceService": [r[1] for r in rows],
+            "messageSentiment": [r[2] for r in rows],
+            "messageContent": [r[3] for r in rows],
+            "datePublished": [f"2026-03-{r[0]:02d}T12:00:00Z" if r[0] > 0 else "2026-02-28T12:00:00Z" for r in rows],
+        }
+    )
+    normalized, report = normalize(raw)
+    assert not report.rejected
+    return normalized
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Store:
+    store = Store(tmp_path_factory.mktemp("cmp") / "c.duckdb")
+    store.ingest([frame()], kind="import", source="hand")
+    return store
+
+
+@pytest.fixture(scope="module", params=["model", "duckdb"])
+def q(request, store, tmp_path_factory):
+    if request.param == "model":
+        return ModelQueries(MentionModel.from_store(store))
+    from lib.queries.engine import IbisStore
+
+    folder = tmp_path_factory.mktemp("cmp-shared")
+    publish(store, folder)
+    return IbisStore(folder, "duckdb").queries()
+
+
+def table(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["value", "mentions", "previous", "change", "change %"]).astype(
+        {"mentions": "int64", "previous": "int64", "change": "int64", "change %": "float64"}
+    )
+
+
+def test_the_previous_period_is_the_days_of_equal_length_just_before():
+    previous = previous_scope(NOW.narrowed("tags", ("x",)))
+    assert (previous.filters.start, previous.filters.end) == (date(2026, 3, 1), date(2026, 3, 10))
+    assert previous.within == (("tags", ("x",)),)  # a drill-down narrows both periods
+    assert previous_scope(Scope()) is None  # no dates: nothing to compare with
+
+
+def test_sources_now_and_before_by_hand(q):
+    by_mentions = compare_counts(q, NOW, "sourceService")
+    expected = table(
+        [
+            ("twitter", 6, 4, 2, 0.5),
+            ("youtube", 2, 0, 2, np.nan),
+            ("facebook", 1, 2, -1, -0.5),
+            ("reddit", 0, 1, -1, -1.0),  # gone now: its fall still shows
+        ]
+    )
+    pd.testing.assert_frame_equal(by_mentions, expected)
+    by_change = compare_counts(q, NOW, "sourceService", sort="change")
+    assert by_change["value"].tolist() == ["twitter", "youtube", "facebook", "reddit"]
+    assert compare_counts(q, NOW, "sourceService", top=2)["value"].tolist() == ["twitter", "youtube"]
+
+
+def test_sentiment_now_and_before_by_hand(q):
+    got = compare_counts(q, NOW, "messageSentiment")
+    expected = table(
+        [
+            ("negative", 5, 4, 1, 0.25),
+            ("neutral", 2, 2, 0, 0.0),
+            ("positive", 2, 1, 1, 1.0),
+        ]
+    )
+    pd.testing.assert_frame_equal(got, expected)
+    narrowed = compare_counts(q, NOW.narrowed("sourceService", ("twitter",)), "messageSentiment", sort="change")
+    pd.testing.assert_frame_equal(
+        narrowed, table([("negative", 4, 3, 1, 1 / 3), ("positive", 2, 1, 1, 1.0)])
+    )  # a tie: more mentions first
+
+
+def test_topics_now_and_before_by_hand(q):
+    topics = TopicSet((Topic("Delays", "late*"), Topic("Bags", '"lost bag"')))
+    got = compare_topics(q, NOW, topics, sort="change")
+    pd.testing.assert_frame_equal(got, table([("Delays", 4, 3, 1, 1 / 3), ("Bags", 1, 1, 0, 0.0)]))
+
+
+def test_the_csv_of_a_compared_chart_carries_both_periods_and_the_figure_names_each_bar():
+    t = compared(
+        pd.DataFrame({"value": ["a", "=cmd"], "mentions": [3, 1]}),
+        pd.DataFrame({"value": ["a", "b"], "mentions": [1, 2]}),
+    )
+    data = frame_csv(with_periods(t, NOW))  # the one CSV writer
+    read = pd.read_csv(io.BytesIO(data), keep_default_na=False)
+    assert list(read.columns) == ["value", "mentions", "previous", "change", "change %", "period", "previous period"]
+    assert read.to_dict("records")[0] == {
+        "value": "a",
+        "mentions": 3,
+        "previous": 1,
+        "change": 2,
+        "change %": "2.0",  # a column with an empty cell below (a value new now) reads as text
+        "period": "2026-03-11 – 2026-03-20",
+        "previous period": "2026-03-01 – 2026-03-10",
+    }
+    assert read["value"].tolist() == ["a", "'=cmd", "b"]  # neutralised, as every CSV the app writes
+    assert read["change %"].tolist() == ["2.0", "", "-1.0"]
+    fig = compared_figure(t, "sourceService", "now", "before")
+    fig.to_dict()  # valid plotly
+    import plotly.graph_objects as go
+
+    go.Figure(fig.to_dict())  # validates every property
+    before, now = fig.data
+    assert [c[1] for c in now.customdata] == ["now"] * 3 and [c[1] for c in before.customdata] == ["previous"] * 3
+    assert list(now.text) == ["-2 (-100%)", "+1 (new)", "+2 (+200%)"]  # bottom to top: the first row on top

@@ -1,0 +1,53 @@
+"""*Open as a notebook* in the sidebar: this view's mentions and a Jupyter notebook that redraws it, in one zip
+(lib/export/notebook.py)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib.errors import ExplorerError
+from lib.export.notebook import notebook_zip
+from ui.escape import md
+from ui.frame import View
+from ui.gate import share_link
+
+ROW_CAP = 200_000  # as the Mentions page's CSV: the zip is built in memory
+
+
+def offer(view: View, title: str) -> None:
+    with st.expander("Open as a notebook", icon=":material/code_blocks:"):
+        st.caption(
+            "A zip with this view's mentions as CSV and a Jupyter notebook that loads them with pandas, states the "
+            "filters as code and redraws the volume and breakdowns with plotly."
+        )
+        if not st.button("Prepare the notebook", key="w_nb_prepare", disabled=not view.matched, width="stretch"):
+            return
+        try:
+            with st.spinner(f"Writing {min(view.matched, ROW_CAP):,} mentions…"):
+                data, rows = notebook_zip(
+                    view.source.store,
+                    view.q,
+                    view.scope,
+                    freq=view.bucket,
+                    title=f"{title}: {view.matched:,} mentions",
+                    link=share_link() or "",
+                    topics=view.topics,
+                    recode=view.recode,
+                    row_cap=ROW_CAP,
+                )
+        except ExplorerError as exc:
+            st.error(md(exc))
+            return
+        st.download_button(
+            f"Download ({rows:,} mentions, zip)",
+            data,
+            "view-notebook.zip",
+            "application/zip",
+            key="w_nb_download",
+            type="primary",
+            icon=":material/download:",
+            on_click="ignore",
+            width="stretch",
+        )
+        if rows < view.matched:
+            st.caption(f"The first {rows:,} of {view.matched:,} mentions; `python -m lib export` has no cap.")
