@@ -33,7 +33,8 @@ def texts_of(csv: Path, rows: int) -> pa.Table:
         include_columns=["uniqueId", "messageContent", "messageLanguage"],
         column_types={"uniqueId": pa.string(), "messageContent": pa.string(), "messageLanguage": pa.string()},
     )
-    return pcsv.read_csv(csv, convert_options=options)
+    # Blog and news texts hold line breaks inside their quoted cells.
+    return pcsv.read_csv(csv, parse_options=pcsv.ParseOptions(newlines_in_values=True), convert_options=options)
 
 
 def load() -> str:

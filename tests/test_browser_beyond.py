@@ -13,7 +13,6 @@ from urllib.parse import quote
 import pytest
 
 from tests.browser_kit import (
-    LAUNCH_ARGS,
     WAIT_MS,
     chart,
     click_point,
@@ -22,24 +21,12 @@ from tests.browser_kit import (
     exceptions,
     open_page,
     points,
-    require_chromium,
     rerun_done,
     watch_rerun,
 )
 from tests.streamlit_server import Server
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,11 @@ import pytest
 from tests.browser_kit import WAIT_MS, rerun_done, settled, watch_rerun
 from tests.fake_qualtrics import demo_rows
 from tests.streamlit_server import Server
-from tests.test_browser import browser  # noqa: F401  (the module's Chromium)
 
 pytestmark = pytest.mark.browser
 
 
-def test_test_connection_shows_each_step_and_what_to_do(browser, fake, demo_data_dir, tmp_path):  # noqa: F811
+def test_test_connection_shows_each_step_and_what_to_do(browser, fake, demo_data_dir, tmp_path):
     fake.add_rows("IDP_social", demo_rows(10))
     env = {
         "QUALTRICS_BASE_URL": fake.url + "/API",  # pasted with a suffix: cut back to the host

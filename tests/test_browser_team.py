@@ -15,7 +15,6 @@ import pytest
 
 from tests.alert_receivers import Webhook
 from tests.browser_kit import (
-    LAUNCH_ARGS,
     WAIT_MS,
     click_point,
     count_of,
@@ -23,7 +22,6 @@ from tests.browser_kit import (
     exceptions,
     open_page,
     points,
-    require_chromium,
     rerun_done,
     settled,
     watch_rerun,
@@ -32,17 +30,6 @@ from tests.streamlit_server import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # many reruns; must pass on a busy machine
 TOKEN = "T0/B0/hookSECRET"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -91,12 +91,13 @@ def test_spikes_are_labels_one_per_burst(demo_model, everything):
     fig = validated(charts.volume_figure(volume, "messageSentiment", "day", flagged))
     assert all(t.type == "bar" for t in fig.data)  # no marker trace to click instead of a bar
     labels = [a.text for a in fig.layout.annotations]
-    # The demo's three bursts last two days each: one label each, on its peak (its count derived from the data).
+    # The demo's three bursts: one label each, on its peak (its count derived from the data; a planted campaign
+    # beside a burst may make it a day longer).
     per_day = volume.groupby("bucket")["mentions"].sum()
     for offset, *_ in SPIKES:
         first = pd.Timestamp(START.date()) + pd.Timedelta(days=offset)
         peak = per_day.loc[first : first + pd.Timedelta(days=1)].max()
-        assert f"spike {peak:,} (2 days)" in labels
+        assert any(label.startswith(f"spike {peak:,} (") for label in labels), (peak, labels)
     assert len(labels) == len(set(labels)) < int(flagged["spike"].sum())
     assert all(a.captureevents is False for a in fig.layout.annotations)
 

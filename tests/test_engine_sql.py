@@ -99,7 +99,7 @@ def test_each_snapshot_version_is_loaded_once_and_answers_follow_it(shared, demo
     assert store.queries().snap.table == table  # the same version: not loaded again
     writer = Store(tmp_path / "w.duckdb")
     shutil.copy(demo_data_dir / "demo.duckdb", writer.path)
-    from tests.test_text import corpus_frame
+    from tests.text_corpus import corpus_frame
 
     writer.ingest([corpus_frame()], kind="import", source="more")
     publish(writer, folder)

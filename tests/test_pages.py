@@ -116,4 +116,5 @@ def test_mentions_table_and_detail_show_tags_under_the_recode(tmp_path, monkeypa
     table, detail = at.dataframe[0].value, at.dataframe[1].value
     assert table["tags"].tolist() == ["Connectivity"]
     fields = dict(zip(detail["field"], detail["value"], strict=True))
-    assert fields["tags"] == "Connectivity" and fields["tags (as received)"] == "Wi-Fi, App & Website, Competitor"
+    assert fields["Tags (tags)"] == "Connectivity"
+    assert fields["tags (as received)"] == "Wi-Fi, App & Website, Competitor"

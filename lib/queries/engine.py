@@ -443,7 +443,8 @@ class EngineQueries:
         three = ibis.cases((level == 5, 3), (level >= 3, 0), (level == 2, 1), else_=2)  # VADER's three labels
         f = f.mutate(social=social, three=three)
         f = f.filter(f.social < 3, f.three < 3, f.social != f.three)
-        out = self.store.fetch(self._sample_order(f, seed).limit(size))
+        # The model's order (lib/queries/sentiment_check.sample_order): MD5 of "<key>#<seed>", then the key.
+        out = self.store.fetch(f.order_by([(f.uniqueId + f"#{seed}").hexdigest("md5"), "uniqueId"]).limit(size))
         return pd.DataFrame(
             {
                 "sentiment": out["messageSentiment"].astype(object),

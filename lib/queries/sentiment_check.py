@@ -8,6 +8,8 @@ never guessed.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 
@@ -78,14 +80,20 @@ def agreement_rate(matrix: pd.DataFrame) -> tuple[float, int]:
 
 
 def disagreements(model: MentionModel, mask: np.ndarray, size: int = 10, seed: int = 0) -> np.ndarray:
-    """Row indexes of a random sample of selected mentions where VADER and Social Connect read differently
-    (both having a reading). A seed makes the sample repeatable; another seed draws another sample."""
+    """Row indexes of a sample of selected mentions where VADER and Social Connect read differently (both having
+    a reading), in the sample's order. A seed makes the sample repeatable, and the same on every backend; another
+    seed draws another sample."""
     theirs = social_codes(model)
     ours = vader_codes(model.vader)
     differ = np.flatnonzero(mask & (theirs < 3) & (ours < 3) & (theirs != ours))
-    if len(differ) <= size:
-        return differ
-    return np.sort(np.random.default_rng(seed).choice(differ, size, replace=False))
+    return differ[sample_order(model.keys.take(differ).to_pylist(), seed)[:size]]
+
+
+def sample_order(keys: list[str], seed: int) -> np.ndarray:
+    """A repeatable pseudo-random order of ``keys`` per ``seed`` that every backend draws alike: by the MD5 of
+    "<key>#<seed>" (an engine sorts by its own MD5 of the same string, lib/queries/engine.py), then the key."""
+    digests = [hashlib.md5(f"{key}#{seed}".encode()).hexdigest() for key in keys]
+    return np.asarray(sorted(range(len(keys)), key=lambda i: (digests[i], keys[i])), dtype=np.int64)
 
 
 def five_level_codes(compound: np.ndarray) -> np.ndarray:

@@ -120,7 +120,7 @@ def _members(frame: pd.DataFrame, seed: int) -> dict[Campaign, list[np.ndarray]]
             size = min(max(4, int(campaign.share * len(frame))), len(candidates))
             rows = np.sort(rng.choice(candidates, size=size, replace=False))
             free[rows] = False
-            out[campaign] = [rows]
+            out[campaign] = [rows] if len(rows) >= 2 else []  # a small frame may have no room for it
     return out
 
 
