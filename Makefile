@@ -38,8 +38,11 @@ java:
 	    echo "Spark's tests need Java 17: sudo apt-get install openjdk-17-jre-headless"; \
 	  fi; }
 
+# Everything: the unit, AppTest, Spark and scale tests on both cores, then the browser tests one at a time (each
+# drives a real app and Chromium, which want the machine to themselves).
 test: $(VENV)/.dev browser java
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not browser" -n 2
+	$(PY) -m pytest -m browser
 
 # The quick loop while coding: unit and AppTest tests on both cores; no browser, no Spark, no scale runs.
 test-fast: $(VENV)/.dev

@@ -67,3 +67,25 @@ def fake():
         state.url = server.url
         state.token = state.add_token()
         yield state
+
+
+# Scale and subprocess runs (memory peaks, whole scripts, kills, the bad-file corpus through a page): in
+# `make test`, left out of `make test-fast`.
+SLOW = (
+    "test_import_memory.py::",
+    "test_export_stream.py::test_export_peak_memory_stays_flat",
+    "test_bench_script.py::",
+    "test_bench_beyond.py::",
+    "test_load_script.py::",
+    "test_bad_inputs.py::test_the_corpus_through_the_data_page",
+    "test_qualtrics_check.py::test_cli_check",
+    "test_pull.py::test_killing_a_pull",
+    "test_one_writer.py::test_a_cli_import",
+    "test_setup.py::test_cli_setup_steps",
+)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(part in item.nodeid for part in SLOW):
+            item.add_marker(pytest.mark.slow)
