@@ -59,6 +59,16 @@ def own_data_dir(demo_data_dir: Path, tmp_path: Path, monkeypatch) -> Path:
     return data
 
 
+def configured_data_dir(fake, demo_data_dir: Path, tmp_path: Path, monkeypatch) -> Path:
+    """``own_data_dir``, with the app configured for the fake Qualtrics (its token in the environment, as an
+    operator would set it) and its dataset IDP_social."""
+    data = own_data_dir(demo_data_dir, tmp_path, monkeypatch)
+    monkeypatch.setenv("QUALTRICS_BASE_URL", fake.url)
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", fake.token)
+    monkeypatch.setenv("QUALTRICS_DATASET_ID", "IDP_social")
+    return data
+
+
 @pytest.fixture
 def fake():
     """A fake Qualtrics on 127.0.0.1 with one valid API token (``fake.url``, ``fake.token``)."""

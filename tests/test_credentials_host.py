@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.qualtrics.background import current_job
-from tests.conftest import own_data_dir
+from tests.conftest import configured_data_dir
 from tests.fake_qualtrics import FakeQualtrics, FakeServer, demo_rows
 from tests.test_data_page import wait_for
 
@@ -28,11 +28,7 @@ def elsewhere():
 
 @pytest.fixture
 def env(fake, demo_data_dir, tmp_path, monkeypatch):
-    data = own_data_dir(demo_data_dir, tmp_path, monkeypatch)
-    monkeypatch.setenv("QUALTRICS_BASE_URL", fake.url)
-    monkeypatch.setenv("QUALTRICS_API_TOKEN", fake.token)
-    monkeypatch.setenv("QUALTRICS_DATASET_ID", "IDP_social")
-    return data
+    return configured_data_dir(fake, demo_data_dir, tmp_path, monkeypatch)
 
 
 def page(script: str) -> AppTest:

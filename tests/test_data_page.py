@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from lib.qualtrics.background import PullRunning, current_job, job_status, start_pull
 from lib.qualtrics.client import Credentials
 from lib.store.local import Store
-from tests.conftest import own_data_dir
+from tests.conftest import configured_data_dir
 from tests.fake_qualtrics import demo_rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,11 +26,7 @@ def fake(fake):
 
 @pytest.fixture
 def env(fake, demo_data_dir, tmp_path, monkeypatch):
-    data = own_data_dir(demo_data_dir, tmp_path, monkeypatch)
-    monkeypatch.setenv("QUALTRICS_BASE_URL", fake.url)
-    monkeypatch.setenv("QUALTRICS_API_TOKEN", fake.token)
-    monkeypatch.setenv("QUALTRICS_DATASET_ID", "IDP_social")
-    return data
+    return configured_data_dir(fake, demo_data_dir, tmp_path, monkeypatch)
 
 
 def wait_for(job, seconds: float = 90) -> dict:
