@@ -40,7 +40,7 @@ def test_the_notebook_runs_offline_and_counts_what_the_app_counts(demo_data_dir,
     store = Store(demo_data_dir / "demo.duckdb")
     q = ModelQueries(demo_model, tag_index(demo_model, RECODE), TOPICS)
     data, rows = notebook_zip(
-        store, q, SCOPE, freq="week", title="Negative <b>and</b> [neutral](x)", topics=TOPICS, recode=RECODE
+        store, SCOPE, freq="week", title="Negative <b>and</b> [neutral](x)", topics=TOPICS, recode=RECODE
     )
     assert rows == q.count(SCOPE) > 20
     with zipfile.ZipFile(io.BytesIO(data)) as zf:

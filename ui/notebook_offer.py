@@ -26,7 +26,6 @@ def offer(view: View, title: str) -> None:
             with st.spinner(f"Writing {min(view.matched, ROW_CAP):,} mentions…"):
                 data, rows = notebook_zip(
                     view.source.store,
-                    view.q,
                     view.scope,
                     freq=view.bucket,
                     title=f"{title}: {view.matched:,} mentions",

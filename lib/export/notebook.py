@@ -18,7 +18,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from lib.export.csv_writer import csv_bytes
 from lib.queries.filters import FACETS, Filters
-from lib.queries.interface import Queries, Scope
+from lib.queries.interface import Scope
 from lib.queries.tags import TagRecode
 from lib.store.local import Store
 from lib.text.topics import TopicSet
@@ -143,7 +143,6 @@ print(json.dumps(summary, sort_keys=True))""" % [c for c, _ in BREAKDOWNS]
 
 def notebook_zip(
     store: Store,
-    q: Queries,
     scope: Scope,
     *,
     freq: str,
