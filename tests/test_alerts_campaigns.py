@@ -254,3 +254,16 @@ def test_the_alerts_link_opens_the_campaign_on_the_text_page(store, tmp_path, mo
     assert param(at, "campaign") == [] and not any("this link names" in m.value for m in at.markdown)
     at = run("pages/3_Text.py", {**link, "campaign": "no-such-key<b>"})
     assert not at.exception and any("is not in this data" in i.value for i in at.info)
+
+
+def test_a_pull_that_brings_a_campaign_alerts_once(fake, tmp_path, hook, monkeypatch):
+    store = Store(tmp_path / "p.duckdb")
+    add_rule(store.path, Rule("", "Campaigns", "campaign", threshold=5, webhook=hook.url))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", fake.token)
+    args = ["pull", "--base-url", fake.url, "--dataset-id", "IDP_camp", "--store", str(store.path), "--quiet"]
+    fake.add_rows("IDP_camp", background())
+    assert main(args) == EXIT_OK and hook.received == []
+    fake.add_rows("IDP_camp", campaign(0, 7) + small(0, 4))
+    assert main(args) == EXIT_OK
+    assert [m["text"].split("\n")[0] for m in hook.received] == ["New campaign: 7 copies in all mentions"]
+    assert main(args) == EXIT_OK and len(hook.received) == 1  # the next pull: nothing new
