@@ -167,7 +167,7 @@ def _compared_terms(view: View, stop: Stoplist, kind: str, top: int, by_stem: bo
     if table is None or table.empty:
         st.warning("No terms in the matching mentions, now or in the previous period. Widen the filters.")
         return
-    what = f"mentions with the {kind}; stopwords are left out"
+    what = f"mentions with each {kind} (stopwords left out)"
     picked = compare.chart(view, "term", table, "top_terms_prev", what)
     shown = table["value"].astype(str).tolist()
     _compared_drill(view, picked, shown, "top_terms_prev", "terms", (kind,), stop, by_stem)
@@ -280,7 +280,7 @@ def _compared_phrases(view: View, stop: Stoplist, top: int, min_count: int) -> N
             "minimum or widen the filters."
         )
         return
-    what = f"mentions that use each pair of adjacent words (in {min_count}+ mentions of either period; no stopword)"
+    what = f"mentions with each pair of adjacent words (no stopword; in {min_count}+ mentions of either period)"
     picked = compare.chart(view, "phrase", table, "phrases_prev", what)
     shown = table["value"].astype(str).tolist()
     _compared_drill(view, picked, shown, "phrases_prev", "phrases", (), stop, False)
