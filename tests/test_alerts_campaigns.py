@@ -267,3 +267,16 @@ def test_a_pull_that_brings_a_campaign_alerts_once(fake, tmp_path, hook, monkeyp
     assert main(args) == EXIT_OK
     assert [m["text"].split("\n")[0] for m in hook.received] == ["New campaign: 7 copies in all mentions"]
     assert main(args) == EXIT_OK and len(hook.received) == 1  # the next pull: nothing new
+
+
+def test_a_hand_edited_rule_says_what_is_wrong_and_never_its_webhook(store):
+    rule = {"id": "0a1b2c3d", "name": "x", "kind": "campaign", "webhook": "https://hooks.example.com/x"}
+    for item, why in (
+        ({"threshold": -3}, "the rule 0a1b2c3d: A new-campaign alert needs a size: a whole number of copies from 2"),
+        ({"threshold": 1e300}, "a whole number of copies from 2 to 1,000,000"),
+        ({"threshold": 5, "webhook": "http://hooks.example.com/T0/SECRET"}, "must use https://"),
+    ):
+        rules_path(store.path).write_text(json.dumps({"rules": [{**rule, **item}]}))
+        with pytest.raises(AlertsError, match=why) as caught:
+            load_rules(store.path)
+        assert "SECRET" not in str(caught.value)

@@ -137,10 +137,13 @@ def load_rules(store_path: Path) -> list[Rule]:
                 raise ValueError("a rule's name, kind, view, topic, freq and webhook are text, its email a list")
             known["email"] = tuple(str(a) for a in known.get("email", ()))
             known["threshold"] = float(known.get("threshold", 0))
-            rules.append(Rule(**known).check())
+            try:
+                rules.append(Rule(**known).check())
+            except ExplorerError as exc:  # its message says what is wrong, never a webhook URL
+                raise ValueError(f"the rule {item['id']}: {str(exc).rstrip('.')}") from None
         return rules
     except (ValueError, TypeError, UnicodeDecodeError, ExplorerError) as exc:
-        reason = str(exc)[:120] if not isinstance(exc, ExplorerError) else "a rule is not valid"
+        reason = str(exc)[:160] if not isinstance(exc, ExplorerError) else "a rule is not valid"
         raise AlertsError(
             f"The alerts file {path} cannot be read ({reason}). It is kept as it is: fix it or move it away; "
             "until then no alert is evaluated."
