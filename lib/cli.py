@@ -488,7 +488,9 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             where = [f"email to {', '.join(r.email)}"] if r.email else []
             if r.webhook:
                 where.insert(0, shown_url(r.webhook) if r.webhook != "configured" else "the configured webhook")
-            print(f"{r.id}  {r.name}: {KINDS[r.kind]} per {r.freq}" + f" → {'; '.join(where)}")
+            at = {"volume": f" ({r.threshold:,.0f})", "negative": f" ({r.threshold:.0%})"}
+            at["campaign"] = f" ({r.threshold:,.0f} copies)"
+            print(f"{r.id}  {r.name}: {KINDS[r.kind]}{at.get(r.kind, '')} per {r.freq}" + f" → {'; '.join(where)}")
         return EXIT_OK
     if args.action == "test":
         chosen = [r for r in rules if not args.rule or r.id == args.rule]

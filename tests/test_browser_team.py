@@ -129,6 +129,22 @@ def test_compare_with_the_previous_period_and_click_a_bar_of_each(browser, serve
         page.context.close()
 
 
+def test_compare_terms_with_the_previous_period_and_click_a_bar_of_each(browser, server):
+    page = open_page(browser, f"{server.url}/Text?tz=UTC&from=2026-09-01&to=2026-09-30&prev=1")
+    try:
+        compared = points(page, "top_terms_prev")
+        now = max((p for p in compared if p["customdata"][1] == "now"), key=lambda p: p["x"])
+        before = max((p for p in compared if p["customdata"][1] == "previous"), key=lambda p: p["x"])
+        click_point(page, "top_terms_prev", now)
+        assert drill_count(page, "top_terms_prev") == now["x"] and not exceptions(page)
+        click_point(page, "top_terms_prev", before)
+        panel = page.locator(".st-key-top_terms_prev_drill").first
+        assert drill_count(page, "top_terms_prev") == before["x"] and not exceptions(page)
+        assert f"{before['customdata'][0]} in 2026-08-02 – 2026-08-31" in panel.inner_text()
+    finally:
+        page.context.close()
+
+
 def test_download_the_view_as_a_notebook(browser, server):
     page = open_page(browser, f"{server.url}/?tz=UTC&lang=de")
     try:

@@ -14,11 +14,13 @@ from lib.charts.compare import compared_figure
 from lib.export.csv_writer import frame_csv
 from lib.mentions.normalize import normalize
 from lib.queries.compare import compare_counts, compare_topics, compared, previous_scope, with_periods
+from lib.queries.compare_terms import compare_phrases, compare_terms, term_mentions
 from lib.queries.filters import Filters
 from lib.queries.interface import ModelQueries, Scope
 from lib.queries.model import MentionModel
 from lib.store.local import Store
 from lib.store.snapshot import publish
+from lib.text.terms import Stoplist
 from lib.text.topics import Topic, TopicSet
 
 # (day in March 2026, service, sentiment, text). Now: 11-20 March; the previous period: 1-10 March.
@@ -156,3 +158,83 @@ def test_the_csv_of_a_compared_chart_carries_both_periods_and_the_figure_names_e
     before, now = fig.data
     assert [c[1] for c in now.customdata] == ["now"] * 3 and [c[1] for c in before.customdata] == ["previous"] * 3
     assert list(now.text) == ["-2 (-100%)", "+1 (new)", "+2 (+200%)"]  # bottom to top: the first row on top
+
+
+def test_terms_now_and_before_by_hand(q):
+    # Words now (11-20 March): late 4, great 2, video 2, again/bag/crew/flight/food/lost 1; before: late 3, ok 2,
+    # bag/great/lost 1. The cut at 4 falls between bag and lost (tied at 1 and 1): the first by name is kept.
+    pd.testing.assert_frame_equal(
+        compare_terms(q, NOW, top=4),
+        table([("late", 4, 3, 1, 1 / 3), ("great", 2, 1, 1, 1.0), ("video", 2, 0, 2, np.nan), ("bag", 1, 1, 0, 0.0)]),
+    )
+    pd.testing.assert_frame_equal(
+        compare_terms(q, NOW, top=4, sort="change"),  # ok fell to nothing: it still shows
+        table([("video", 2, 0, 2, np.nan), ("ok", 0, 2, -2, -1.0), ("late", 4, 3, 1, 1 / 3), ("great", 2, 1, 1, 1.0)]),
+    )
+    assert compare_terms(q, NOW, top=2, stoplist=Stoplist(add=frozenset({"late"})))["value"].tolist() == [
+        "great",
+        "video",
+    ]
+    assert compare_terms(q, NOW, ("hashtag",)).empty and compare_terms(q, Scope()) is None
+    data = frame_csv(with_periods(compare_terms(q, NOW, top=1), NOW))
+    assert pd.read_csv(io.BytesIO(data)).to_dict("records") == [
+        {
+            "value": "late",
+            "mentions": 4,
+            "previous": 3,
+            "change": 1,
+            "change %": 1 / 3,
+            "period": "2026-03-11 – 2026-03-20",
+            "previous period": "2026-03-01 – 2026-03-10",
+        }
+    ]
+
+
+def test_phrases_now_and_before_by_hand(q):
+    # Pairs now: late again, late flight, lost bag, great crew, great food (1 each); before: lost bag 1.
+    pd.testing.assert_frame_equal(
+        compare_phrases(q, NOW, top=3, min_count=1),
+        table([("lost bag", 1, 1, 0, 0.0), ("great crew", 1, 0, 1, np.nan), ("great food", 1, 0, 1, np.nan)]),
+    )
+    assert compare_phrases(q, NOW, top=3, min_count=1, sort="change")["value"].tolist() == [
+        "great crew",
+        "great food",
+        "late again",
+    ]
+    assert compare_phrases(q, NOW, min_count=2).empty  # lost bag: 1 and 1, in neither period twice
+
+
+def test_a_stem_is_named_alike_in_both_periods(tmp_path):
+    # Now: "flights" twice, "flight" once; before: "flight" three times. Grouped by stem, one row, named by
+    # the form with most mentions over both periods (flight, 4), not by each period's own (flights now).
+    rows = [
+        (12, "flights delayed"),
+        (13, "flights delayed"),
+        (14, "flight delayed"),
+        *[(d, "flight") for d in (2, 3, 4)],
+    ]
+    raw = pd.DataFrame(
+        {
+            "uniqueId": [f"s{i}" for i in range(len(rows))],
+            "messageContent": [text for _, text in rows],
+            "messageLanguage": "en",
+            "datePublished": [f"2026-03-{day:02d}T12:00:00Z" for day, _ in rows],
+        }
+    )
+    store = Store(tmp_path / "s.duckdb")
+    store.ingest([normalize(raw)[0]], kind="import", source="hand")
+    q = ModelQueries(MentionModel.from_store(store))
+    pd.testing.assert_frame_equal(
+        compare_terms(q, NOW, by_stem=True), table([("flight", 3, 3, 0, 0.0), ("delayed", 3, 0, 3, np.nan)])
+    )
+    # A bar's mentions are the ones it counts: every form of the stem (a search for "flight" finds one now).
+    count, keys = term_mentions(q, NOW, "flight", by_stem=True)
+    assert count == 3 and sorted(keys) == ["s0", "s1", "s2"] and q.count(NOW.searching("flight")) == 1
+    assert term_mentions(q, previous_scope(NOW), "flight", by_stem=True)[0] == 3
+    assert term_mentions(q, NOW, "flight")[0] == 1 and term_mentions(q, NOW, "no such term")[0] == 0
+
+
+def test_a_bars_mentions_in_each_period_by_hand(q):
+    assert term_mentions(q, NOW, "late")[0] == 4 and term_mentions(q, previous_scope(NOW), "late")[0] == 3
+    count, keys = term_mentions(q, NOW, "lost bag", "phrases")
+    assert count == 1 and len(keys) == 1

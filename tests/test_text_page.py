@@ -98,3 +98,21 @@ def test_chosen_trend_series_are_in_the_url(own_demo):
     assert param(at, "ttag") == ["Baggage"]
     text = run("pages/3_Text.py", {"tterm": ["baggage", "crew"]})
     assert text.multiselect(key="w_page_tterm").value == ["baggage", "crew"]
+
+
+def test_terms_and_phrases_compare_with_the_previous_period(own_demo):
+    dates = {"from": "2026-09-01", "to": "2026-09-30", "prev": "1", "tz": "UTC"}
+    for query in (
+        {},
+        {"kind": "hashtag"},
+        {"section": "phrases", "min": "3"},
+        {"section": "phrases", "rank": "mentions"},
+    ):
+        at = run("pages/3_Text.py", {**dates, **query})
+        assert not at.exception, (query, at.exception)
+        how = [c.value for c in at.caption if c.value.startswith("How to read this:")]
+        assert (
+            how and "blue is now (2026-09-01 – 2026-09-30), grey the 30 days before (2026-08-02 – 2026-08-31)" in how[0]
+        )
+    at = run("pages/3_Text.py", {**dates, "prevsort": "change"})
+    assert "biggest changes first" in next(c.value for c in at.caption if c.value.startswith("How to read this:"))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from lib.alerts.campaign_rule import MAX_SIZE, MIN_SIZE
 from lib.alerts.deliver import configured_webhook, shown_url, smtp_settings
 from lib.alerts.rules import FREQS, KINDS, AlertsError, Rule, add_rule, delete_rule, load_rules
 from lib.alerts.run import channels, read_log, run_alerts, send_test
@@ -40,6 +41,7 @@ def _describe(rule: Rule, views: dict[str, str]) -> str:
         "spike": "a spike",
         "volume": f"{rule.threshold:,.0f}+ mentions",
         "negative": f"{rule.threshold:.0%}+ negative",
+        "campaign": f"a new campaign of {rule.threshold:,.0f}+ copies",
     }[rule.kind]
     scope = f"view “{views[rule.view]}”" if rule.view in views else "all mentions"
     if rule.view and rule.view not in views:
@@ -56,7 +58,10 @@ def _add(store_path: Path) -> None:
         webhook = "configured"
     emails = tuple(a.strip() for a in s.get("w_alert_email", "").replace(";", ",").split(",") if a.strip())
     kind = s.get("w_alert_kind", "spike")
-    threshold = float(s.get(f"w_alert_threshold_{kind}", 0) or 0) if kind != "spike" else 0.0
+    try:
+        threshold = float(s.get(f"w_alert_threshold_{kind}", 0) or 0) if kind != "spike" else 0.0
+    except (TypeError, ValueError):
+        threshold = float("nan")  # Rule.check says what a threshold must be
     if kind == "negative":
         threshold /= 100
     rule = Rule(
@@ -103,7 +108,8 @@ def section(store_path: Path, q: Queries | None, topics: list[str], writable: bo
     st.caption(
         "Rules are evaluated after every pull (Pull now, the command line and cron) on the newest data: the hour "
         "or day that holds the newest mention and the one before it. Each finding is sent once, with a link to "
-        "the Dashboard that shows it; a delivery that fails is retried on the next pull and never fails it."
+        "the Dashboard (for a campaign, the Text page's Campaigns) that shows it; a delivery that fails is retried "
+        "on the next pull and never fails it."
     )
     message = st.session_state.pop(MESSAGE_KEY, "")
     if message:
@@ -150,6 +156,18 @@ def section(store_path: Path, q: Queries | None, topics: list[str], writable: bo
         elif kind == "negative":
             right.number_input(
                 "Threshold (% negative)", min_value=1, max_value=100, value=50, key="w_alert_threshold_negative"
+            )
+        elif kind == "campaign":
+            right.number_input(
+                "Size (copies)",
+                min_value=MIN_SIZE,
+                max_value=MAX_SIZE,
+                value=10,
+                step=5,
+                key="w_alert_threshold_campaign",
+                help="A group of near-identical mentions (a copy-paste campaign, a retweet storm: the Text page's "
+                "Campaigns) that reaches this many copies with a pull, because its first copy or the copies that "
+                "take it past the size came with it. Each campaign alerts once.",
             )
         team = configured_webhook()
         if team:

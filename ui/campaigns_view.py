@@ -1,6 +1,7 @@
 """The Text page's *Campaigns* section: the near-duplicate clusters of the filtered mentions, a click to the
 members of one. The clusters come from lib/queries/campaigns.py (the in-memory model; an engine says it does
-not answer)."""
+not answer). A link may name a campaign (URL ``campaign``: the key of one of its mentions, as a campaign alert's
+link does); its copies are shown first."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import streamlit as st
 
 from lib.charts.campaigns import campaign_figure
 from lib.queries.campaigns import NotOnThisBackend, campaigns, members
+from lib.queries.new_campaigns import campaign_of
 from ui import blocks, state
 from ui.escape import md
 from ui.frame import View
@@ -32,6 +34,7 @@ def section(view: View) -> None:
     except NotOnThisBackend as exc:
         st.info(md(exc), icon=":material/info:")
         return
+    _named(view, scope)
     table = table[table["mentions"] >= least].head(SHOWN).reset_index(drop=True)
     if table.empty:
         st.info(f"No text is copied {least} times or more in the matching mentions.", icon=":material/info:")
@@ -66,3 +69,31 @@ def section(view: View) -> None:
         count, keys = members(view.q, scope, cluster, blocks.DRILL_ROWS)
         title = " ".join(str(row["sample"]).split())[:60]
         blocks.mentions_panel(view, count, keys, f"the copies of “{title}”", "campaigns", None, False)
+
+
+def _close() -> None:
+    state.set_page_param("campaign", "", "", refresh=False)
+
+
+def _named(view: View, scope) -> None:
+    """The campaign the link names (URL ``campaign``), above the chart, with a button that closes it."""
+    key = state.page_param("campaign", None, "")
+    if not key:
+        return
+    cluster = campaign_of(view.q, key)
+    if cluster is None:
+        st.info(
+            f"The campaign this link names (the mention {md(key[:80])}) is not in this data, or no other mention "
+            "copies it. The campaigns of the matching mentions are below.",
+            icon=":material/info:",
+        )
+        st.button("Close", key="campaign_named_close", on_click=_close)
+        return
+    count, keys = members(view.q, scope, cluster, blocks.DRILL_ROWS)
+    note = (
+        "The campaign this link names. "
+        + ("" if count else "None of its copies match the filters: widen them (dates, sources) to see them. ")
+        + "Close it to pick another below."
+    )
+    blocks.mentions_panel(view, count, keys, "the campaign this link names", "campaign_named", None, False, note)
+    st.button("Close", key="campaign_named_close", on_click=_close, icon=":material/close:")

@@ -11,12 +11,14 @@ import streamlit as st
 
 from lib.charts.figures import LINE_COLORS, bar_figure, diverging_figure, treemap_figure
 from lib.errors import ExplorerError
+from lib.queries.compare import period_label, previous_scope
+from lib.queries.compare_terms import compare_phrases, compare_terms, term_mentions
 from lib.queries.interface import Scope
 from lib.text.boolean_query import QueryError, as_query, parse
 from lib.text.kwic import kwic
 from lib.text.stopwords import load_stoplist, parse_words, save_stoplist
 from lib.text.terms import Stoplist
-from ui import blocks, state
+from ui import blocks, compare, state
 from ui.escape import md
 from ui.frame import View
 
@@ -133,6 +135,9 @@ def terms(view: View, stop: Stoplist) -> None:
             help="Counts 'flight' and 'flights' as one (Snowball stems, where nltk has the language).",
         )
         state.set_page_param("stem", "1" if by_stem else "0", "0")
+    if compare.active(view):
+        _compared_terms(view, stop, kind, top, by_stem)
+        return
     table = view.q.vocabulary().top_terms_of(view.q.term_counts(view.scope), view.matched, (kind,), top, stop, by_stem)
     if table.empty:
         st.warning("No terms in the matching mentions. Widen the filters in the sidebar.")
@@ -153,6 +158,37 @@ def terms(view: View, stop: Stoplist) -> None:
     _context_panel(view, [str(p) for p in picked], "top_terms")
     _stopword_editor(view, stop, table["term"].tolist())
     _term_trends(view, table["term"].tolist())
+
+
+def _compared_terms(view: View, stop: Stoplist, kind: str, top: int, by_stem: bool) -> None:
+    """The top terms now and in the previous period (the sidebar's *Compare with the previous period*): a bar of
+    either period opens its mentions in that period."""
+    table = compare_terms(view.q, view.scope, (kind,), top, stop, by_stem, compare.settings()[1])
+    if table is None or table.empty:
+        st.warning("No terms in the matching mentions, now or in the previous period. Widen the filters.")
+        return
+    what = f"mentions with each {kind} (stopwords left out)"
+    picked = compare.chart(view, "term", table, "top_terms_prev", what)
+    shown = table["value"].astype(str).tolist()
+    _compared_drill(view, picked, shown, "top_terms_prev", "terms", (kind,), stop, by_stem)
+    _stopword_editor(view, stop, shown)
+    _term_trends(view, shown)
+
+
+def _compared_drill(
+    view: View, picked: list, shown: list[str], key: str, which: str, kinds: tuple, stop: Stoplist, by_stem: bool
+) -> None:
+    """The mentions behind a selected bar of a compared term or phrase chart, in its period: the ones the bar
+    counts (lib/queries/compare_terms.term_mentions). "Search for this" makes the term the text search."""
+    previous = previous_scope(view.scope)
+    for pick in picked[:1]:
+        if not isinstance(pick, tuple) or len(pick) != 2 or str(pick[0]) not in shown or previous is None:
+            continue
+        value, now = str(pick[0]), pick[1] != "previous"
+        scope = view.scope if now else previous
+        count, keys = term_mentions(view.q, scope, value, which, kinds, stop, by_stem, blocks.DRILL_ROWS)
+        title = value if now else f"{value} in {period_label(previous)}"
+        blocks.mentions_panel(view, count, keys, title, key, lambda v=value: _search_for(as_query(v)), now)
 
 
 def _stopword_editor(view: View, stop: Stoplist, shown: list[str]) -> None:
@@ -200,6 +236,9 @@ def phrases(view: View, stop: Stoplist) -> None:
         state.page_select(middle, "In at least", "min", ("3", "5", "10", "25", "100"), "5", lambda v: f"{v} mentions")
     )
     top = int(state.page_select(right, "How many", "ptop", ("20", "50", "100"), "20"))
+    if compare.active(view):
+        _compared_phrases(view, stop, top, min_count)
+        return
     q = view.q
     table = q.vocabulary().phrases_of_counts(
         q.term_counts(view.scope), q.term_counts(view.scope, "phrases"), view.matched, top, min_count, stop, rank
@@ -230,6 +269,21 @@ def phrases(view: View, stop: Stoplist) -> None:
         column_config={"pmi": st.column_config.NumberColumn("PMI (bits)", format="%.2f")},
     )
     _context_panel(view, [str(p) for p in picked], "phrases")
+
+
+def _compared_phrases(view: View, stop: Stoplist, top: int, min_count: int) -> None:
+    """The phrases in at least ``min_count`` mentions of either period, now and before, by mentions (or change)."""
+    table = compare_phrases(view.q, view.scope, top, min_count, stop, compare.settings()[1])
+    if table is None or table.empty:
+        st.warning(
+            f"No phrase appears in {min_count} or more matching mentions, now or in the previous period. Lower the "
+            "minimum or widen the filters."
+        )
+        return
+    what = f"mentions with each pair of adjacent words (no stopword; in {min_count}+ mentions of either period)"
+    picked = compare.chart(view, "phrase", table, "phrases_prev", what)
+    shown = table["value"].astype(str).tolist()
+    _compared_drill(view, picked, shown, "phrases_prev", "phrases", (), stop, False)
 
 
 # -- keyword in context -------------------------------------------------------------------------

@@ -1,16 +1,15 @@
 """Alert rules and what they find in the data: a spike in a saved view or text topic (the Dashboard's spike
-method, lib/queries/breakdowns.spikes), volume over a threshold, a negative share over a threshold.
+method, lib/queries/breakdowns.spikes), volume over a threshold, a negative share over a threshold, a new
+campaign over a size (lib/alerts/campaign_rule.py).
 
 Rules are made in the app (Data page) or by hand, and live beside the store in ``<store>.alerts.json``
 (``{"rules": [...]}``; JSON written atomically under a lock). A rule looks at the newest buckets of the data
 (the bucket that holds the newest mention and the one before it, in the rule's view's timezone): the data a
-pull has just brought. Each finding has a key (rule, kind, bucket); lib/alerts/run.py never sends a key twice.
+pull has just brought. Each finding has a key (rule, kind, bucket; a campaign: rule and its earliest copy) and
+maybe aliases (other keys that mean the same finding); lib/alerts/run.py never sends a key or an alias twice.
 
 Package order: alerts come after export and before the CLI (they read queries and saved views, and the CLI's
 pull runs them).
-
-Not here yet: "a new campaign over a size" needs the near-duplicate campaigns of issue 20 (another branch);
-it is a new ``kind`` once that module is in.
 """
 
 from __future__ import annotations
@@ -18,14 +17,18 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Container
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pandas as pd
 
+from lib.alerts.campaign_rule import MAX_SIZE, MIN_SIZE, campaign_alerts
 from lib.errors import ExplorerError
 from lib.queries.breakdowns import BASELINE, spikes
+from lib.queries.campaigns import NotOnThisBackend
 from lib.queries.filters import Filters
 from lib.queries.interface import Queries, Scope
 from lib.queries.saved_views import SavedView, clean_name, find
@@ -35,6 +38,7 @@ KINDS = {
     "spike": "a spike (the Dashboard's method)",
     "volume": "mentions per bucket at or over a threshold",
     "negative": "negative share at or over a threshold",
+    "campaign": "a new campaign (near-duplicate copies) of at least a size",
 }
 FREQS = ("hour", "day")
 RECENT = 2  # buckets looked at: the one holding the newest mention and the one before it
@@ -56,7 +60,7 @@ class Rule:
     kind: str  # KINDS
     view: str = ""  # a saved view's id: its filters (not its dates) are the rule's mentions; "" = all
     topic: str = ""  # a text topic's name, narrowing them further; "" = none
-    threshold: float = 0.0  # volume: mentions per bucket; negative: a share, 0-1
+    threshold: float = 0.0  # volume: mentions per bucket; negative: a share, 0-1; campaign: copies, 2 or more
     freq: str = "day"  # FREQS
     webhook: str = ""  # a webhook URL typed in the app (a secret: never shown whole), or "configured"
     email: tuple[str, ...] = ()
@@ -71,6 +75,12 @@ class Rule:
             raise AlertsError("A volume alert needs a threshold of at least 1 mention.")
         if self.kind == "negative" and not 0 < self.threshold <= 1:
             raise AlertsError("A negative share alert needs a threshold between 0 and 100%.")
+        if self.kind == "campaign" and not (
+            MIN_SIZE <= self.threshold <= MAX_SIZE and float(self.threshold).is_integer()
+        ):
+            raise AlertsError(
+                f"A new-campaign alert needs a size: a whole number of copies from {MIN_SIZE} to {MAX_SIZE:,}."
+            )
         bad = [a for a in self.email if not _EMAIL.match(a)]
         if bad:
             raise AlertsError(f"Not an email address: {bad[0][:60]!r}.")
@@ -94,6 +104,7 @@ class Alert:
     link: str
     bucket: str = ""  # ISO start of the bucket it is about
     found: dict = field(default_factory=dict)  # the numbers behind it
+    aliases: tuple[str, ...] = ()  # other keys of the same finding, remembered with its key
 
     def message(self) -> str:
         return f"{self.title}\n{self.text}\n{self.link}"
@@ -119,12 +130,20 @@ def load_rules(store_path: Path) -> list[Rule]:
             if not isinstance(item, dict) or not _ID.match(str(item.get("id", ""))):
                 raise ValueError("a rule without a proper id")
             known = {k: item[k] for k in Rule.__dataclass_fields__ if k in item}
+            texts = ("name", "kind", "view", "topic", "freq", "webhook")
+            if any(not isinstance(known.get(k, ""), str) for k in texts) or not isinstance(
+                known.get("email", []), list
+            ):
+                raise ValueError("a rule's name, kind, view, topic, freq and webhook are text, its email a list")
             known["email"] = tuple(str(a) for a in known.get("email", ()))
             known["threshold"] = float(known.get("threshold", 0))
-            rules.append(Rule(**known).check())
+            try:
+                rules.append(Rule(**known).check())
+            except ExplorerError as exc:  # its message says what is wrong, never a webhook URL
+                raise ValueError(f"the rule {item['id']}: {str(exc).rstrip('.')}") from None
         return rules
     except (ValueError, TypeError, UnicodeDecodeError, ExplorerError) as exc:
-        reason = str(exc)[:120] if not isinstance(exc, ExplorerError) else "a rule is not valid"
+        reason = str(exc)[:160] if not isinstance(exc, ExplorerError) else "a rule is not valid"
         raise AlertsError(
             f"The alerts file {path} cannot be read ({reason}). It is kept as it is: fix it or move it away; "
             "until then no alert is evaluated."
@@ -184,8 +203,11 @@ def _when(bucket: pd.Timestamp, freq: str, tz: str) -> str:
     return f"{bucket:%Y-%m-%d %H:00} ({tz})" if freq == "hour" else f"{bucket:%Y-%m-%d} ({tz})"
 
 
-def evaluate(q: Queries, rules: list[Rule], views: list[SavedView], app_url: str) -> list[Alert]:
-    """What each rule finds in the newest buckets of the data."""
+def evaluate(
+    q: Queries, rules: list[Rule], views: list[SavedView], app_url: str, seen: Container[str] = ()
+) -> list[Alert]:
+    """What each rule finds in the newest buckets of the data. ``seen``: keys already found, which a campaign
+    rule leaves out itself (a campaign's key changes as it grows; lib/alerts/campaign_rule.py)."""
     found: list[Alert] = []
     for rule in rules:
         scope, view = rule_scope(rule, views)
@@ -201,6 +223,13 @@ def evaluate(q: Queries, rules: list[Rule], views: list[SavedView], app_url: str
         step = pd.Timedelta(hours=1) if rule.freq == "hour" else pd.Timedelta(days=1)
         recent = [last - step * i for i in range(RECENT)]
         where = (f"view “{view.name}”" if view else "all mentions") + (f", topic “{rule.topic}”" if rule.topic else "")
+        if rule.kind == "campaign":
+            # Copies are what the rule counts: "count copies once" in its view does not apply.
+            scope = replace(scope, filters=replace(scope.filters, copies_once=False))
+            # The engines hold no near-duplicate clusters (yet): nothing found there; the CLI's pull asks the model.
+            with suppress(NotOnThisBackend):
+                found.extend(campaign_alerts(q, rule, scope, recent, where, app_url, seen))
+            continue
         volume = q.volume(scope, rule.freq, None)
         totals = volume.groupby("bucket", sort=True)["mentions"].sum()
         if rule.kind == "spike":

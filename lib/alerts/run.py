@@ -166,10 +166,12 @@ def run_alerts(store_path: Path, q: Queries | None = None, load_queries=None, sh
             if not _attempt(store_path, alert.rule, kind, address, alert, outcome) and tries + 1 < MAX_TRIES:
                 pending.append({**item, "tries": tries + 1})
         q = q if q is not None else load_queries()
-        for alert in evaluate(q, rules, views, app_url()):
+        for alert in evaluate(q, rules, views, app_url(), state["found"]):
             if alert.key in state["found"]:
                 continue
-            state["found"][alert.key] = datetime.now(UTC).isoformat(timespec="seconds")
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            for key in (alert.key, *alert.aliases):
+                state["found"][key] = now
             outcome.found += 1
             for kind, address in channels(by_id[alert.rule]):
                 if not _attempt(store_path, alert.rule, kind, address, alert, outcome):
