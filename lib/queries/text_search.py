@@ -36,6 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lib.queries.search_files import SearchFiles, open_files
 from lib.store.local import Store
 from lib.text.boolean_query import AnyOf, Leaf, Phrase, Term, pattern, scan
 from lib.text.enrich import kind, tokens
@@ -44,6 +45,7 @@ from lib.text.terms import TermIndex
 CACHE_SIZE = 32  # leaf answers kept (a boolean per mention each: 1 MB per million)
 WARM_UP_DELAY = 2.0  # seconds after the model is loaded before the side tables of word search are built
 NARROW_ROWS = 20_000  # an AND clause left with at most this many mentions reads their texts instead of scanning
+SCAN_SHARE = 0.5  # a phrase whose candidates are more of the mentions than this is scanned by DuckDB (in parallel)
 
 
 class Texts(Protocol):
@@ -73,8 +75,8 @@ class MemoryTexts:
 class StoreTexts:
     """Texts left in the store: DuckDB scans them with the same RE2 expression, or reads those of some keys."""
 
-    def __init__(self, store: Store, keys: pa.Array):
-        self.store, self.keys = store, keys
+    def __init__(self, store: Store, keys: pa.Array, version: str = ""):
+        self.store, self.keys, self.version = store, keys, version
         self._hashes: tuple[np.ndarray, np.ndarray] | None = None
         self._lock = threading.Lock()
 
@@ -141,8 +143,9 @@ class StoreTexts:
 
 
 def indexed(node: Term | Phrase) -> bool:
-    """Can the term index answer this leaf? A plain word, hashtag or handle that the tokenizer keeps whole."""
-    if not isinstance(node, Term) or node.wildcard:
+    """Can the term index answer this leaf? A plain word, hashtag or handle that the tokenizer keeps whole, or
+    such a word with a trailing ``*`` (the same expression, matched against the vocabulary and link pieces)."""
+    if not isinstance(node, Term):
         return False
     return tokens(node.text) == [node.text] and kind(node.text) in ("word", "hashtag", "handle")
 
@@ -155,7 +158,9 @@ class TextSearch:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._terms: tuple[np.ndarray, pa.Array] | None = None
-        self._links: tuple[np.ndarray, pa.Array] | None = None
+        self._links: tuple[np.ndarray, np.ndarray, pa.Array] | None = None
+        self._files: SearchFiles | bool | None = False  # False: not opened yet; None: none to be had
+        self._files_lock = threading.Lock()
         # Texts in memory are the earlier model: every leaf is scanned there, as before (the reference).
         self.uses_index = isinstance(texts, StoreTexts)
 
@@ -168,6 +173,7 @@ class TextSearch:
     def _prepare(self) -> None:
         time.sleep(WARM_UP_DELAY)
         try:
+            self.side_files()
             self._term_candidates()
             self._link_pieces()
         except Exception:  # a store gone meanwhile: the next search says so itself
@@ -189,7 +195,7 @@ class TextSearch:
         rest = tuple(leaf for leaf in leaves if not (self.uses_index and indexed(leaf)))
         found = self.words(words) if words else np.zeros(self.n, dtype=bool)
         if rest:
-            found = found | self.texts.scan(rest[0] if len(rest) == 1 else AnyOf(rest))
+            found = found | self._scan(rest)
         with self._lock:
             self._cache[key] = found
             while len(self._cache) > CACHE_SIZE:
@@ -204,12 +210,64 @@ class TextSearch:
                 self._terms = (ids, self.index.term.take(pa.array(ids)) if len(ids) else pa.array([], pa.string()))
             return self._terms
 
-    def _link_pieces(self) -> tuple[np.ndarray, pa.Array]:
+    def side_files(self) -> SearchFiles | None:
+        """This store version's side files (lib/queries/search_files.py), written by the first caller if missing;
+        None for texts in memory, or when they cannot be had."""
+        with self._files_lock:
+            if self._files is False:
+                self._files = None
+                texts = self.texts
+                if self.uses_index and isinstance(texts, StoreTexts) and texts._key_hashes() is not None:
+                    self._files = open_files(texts.store, texts.version, texts._rows, self.n, self.index.terms)
+            return self._files if isinstance(self._files, SearchFiles) else None
+
+    def _link_pieces(self) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+        """Every link piece once (links repeat: the same pages are shared again and again), and per occurrence
+        its mention's row and the piece's code: a word is matched against the distinct pieces only."""
+        files = self.side_files()
         with self._lock:
             if self._links is None:
                 assert isinstance(self.texts, StoreTexts)
-                self._links = self.texts.links()
+                rows, joined = files.links() if files is not None else self.texts.links()
+                split = pc.split_pattern(joined, " ")
+                parents = pc.list_parent_indices(split).to_numpy(zero_copy_only=False)
+                encoded = pc.dictionary_encode(pc.list_flatten(split))
+                self._links = (
+                    rows[parents] if len(rows) else np.zeros(0, np.int64),
+                    encoded.indices.to_numpy(zero_copy_only=False),
+                    encoded.dictionary,
+                )
             return self._links
+
+    def _scan(self, leaves: tuple[Term | Phrase, ...]) -> np.ndarray:
+        """The mentions whose text has any of ``leaves`` (phrases, wildcards, emoji, numbers): the texts of the
+        candidate rows read from the side files (a phrase's candidates have each of its indexed words), or one
+        scan of the store when there are no side files or the candidates are most mentions."""
+        node = leaves[0] if len(leaves) == 1 else AnyOf(leaves)
+        files = self.side_files()
+        if files is None:
+            return self.texts.scan(node)
+        candidates = np.zeros(self.n, dtype=bool)
+        for leaf in leaves:
+            candidates |= self._candidates(leaf)
+        rows = np.flatnonzero(candidates)
+        if len(rows) > SCAN_SHARE * self.n:
+            return self.texts.scan(node)
+        found = np.zeros(self.n, dtype=bool)
+        found[rows[self.within(node, rows)]] = True
+        return found
+
+    def _candidates(self, leaf: Term | Phrase) -> np.ndarray:
+        """The mentions that can have ``leaf``: those with every word of it that the term index answers (a text
+        with the phrase has each of its words, as the same boundaries delimit them); all mentions if none."""
+        words = [Term(word) for word in leaf.words] if isinstance(leaf, Phrase) else [leaf]
+        words = [word for word in words if indexed(word)]
+        if not words:
+            return np.ones(self.n, dtype=bool)
+        found = self.leaf(words[0]).copy()
+        for word in words[1:]:
+            found &= self.leaf(word)
+        return found
 
     def words(self, words: list[Term | Phrase]) -> np.ndarray:
         """Mentions with a vocabulary term, or a piece of a link, that ``words``'s expression matches."""
@@ -218,19 +276,26 @@ class TextSearch:
         hit = pc.match_substring_regex(terms, expression, ignore_case=True)
         wanted = ids[pc.fill_null(hit, False).to_numpy(zero_copy_only=False)]
         found = np.zeros(self.n, dtype=bool)
-        if len(wanted):
+        files = self.side_files()
+        if len(wanted) and files is not None:
+            found[files.rows_of(wanted)] = True
+        elif len(wanted):
             indicator = np.zeros(self.index.size, dtype=np.int32)
             indicator[wanted] = 1
             found = np.asarray(self.index.terms @ indicator) > 0
         try:
-            rows, pieces = self._link_pieces()
+            rows, codes, pieces = self._link_pieces()
         except _Collision:  # two keys share a hash: scan the texts, as the model did before
             return found | self.texts.scan(AnyOf(tuple(words)))
         if len(rows):
             in_links = pc.fill_null(pc.match_substring_regex(pieces, expression, ignore_case=True), False)
-            found[rows[in_links.to_numpy(zero_copy_only=False)]] = True
+            found[rows[in_links.to_numpy(zero_copy_only=False)[codes]]] = True
         return found
 
     def within(self, node: Leaf, rows: np.ndarray) -> np.ndarray:
-        """A boolean per row of ``rows``: does its text have ``node``? Reads only those texts."""
-        return scan(pa.array(self.texts.texts(rows), type=pa.string()), node)
+        """A boolean per row of ``rows``: does its text have ``node``? Reads only those texts (from the side
+        files when there are, in the files' order, else from the store by key)."""
+        files = self.side_files() if self.uses_index else None
+        if files is None:
+            return scan(pa.array(self.texts.texts(rows), type=pa.string()), node)
+        return files.matches(rows, lambda texts: scan(texts, node))
