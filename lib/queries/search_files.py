@@ -42,6 +42,7 @@ from lib.text.postings import Postings
 SUFFIX = ".search"
 BATCH_ROWS = 50_000  # rows per streamed batch: bounded memory while the file is written
 DONE = "complete"
+_POPULATE = getattr(mmap, "MAP_POPULATE", 0)  # Linux
 THREADS = os.cpu_count() or 1  # parts a phrase's candidate texts are matched in, side by side
 MIN_PART_ROWS = 5_000  # fewer candidates than this per part: one part
 # The pieces of a text that hold a link: what string_split_regex + list_filter gave, in one regular expression.
@@ -64,26 +65,38 @@ class SearchFiles:
     postings: Postings
 
     def texts(self, rows: np.ndarray) -> pa.Array:
-        """The texts of model ``rows`` (read from the mapped file, in the order given)."""
-        return self.table["t"].take(pa.array(self.file_rows[rows], type=pa.int64())).combine_chunks()
+        """The texts of model ``rows`` (read from the mapped file, in the order given). Taken batch by batch:
+        Arrow's take over a chunked column would first copy the whole column into memory."""
+        wanted = self.file_rows[rows]
+        order = np.argsort(wanted, kind="stable")
+        ordered = wanted[order]
+        column = self.table["t"]
+        starts = np.cumsum([0] + [len(chunk) for chunk in column.chunks])
+        bounds = np.searchsorted(ordered, starts)
+        parts = [
+            chunk.take(pa.array(ordered[lo:hi] - start, type=pa.int64()))
+            for chunk, start, lo, hi in zip(column.chunks, starts[:-1], bounds[:-1], bounds[1:], strict=True)
+            if hi > lo
+        ]
+        if not parts:
+            return pa.array([], pa.string())
+        taken = pa.concat_arrays(parts)
+        back = np.empty(len(order), dtype=np.int64)
+        back[order] = np.arange(len(order))
+        return taken if bool((order == np.arange(len(order))).all()) else taken.take(pa.array(back))
 
     def matches(self, rows: np.ndarray, match: Callable[[pa.Array], np.ndarray]) -> np.ndarray:
         """``match`` (a boolean per text) over the texts of model ``rows``: read front to back in the file, in as
-        many parts as there are cores (Arrow's RE2 lets go of the GIL); afterwards the mapped pages are let go,
-        so the kernel keeps them as page cache, not as this process's memory."""
+        many parts as there are cores (Arrow's RE2 lets go of the GIL)."""
         order = np.argsort(self.file_rows[rows], kind="stable")
         parts = np.array_split(order, max(1, min(THREADS, len(order) // MIN_PART_ROWS)))
         found = np.zeros(len(rows), dtype=bool)
-        try:
-            if len(parts) == 1:
-                found[order] = match(self.texts(rows[order]))
-            else:
-                with ThreadPoolExecutor(len(parts)) as pool:
-                    for part, hit in zip(parts, pool.map(lambda p: match(self.texts(rows[p])), parts), strict=True):
-                        found[part] = hit
-        finally:
-            with contextlib.suppress(OSError, ValueError):
-                self.mapped.madvise(mmap.MADV_DONTNEED)
+        if len(parts) == 1:
+            found[order] = match(self.texts(rows[order]))
+            return found
+        with ThreadPoolExecutor(len(parts)) as pool:
+            for part, hit in zip(parts, pool.map(lambda p: match(self.texts(rows[p])), parts), strict=True):
+                found[part] = hit
         return found
 
     def links(self) -> tuple[np.ndarray, pa.Array]:
@@ -125,8 +138,12 @@ def open_files(
 
 
 def _open(folder: Path, rows_of_hashes, n: int) -> SearchFiles:
+    # Mapped with its pages in place (MAP_POPULATE, in the background warm-up): a page first touched by a query
+    # costs a fault each, seconds for a phrase whose candidates are spread over the whole file. The pages are the
+    # kernel's page cache (shared by every server process on the store, dropped under memory pressure), counted
+    # in RSS as RssFile, not as the process's own (anonymous) memory.
     with open(folder / "texts.arrow", "rb") as handle:
-        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        mapped = mmap.mmap(handle.fileno(), 0, flags=mmap.MAP_SHARED | _POPULATE, prot=mmap.PROT_READ)
     table = pa.ipc.open_file(pa.BufferReader(pa.py_buffer(mapped))).read_all()
     rows, known = rows_of_hashes(table["h"].to_numpy())
     model_rows = np.full(table.num_rows, -1, dtype=np.int32)

@@ -45,7 +45,8 @@ from lib.text.terms import TermIndex
 CACHE_SIZE = 32  # leaf answers kept (a boolean per mention each: 1 MB per million)
 WARM_UP_DELAY = 2.0  # seconds after the model is loaded before the side tables of word search are built
 NARROW_ROWS = 20_000  # an AND clause left with at most this many mentions reads their texts instead of scanning
-SCAN_SHARE = 0.5  # a phrase whose candidates are more of the mentions than this is scanned by DuckDB (in parallel)
+SCAN_SHARE = 0.5  # a phrase whose candidates are more of the mentions than this is scanned by DuckDB (in parallel),
+SCAN_MIN_ROWS = 100_000  # if they are more than this many too
 
 
 class Texts(Protocol):
@@ -251,7 +252,7 @@ class TextSearch:
         for leaf in leaves:
             candidates |= self._candidates(leaf)
         rows = np.flatnonzero(candidates)
-        if len(rows) > SCAN_SHARE * self.n:
+        if len(rows) > max(SCAN_SHARE * self.n, SCAN_MIN_ROWS):
             return self.texts.scan(node)
         found = np.zeros(self.n, dtype=bool)
         found[rows[self.within(node, rows)]] = True
