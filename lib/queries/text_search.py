@@ -26,6 +26,7 @@ not what RE2's case folding says (Python's ``str.lower`` makes the terms). A quo
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import OrderedDict
@@ -173,12 +174,16 @@ class TextSearch:
 
     def _prepare(self) -> None:
         time.sleep(WARM_UP_DELAY)
-        try:
-            self.side_files()
-            self._term_candidates()
+        with contextlib.suppress(Exception):  # a store gone meanwhile: the next search says so itself
+            self.prepare()
+
+    def prepare(self) -> None:
+        """Open (or write) the side files and build the side tables of word search: what the first search would
+        otherwise wait for."""
+        self.side_files()
+        self._term_candidates()
+        if self.uses_index:
             self._link_pieces()
-        except Exception:  # a store gone meanwhile: the next search says so itself
-            pass
 
     def clear(self) -> None:
         with self._lock:
