@@ -3,25 +3,34 @@
 The in-memory model keeps codes, indexes and the term matrix, not the texts (at a million reviews, blogs
 and news the texts alone are gigabytes). A query (lib/text/boolean_query.py) is answered leaf by leaf:
 
-- a word, a #hashtag or an @handle from the term index (lib/text/terms.py): the vocabulary terms that the
-  word's regular expression matches (the word itself, and the compounds that hold it as a whole word, as
-  "check-in" holds "check"), then the mentions that have any of them: a sparse product, no text read. The
-  tokenizer keeps no links, so the words inside links ("status" in northwind.example/status/…) come from a
-  compact side table: each mention's whitespace-separated pieces with a "/" or "www." in them (a few MB at a
-  million), read once per model by one scan and matched with the same expression. Every letter of a text is
-  in a term or in such a piece, so the answer is the scan's;
-- a phrase, a wildcard, an emoji, a number or anything the tokenizer would not keep as one term, by the same
-  RE2 expression as before, scanned by DuckDB over the store (or the shared snapshot) without loading the
-  texts; the answer comes back as one 64-bit hash per matching key and is mapped to model rows by a sorted
-  array of the model's key hashes;
-- keyword in context, the sentiment check and a long AND read the texts of the chosen rows only, by key.
+- a word, a #hashtag or an @handle, with or without a trailing ``*``, from the term index (lib/text/terms.py):
+  the vocabulary terms that the word's regular expression matches (the word itself, and the compounds that hold
+  it as a whole word, as "check-in" holds "check"), then the mentions that have any of them, from the postings
+  (lib/text/postings.py: the term matrix transposed), no text read. The tokenizer keeps no links, so the words
+  inside links ("status" in northwind.example/status/…) come from a compact side table: each mention's
+  whitespace-separated pieces with a "/" or "www." in them, matched once per distinct piece with the same
+  expression. Every letter of a text is in a term or in such a piece, so the answer is the scan's;
+- a phrase: the candidates are the mentions that have every word of it that the index answers (a text with the
+  phrase has each of its words, with the same boundaries); the texts of those rows only are read and matched
+  with the phrase's RE2 expression. Postings, link pieces and texts are side files written once per store
+  version (lib/queries/search_files.py) and memory-mapped;
+- an emoji, a number, or anything the tokenizer would not keep as one term, and a phrase whose candidates are
+  most mentions, by the same RE2 expression scanned by DuckDB over the store (or the shared snapshot) without
+  loading the texts; the answer comes back as one 64-bit hash per matching key and is mapped to model rows by a
+  sorted array of the model's key hashes. Without side files (a folder that cannot be written, a store changed
+  since the model loaded) phrases are scanned so too, and words use a sparse product over the term matrix;
+- keyword in context, the sentiment check and a long AND read the texts of the chosen rows only, by key (or
+  from the side files).
 
 A model built from a table that still carries ``messageContent`` (tests, benches) scans that column in
 memory instead (``MemoryTexts``): the earlier path, kept as the reference the new one is compared with.
 
-Where the term index and a text scan could still differ: a word glued to an underscore outside a handle
+Where the term index and a text scan could still differ (words and wildcards; a phrase is always checked on its
+text, and its candidates from the index are too many rather than too few, but for the case folding below): a word
+glued to an underscore outside a handle
 ("delay_x" holds the term "delay" for the tokenizer, not for the expression), and letters whose lower case is
-not what RE2's case folding says (Python's ``str.lower`` makes the terms). A quoted word (``"delay"``) scans.
+not what RE2's case folding says (Python's ``str.lower`` makes the terms). A quoted word (``"delay"``) is read
+from the texts of the mentions the index gives for it.
 """
 
 from __future__ import annotations
