@@ -4,11 +4,15 @@ A phrase or a wildcard used to be one DuckDB RE2 scan of every text in the store
 mentions on a quiet machine), and the first word search waited for a scan that gathered the pieces of links
 (6 s). Both need the texts in a form that can be read by row, fast, without holding them in the server's memory:
 
-- ``texts.arrow``: an uncompressed Arrow IPC file of every mention's DuckDB key hash (``h``), text (``t``) and
-  link pieces (``links``: its whitespace-separated pieces with a "/" or "www.", joined by spaces; null when
-  none), in the order the store streamed them. It is memory-mapped: a phrase reads the texts of its candidate
-  rows only (the rows that have every word of the phrase, from the postings), and the pages the kernel keeps
-  are page cache, dropped under pressure, not the process's own memory;
+- ``texts.arrow``: an uncompressed Arrow IPC file of every mention's text (``t``), in the order the store
+  streamed them, in batches of ``BATCH_ROWS``. A phrase reads the batches that hold its candidate rows (the rows
+  that have every word of the phrase, from the postings), one at a time, and keeps only those rows' texts: the
+  file stays in the kernel's page cache (shared by every server on the store, dropped under pressure), not in
+  the server's memory. (A memory mapping was tried: its pages count in the server's RSS, ~0.5 GB at a million,
+  and a phrase that first touches them pays seconds of page faults.);
+- ``keys.arrow``: per row of ``texts.arrow``, the DuckDB hash of the mention's key (``h``, mapped to model rows
+  when the folder is opened) and its link pieces (``links``: its whitespace-separated pieces with a "/" or
+  "www.", joined by spaces; null when none);
 - ``postings-*.npy``: the term index transposed (lib/text/postings.py), rows in the file's order, memory-mapped.
 
 The folder is written once per store version (by the first model of that version, in the background after the
@@ -21,7 +25,6 @@ of the store).
 from __future__ import annotations
 
 import contextlib
-import mmap
 import os
 import shutil
 import threading
@@ -42,7 +45,7 @@ from lib.text.postings import Postings
 SUFFIX = ".search"
 BATCH_ROWS = 50_000  # rows per streamed batch: bounded memory while the file is written
 DONE = "complete"
-_POPULATE = getattr(mmap, "MAP_POPULATE", 0)  # Linux
+LAYOUT = "v1"  # in the folder's name: a folder of another layout is not read, and is removed with old versions
 THREADS = os.cpu_count() or 1  # parts a phrase's candidate texts are matched in, side by side
 MIN_PART_ROWS = 5_000  # fewer candidates than this per part: one part
 # The pieces of a text that hold a link: what string_split_regex + list_filter gave, in one regular expression.
@@ -55,39 +58,43 @@ _LINKS = (
 @dataclass
 class SearchFiles:
     """One store version's side files, opened for a model: ``model_rows`` maps a file row to its model row
-    (-1: a key the model does not know), ``file_rows`` a model row to its file row."""
+    (-1: a key the model does not know), ``file_rows`` a model row to its file row, ``starts`` the first file row
+    of each batch of ``texts.arrow`` (and the end)."""
 
     folder: Path
-    mapped: mmap.mmap
-    table: pa.Table
+    starts: np.ndarray
     model_rows: np.ndarray
     file_rows: np.ndarray
     postings: Postings
+    link_rows: np.ndarray
+    link_pieces: pa.Array
 
     def texts(self, rows: np.ndarray) -> pa.Array:
-        """The texts of model ``rows`` (read from the mapped file, in the order given). Taken batch by batch:
-        Arrow's take over a chunked column would first copy the whole column into memory."""
+        """The texts of model ``rows``, in the order given: only the batches of the file that hold some are read
+        (a batch at a time, let go once its texts are taken), so the server holds no more than that."""
         wanted = self.file_rows[rows]
         order = np.argsort(wanted, kind="stable")
         ordered = wanted[order]
-        column = self.table["t"]
-        starts = np.cumsum([0] + [len(chunk) for chunk in column.chunks])
-        bounds = np.searchsorted(ordered, starts)
-        parts = [
-            chunk.take(pa.array(ordered[lo:hi] - start, type=pa.int64()))
-            for chunk, start, lo, hi in zip(column.chunks, starts[:-1], bounds[:-1], bounds[1:], strict=True)
-            if hi > lo
-        ]
+        bounds = np.searchsorted(ordered, self.starts)
+        parts = []
+        with pa.OSFile(str(self.folder / "texts.arrow")) as handle:
+            reader = pa.ipc.open_file(handle)
+            for i in np.flatnonzero(bounds[1:] > bounds[:-1]):
+                batch = reader.get_batch(int(i))
+                offsets = ordered[bounds[i] : bounds[i + 1]] - self.starts[i]
+                parts.append(batch.column(0).take(pa.array(offsets, type=pa.int64())))
         if not parts:
             return pa.array([], pa.string())
         taken = pa.concat_arrays(parts)
+        if bool((order == np.arange(len(order))).all()):
+            return taken
         back = np.empty(len(order), dtype=np.int64)
         back[order] = np.arange(len(order))
-        return taken if bool((order == np.arange(len(order))).all()) else taken.take(pa.array(back))
+        return taken.take(pa.array(back))
 
     def matches(self, rows: np.ndarray, match: Callable[[pa.Array], np.ndarray]) -> np.ndarray:
         """``match`` (a boolean per text) over the texts of model ``rows``: read front to back in the file, in as
-        many parts as there are cores (Arrow's RE2 lets go of the GIL)."""
+        many parts as there are cores (reading and Arrow's RE2 let go of the GIL)."""
         order = np.argsort(self.file_rows[rows], kind="stable")
         parts = np.array_split(order, max(1, min(THREADS, len(order) // MIN_PART_ROWS)))
         found = np.zeros(len(rows), dtype=bool)
@@ -101,13 +108,7 @@ class SearchFiles:
 
     def links(self) -> tuple[np.ndarray, pa.Array]:
         """Model rows with link pieces, and their pieces."""
-        links = self.table["links"]
-        present = pc.is_valid(links)
-        at = np.flatnonzero(present.to_numpy(zero_copy_only=False))
-        rows = self.model_rows[at]
-        known = rows >= 0
-        pieces = links.filter(present).combine_chunks().filter(pa.array(known))
-        return rows[known].astype(np.int64), pieces
+        return self.link_rows, self.link_pieces
 
     def rows_of(self, ids: np.ndarray) -> np.ndarray:
         """Model rows that have any of vocabulary ``ids``."""
@@ -116,7 +117,7 @@ class SearchFiles:
 
 def folder_of(path: Path, version: str) -> Path:
     safe = "".join(c if c.isalnum() else "-" for c in version)
-    return Path(str(path) + SUFFIX) / safe
+    return Path(str(path) + SUFFIX) / f"{LAYOUT}-{safe}"
 
 
 def open_files(
@@ -138,21 +139,21 @@ def open_files(
 
 
 def _open(folder: Path, rows_of_hashes, n: int) -> SearchFiles:
-    # Mapped with its pages in place (MAP_POPULATE, in the background warm-up): a page first touched by a query
-    # costs a fault each, seconds for a phrase whose candidates are spread over the whole file. The pages are the
-    # kernel's page cache (shared by every server process on the store, dropped under memory pressure), counted
-    # in RSS as RssFile, not as the process's own (anonymous) memory.
-    with open(folder / "texts.arrow", "rb") as handle:
-        mapped = mmap.mmap(handle.fileno(), 0, flags=mmap.MAP_SHARED | _POPULATE, prot=mmap.PROT_READ)
-    table = pa.ipc.open_file(pa.BufferReader(pa.py_buffer(mapped))).read_all()
-    rows, known = rows_of_hashes(table["h"].to_numpy())
-    model_rows = np.full(table.num_rows, -1, dtype=np.int32)
+    keys = pa.ipc.open_file(pa.OSFile(str(folder / "keys.arrow"))).read_all()
+    starts = np.cumsum([0] + [len(chunk) for chunk in keys["h"].chunks]).astype(np.int64)
+    rows, known = rows_of_hashes(keys["h"].to_numpy())
+    model_rows = np.full(keys.num_rows, -1, dtype=np.int32)
     model_rows[np.flatnonzero(known)] = rows
     file_rows = np.full(n, -1, dtype=np.int64)
     file_rows[rows] = np.flatnonzero(known)
     if (file_rows < 0).any():
         raise ValueError("the side files miss mentions of the model")
-    return SearchFiles(folder, mapped, table, model_rows, file_rows, Postings.load(folder))
+    links = keys["links"]
+    present = pc.is_valid(links).to_numpy(zero_copy_only=False)
+    link_rows = model_rows[np.flatnonzero(present)]
+    pieces = links.filter(pa.array(present)).combine_chunks().filter(pa.array(link_rows >= 0))
+    link_rows = link_rows[link_rows >= 0].astype(np.int64)
+    return SearchFiles(folder, starts, model_rows, file_rows, Postings.load(folder), link_rows, pieces)
 
 
 def _write(store, version: str, folder: Path, rows_of_hashes, n: int, terms: sp.csr_matrix) -> bool:
@@ -166,12 +167,16 @@ def _write(store, version: str, folder: Path, rows_of_hashes, n: int, terms: sp.
             sql = f'SELECT hash("uniqueId") AS h, "messageContent" AS t, {_LINKS} AS links FROM mentions'
             batches = read.con.sql(sql).to_arrow_reader(BATCH_ROWS)
             hashes = []
+            key_schema = pa.schema([batches.schema.field("h"), batches.schema.field("links")])
             with (
-                pa.OSFile(str(temporary / "texts.arrow"), "wb") as sink,
-                pa.ipc.new_file(sink, batches.schema) as writer,
+                pa.OSFile(str(temporary / "texts.arrow"), "wb") as texts_sink,
+                pa.ipc.new_file(texts_sink, pa.schema([batches.schema.field("t")])) as texts,
+                pa.OSFile(str(temporary / "keys.arrow"), "wb") as keys_sink,
+                pa.ipc.new_file(keys_sink, key_schema) as keys,
             ):
-                for batch in batches:
-                    writer.write_batch(batch)
+                for batch in batches:  # the same batches in both files: a file row is the same row in each
+                    texts.write_batch(pa.record_batch([batch.column(1)], names=["t"]))
+                    keys.write_batch(pa.record_batch([batch.column(0), batch.column(2)], schema=key_schema))
                     hashes.append(batch.column(0).to_numpy())
         every = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
         rows, known = rows_of_hashes(every)
