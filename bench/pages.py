@@ -32,6 +32,7 @@ PAGES = (
     ("Text: sentiment", "/Text?tz=UTC&section=sentiment"),
     ("Text: distinctive", "/Text?tz=UTC&section=distinctive"),
     ("Mentions, a phrase searched", "/Mentions?tz=UTC&q=%22cabin%20crew%22"),
+    ("Mentions, a word and a wildcard searched", "/Mentions?tz=UTC&q=wifi%20OR%20bagag*"),
     ("Data", "/Data?tz=UTC"),
     ("Setup", "/Setup?tz=UTC"),
 )
@@ -58,6 +59,10 @@ def one_run(store: Path, workdir: Path, browser) -> dict[str, float]:
             figures[f"RSS after {name}"] = vm(server.proc.pid, "VmRSS")
             print(f"  {name}: {seconds:.2f} s, RSS {figures[f'RSS after {name}']:,.0f} MB", file=sys.stderr, flush=True)
         figures["peak (VmHWM)"] = vm(server.proc.pid, "VmHWM")
+        # The text search's side files are mapped (lib/queries/search_files.py): their pages are page cache,
+        # counted in RSS as file pages; the process's own memory is the anonymous part.
+        figures["RSS at the end: anonymous"] = vm(server.proc.pid, "RssAnon")
+        figures["RSS at the end: file pages"] = vm(server.proc.pid, "RssFile")
         page.close()
         return figures
     finally:

@@ -7,16 +7,22 @@ the term index plus the pieces of links, and phrases and wildcards by a DuckDB s
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 import pytest
+import scipy.sparse as sp
 
 from lib.mentions.normalize import normalize
+from lib.queries import search_files
 from lib.queries.interface import ModelQueries, Scope
 from lib.queries.model import MODEL_COLUMNS, MentionModel
+from lib.queries.search_files import SearchFiles
 from lib.queries.text_search import MemoryTexts, StoreTexts
 from lib.store.local import Store
+from lib.text.postings import Postings
 
 QUERIES = [
     # words, hashtags, handles (term index), some of them inside links only
@@ -135,3 +141,99 @@ def test_texts_are_read_for_the_chosen_rows_only(demo_pair, monkeypatch):
     assert all("cabin crew" in text.lower() for _, text in new)
     shown = ModelQueries(model).disagreeing(Scope(), 10, seed=1)
     assert shown.equals(ModelQueries(old).disagreeing(Scope(), 10, seed=1)) and read[-1] == len(shown)
+
+
+PHRASE_EDGES = [
+    ("p1", "Lost luggage again. LOST, luggage! lost luggage"),
+    ("p2", "lost_luggage desk, and x_lost luggage"),
+    ("p3", "The crew was lost; luggage came later"),
+    ("p4", "luggage lost, never the other way"),
+    ("p5", "Great #cabin crew on a #travel day"),
+    ("p6", "I don’t know, you don't know"),
+    ("p7", "the check-in desk was slow"),
+    ("p8", "See northwind.example/status update soon"),
+    ("p9", "the the the flight"),
+    ("p10", "@northwindhelp lost luggage 😡 at gate 12 B"),
+    ("p11", "cabin...crew and cabin 😡 crew"),
+]
+PHRASES = [
+    '"lost luggage"',  # common words, with punctuation between them too
+    '"LOST LUGGAGE"',  # case
+    '"luggage lost"',  # the words of p1 occur, never in this order there
+    '"crew lost"',
+    '"luggage came later"',  # rare words
+    '"#cabin crew"',  # a hashtag inside a phrase
+    '"cabin crew"',
+    '"#travel day"',
+    '"in desk"',  # inside a compound
+    '"check in"',
+    '"status update"',  # a word inside a link
+    '"the flight"',
+    '"the the"',
+    '"don\'t know"',  # apostrophes, straight and curly
+    '"@northwindhelp lost"',  # a handle
+    '"gate 12 b"',  # a number inside
+    '"never together"',  # no such words
+    '"way luggage"',  # both words, never adjacent
+    "lost*",
+    "lugg*",
+    '"lost luggage" OR "status update"',
+    'desk "lost luggage"',
+    '"cabin crew" NOT "#cabin crew"',
+]
+
+
+@pytest.fixture(scope="module")
+def phrase_store(tmp_path_factory):
+    raw = pd.DataFrame(PHRASE_EDGES, columns=["uniqueId", "content"])
+    raw["language"] = "en"
+    raw["datePublished"] = "2026-03-01T12:00:00Z"
+    frame, report = normalize(raw)
+    assert not report.rejected
+    store = Store(tmp_path_factory.mktemp("phrases") / "phrases.duckdb")
+    store.ingest([frame], kind="import", source="phrases")
+    return store
+
+
+@pytest.mark.parametrize("query", PHRASES)
+def test_phrases_read_their_candidates_from_the_side_files_and_find_what_the_scan_found(
+    phrase_store, query, monkeypatch
+):
+    model = MentionModel.from_store(phrase_store)
+    expected = earlier(phrase_store, model).search(query)
+    monkeypatch.setattr(StoreTexts, "scan", lambda self, node: pytest.fail("scanned the store"))
+    monkeypatch.setattr(StoreTexts, "links", lambda self: pytest.fail("scanned the store for links"))
+    read = []
+    real = SearchFiles.texts
+    monkeypatch.setattr(SearchFiles, "texts", lambda self, rows: read.append(len(rows)) or real(self, rows))
+    np.testing.assert_array_equal(model.search(query), expected)
+    assert model.finder.side_files() is not None
+    assert sum(read) < model.n or not read  # only candidates: never every text
+
+
+def test_side_files_are_written_once_per_store_version(phrase_store):
+    first = MentionModel.from_store(phrase_store)
+    files = first.finder.side_files()
+    assert files is not None and files.folder.parent.name.endswith(".search")
+    stamp = (files.folder / "texts.arrow").stat().st_mtime_ns
+    second = MentionModel.from_store(phrase_store)
+    assert second.finder.side_files().folder == files.folder
+    assert (files.folder / "texts.arrow").stat().st_mtime_ns == stamp  # opened, not written again
+    np.testing.assert_array_equal(second.search('"lost luggage"'), first.search('"lost luggage"'))
+
+
+def test_no_side_files_when_the_folder_cannot_be_written(phrase_store, monkeypatch):
+    model = MentionModel.from_store(phrase_store)
+    expected = earlier(phrase_store, model).search('"lost luggage" OR status')
+    monkeypatch.setattr(search_files, "folder_of", lambda path, version: Path("/proc/no-such-folder") / version)
+    assert model.finder.side_files() is None
+    np.testing.assert_array_equal(model.search('"lost luggage" OR status'), expected)
+
+
+def test_postings_give_the_rows_of_each_term():
+    matrix = sp.csr_matrix(np.array([[1, 0, 1], [0, 0, 1], [1, 1, 0]], dtype=np.int8))
+    postings = Postings.of(matrix)
+    assert [sorted(postings.rows(np.array([i])).tolist()) for i in range(3)] == [[0, 2], [2], [0, 1]]
+    assert sorted(postings.rows(np.array([0, 1])).tolist()) == [0, 2, 2] and not len(postings.rows(np.array([])))
+    moved = Postings.of(matrix, rows=np.array([10, 11, 12]))
+    assert sorted(moved.rows(np.array([2])).tolist()) == [10, 11]

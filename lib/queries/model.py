@@ -85,7 +85,7 @@ class MentionModel:
             self.texts: Texts = MemoryTexts(content if content is not None else pa.nulls(self.n, pa.string()))
             self.narrow_rows = int(NARROW * self.n)
         else:
-            self.texts = StoreTexts(store, self.keys)
+            self.texts = StoreTexts(store, self.keys, version)
             self.narrow_rows = min(NARROW_ROWS, int(NARROW * self.n))
         self.finder = TextSearch(self.text, self.texts, self.n)
         # Derived values, shared by every session's reruns at once: locked LRUs (lib/cache.py).
