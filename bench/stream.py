@@ -46,6 +46,7 @@ def replicate(store: Store, rows: int) -> None:
     moved = "m.dateAdded + to_minutes(r.i) AS dateAdded, m.datePublished + to_minutes(r.i) AS datePublished"
     with store._writer() as con, store._rewrite(con):
         con.execute("SET preserve_insertion_order = false")  # a bulk copy: no order to keep, less memory
+        con.execute("SET memory_limit = '1GB'")  # the writer's default is most of the machine: 6.4 GB at 10M
         for table, dates in (("mentions", f", {moved}"), ("enrichment", "")):
             con.execute(
                 f'INSERT INTO {table} SELECT m.* REPLACE (m."uniqueId" || \'~\' || r.i AS "uniqueId"{dates}) '
