@@ -1,8 +1,10 @@
-"""The whole-data paths at any size: generate, import, publish and export, with the time and peak memory of each.
+"""The whole-data paths at any size: generate, import, publish, export and migrate, with the time and peak memory
+of each.
 
     python -m bench.stream --rows 10000000                # the 10M run (about 5 GB of CSV: check df -h first)
     python -m bench.stream --rows 10000000 --replicate    # the store made by copying the demo data in SQL
     python -m bench.stream --rows 1000000 --steps export --workdir W --keep   # one step, on W's store
+    python -m bench.stream --rows 10000000 --steps migrate --migrate-rows 1000000 --workdir W --keep
 
 Each step runs in a process of its own, as a scheduled job would (``python -m lib import`` and ``export``; the
 publish that ``--publish`` does after a write), and reports its time and its own peak resident memory (the
@@ -10,7 +12,9 @@ kernel's ``VmHWM``); an import also reports its peak with its enrichment workers
 CSV export of demo mentions (lib/sources/demo.py). With ``--replicate`` it instead imports the shipped demo file
 and copies its mentions and their enrichment under new keys in SQL (dates moved a minute per copy): a large store
 in a minute or two, for the publish and export steps. The export writes every mention, every column, with a 0/1
-column per saved text topic (the demo's).
+column per saved text topic (the demo's). ``migrate`` copies the store (its first ``--migrate-rows`` mentions) as
+the oldest schema the app migrates from (version 1: no entity columns, no enrichment) and opens it, which
+migrates it (lib/store/migrate.py); the copy is deleted after.
 """
 
 from __future__ import annotations
@@ -20,13 +24,18 @@ import shutil
 import time
 from pathlib import Path
 
+import duckdb
+
 from bench.import_memory import measure_command, write_csv
+from lib.mentions.normalize import COLUMNS, ENTITY_COLUMNS
 from lib.sources.demo import DEMO_TOPICS
 from lib.sources.ingest import ensure_demo_store
-from lib.store.local import Store
+from lib.store.local import Store, sql_string
 from lib.text.topics import TopicSet, save_topics
 
-STEPS = ("generate", "import", "publish", "export")
+STEPS = ("generate", "import", "publish", "export", "migrate")
+V1_COLUMNS = [c for c in COLUMNS if c not in ENTITY_COLUMNS]  # the mentions of a version 1 store
+_V1_TYPES = {"tags": "VARCHAR[]", "dateAdded": "TIMESTAMP", "datePublished": "TIMESTAMP"}
 
 
 def replicate(store: Store, rows: int) -> None:
@@ -37,6 +46,7 @@ def replicate(store: Store, rows: int) -> None:
     moved = "m.dateAdded + to_minutes(r.i) AS dateAdded, m.datePublished + to_minutes(r.i) AS datePublished"
     with store._writer() as con, store._rewrite(con):
         con.execute("SET preserve_insertion_order = false")  # a bulk copy: no order to keep, less memory
+        con.execute("SET memory_limit = '1GB'")  # the writer's default is most of the machine: 6.4 GB at 10M
         for table, dates in (("mentions", f", {moved}"), ("enrichment", "")):
             con.execute(
                 f'INSERT INTO {table} SELECT m.* REPLACE (m."uniqueId" || \'~\' || r.i AS "uniqueId"{dates}) '
@@ -54,6 +64,36 @@ def replicate(store: Store, rows: int) -> None:
                 '(SELECT "uniqueId" FROM mentions WHERE "uniqueId" LIKE ?)',
                 [last, last],
             )
+
+
+def old_copy(store: Store, dest: Path, rows: int | None = None) -> None:
+    """A copy of ``store`` (its first ``rows`` mentions) as a version 1 store: the mentions without their entity
+    columns, no vocabulary and no enrichment, its log, id and version kept. Copied by DuckDB in one statement per
+    table, in bounded memory."""
+    names = ", ".join(f'"{c}"' for c in V1_COLUMNS)
+    con = duckdb.connect(str(dest), config={"memory_limit": "256MB", "threads": 2})
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.execute(f"ATTACH {sql_string(str(store.path))} AS src (READ_ONLY)")
+        con.execute(
+            "CREATE TABLE mentions ("
+            + ", ".join(f'"{c}" {_V1_TYPES.get(c, "VARCHAR")}' for c in V1_COLUMNS)
+            + ', PRIMARY KEY ("uniqueId"))'
+        )
+        limit = "" if rows is None else f" LIMIT {int(rows)}"
+        con.execute(f"INSERT INTO mentions SELECT {names} FROM (SELECT * FROM src.mentions ORDER BY rowid{limit})")
+        con.execute("CREATE TABLE ingest_log AS SELECT * FROM src.ingest_log")
+        con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        con.execute("INSERT INTO meta SELECT key, CASE key WHEN 'schema_version' THEN '1' ELSE value END FROM src.meta")
+    finally:
+        con.close()
+
+
+def _migrate_code(store: Path) -> str:
+    return (
+        "from lib.store.local import Store; s = Store(" + repr(str(store)) + "); s.ensure_schema(); "
+        "print(f'migrated {s.count():,} mentions to schema {s.schema_version()}')"
+    )
 
 
 def _publish_code(store: Path, shared: Path) -> str:
@@ -76,6 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS))
     parser.add_argument("--replicate", action="store_true", help="make the store in SQL instead of importing a CSV")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/sce-stream"), help="CSV, store, snapshot, export")
+    parser.add_argument("--migrate-rows", type=int, default=None, help="mentions of the migrated copy (all)")
     parser.add_argument("--keep", action="store_true", help="keep the files (default: delete the folder at the end)")
     args = parser.parse_args(argv)
     work = args.workdir
@@ -97,6 +138,19 @@ def main(argv: list[str] | None = None) -> None:
                 result = measure_command(["import", str(csv), "--store", str(store)])
                 figures = f"{_peaks(result)}, store {store.stat().st_size / 1e9:.1f} GB; {result['summary']}"
                 csv.unlink(missing_ok=True)
+            elif step == "migrate":
+                old = work / "old.duckdb"
+                for path in (old, old.with_name("old.duckdb.wal"), old.with_name("old.duckdb.version")):
+                    path.unlink(missing_ok=True)
+                old_copy(Store(store), old, args.migrate_rows)
+                copied = time.perf_counter() - start
+                start = time.perf_counter()
+                try:
+                    result = measure_command([], code=_migrate_code(old))
+                finally:
+                    for path in old.parent.glob("old.duckdb*"):
+                        path.unlink(missing_ok=True)
+                figures = f"{_peaks(result)}; {result['summary']} (the version 1 copy took {copied:.0f} s)"
             elif step == "publish":
                 shutil.rmtree(shared, ignore_errors=True)
                 result = measure_command([], code=_publish_code(store, shared))

@@ -17,6 +17,7 @@ data (``frame_csv``). One writer, so every download is safe to open in a spreads
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -43,6 +44,7 @@ RAW_TAGS = "tags (raw)"  # the export column of the tag string as received
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _STARTS_DANGEROUS = "^[=+\\-@\t\r]"  # the same characters, as a regular expression for a whole column
 _UNIT = "\x1f"  # the unit separator: joins a mention's tags into one key while the recode is worked out
+_END = pa.scalar("\r\n")  # the end of a CSV line, as csv.writer ends them here
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -167,6 +169,12 @@ def _lines(columns: list[pa.Array]) -> str:
     """Rows of text cells as CSV lines, quoted exactly as ``csv.writer`` quotes (QUOTE_MINIMAL): a cell with a
     comma, a double quote or a line break is quoted and its quotes doubled; the one cell of a one-column row is
     quoted when empty. Column by column in Arrow, so that no Python object is made per cell."""
+    return bytes(_line_bytes(columns)).decode("utf-8")
+
+
+def _line_bytes(columns: list[pa.Array]) -> memoryview:
+    """``_lines`` as the UTF-8 bytes of the lines, without a copy: the lines are made as one Arrow string array
+    (each with its ``\r\n``), whose data buffer holds them end to end."""
     quoted = []
     for cells in columns:
         special = pc.match_substring_regex(cells, '[",\r\n]')
@@ -175,7 +183,24 @@ def _lines(columns: list[pa.Array]) -> str:
         wrapped = pc.binary_join_element_wise('"', pc.replace_substring(cells, '"', '""'), '"', "")
         quoted.append(pc.if_else(special, wrapped, cells))
     rows = pc.binary_join_element_wise(*quoted, ",") if len(quoted) > 1 else quoted[0]
-    return "\r\n".join(rows.to_pylist()) + "\r\n" if len(rows) else ""
+    rows = pc.binary_join_element_wise(rows, _END, "")
+    if not len(rows):
+        return memoryview(b"")
+    rows = rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32, count=rows.offset + len(rows) + 1, offset=0)
+    start, end = int(offsets[rows.offset]), int(offsets[rows.offset + len(rows)])
+    return memoryview(rows.buffers()[2])[start:end]
+
+
+def _write(out: TextIO, data: memoryview) -> None:
+    """Lines as bytes to ``out``: to the file underneath when it is UTF-8 (after what the text layer holds),
+    else as text."""
+    raw = getattr(out, "buffer", None)
+    if raw is not None and codecs.lookup(getattr(out, "encoding", "") or "ascii").name in ("utf-8", "utf-8-sig"):
+        out.flush()
+        raw.write(data)
+    else:
+        out.write(bytes(data).decode("utf-8"))
 
 
 def _topic_flags(topics: TopicSet, text: pa.Array) -> list[pa.Array]:
@@ -235,7 +260,7 @@ def write_csv(
         csv.writer(out, lineterminator="\r\n").writerow([cell(c) for c in header + topic_headers])
         for batch in rows.batches():
             flags = _topic_flags(shown, batch.column("messageContent")) if shown.topics else []
-            out.write(_lines([*_cells(batch, fields, tz, delimiter, names_of_tags, safe), *flags]))
+            _write(out, _line_bytes([*_cells(batch, fields, tz, delimiter, names_of_tags, safe), *flags]))
     matching = rows.matching
     notes = [] if not row_cap or matching <= row_cap else [f"Capped at {row_cap:,} of {matching:,} matching rows."]
     return Manifest(

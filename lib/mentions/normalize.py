@@ -138,7 +138,10 @@ def entities(text: str, html_source: str = "") -> tuple[list[str], list[str], li
     handles = list(dict.fromkeys(h.lower() for h in _HANDLE.findall(text)))
     domains: dict[str, None] = {}
     for url in [*_HREF.findall(html_source), *_URL.findall(text)]:
-        host = urlsplit(html.unescape(url).strip()).hostname or ""
+        try:
+            host = urlsplit(html.unescape(url).strip()).hostname or ""
+        except ValueError:  # not a URL after all ("http://[::1" without its bracket)
+            continue
         if "." in host:
             domains[host.removeprefix("www.")] = None
     return hashtags, handles, list(domains)

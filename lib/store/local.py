@@ -29,9 +29,10 @@ import pandas as pd
 import pyarrow as pa
 
 from lib.errors import ExplorerError, mark_logged, was_logged
-from lib.mentions.normalize import COLUMNS, ENTITY_COLUMNS, entities, split_tags
+from lib.mentions.normalize import COLUMNS, split_tags
+from lib.store.migrate import migrate
 from lib.store.staging import BUMP_VERSION, LogEntry, StagedWrite, remove_stale
-from lib.text.vocabulary import ENRICHMENT_COLUMNS, ENRICHMENT_DDL, VOCAB_DDL, Vocabulary, enrichment_rows
+from lib.text.vocabulary import ENRICHMENT_COLUMNS, ENRICHMENT_DDL, VOCAB_DDL
 
 SCHEMA_VERSION = 3  # 2: hashtags, handles and linkDomains extracted at ingest; 3: the text enrichment
 LOCK_WAIT_SECONDS = 30.0
@@ -409,6 +410,10 @@ class Store:
                 write.close()
 
     def _ensure_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+        stored = self._stored_schema(con)
+        if stored is not None and stored < SCHEMA_VERSION:
+            self._migrate(con, stored)  # its tables are created within the migration's transaction
+            return
         for ddl in _DDL:
             con.execute(ddl)
         found = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -443,19 +448,24 @@ class Store:
         if version[0]:
             self._pending_version.append(version[0])
 
+    @staticmethod
+    def _stored_schema(con: duckdb.DuckDBPyConnection) -> int | None:
+        """The schema version the store was written with (None: a new store, or one without a version)."""
+        try:
+            found = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except duckdb.CatalogException:
+            return None
+        try:
+            return int(found[0]) if found else None
+        except ValueError:
+            return None
+
     def _migrate(self, con: duckdb.DuckDBPyConnection, from_version: int) -> None:
-        """Bring an older store up to date, in one transaction (a failed migration changes nothing)."""
+        """Bring an older store up to date, in one transaction and in bounded memory (``lib/store/migrate.py``): a
+        failed or killed migration changes nothing."""
+        remove_stale(self.path)  # what a killed migration staged (the caller holds the writers' lock)
         with self._rewrite(con):
-            if from_version < 2:
-                # Rebuild with the entity columns (keeps the primary key), backfilled from the stored text.
-                old = con.execute('SELECT "uniqueId", "messageContent", "messageContentHtml" FROM mentions').df()
-                found = [entities(t, h) for t, h in zip(old["messageContent"], old["messageContentHtml"], strict=True)]
-                backfill = pd.DataFrame({"uniqueId": old["uniqueId"]})
-                for index, name in enumerate(ENTITY_COLUMNS):
-                    backfill[name] = [f[index] for f in found]
-                self._replace_columns(con, backfill, missing=ENTITY_COLUMNS)
-            if from_version < 3:
-                self._enrich(con, "mentions")
+            migrate(con, self.path, from_version, _DDL, _mentions_ddl("mentions_new"))
             con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
 
     @staticmethod
@@ -474,29 +484,6 @@ class Store:
         con.unregister("replacement")
         con.execute("DROP TABLE mentions")
         con.execute("ALTER TABLE mentions_new RENAME TO mentions")
-
-    @staticmethod
-    def _enrich(con: duckdb.DuckDBPyConnection, source: str) -> None:
-        """Enrich the mentions of table ``source`` (new or changed ones) and store their term ids and score."""
-        texts = con.sql(f'SELECT "uniqueId", "messageContent", "messageLanguage" FROM {source}').to_arrow_table()
-        if not texts.num_rows:
-            return
-        known = con.sql("SELECT key, id FROM vocab").to_arrow_table()
-        vocabulary = Vocabulary(known["key"].to_pylist(), known["id"].to_pylist())
-        rows = enrichment_rows(
-            texts["uniqueId"].combine_chunks(),
-            texts["messageContent"].to_pylist(),
-            texts["messageLanguage"].to_pylist(),
-            vocabulary,
-        )
-        new_vocab = vocabulary.new_rows()
-        con.register("new_vocab", new_vocab)
-        con.execute("INSERT INTO vocab SELECT * FROM new_vocab")
-        con.unregister("new_vocab")
-        con.register("enriched", rows)
-        con.execute('DELETE FROM enrichment WHERE "uniqueId" IN (SELECT "uniqueId" FROM enriched)')
-        con.execute("INSERT INTO enrichment SELECT * FROM enriched")
-        con.unregister("enriched")
 
     def setting(self, key: str, default: str = "") -> str:
         """A store setting (the tag delimiter, say); while a writer keeps readers out, the value last read."""
