@@ -1,6 +1,6 @@
-"""Schema migrations (lib/store/migrate.py): a store of the oldest schema the app migrates from (version 1) is
-migrated in memory that does not grow with its mentions (each size in a process of its own, its VmHWM; not a
-timing test), a migration killed midway leaves the store as it was and openable, and odd rows migrate."""
+"""Schema migrations (lib/store/migrate.py): a store of the oldest schema the app migrates from (version 1), migrated
+by a process killed midway, is left as it was and openable, and odd rows migrate. (Its peak memory is measured by
+``python -m bench.stream --steps migrate``; it is not yet flat below a DuckDB row group, see issue 23.)"""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import duckdb
 import pandas as pd
 import pytest
 
-from bench.import_memory import measure_command
 from bench.stream import V1_COLUMNS, _migrate_code, old_copy, replicate
 from lib.mentions.normalize import entities
 from lib.store.local import SCHEMA_VERSION, Store
@@ -60,24 +59,6 @@ def contents(path: Path) -> dict:
 
 def migrate_code(path: Path, batch: int = BATCH) -> str:
     return f"import lib.store.migrate as m; m.READ_ROWS = {batch}; " + _migrate_code(path)
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(1800)  # two stores made and migrated, on a machine that may be busy
-@pytest.mark.xfail(
-    strict=True,
-    reason="not flat yet: the rebuilt table's rows stay in memory up to a DuckDB row group (122,880 rows) within the "
-    "migration's transaction; measured 396 MB at 3,000 and 558 MB at 12,000 mentions of 8 kB (issue 23)",
-)
-def test_migration_peak_memory_stays_flat_as_the_mentions_grow(demo_data_dir, tmp_path):
-    peaks = {}
-    for rows in (3_000, 12_000):
-        path = old_store(demo_data_dir, tmp_path / str(rows), rows)
-        result = measure_command([], code=migrate_code(path))
-        assert result["summary"] == f"migrated {rows:,} mentions to schema {SCHEMA_VERSION}", result
-        peaks[rows] = result["maxrss_mb"]
-    small, large = peaks.values()
-    assert large <= small * 1.1 + 25, peaks  # four times the mentions, about the same peak
 
 
 @pytest.mark.slow
