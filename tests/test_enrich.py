@@ -100,3 +100,35 @@ def test_long_texts_are_scored_in_runs_of_sentences_short_ones_whole():
     scores = [vader.polarity_scores(r)["compound"] for r in runs]
     assert math.isclose(sentiment(long, "en"), np.average(scores, weights=[len(r) for r in runs]))
     assert all(len(r) <= 50 for r in sentence_runs("x" * 120 + " " + "y" * 30, 50))  # a run-on sentence is cut
+
+
+def test_large_batches_of_one_write_go_to_the_same_kept_workers(tmp_path, monkeypatch):
+    """Batches at or above ENRICH_MIN_TEXTS are analysed by the worker processes kept for the whole write (no
+    process start per batch), and give the enrichment a one-process analysis gives."""
+    import lib.store.staging
+    import lib.text.enrich
+    from lib.store.local import Store
+
+    started = []
+    real_popen = lib.text.enrich.subprocess.Popen
+
+    def counting_popen(*args, **kwargs):
+        started.append(args[0])
+        return real_popen(*args, **kwargs)
+
+    monkeypatch.setattr(lib.store.staging, "ENRICH_MIN_TEXTS", 8)
+    monkeypatch.setattr(lib.text.enrich.subprocess, "Popen", counting_popen)
+    frames = [corpus_frame() for _ in range(3)]  # three batches of the corpus's 8 mentions, under new keys
+    for frame, batch in zip(frames, range(3), strict=True):
+        frame["uniqueId"] = [str(batch * 100 + k) for k in range(len(frame))]
+    store = Store(tmp_path / "w.duckdb")
+    store.ingest(frames, kind="import", source="batches")
+    workers = min(lib.text.enrich.os.cpu_count() or 1, 8)
+    if workers >= 2:
+        assert len(started) == workers and all("--serve" in cmd for cmd in started)  # once per write, not per batch
+    model = MentionModel.from_store(store)
+    texts = [text for frame in frames for text in frame["messageContent"]]
+    alone = lib.text.enrich.analyse(texts, [lang for frame in frames for lang in frame["messageLanguage"]])
+    by_key = dict(zip(model.keys.to_pylist(), model.vader, strict=True))
+    keys = [key for frame in frames for key in frame["uniqueId"]]
+    assert np.allclose([by_key[k] for k in keys], alone.scores, equal_nan=True)
