@@ -18,7 +18,6 @@ gets the raw tags behind each shown name.
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -34,9 +33,10 @@ import pyarrow.parquet as pq
 from lib.mentions.schema import SENTIMENT_ORDER
 from lib.queries.answers import AnswerCache
 from lib.queries.buckets import DAY_NS, HOUR_NS, bucket_end
+from lib.queries.engine_load import drop_tables, load_table
 from lib.queries.filters import FACETS
 from lib.queries.interface import TEXT, Scope
-from lib.queries.model import CATEGORICAL, LIST_COLUMNS, Codes, volume_table
+from lib.queries.model import LIST_COLUMNS, Codes, volume_table
 from lib.queries.sentiment_check import EDGE, STRONG, level_grid
 from lib.queries.tags import TagRecode, shown_names
 from lib.store.snapshot import CURRENT
@@ -493,24 +493,10 @@ def volume_frame(out: pd.DataFrame, tz: str, freq: str, split: str | None, top: 
 
 
 def load_snapshot(con, current: Path, version: str, keep: str = "") -> Snapshot:
-    """The snapshot's mentions, with each mention's time and enrichment, loaded into DuckDB's own storage
-    once (only the columns the questions read, ordered by time so that a date filter skips whole blocks);
-    the tables of older versions are dropped, but ``keep`` (the previous one: a rerun may still be reading it)."""
-    name = "mentions_" + hashlib.sha256(version.encode()).hexdigest()[:16]
-    raw = con.con
-    present = {row[0] for row in raw.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    if name not in present:
-        columns = ", ".join(f'm."{c}"' for c in ("uniqueId", *CATEGORICAL, *LIST_COLUMNS, "messageContent"))
-        mentions, enrichment = (str(current / f"{t}.parquet").replace("'", "''") for t in ("mentions", "enrichment"))
-        raw.execute(
-            f"CREATE TABLE {name} AS SELECT {columns}, coalesce(m.datePublished, m.dateAdded) AS ts, "
-            f"e.termIds, e.phraseIds, e.vaderCompound FROM read_parquet('{mentions}') m "
-            f"LEFT JOIN read_parquet('{enrichment}') e ON m.uniqueId = e.uniqueId ORDER BY ts"
-        )
-        raw.execute("CHECKPOINT")
-    for old in present - {name, keep}:
-        if old.startswith("mentions_"):
-            raw.execute(f'DROP TABLE "{old}"')
+    """The snapshot's mentions loaded into DuckDB's own storage once (lib/queries/engine_load.py); the tables of
+    older versions are dropped, but ``keep`` (the previous one: a rerun may still be reading it)."""
+    name = load_table(con.con, current, version)
+    drop_tables(con.con, {name, keep})
     return Snapshot(version, current, con.table(name), table=name)
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 from lib.mentions.schema import SENTIMENT_ORDER
 from lib.queries.buckets import bucket_end
 from lib.queries.engine import QUARTER_S, EngineQueries, _utc, fold_crosstab, volume_frame
+from lib.queries.engine_load import COLUMN_IDS, ListCodes
 from lib.queries.filters import FACETS
 from lib.queries.interface import TEXT, Scope
 from lib.queries.model import CATEGORICAL, LIST_COLUMNS
@@ -58,14 +59,18 @@ class Where:
         """The condition 'has any of ``values``' on ``column`` (a list column, tags under the recode, or text)."""
         if column == TEXT:
             return self.text(grouped(parse(values[0])))
-        if column == "tags":
-            behind = self.q.tag_names
-            values = [r for v in values for r in behind.get(v, [])]
+        if column == "tags" or column in LIST_COLUMNS:
+            # The list fields as codes (lib/queries/engine_load.py); one list_contains per code (DuckDB's
+            # list_has_any builds a hash set per row: 8 times slower here).
+            if column == "tags":
+                values = [r for v in values for r in self.q.tag_names.get(v, [])]
+            codes = self.q.list_codes.of(column, values)
+            self.params.extend(codes)
+            coded = "tk" if column == "tags" else "lk"
+            return " OR ".join(f"list_contains({coded}, ?)" for _ in codes) or "FALSE"
         if not values:
             return "FALSE"
         self.params.append(list(values))
-        if column == "tags" or column in LIST_COLUMNS:
-            return f"list_has_any({quoted(column)}, ?::VARCHAR[])"
         return f"list_contains(?::VARCHAR[], {quoted(column)})"
 
     def text(self, node: Node) -> str:
@@ -125,6 +130,12 @@ def split(result, parts: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     }
 
 
+def ranked(values: np.ndarray, mentions: np.ndarray) -> pd.DataFrame:
+    """Mentions per value, largest first, ties by value (as every backend ranks)."""
+    frame = pd.DataFrame({"value": values.astype(object), "mentions": np.asarray(mentions, dtype=np.int64)})
+    return frame.sort_values(["mentions", "value"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
 def _top(frame: pd.DataFrame, top: int | None) -> pd.DataFrame:
     return (frame.head(top) if top else frame).reset_index(drop=True).copy()
 
@@ -171,28 +182,57 @@ class DuckDBQueries(EngineQueries):
         )
         return self._answer(sql, w.params, lambda result: split(result, (*CATEGORICAL, "")))
 
+    @property
+    def list_codes(self) -> ListCodes:
+        return self._cached("list codes", lambda: ListCodes.read(self.store.con.con, self.snap.table))
+
+    def _tag_basis(self) -> tuple[str, dict[str, list[int]]]:
+        """The coded tag column the recode counts on (the folded spellings when it folds case, else the raw
+        tags) and each shown name's codes in it."""
+        codes, fold = self.list_codes, self.recode.case_fold
+        basis: dict[str, list[int]] = {}
+        for name, raws in self._tag_names.items():
+            raw = codes.of("tags", raws)
+            basis[name] = sorted({int(codes.folded[k]) for k in raw} if fold else set(raw))
+        return ("fk" if fold else "tk"), basis
+
     def _lists(self, scope: Scope) -> dict[str, pd.DataFrame]:
-        """Mentions per value of each list column (a value listed twice in a mention counts once), tags per
-        shown name under the recode: one query over the scope's rows, read once."""
+        """Mentions per value of each list column (each value is once in a mention's codes), tags per shown
+        name under the recode: one query that unnests the scope's integer codes. A name the recode gives
+        several codes (a rename that merges tags) is counted by a second query, over the mentions that have
+        any of them."""
         w = Where.of(self, scope)
-        pairs = [(raw, name) for name, raws in self._tag_names.items() for raw in raws]
-        raws, names = [r for r, _ in pairs], [n for _, n in pairs]  # none: the join is empty
-        branches = [
-            f"SELECT {i} AS which, v AS value, count(*) AS n FROM (SELECT unnest(list_distinct({quoted(c)})) AS v "
-            f"FROM s) GROUP BY v"
-            for i, c in enumerate(ENTITIES)
-        ]
-        # Tags: each raw tag to its shown name (a join with the bound pairs), each name once per mention.
-        branches.append(
-            f"SELECT {len(ENTITIES)} AS which, name AS value, count(*) AS n FROM (SELECT DISTINCT rid, name FROM "
-            "(SELECT rid, unnest(tags) AS raw FROM s) JOIN (SELECT unnest(?::VARCHAR[]) AS raw, "
-            "unnest(?::VARCHAR[]) AS name) USING (raw)) GROUP BY name"
-        )
+        column, basis = self._tag_basis()
         sql = (
-            f"WITH s AS MATERIALIZED (SELECT rowid AS rid, {', '.join(quoted(c) for c in (*ENTITIES, 'tags'))} "
-            f"FROM {self.table} WHERE {w.sql()}) " + " UNION ALL ".join(branches) + " ORDER BY which, n DESC, value"
+            f"SELECT k, count(*) AS n FROM (SELECT unnest(list_concat(lk, {column})) AS k FROM {self.table} "
+            f"WHERE {w.sql()}) GROUP BY k"
         )
-        return self._answer(sql, [*w.params, raws, names], lambda result: split(result, (*ENTITIES, "tags")))
+        out = self._answer(sql, w.params, lambda r: r.fetchnumpy())
+        per_code = np.zeros(len(self.list_codes.value), dtype=np.int64)
+        per_code[np.asarray(out["k"], dtype=np.int64)] = np.asarray(out["n"], dtype=np.int64)
+        merged = [(name, ks) for name, ks in basis.items() if len(ks) > 1]
+        if merged:
+            counts = ", ".join(
+                f"count(*) FILTER (WHERE {' OR '.join(f'list_contains({column}, ?)' for _ in ks)})" for _, ks in merged
+            )
+            params = [k for _, ks in merged for k in ks]
+            row = self._answer(
+                f"SELECT {counts} FROM {self.table} WHERE {w.sql()}", [*params, *w.params], lambda r: r.fetchone()
+            )
+            several = {name: int(n) for (name, _), n in zip(merged, row, strict=True)}
+        else:
+            several = {}
+        codes = self.list_codes
+        parts = {}
+        for entity in ENTITIES:
+            ks = np.flatnonzero((codes.column == COLUMN_IDS[entity]) & (per_code > 0))
+            parts[entity] = ranked(codes.value[ks], per_code[ks])
+        names = list(basis)
+        tagged = [several[n] if n in several else (int(per_code[basis[n][0]]) if basis[n] else 0) for n in names]
+        keep = [i for i, n in enumerate(tagged) if n > 0]
+        shown = np.asarray([names[i] for i in keep], dtype=object)
+        parts["tags"] = ranked(shown, np.asarray([tagged[i] for i in keep], dtype=np.int64))
+        return parts
 
     # -- answers ---------------------------------------------------------------------------------
     def count(self, scope: Scope) -> int:
