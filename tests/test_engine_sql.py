@@ -5,6 +5,7 @@ answers themselves to the model's and to a plain reading of the store."""
 from __future__ import annotations
 
 import shutil
+import threading
 from dataclasses import replace
 from datetime import date
 
@@ -110,3 +111,44 @@ def test_each_snapshot_version_is_loaded_once_and_answers_follow_it(shared, demo
     kept = {table, after.snap.table}
     assert tables == kept | {f"{t}_values" for t in kept}  # the previous version kept for reruns still reading it
     assert raw.execute("SELECT current_setting('memory_limit')").fetchone()[0] in ("1.0 GiB", "953.6 MiB")
+
+
+def test_a_new_version_answers_from_its_parquet_files_while_it_loads(shared, tmp_path, monkeypatch):
+    """The first rerun after a new snapshot does not wait for the replica's load: it is answered from the
+    snapshot's Parquet files (Ibis), the same answers as from the loaded table (SQL) once the load is done."""
+    from lib.queries import engine_load
+    from tests.test_backends import RECODE, SCOPES, TOPICS
+
+    release, started = threading.Event(), threading.Event()
+    load = engine_load.load_table
+
+    def held(*args):
+        started.set()
+        assert release.wait(120)
+        return load(*args)
+
+    monkeypatch.setattr(engine_load, "load_table", held)
+    store = IbisStore(shared, "duckdb", workdir=tmp_path / "replica", background=True)
+
+    def answers(q) -> list:
+        out = []
+        for scope in SCOPES:
+            lists = q.counts_many(scope, ["hashtags", "handles", "linkDomains", "tags"], top=10)
+            out += [q.count(scope), q.kpis(scope), q.counts(scope, "sourceService").to_dict("list")]
+            out += [frame.to_dict("list") for frame in lists.values()]
+            out += [q.crosstab(scope, "sourceService", "messageSentiment").to_dict("split")]
+            out += [q.volume(scope, "week", "messageSentiment").to_dict("list"), q.keys(scope, 20)]
+            out += [q.term_counts(scope).tolist(), q.term_counts(scope, "phrases").tolist()]
+            out += [q.sentiment_grid(scope).to_dict("split"), sorted(q.author_counts(scope).tolist())]
+        return out
+
+    during = store.queries(RECODE, TOPICS)
+    assert started.wait(60) and store.loading()
+    assert not isinstance(during, DuckDBQueries) and not during.snap.table  # the Parquet files answer
+    first = answers(during)
+    assert store.loading()  # all of it answered while the load was held
+    release.set()
+    assert store.wait_loaded(120)
+    after = store.queries(RECODE, TOPICS)
+    assert isinstance(after, DuckDBQueries) and after.snap.table and not store.loading()
+    assert answers(after) == first
