@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,7 +162,7 @@ class Loader:
     A version whose load failed is not tried again (the replica keeps answering from the Parquet files, and
     ``error`` says why); the next published version is."""
 
-    def __init__(self, connect):
+    def __init__(self, connect: Callable[[], duckdb.DuckDBPyConnection]) -> None:
         self._connect = connect  # () -> a DuckDB connection for the load (a cursor of the replica's database)
         self._guard = threading.Lock()
         self._thread: threading.Thread | None = None
