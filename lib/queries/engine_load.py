@@ -10,7 +10,10 @@ whole 1M store, with DuckDB's ``list_distinct`` and string hashing per value), s
   columns), its column (``COLUMN_IDS``) and the value; the tags also once per case-folded spelling (column
   ``FOLDED``, the value as ``str.casefold`` gives it, which is how the tag recode folds);
 - each mention gets ``lk`` (the codes of its hashtags, handles and link domains), ``tk`` (of its raw tags)
-  and ``fk`` (of its folded tags), each value once.
+  and ``fk`` (of its folded tags), each value once;
+- the categorical fields are coded the same way (``CATEGORY_IDS``), each in a column ``"#<field>"``: the
+  GROUPING SETS query, the cross-tab and the volume group small integers, and since codes are numbered in
+  value order, ranking by (mentions, code) is ranking by (mentions, value).
 
 Unnesting small integer lists and counting per code is about 20 times faster than the strings (76 ms
 against 1,671 ms for the whole 1M store, measured side by side), and a filter on a list field becomes
@@ -35,12 +38,16 @@ from lib.queries.model import CATEGORICAL, LIST_COLUMNS
 
 COLUMN_IDS = {"hashtags": 0, "handles": 1, "linkDomains": 2, "tags": 3}
 FOLDED = 4  # the tags' case-folded spellings
+CATEGORY_IDS = {c: 10 + i for i, c in enumerate(CATEGORICAL)}  # the categorical fields, coded as "#<field>"
 log = logging.getLogger(__name__)
 CODED = ("lk", "tk", "fk")  # the coded list columns a loaded table has beside the string ones
 
 
+LAYOUT = 2  # of a loaded table: a replica file loaded by an older layout is loaded again, not misread
+
+
 def table_name(version: str) -> str:
-    return "mentions_" + hashlib.sha256(version.encode()).hexdigest()[:16]
+    return "mentions_" + hashlib.sha256(f"{LAYOUT}:{version}".encode()).hexdigest()[:16]
 
 
 def _path(current: Path, table: str) -> str:
@@ -68,8 +75,14 @@ def load_table(raw, current: Path, version: str) -> str:
     # The dictionary: every distinct list value per column, then the tags' case-folded spellings (folded in
     # Python, as the recode folds them: DuckDB's lower() is not str.casefold()).
     pairs = " UNION ALL ".join(
-        f"SELECT DISTINCT {i}::UTINYINT AS col, unnest(\"{c}\") AS value FROM read_parquet('{mentions}')"
-        for c, i in COLUMN_IDS.items()
+        [
+            f"SELECT DISTINCT {i}::UTINYINT AS col, unnest(\"{c}\") AS value FROM read_parquet('{mentions}')"
+            for c, i in COLUMN_IDS.items()
+        ]
+        + [
+            f"SELECT DISTINCT {i}::UTINYINT AS col, \"{c}\" AS value FROM read_parquet('{mentions}')"
+            for c, i in CATEGORY_IDS.items()
+        ]
     )
     _run(
         raw,
@@ -101,14 +114,19 @@ def load_table(raw, current: Path, version: str) -> str:
         f'FROM ({unnested}) p JOIN "{stage}_values" v USING (col, value) GROUP BY uniqueId'
     )
     columns = ", ".join(f'm."{c}"' for c in ("uniqueId", *CATEGORICAL, *LIST_COLUMNS, "messageContent"))
+    coded = ", ".join(f'd{i}.k AS "#{c}"' for c, i in CATEGORY_IDS.items())
+    joins = " ".join(
+        f'LEFT JOIN (SELECT k, value FROM "{stage}_values" WHERE col = {i}) d{i} ON d{i}.value = m."{c}"'
+        for c, i in CATEGORY_IDS.items()
+    )
     empty = "[]::INTEGER[]"
     _run(
         raw,
         f'CREATE TABLE "{stage}" AS SELECT {columns}, coalesce(m.datePublished, m.dateAdded) AS ts, '
         f"e.termIds, e.phraseIds, e.vaderCompound, coalesce(c.lk, {empty}) AS lk, coalesce(c.tk, {empty}) AS tk, "
-        f"coalesce(c.fk, {empty}) AS fk FROM read_parquet('{mentions}') m "
+        f"coalesce(c.fk, {empty}) AS fk, {coded} FROM read_parquet('{mentions}') m "
         f"LEFT JOIN read_parquet('{enrichment}') e ON m.uniqueId = e.uniqueId "
-        f"LEFT JOIN ({codes}) c ON m.uniqueId = c.uniqueId ORDER BY ts",
+        f"LEFT JOIN ({codes}) c ON m.uniqueId = c.uniqueId {joins} ORDER BY ts",
     )
     _run(raw, f'DROP TABLE IF EXISTS "{name}_values"')
     _run(raw, f'ALTER TABLE "{stage}_values" RENAME TO "{name}_values"')
@@ -149,8 +167,8 @@ class ListCodes:
         return cls(codes, column, value, folded)
 
     def of(self, column: str, values) -> list[int]:
-        """The codes of ``values`` of a list column (a value no mention has: none)."""
-        col = COLUMN_IDS[column]
+        """The codes of ``values`` of a list or categorical column (a value no mention has: none)."""
+        col = COLUMN_IDS[column] if column in COLUMN_IDS else CATEGORY_IDS[column]
         return [code for v in values if (code := self.codes.get((col, v))) is not None]
 
 
