@@ -208,6 +208,8 @@ class EngineQueries:
     def __init__(self, store: IbisStore, snapshot: Snapshot, recode: TagRecode, topics: TopicSet):
         self.store, self.snap, self.recode, self.topics = store, snapshot, recode, topics
         self.backend, self.version = store.engine, snapshot.version
+        # Answered from the Parquet files while the replica's own copy of this version loads (``background``).
+        self.loading = store.loader is not None and not snapshot.table
         self.n = int(self._cached("n", lambda: store.scalar(snapshot.mentions.count())))
 
     def _cached(self, key: str, compute):
