@@ -152,3 +152,48 @@ def test_a_new_version_answers_from_its_parquet_files_while_it_loads(shared, tmp
     after = store.queries(RECODE, TOPICS)
     assert isinstance(after, DuckDBQueries) and after.snap.table and not store.loading()
     assert answers(after) == first
+
+
+@pytest.mark.parametrize(
+    "recode",
+    [TagRecode(case_fold=False), TagRecode(rename={"baggage": "Bags", "Delays & Cancellations": "Bags"})],
+    ids=["raw-tags", "merged-by-rename"],
+)
+def test_coded_list_fields_count_as_the_strings_do(shared, store, recode):
+    """The loaded table's integer codes (lib/queries/engine_load.py) under any recode: the raw tags when it does
+    not fold case, a second query for names that a rename merges; values no mention has match nothing."""
+    coded, strings = store.queries(recode), IbisStore(shared, "duckdb", load=False).queries(recode)
+    assert isinstance(coded, DuckDBQueries) and not isinstance(strings, DuckDBQueries)
+    hostile = ("no such tag'; DROP TABLE x; --", "")
+    scopes = [
+        Scope(),
+        Scope(Filters(sentiments=("negative",), tags=(coded.tag_options()[0],))),
+        Scope(Filters(countries=("DE", "nowhere"))).narrowed("hashtags", ("travel", *hostile)),
+        Scope(Filters(tags=hostile, services=hostile)),
+    ]
+    for scope in scopes:
+        for column in ("tags", "hashtags", "handles", "linkDomains", "sourceService", "authorName"):
+            mine, theirs = coded.counts(scope, column), strings.counts(scope, column)
+            assert mine.to_dict("list") == theirs.to_dict("list"), (scope, column)
+        assert coded.count(scope) == strings.count(scope)
+    assert coded.count(scopes[-1]) == 0 and coded.count(scopes[0]) > coded.count(scopes[1]) > 0
+
+
+def test_a_failed_load_keeps_the_parquet_answers_and_is_not_retried(shared, tmp_path, monkeypatch):
+    from lib.queries import engine_load
+
+    calls = []
+
+    def broken(*args):
+        calls.append(args)
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(engine_load, "load_table", broken)
+    store = IbisStore(shared, "duckdb", workdir=tmp_path / "replica", background=True)
+    n = store.queries().count(Scope())
+    assert store.wait_loaded(60)
+    for _ in range(3):  # the next reruns
+        q = store.queries()
+        assert not q.snap.table and q.count(Scope()) == n > 0
+        assert not q.loading  # the sidebar no longer says it loads
+    assert len(calls) == 1 and "No space left" in next(iter(store.loader.errors.values()))

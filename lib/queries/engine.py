@@ -166,9 +166,12 @@ class IbisStore:
         return snap if snap is not None and snap.version == version else self._parquet(current, version)
 
     def loading(self) -> bool:
-        """Whether answers come from the Parquet files while the newest version loads."""
+        """Whether answers come from the Parquet files while the newest version loads (not after its load
+        failed: then they do for good)."""
         snap = self._snapshot
-        return self.loader is not None and snap is not None and not snap.table
+        return (
+            self.loader is not None and snap is not None and not snap.table and snap.version not in self.loader.errors
+        )
 
     def wait_loaded(self, timeout: float | None = None) -> bool:
         """Wait for a background load to end; the next ``snapshot()`` then reads the loaded table."""
@@ -209,7 +212,7 @@ class EngineQueries:
         self.store, self.snap, self.recode, self.topics = store, snapshot, recode, topics
         self.backend, self.version = store.engine, snapshot.version
         # Answered from the Parquet files while the replica's own copy of this version loads (``background``).
-        self.loading = store.loader is not None and not snapshot.table
+        self.loading = store.loading()
         self.n = int(self._cached("n", lambda: store.scalar(snapshot.mentions.count())))
 
     def _cached(self, key: str, compute):
