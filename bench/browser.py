@@ -42,17 +42,22 @@ def build_store(n: int, folder: Path) -> Path:
     return path
 
 
-def measure(url: str, page_path: str, browser) -> list[float]:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(url + page_path)
-    page.get_by_text("mentions match").first.wait_for(timeout=180_000)
-    page.wait_for_function(SETTLED, timeout=180_000)
-    deadline = time.monotonic() + 900
-    while page.get_by_text(LOADING).count() and time.monotonic() < deadline:  # an engine replica's own copy
-        time.sleep(5)  # not a synchronisation: a poll of the replica's state, each time with a fresh page load
-        page.goto(url + page_path)
+def opened(page, url: str, seconds: float = 900) -> None:
+    """``url`` open and settled, once an engine replica's own copy of the snapshot is loaded (its sidebar says
+    while it loads: polled with a fresh page load every few seconds, up to ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        page.goto(url)
         page.get_by_text("mentions match").first.wait_for(timeout=180_000)
         page.wait_for_function(SETTLED, timeout=180_000)
+        if not page.get_by_text(LOADING).count() or time.monotonic() > deadline:
+            return
+        time.sleep(5)  # not a synchronisation: the interval of a poll of the replica's state
+
+
+def measure(url: str, page_path: str, browser) -> list[float]:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    opened(page, url + page_path)
     times = []
     sidebar = page.get_by_test_id("stSidebar")
     for label, value in CHANGES:
