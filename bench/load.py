@@ -154,6 +154,25 @@ def browser_under_load(url: str, page: str, results: list) -> None:
             browser.close()
 
 
+def wait_loaded(urls: list[str], page: str) -> None:
+    """Until every engine replica at ``urls`` answers from its own loaded copy (bench/browser.py's ``opened``)."""
+    from playwright.sync_api import sync_playwright
+
+    from bench.browser import opened
+
+    began = time.perf_counter()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        try:
+            for url in urls:
+                tab = browser.new_page()
+                opened(tab, f"{url}/{page}?tz=UTC")
+                tab.close()
+        finally:
+            browser.close()
+    print(f"the replicas' own copies loaded in {time.perf_counter() - began:.0f} s", flush=True)
+
+
 def build_store(mentions: int, folder: Path) -> Path:
     from lib.sources.demo import generate
     from lib.sources.ingest import import_file
@@ -232,6 +251,8 @@ def main(argv: list[str] | None = None) -> None:
         store = (args.store or build_store(args.mentions, workdir)).resolve()
         app = Replicas(store, workdir, args.backend, args.replicas)
         try:
+            if args.backend != "model":  # an engine replica loads its own copy in the background: wait for it
+                wait_loaded([server.url for server in app.servers], args.page)
             for server in app.servers:  # each replica loads its data once (the model, or the engine's table)
                 warm = asyncio.run(drive(server.url, 1, 1, 0, args.page, server.proc.pid))
             base = app.memory("VmRSS")

@@ -5,6 +5,7 @@ answers themselves to the model's and to a plain reading of the store."""
 from __future__ import annotations
 
 import shutil
+import threading
 from dataclasses import replace
 from datetime import date
 
@@ -107,5 +108,92 @@ def test_each_snapshot_version_is_loaded_once_and_answers_follow_it(shared, demo
     assert after.snap.table != table and after.count(Scope()) == n + 8  # not the old version's cached answer
     raw = store.con.con
     tables = {r[0] for r in raw.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    assert tables == {table, after.snap.table}  # the previous version kept for reruns still reading it
+    kept = {table, after.snap.table}
+    assert tables == kept | {f"{t}_values" for t in kept}  # the previous version kept for reruns still reading it
     assert raw.execute("SELECT current_setting('memory_limit')").fetchone()[0] in ("1.0 GiB", "953.6 MiB")
+
+
+def test_a_new_version_answers_from_its_parquet_files_while_it_loads(shared, tmp_path, monkeypatch):
+    """The first rerun after a new snapshot does not wait for the replica's load: it is answered from the
+    snapshot's Parquet files (Ibis), the same answers as from the loaded table (SQL) once the load is done."""
+    from lib.queries import engine_load
+    from tests.test_backends import RECODE, SCOPES, TOPICS
+
+    release, started = threading.Event(), threading.Event()
+    load = engine_load.load_table
+
+    def held(*args):
+        started.set()
+        assert release.wait(120)
+        return load(*args)
+
+    monkeypatch.setattr(engine_load, "load_table", held)
+    store = IbisStore(shared, "duckdb", workdir=tmp_path / "replica", background=True)
+
+    def answers(q) -> list:
+        out = []
+        for scope in SCOPES:
+            lists = q.counts_many(scope, ["hashtags", "handles", "linkDomains", "tags"], top=10)
+            out += [q.count(scope), q.kpis(scope), q.counts(scope, "sourceService").to_dict("list")]
+            out += [frame.to_dict("list") for frame in lists.values()]
+            out += [q.crosstab(scope, "sourceService", "messageSentiment").to_dict("split")]
+            out += [q.volume(scope, "week", "messageSentiment").to_dict("list"), q.keys(scope, 20)]
+            out += [q.term_counts(scope).tolist(), q.term_counts(scope, "phrases").tolist()]
+            out += [q.sentiment_grid(scope).to_dict("split"), sorted(q.author_counts(scope).tolist())]
+        return out
+
+    during = store.queries(RECODE, TOPICS)
+    assert started.wait(60) and store.loading()
+    assert not isinstance(during, DuckDBQueries) and not during.snap.table  # the Parquet files answer
+    first = answers(during)
+    assert store.loading()  # all of it answered while the load was held
+    release.set()
+    assert store.wait_loaded(120)
+    after = store.queries(RECODE, TOPICS)
+    assert isinstance(after, DuckDBQueries) and after.snap.table and not store.loading()
+    assert answers(after) == first
+
+
+@pytest.mark.parametrize(
+    "recode",
+    [TagRecode(case_fold=False), TagRecode(rename={"baggage": "Bags", "Delays & Cancellations": "Bags"})],
+    ids=["raw-tags", "merged-by-rename"],
+)
+def test_coded_list_fields_count_as_the_strings_do(shared, store, recode):
+    """The loaded table's integer codes (lib/queries/engine_load.py) under any recode: the raw tags when it does
+    not fold case, a second query for names that a rename merges; values no mention has match nothing."""
+    coded, strings = store.queries(recode), IbisStore(shared, "duckdb", load=False).queries(recode)
+    assert isinstance(coded, DuckDBQueries) and not isinstance(strings, DuckDBQueries)
+    hostile = ("no such tag'; DROP TABLE x; --", "")
+    scopes = [
+        Scope(),
+        Scope(Filters(sentiments=("negative",), tags=(coded.tag_options()[0],))),
+        Scope(Filters(countries=("DE", "nowhere"))).narrowed("hashtags", ("travel", *hostile)),
+        Scope(Filters(tags=hostile, services=hostile)),
+    ]
+    for scope in scopes:
+        for column in ("tags", "hashtags", "handles", "linkDomains", "sourceService", "authorName"):
+            mine, theirs = coded.counts(scope, column), strings.counts(scope, column)
+            assert mine.to_dict("list") == theirs.to_dict("list"), (scope, column)
+        assert coded.count(scope) == strings.count(scope)
+    assert coded.count(scopes[-1]) == 0 and coded.count(scopes[0]) > coded.count(scopes[1]) > 0
+
+
+def test_a_failed_load_keeps_the_parquet_answers_and_is_not_retried(shared, tmp_path, monkeypatch):
+    from lib.queries import engine_load
+
+    calls = []
+
+    def broken(*args):
+        calls.append(args)
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(engine_load, "load_table", broken)
+    store = IbisStore(shared, "duckdb", workdir=tmp_path / "replica", background=True)
+    n = store.queries().count(Scope())
+    assert store.wait_loaded(60)
+    for _ in range(3):  # the next reruns
+        q = store.queries()
+        assert not q.snap.table and q.count(Scope()) == n > 0
+        assert not q.loading  # the sidebar no longer says it loads
+    assert len(calls) == 1 and "No space left" in next(iter(store.loader.errors.values()))

@@ -76,7 +76,8 @@ def _engine(folder: str, engine: str):
             f"SCE_BACKEND={engine} needs the engine packages ({exc.name} is missing): "
             "pip install -r requirements-engines.txt, or unset SCE_BACKEND to answer from memory."
         ) from None
-    return IbisStore(folder, engine, memory_limit=engine_memory())
+    # A new snapshot version loads in the background while its Parquet files answer: no rerun waits for a load.
+    return IbisStore(folder, engine, memory_limit=engine_memory(), background=True)
 
 
 def engine(source: Source, backend: str):

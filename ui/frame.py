@@ -136,6 +136,7 @@ def frame(title: str) -> View:
         st.caption(
             f"**Source:** {md(source.label)}  \n{q.n:,} mentions · store version {md(q.version or '–')}"
             + (f"  \nAnswered by **{ENGINE_LABELS[q.backend]}**" if q.backend != "model" else "")
+            + (" (its own copy loads: the Parquet files answer meanwhile)" if getattr(q, "loading", False) else "")
             + (f"  \nServed by replica **{md(replica)}**" if (replica := replica_name()) else "")
         )
         _freshness(source, q.version)

@@ -18,7 +18,6 @@ gets the raw tags behind each shown name.
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -34,9 +33,10 @@ import pyarrow.parquet as pq
 from lib.mentions.schema import SENTIMENT_ORDER
 from lib.queries.answers import AnswerCache
 from lib.queries.buckets import DAY_NS, HOUR_NS, bucket_end
+from lib.queries.engine_load import Loader, drop_tables, load_table, table_name
 from lib.queries.filters import FACETS
 from lib.queries.interface import TEXT, Scope
-from lib.queries.model import CATEGORICAL, LIST_COLUMNS, Codes, volume_table
+from lib.queries.model import LIST_COLUMNS, Codes, volume_table
 from lib.queries.sentiment_check import EDGE, STRONG, level_grid
 from lib.queries.tags import TagRecode, shown_names
 from lib.store.snapshot import CURRENT
@@ -96,6 +96,7 @@ class IbisStore:
         workdir: str | Path | None = None,
         load: bool = True,
         sql: bool = True,
+        background: bool = False,
     ):
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
@@ -116,6 +117,9 @@ class IbisStore:
         else:
             self.con = ibis.pyspark.connect(spark or spark_session())
         self._snapshot: Snapshot | None = None
+        # ``background``: a new version is loaded in a thread while its Parquet files answer (as an app replica
+        # runs); else the first ``snapshot()`` of a version waits for its load (tests, benchmarks).
+        self.loader = Loader(lambda: self.con.con.cursor()) if self.load and background else None
         self.answers = AnswerCache()
         # Every session of the app process shares this store; a DuckDB connection takes one query at a time
         # (each query uses every core), and Spark's driver queues them anyway.
@@ -126,15 +130,52 @@ class IbisStore:
         with self._lock:
             current = self.folder / (self.folder / CURRENT).read_text().strip()
             version = (current / "VERSION").read_text().strip()
-            if self._snapshot is None or self._snapshot.version != version:
-                if self.load:
-                    previous = self._snapshot.table if self._snapshot else ""
-                    self._snapshot = load_snapshot(self.con, current, version, keep=previous)
-                else:
-                    table = self.con.read_parquet(str(current / "mentions.parquet"))
-                    table = table.mutate(ts=table.datePublished.fill_null(table.dateAdded))
-                    self._snapshot = Snapshot(version, current, table)
+            snap = self._snapshot
+            if snap is not None and snap.version == version and (snap.table or not self.load):
+                return snap
+            if self.loader is not None:
+                self._snapshot = self._loaded_or_parquet(current, version)
+            elif self.load:
+                self._snapshot = load_snapshot(self.con, current, version, keep=self._table)
+            else:
+                self._snapshot = self._parquet(current, version)
+            self._table = self._snapshot.table or self._table
             return self._snapshot
+
+    _table = ""  # the table of the last loaded version read (kept when the next one is loaded)
+
+    def _parquet(self, current: Path, version: str) -> Snapshot:
+        """The snapshot read from its Parquet files in place."""
+        table = self.con.read_parquet(str(current / "mentions.parquet"))
+        return Snapshot(version, current, table.mutate(ts=table.datePublished.fill_null(table.dateAdded)))
+
+    def _loaded_or_parquet(self, current: Path, version: str) -> Snapshot:
+        """The version's loaded table if it is ready (in the database already, or the background load ended),
+        else its Parquet files, with its load started in the background."""
+        assert self.loader is not None
+        name = self.loader.ready(version)
+        if not name:
+            present = {r[0] for r in self.con.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            if {table_name(version), f"{table_name(version)}_values"} <= present:
+                name = table_name(version)
+        if name:
+            drop_tables(self.con.con, {name, self._table})
+            return Snapshot(version, current, self.con.table(name), table=name)
+        self.loader.start(current, version)
+        snap = self._snapshot
+        return snap if snap is not None and snap.version == version else self._parquet(current, version)
+
+    def loading(self) -> bool:
+        """Whether answers come from the Parquet files while the newest version loads (not after its load
+        failed: then they do for good)."""
+        snap = self._snapshot
+        return (
+            self.loader is not None and snap is not None and not snap.table and snap.version not in self.loader.errors
+        )
+
+    def wait_loaded(self, timeout: float | None = None) -> bool:
+        """Wait for a background load to end; the next ``snapshot()`` then reads the loaded table."""
+        return self.loader.wait(timeout) if self.loader is not None else True
 
     def fetch(self, expr) -> pd.DataFrame:
         """Run ``expr`` on the engine; the answer as a DataFrame."""
@@ -155,11 +196,12 @@ class IbisStore:
     def queries(self, recode: TagRecode | None = None, topics: TopicSet | None = None) -> EngineQueries:
         """The questions of one rerun, about the newest snapshot: on DuckDB, the hot ones as parameterised SQL
         (lib/queries/engine_sql.py)."""
-        if self.sql:
+        snapshot = self.snapshot()
+        if self.sql and snapshot.table:  # not while the version loads in the background: Ibis over Parquet
             from lib.queries.engine_sql import DuckDBQueries
 
-            return DuckDBQueries(self, self.snapshot(), recode or TagRecode(), topics or TopicSet())
-        return EngineQueries(self, self.snapshot(), recode or TagRecode(), topics or TopicSet())
+            return DuckDBQueries(self, snapshot, recode or TagRecode(), topics or TopicSet())
+        return EngineQueries(self, snapshot, recode or TagRecode(), topics or TopicSet())
 
 
 class EngineQueries:
@@ -169,6 +211,8 @@ class EngineQueries:
     def __init__(self, store: IbisStore, snapshot: Snapshot, recode: TagRecode, topics: TopicSet):
         self.store, self.snap, self.recode, self.topics = store, snapshot, recode, topics
         self.backend, self.version = store.engine, snapshot.version
+        # Answered from the Parquet files while the replica's own copy of this version loads (``background``).
+        self.loading = store.loading()
         self.n = int(self._cached("n", lambda: store.scalar(snapshot.mentions.count())))
 
     def _cached(self, key: str, compute):
@@ -302,6 +346,9 @@ class EngineQueries:
     def counts_many(self, scope: Scope, columns: list[str], top: int | None = None) -> dict[str, pd.DataFrame]:
         """``counts`` of several columns in one query: the engine filters the mentions once (a CTE that
         DuckDB materialises) instead of once per column, which matters most for a text search."""
+        if "tags" in columns:  # tags are counted per shown name under the recode: their own question
+            rest = self.counts_many(scope, [c for c in columns if c != "tags"], top)
+            return {c: rest[c] if c != "tags" else self.counts(scope, "tags", top) for c in columns}
         f = self._where(scope)
         parts = [self._grouped(f, c, top).mutate(column=ibis.literal(c)) for c in columns]
         out = self.store.fetch(ibis.union(*parts)) if parts else pd.DataFrame(columns=["value", "mentions", "column"])
@@ -493,24 +540,10 @@ def volume_frame(out: pd.DataFrame, tz: str, freq: str, split: str | None, top: 
 
 
 def load_snapshot(con, current: Path, version: str, keep: str = "") -> Snapshot:
-    """The snapshot's mentions, with each mention's time and enrichment, loaded into DuckDB's own storage
-    once (only the columns the questions read, ordered by time so that a date filter skips whole blocks);
-    the tables of older versions are dropped, but ``keep`` (the previous one: a rerun may still be reading it)."""
-    name = "mentions_" + hashlib.sha256(version.encode()).hexdigest()[:16]
-    raw = con.con
-    present = {row[0] for row in raw.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    if name not in present:
-        columns = ", ".join(f'm."{c}"' for c in ("uniqueId", *CATEGORICAL, *LIST_COLUMNS, "messageContent"))
-        mentions, enrichment = (str(current / f"{t}.parquet").replace("'", "''") for t in ("mentions", "enrichment"))
-        raw.execute(
-            f"CREATE TABLE {name} AS SELECT {columns}, coalesce(m.datePublished, m.dateAdded) AS ts, "
-            f"e.termIds, e.phraseIds, e.vaderCompound FROM read_parquet('{mentions}') m "
-            f"LEFT JOIN read_parquet('{enrichment}') e ON m.uniqueId = e.uniqueId ORDER BY ts"
-        )
-        raw.execute("CHECKPOINT")
-    for old in present - {name, keep}:
-        if old.startswith("mentions_"):
-            raw.execute(f'DROP TABLE "{old}"')
+    """The snapshot's mentions loaded into DuckDB's own storage once (lib/queries/engine_load.py); the tables of
+    older versions are dropped, but ``keep`` (the previous one: a rerun may still be reading it)."""
+    name = load_table(con.con, current, version)
+    drop_tables(con.con, {name, keep})
     return Snapshot(version, current, con.table(name), table=name)
 
 

@@ -19,12 +19,15 @@ as the model, Ibis on Spark, and a plain pandas reading of the store.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 import pandas as pd
 
 from lib.mentions.schema import SENTIMENT_ORDER
 from lib.queries.buckets import bucket_end
 from lib.queries.engine import QUARTER_S, EngineQueries, _utc, fold_crosstab, volume_frame
+from lib.queries.engine_load import CATEGORY_IDS, COLUMN_IDS, ListCodes
 from lib.queries.filters import FACETS
 from lib.queries.interface import TEXT, Scope
 from lib.queries.model import CATEGORICAL, LIST_COLUMNS
@@ -37,6 +40,11 @@ ENTITIES = ("hashtags", "handles", "linkDomains")  # the list columns besides ta
 
 def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def coded(column: str) -> str:
+    """The loaded table's column of ``column``'s codes (lib/queries/engine_load.py)."""
+    return quoted("#" + column)
 
 
 class Where:
@@ -58,14 +66,22 @@ class Where:
         """The condition 'has any of ``values``' on ``column`` (a list column, tags under the recode, or text)."""
         if column == TEXT:
             return self.text(grouped(parse(values[0])))
-        if column == "tags":
-            behind = self.q.tag_names
-            values = [r for v in values for r in behind.get(v, [])]
+        if column == "tags" or column in LIST_COLUMNS:
+            # The list fields as codes (lib/queries/engine_load.py); one list_contains per code (DuckDB's
+            # list_has_any builds a hash set per row: 8 times slower here).
+            if column == "tags":
+                values = [r for v in values for r in self.q.tag_names.get(v, [])]
+            codes = self.q.list_codes.of(column, values)
+            self.params.extend(codes)
+            listed = "tk" if column == "tags" else "lk"
+            return " OR ".join(f"list_contains({listed}, ?)" for _ in codes) or "FALSE"
+        if column in CATEGORY_IDS:  # the loaded table's codes of the field
+            codes = self.q.list_codes.of(column, values)
+            self.params.extend(codes)
+            return f"{coded(column)} IN ({', '.join('?' for _ in codes)})" if codes else "FALSE"
         if not values:
             return "FALSE"
         self.params.append(list(values))
-        if column == "tags" or column in LIST_COLUMNS:
-            return f"list_has_any({quoted(column)}, ?::VARCHAR[])"
         return f"list_contains(?::VARCHAR[], {quoted(column)})"
 
     def text(self, node: Node) -> str:
@@ -113,16 +129,26 @@ class Where:
         return w
 
 
-def split(result, parts: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-    """A result of (which, value, n) rows ordered by which, then n descending, then value, into one frame of
-    (value, mentions) per part: mentions per value, largest first, ties by value (as every backend ranks)."""
+def split(result, parts: tuple[str, ...]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """A result of (which, value code, n) rows ordered by which into the codes (-1 for NULL) and counts of each
+    part."""
     out = result.fetchnumpy()
-    which, values, n = np.asarray(out["which"]), np.asarray(out["value"], dtype=object), np.asarray(out["n"])
+    which, n, codes = np.asarray(out["which"]), np.asarray(out["n"], dtype=np.int64), as_codes(out["value"])
     bounds = np.searchsorted(which, np.arange(len(parts) + 1), side="left")
-    return {
-        part: pd.DataFrame({"value": values[lo:hi], "mentions": n[lo:hi].astype(np.int64)})
-        for part, lo, hi in zip(parts, bounds[:-1], bounds[1:], strict=True)
-    }
+    return {part: (codes[lo:hi], n[lo:hi]) for part, lo, hi in zip(parts, bounds[:-1], bounds[1:], strict=True)}
+
+
+def as_codes(column) -> np.ndarray:
+    """A result's column of codes as int64, -1 for NULL."""
+    if np.ma.isMaskedArray(column):
+        return np.ma.filled(column.astype(np.int64), -1)
+    return pd.Series(column).fillna(-1).to_numpy(dtype=np.int64)
+
+
+def ranked(values: np.ndarray, mentions: np.ndarray) -> pd.DataFrame:
+    """Mentions per value, largest first, ties by value (as every backend ranks)."""
+    frame = pd.DataFrame({"value": values.astype(object), "mentions": np.asarray(mentions, dtype=np.int64)})
+    return frame.sort_values(["mentions", "value"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def _top(frame: pd.DataFrame, top: int | None) -> pd.DataFrame:
@@ -154,8 +180,8 @@ class DuckDBQueries(EngineQueries):
 
     # -- one query per scope: every categorical field and the total ------------------------------------
     def _facets(self, scope: Scope) -> dict[str, pd.DataFrame]:
-        w = Where.of(self, scope)
-        columns = [quoted(c) for c in CATEGORICAL]
+        w = self._where_sql(scope)
+        columns = [coded(c) for c in CATEGORICAL]
         sets = ", ".join(f"({c})" for c in columns)
         value = " ".join(f"WHEN {i} THEN {c}" for i, c in enumerate(columns))
         # GROUPING_ID has one bit per column, the first column the highest: 0 for the column grouped alone.
@@ -167,32 +193,89 @@ class DuckDBQueries(EngineQueries):
             f"SELECT which, CASE which {value} END AS value, n FROM ("
             f"SELECT CASE GROUPING_ID({', '.join(columns)}) {which} ELSE {len(columns)} END AS which, "
             f"{', '.join(columns)}, count(*) AS n FROM {self.table} WHERE {w.sql()} "
-            f"GROUP BY GROUPING SETS ({sets}, ())) ORDER BY which, n DESC, value"
+            f"GROUP BY GROUPING SETS ({sets}, ())) ORDER BY which"
         )
-        return self._answer(sql, w.params, lambda result: split(result, (*CATEGORICAL, "")))
+        return self._answer(sql, w.params, lambda result: self._decoded(split(result, (*CATEGORICAL, ""))))
+
+    def _decoded(self, parts: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, pd.DataFrame]:
+        """Each field's mentions per code as mentions per value, largest first, ties by value: codes are
+        numbered in value order (lib/queries/engine_load.py), so ranking by code is ranking by value; NULL last."""
+        out = {}
+        for column, (codes, n) in parts.items():
+            order = np.lexsort((np.where(codes < 0, np.iinfo(np.int64).max, codes), -n))
+            out[column] = pd.DataFrame({"value": self._decode(codes[order]), "mentions": n[order]})
+        return out
+
+    def _decode(self, codes: np.ndarray) -> np.ndarray:
+        """Codes (-1 for NULL) as their values (None)."""
+        values = np.empty(len(codes), dtype=object)
+        known = codes >= 0
+        values[known] = self.list_codes.value[codes[known]]
+        return values
+
+    def _where_sql(self, scope: Scope) -> Where:
+        """The scope's condition, made once per rerun (every question of a rerun asks about the same few)."""
+        if scope not in self._wheres:
+            self._wheres[scope] = Where.of(self, scope)
+        return self._wheres[scope]
+
+    @cached_property
+    def _wheres(self) -> dict[Scope, Where]:
+        return {}
+
+    @property
+    def list_codes(self) -> ListCodes:
+        return self._cached("list codes", lambda: ListCodes.read(self.store.con.con, self.snap.table))
+
+    @cached_property
+    def _tag_basis(self) -> tuple[str, dict[str, list[int]]]:
+        """The coded tag column the recode counts on (the folded spellings when it folds case, else the raw
+        tags) and each shown name's codes in it."""
+        codes, fold = self.list_codes, self.recode.case_fold
+        basis: dict[str, list[int]] = {}
+        for name, raws in self._tag_names.items():
+            raw = codes.of("tags", raws)
+            basis[name] = sorted({int(codes.folded[k]) for k in raw} if fold else set(raw))
+        return ("fk" if fold else "tk"), basis
 
     def _lists(self, scope: Scope) -> dict[str, pd.DataFrame]:
-        """Mentions per value of each list column (a value listed twice in a mention counts once), tags per
-        shown name under the recode: one query over the scope's rows, read once."""
-        w = Where.of(self, scope)
-        pairs = [(raw, name) for name, raws in self._tag_names.items() for raw in raws]
-        raws, names = [r for r, _ in pairs], [n for _, n in pairs]  # none: the join is empty
-        branches = [
-            f"SELECT {i} AS which, v AS value, count(*) AS n FROM (SELECT unnest(list_distinct({quoted(c)})) AS v "
-            f"FROM s) GROUP BY v"
-            for i, c in enumerate(ENTITIES)
-        ]
-        # Tags: each raw tag to its shown name (a join with the bound pairs), each name once per mention.
-        branches.append(
-            f"SELECT {len(ENTITIES)} AS which, name AS value, count(*) AS n FROM (SELECT DISTINCT rid, name FROM "
-            "(SELECT rid, unnest(tags) AS raw FROM s) JOIN (SELECT unnest(?::VARCHAR[]) AS raw, "
-            "unnest(?::VARCHAR[]) AS name) USING (raw)) GROUP BY name"
-        )
+        """Mentions per value of each list column (each value is once in a mention's codes), tags per shown
+        name under the recode: one query that unnests the scope's integer codes. A name the recode gives
+        several codes (a rename that merges tags) is counted by a second query, over the mentions that have
+        any of them."""
+        w = self._where_sql(scope)
+        column, basis = self._tag_basis
         sql = (
-            f"WITH s AS MATERIALIZED (SELECT rowid AS rid, {', '.join(quoted(c) for c in (*ENTITIES, 'tags'))} "
-            f"FROM {self.table} WHERE {w.sql()}) " + " UNION ALL ".join(branches) + " ORDER BY which, n DESC, value"
+            f"SELECT k, count(*) AS n FROM (SELECT unnest(list_concat(lk, {column})) AS k FROM {self.table} "
+            f"WHERE {w.sql()}) GROUP BY k"
         )
-        return self._answer(sql, [*w.params, raws, names], lambda result: split(result, (*ENTITIES, "tags")))
+        out = self._answer(sql, w.params, lambda r: r.fetchnumpy())
+        per_code = np.zeros(len(self.list_codes.value), dtype=np.int64)
+        per_code[np.asarray(out["k"], dtype=np.int64)] = np.asarray(out["n"], dtype=np.int64)
+        merged = [(name, ks) for name, ks in basis.items() if len(ks) > 1]
+        if merged:
+            counts = ", ".join(
+                f"count(*) FILTER (WHERE {' OR '.join(f'list_contains({column}, ?)' for _ in ks)})" for _, ks in merged
+            )
+            params = [k for _, ks in merged for k in ks]
+            row = self._answer(
+                f"SELECT {counts} FROM {self.table} WHERE {w.sql()}", [*params, *w.params], lambda r: r.fetchone()
+            )
+            several = {name: int(n) for (name, _), n in zip(merged, row, strict=True)}
+        else:
+            several = {}
+        codes = self.list_codes
+        parts = {}
+        for entity in ENTITIES:
+            ks = np.flatnonzero((codes.column == COLUMN_IDS[entity]) & (per_code > 0))  # in value order
+            ks = ks[np.argsort(-per_code[ks], kind="stable")]
+            parts[entity] = pd.DataFrame({"value": codes.value[ks], "mentions": per_code[ks]})
+        names = list(basis)
+        tagged = [several[n] if n in several else (int(per_code[basis[n][0]]) if basis[n] else 0) for n in names]
+        keep = [i for i, n in enumerate(tagged) if n > 0]
+        shown = np.asarray([names[i] for i in keep], dtype=object)
+        parts["tags"] = ranked(shown, np.asarray([tagged[i] for i in keep], dtype=np.int64))
+        return parts
 
     # -- answers ---------------------------------------------------------------------------------
     def count(self, scope: Scope) -> int:
@@ -224,33 +307,47 @@ class DuckDBQueries(EngineQueries):
     def crosstab(self, scope: Scope, rows: str, columns: str, top: int = 12) -> pd.DataFrame:
         if rows not in CATEGORICAL or columns not in CATEGORICAL:
             return super().crosstab(scope, rows, columns, top)
-        w = Where.of(self, scope)
+        w = self._where_sql(scope)
         sql = (
-            f"SELECT {quoted(rows)}::VARCHAR AS a, {quoted(columns)}::VARCHAR AS b, count(*) AS mentions "
+            f"SELECT {coded(rows)} AS a, {coded(columns)} AS b, count(*) AS mentions "
             f"FROM {self.table} WHERE {w.sql()} GROUP BY ALL"
         )
-        pairs = self._answer(sql, w.params, lambda r: r.df())
-        return fold_crosstab(pairs.copy(), top)
+        out = self._answer(sql, w.params, lambda r: r.fetchnumpy())
+        pairs = pd.DataFrame(
+            {
+                "a": self._decode(as_codes(out["a"])),
+                "b": self._decode(as_codes(out["b"])),
+                "mentions": np.asarray(out["mentions"], dtype=np.int64),
+            }
+        )
+        return fold_crosstab(pairs, top)
 
     def volume(self, scope: Scope, freq: str, split: str | None, top: int = 8) -> pd.DataFrame:
         if split is not None and split not in CATEGORICAL:
             return super().volume(scope, freq, split, top)
-        w = Where.of(self, scope)
-        value = f"{quoted(split)}::VARCHAR" if split else "'Mentions'"
+        w = self._where_sql(scope)
+        value = coded(split) if split else "NULL::INTEGER"
         sql = (
             f"SELECT floor(epoch(ts) / {QUARTER_S})::BIGINT AS unit, {value} AS value, count(*) AS mentions "
             f"FROM {self.table} WHERE ts IS NOT NULL AND {w.sql()} GROUP BY ALL"
         )
-        out = self._answer(sql, w.params, lambda r: r.df())
-        return volume_frame(out.copy(), scope.tz, freq, split, top)
+        out = self._answer(sql, w.params, lambda r: r.fetchnumpy())
+        frame = pd.DataFrame(
+            {
+                "unit": np.asarray(out["unit"], dtype=np.int64),
+                "value": self._decode(as_codes(out["value"])) if split else "Mentions",
+                "mentions": np.asarray(out["mentions"], dtype=np.int64),
+            }
+        )
+        return volume_frame(frame, scope.tz, freq, split, top)
 
     def keys(self, scope: Scope, limit: int) -> list[str]:
-        w = Where.of(self, scope)
+        w = self._where_sql(scope)
         sql = f"SELECT uniqueId FROM {self.table} WHERE {w.sql()} ORDER BY ts DESC NULLS LAST, uniqueId LIMIT ?"
         return list(self._answer(sql, [*w.params, int(limit)], lambda r: [k for (k,) in r.fetchall()]))
 
     def term_counts(self, scope: Scope, which: str = "terms") -> np.ndarray:
-        w = Where.of(self, scope)
+        w = self._where_sql(scope)
         column = "termIds" if which == "terms" else "phraseIds"
         sql = (
             f"SELECT id, count(*) AS n FROM (SELECT unnest({column}) AS id FROM {self.table} WHERE {w.sql()}) "
@@ -264,7 +361,7 @@ class DuckDBQueries(EngineQueries):
         return counts
 
     def sentiment_grid(self, scope: Scope) -> pd.DataFrame:
-        w = Where.of(self, scope)
+        w = self._where_sql(scope)
         social = " ".join(f"WHEN messageSentiment = '{v}' THEN {i}" for i, v in enumerate(SENTIMENT_ORDER))
         level = (
             f"CASE WHEN vaderCompound IS NULL THEN 5 WHEN vaderCompound <= -{STRONG} THEN 0 "
