@@ -133,7 +133,7 @@ class IbisStore:
                 else:
                     table = self.con.read_parquet(str(current / "mentions.parquet"))
                     table = table.mutate(ts=table.datePublished.fill_null(table.dateAdded))
-                    self._snapshot = Snapshot(version, current, table)
+                    self._snapshot = Snapshot(version, current, with_first_copies(self.con, table, current))
             return self._snapshot
 
     def fetch(self, expr) -> pd.DataFrame:
@@ -237,6 +237,8 @@ class EngineQueries:
             conditions.append(self._text(t, grouped(parse(f.text))))
         if f.text_topics:
             conditions.append(ibis.or_(ibis.literal(False), *[self._topic(t, name) for name in f.text_topics]))
+        if f.copies_once:  # one mention per near-duplicate cluster: its first (lib/store/near_duplicates.py)
+            conditions.append(t.firstCopy)
         for column, values in scope.within:
             conditions.append(self._has_any(t, column, values))
         if scope.buckets:
@@ -492,20 +494,43 @@ def volume_frame(out: pd.DataFrame, tz: str, freq: str, split: str | None, top: 
     return volume_table(first, grid.reshape(span, width), codes, split, freq, top)
 
 
+def with_first_copies(con, table: ibis.Table, current: Path) -> ibis.Table:
+    """The snapshot's mentions with ``firstCopy``: is the mention the first of its near-duplicate cluster (as the
+    store keeps them, lib/store/near_duplicates.py)? Every mention is, in a snapshot published without them."""
+    path = current / "near_duplicates.parquet"
+    return first_copies_of(table, con.read_parquet(str(path)) if path.exists() else None)
+
+
+def first_copies_of(table: ibis.Table, clusters: ibis.Table | None) -> ibis.Table:
+    """``table`` with ``firstCopy`` from the stored ``clusters`` (``near_duplicates``; None: every mention is)."""
+    if clusters is None:
+        return table.mutate(firstCopy=ibis.literal(True))
+    clusters = clusters.select(copyKey=clusters.uniqueId, copyFirst=clusters.item == clusters.cluster)
+    joined = table.left_join(clusters, table.uniqueId == clusters.copyKey)
+    return joined.mutate(firstCopy=joined.copyFirst.fill_null(True)).drop("copyKey", "copyFirst")
+
+
 def load_snapshot(con, current: Path, version: str, keep: str = "") -> Snapshot:
     """The snapshot's mentions, with each mention's time and enrichment, loaded into DuckDB's own storage
     once (only the columns the questions read, ordered by time so that a date filter skips whole blocks);
     the tables of older versions are dropped, but ``keep`` (the previous one: a rerun may still be reading it)."""
-    name = "mentions_" + hashlib.sha256(version.encode()).hexdigest()[:16]
+    name = "mentions_" + hashlib.sha256(f"{version}#firstCopy".encode()).hexdigest()[:16]  # this layout of it
     raw = con.con
     present = {row[0] for row in raw.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     if name not in present:
         columns = ", ".join(f'm."{c}"' for c in ("uniqueId", *CATEGORICAL, *LIST_COLUMNS, "messageContent"))
-        mentions, enrichment = (str(current / f"{t}.parquet").replace("'", "''") for t in ("mentions", "enrichment"))
+        mentions, enrichment, clusters = (
+            str(current / f"{t}.parquet").replace("'", "''") for t in ("mentions", "enrichment", "near_duplicates")
+        )
+        # Is the mention the first of its near-duplicate cluster (every mention is, in an older snapshot)?
+        first, copies = "TRUE", ""
+        if (current / "near_duplicates.parquet").exists():
+            first = "coalesce(c.item = c.cluster, TRUE)"
+            copies = f"LEFT JOIN read_parquet('{clusters}') c ON m.uniqueId = c.uniqueId "
         raw.execute(
             f"CREATE TABLE {name} AS SELECT {columns}, coalesce(m.datePublished, m.dateAdded) AS ts, "
-            f"e.termIds, e.phraseIds, e.vaderCompound FROM read_parquet('{mentions}') m "
-            f"LEFT JOIN read_parquet('{enrichment}') e ON m.uniqueId = e.uniqueId ORDER BY ts"
+            f"e.termIds, e.phraseIds, e.vaderCompound, {first} AS firstCopy FROM read_parquet('{mentions}') m "
+            f"LEFT JOIN read_parquet('{enrichment}') e ON m.uniqueId = e.uniqueId {copies}ORDER BY ts"
         )
         raw.execute("CHECKPOINT")
     for old in present - {name, keep}:
