@@ -510,7 +510,7 @@ class Store:
         con.execute("INSERT INTO enrichment SELECT * FROM enriched")
         con.unregister("enriched")
 
-    def fill_clusters(self, rows: int = near_duplicates.BACKFILL_ROWS) -> int:
+    def fill_clusters(self, rows: int | None = None) -> int:
         """Give every mention without a near-duplicate cluster one (a store written before clusters were kept,
         or by an older app): streamed, ``rows`` mentions per transaction, so memory follows ``rows`` and a killed
         run resumes where it stopped. The caller holds the writers' lock. Returns how many were clustered."""
@@ -518,7 +518,7 @@ class Store:
         with bulk_connection() as con:
             con.execute(f"ATTACH {sql_string(str(self.path))} AS store")
             try:
-                while part := near_duplicates.backfill_chunk(con, rows):
+                while part := near_duplicates.backfill_chunk(con, rows or near_duplicates.BACKFILL_ROWS):
                     done += part
                 if done:  # the readers' models are keyed on the version: they read the clusters again
                     con.execute("USE store")
