@@ -61,6 +61,7 @@ _PRODUCTS = (
     "dup_affected",
     "dup_final",
 )
+ENABLED = True  # bench/beyond.py turns it off to measure an ingest without the clustering; nothing else does
 PAIRS_PER_READ = 200_000
 BACKFILL_ROWS = 50_000
 # What the in-memory model reads of them, beside each mention (lib/store/local.py ``read_model``).
@@ -91,6 +92,8 @@ def create_staging(con) -> None:
 
 def stage(con, seqs: np.ndarray, texts: pa.Array, rows: bool = True) -> None:
     """Stage the normalised form, signature and band keys of a batch's texts (``seqs``: their staging order)."""
+    if not ENABLED:
+        return
     encoded = pc.dictionary_encode(normalised(texts))
     forms, hashes = _forms_table(encoded.dictionary)
     con.register("dup_batch_forms", forms)
@@ -121,6 +124,8 @@ def _signatures(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
 def prepare(con, incoming: str = "incoming", store: str = "store") -> None:
     """Work out, in the current (staging) database, what the write changes in the clusters: the mentions of
     ``incoming`` (seq, "uniqueId") with their staged texts (``stage``), against the clusters of ``store``."""
+    if not ENABLED:
+        return
     for name in _PRODUCTS:
         con.execute(f"DROP TABLE IF EXISTS {name}")
     next_text = _one(con, f"SELECT coalesce(max(text), -1) + 1 FROM {store}.near_duplicate_texts")
@@ -261,6 +266,8 @@ def _components(con, store: str, edges: np.ndarray, next_text: int) -> None:
 def apply(con, staged: str) -> None:
     """Copy what ``prepare`` worked out (in database ``staged``) into the store (the current database), inside
     the caller's transaction."""
+    if not ENABLED:
+        return
     con.execute(f"INSERT INTO near_duplicate_texts SELECT * FROM {staged}.dup_texts_add")
     con.execute(f"INSERT INTO near_duplicate_bands SELECT band, key, text FROM {staged}.dup_bands_add")
     con.execute(
@@ -283,6 +290,8 @@ def missing(con, store: str = "") -> int:
 def backfill_chunk(con, rows: int = BACKFILL_ROWS) -> int:
     """Cluster the next ``rows`` mentions that have none (in the store's row order), in one transaction, with
     the store attached read-write as ``store`` and the in-memory database current. Returns how many."""
+    if not ENABLED:
+        return 0
     chunk = con.sql(
         'SELECT m."uniqueId", m."messageContent" FROM store.mentions m '
         'ANTI JOIN store.near_duplicates d ON d."uniqueId" = m."uniqueId" ORDER BY m.rowid LIMIT $rows',
