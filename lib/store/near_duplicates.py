@@ -195,6 +195,8 @@ def prepare(con, incoming: str = "incoming", store: str = "store") -> None:
         "min(item) OVER (PARTITION BY component) ELSE item END AS cluster FROM touched) "
         "WHERE before IS NULL OR before <> cluster"
     )
+    for name in ("dup_rows", "dup_forms", "dup_need", "dup_new_texts", "dup_pairs"):  # done with: memory back
+        con.execute(f"DROP TABLE {name}")
 
 
 def _kept_pairs(con, store: str) -> np.ndarray:
@@ -212,6 +214,7 @@ def _kept_pairs(con, store: str) -> np.ndarray:
         a = batch.column("a").to_numpy()[agree]
         b = batch.column("b").to_numpy()[agree]
         kept.append(np.stack([a, b], axis=1).astype(np.int64))
+    reader.close()  # the result's buffers go now, not when it is collected
     return np.concatenate(kept)
 
 
