@@ -12,11 +12,14 @@ peak memory printed is the process's):
     python -m bench.beyond --only ingest --import-csv mentions-realistic-100000.csv --workdir W
     python -m bench.beyond --only backfill --store COPY-OF-A-1M-STORE.duckdb     # a store written before them
     python -m bench.beyond --only store-pull --store THAT-STORE --import-csv mentions-realistic-100000.csv
+    python -m bench.beyond --only recluster --store THAT-STORE --pull 10000
     python -m bench.beyond --only store-suggest --store THAT-STORE
 
 ``ingest`` imports the file into a new store with and without the clustering (the difference is its cost);
 ``backfill`` clusters a store written before the clusters were kept; ``store-pull`` imports ``--pull`` new
-mentions into it (their keys made new) with the clustering and without; ``store-suggest`` times a suggested-topics
+mentions into it (their keys made new) with the clustering and without; ``recluster`` drops the clusters of
+the store's ``--pull`` newest mentions and computes them again against the rest (a pull's clustering alone, on
+a store that cannot take a pull); ``store-suggest`` times a suggested-topics
 run through the query interface on the store's in-memory model, step by step.
 """
 
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pull", type=int, default=10_000, help="mentions of an incremental pull")
     parser.add_argument(
         "--only",
-        choices=("clusters", "pull", "suggest", "ingest", "backfill", "store-pull", "store-suggest"),
+        choices=("clusters", "pull", "suggest", "ingest", "backfill", "store-pull", "recluster", "store-suggest"),
         action="append",
         help="run only these parts (repeatable)",
     )
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--store", type=Path, help="a store to work on (backfill, store-pull, store-suggest)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/sce-bench-beyond"))
     args = parser.parse_args(argv)
-    store_parts = {"ingest", "backfill", "store-pull", "store-suggest"}
+    store_parts = {"ingest", "backfill", "store-pull", "recluster", "store-suggest"}
     if set(args.only or ()) & store_parts:
         if "ingest" in args.only:
             ingest_cost(args.import_csv, args.workdir)
@@ -87,6 +90,8 @@ def main(argv: list[str] | None = None) -> None:
             backfill(args.store)
         if "store-pull" in args.only:
             store_pull(args.store, args.import_csv, args.pull)
+        if "recluster" in args.only:
+            recluster(args.store, args.pull)
         if "store-suggest" in args.only:
             store_suggest(args.store)
         return
@@ -216,6 +221,40 @@ def store_pull(path: Path, csv: Path, rows: int) -> None:
             flush=True,
         )
     near_duplicates.ENABLED = True
+
+
+def recluster(path: Path, rows: int) -> None:
+    """The clusters of the ``rows`` newest mentions dropped, then computed again against all the others: what
+    the clustering of a pull of ``rows`` new mentions costs (the store's backfill path, which a pull shares)."""
+    store = Store(path)
+    with store._writer() as con:
+        con.execute("BEGIN TRANSACTION")
+        first = int(con.execute("SELECT max(item) + 1 - ? FROM near_duplicates", [rows]).fetchall()[0][0])
+        before = con.execute(
+            'SELECT "uniqueId", cluster FROM near_duplicates WHERE item >= ? ORDER BY "uniqueId"', [first]
+        ).fetchall()
+        con.execute("DELETE FROM near_duplicates WHERE item >= ?", [first])
+        last = "(SELECT max(text) FROM near_duplicates)"
+        con.execute(f"DELETE FROM near_duplicate_texts WHERE text > {last}")
+        con.execute(f"DELETE FROM near_duplicate_bands WHERE text > {last}")
+        con.execute("COMMIT")
+    n = store.count()
+    started = time.perf_counter()
+    with store._writer_lock(30.0):
+        done = store.fill_clusters(rows=rows)
+    took = time.perf_counter() - started
+    keys = [key for key, _ in before]
+    after = store.query(
+        'SELECT "uniqueId", cluster FROM near_duplicates WHERE "uniqueId" IN (SELECT unnest(?::VARCHAR[])) '
+        'ORDER BY "uniqueId"',
+        [keys],
+    )
+    same = [c for _, c in before] == after["cluster"].tolist()
+    print(
+        f"the clusters of {done:,} new mentions against {n - done:,} (a pull's clustering): {took:.1f} s "
+        f"(the same clusters as before: {same}); {peak()}; {load()}",
+        flush=True,
+    )
 
 
 def store_suggest(path: Path, k: int = 12) -> None:
