@@ -265,10 +265,10 @@ class Store:
     def ensure_schema(self) -> None:
         """Migrate a store written by an older version before it is read (opening it for writing does)."""
         if self.schema_version() < SCHEMA_VERSION:
+            with self._writer():  # a read-only snapshot refuses here, with a message that names its writer
+                pass
             with self._writer_lock(LOCK_WAIT_SECONDS):
-                with self._open_for_writing():
-                    pass
-                self.fill_clusters()
+                self.fill_clusters()  # the near-duplicate clusters of a store written before they were kept
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """A small read-only query; an absent store reads as empty tables."""
