@@ -41,8 +41,9 @@ SCOPES = [
     Scope(Filters(text_topics=("Service", "Delays"), end=date(2026, 2, 14)), tz="Asia/Kolkata"),
     Scope(Filters(sentiments=("positive",))).narrowed("hashtags", ("travel",)).narrowed("tags", ("Money",)),
     Scope(tz="Asia/Kathmandu").in_buckets(["2026-03-02", "2026-03-16"], "week"),
+    Scope(Filters(copies_once=True, languages=("en", "de")), tz="Europe/Berlin").narrowed("hashtags", ("travel",)),
 ]
-IDS = ["all", "facets", "dates-ny", "tags-all", "text", "topics-kolkata", "drill", "buckets-kathmandu"]
+IDS = ["all", "facets", "dates-ny", "tags-all", "text", "topics-kolkata", "drill", "buckets-kathmandu", "once"]
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +76,8 @@ def table(demo_data_dir) -> pd.DataFrame:
     """The store's mentions as plain pandas, with each mention's time and its recoded tags."""
     frame = Store(demo_data_dir / "demo.duckdb").read_model((*MODEL_COLUMNS, "messageContent"))[0].to_pandas()
     frame["ts"] = frame["datePublished"].fillna(frame["dateAdded"])
+    # *Count copies once*: the first mention of each near-duplicate cluster, as the store keeps them.
+    frame["first_copy"] = frame["copyItem"] == frame["copyCluster"]
     counts = pd.Series([t for tags in frame["tags"] for t in tags]).value_counts()
     from lib.queries.tags import shown_names
 
@@ -109,6 +112,8 @@ def reference(frame: pd.DataFrame, scope: Scope) -> pd.Series:
         keep &= has.map(any if f.tag_mode == "any" else all)
     if f.text:
         keep &= _contains(frame["messageContent"], f.text).to_numpy()
+    if f.copies_once:
+        keep &= frame["first_copy"]
     if f.text_topics:
         queries = [t.query for name in f.text_topics for t in (TOPICS.get(name), *TOPICS.children(name)) if t.query]
         keep &= np.logical_or.reduce([_contains(frame["messageContent"], q).to_numpy() for q in queries])
@@ -217,7 +222,9 @@ def test_a_new_snapshot_is_seen_without_reconnecting(shared, demo_data_dir, tmp_
     assert IbisStore(folder, "duckdb").queries().n == before + 8
 
 
-@pytest.mark.parametrize("scope", [SCOPES[1], SCOPES[3], SCOPES[5]], ids=["facets", "tags-all", "topics-kolkata"])
+@pytest.mark.parametrize(
+    "scope", [SCOPES[1], SCOPES[3], SCOPES[5], SCOPES[-1]], ids=["facets", "tags-all", "topics-kolkata", "once"]
+)
 def test_the_csv_export_is_the_same_file_on_every_backend(backend, demo_data_dir, shared, scope):
     """The app exports from its data: the store file under the model, the shared snapshot under an engine. The
     rows are chosen by DuckDB either way (lib/export/stream.py), with the filters read as the backend reads them."""
@@ -236,7 +243,7 @@ def test_the_csv_export_is_the_same_file_on_every_backend(backend, demo_data_dir
     assert manifest.rows == min(300, matching) and manifest.rows_matching == matching
     lines = data.decode().splitlines()
     assert lines[0].endswith("topic: Delays,topic: Staff,topic: Service,topic: Food")
-    if scope != SCOPES[3]:
+    if scope not in (SCOPES[3], SCOPES[-1]):
         assert any(line.endswith(",1") for line in lines[1:])  # Food matches some of them
     keys = [row["uniqueId"] for row in csv.DictReader(io.StringIO(data.decode(), newline=""))]
     if backend.backend == "model":
@@ -331,3 +338,15 @@ def test_topics_and_the_clause_debugger(backend, table):
     both = clauses(backend, scope, "delay* AND NOT staff").set_index("clause")
     assert both.loc["delay*", "effect"] == "removes"
     assert both.loc["delay*", "mentions"] == int((~found["staff"] & ~found["delay*"]).sum())
+
+
+def test_counting_copies_once_leaves_out_the_later_copies_on_every_backend(backend, table):
+    """Every backend reads the clusters the store keeps: the same first copies, so the same counts."""
+    once = SCOPES[-1]
+    every = Scope(replace(once.filters, copies_once=False), once.tz, once.within)
+    first = table.loc[reference(table, once), "uniqueId"]
+    assert 0 < backend.count(once) == len(first) < backend.count(every)
+    assert set(backend.keys(once, 10_000)) == set(first)
+    # The refund petition's 80 bot copies are one cluster: one mention counted.
+    refund = Scope(Filters(text="#RefundNorthwind", copies_once=True))
+    assert backend.count(refund) == 1 < backend.count(Scope(Filters(text="#RefundNorthwind")))

@@ -57,6 +57,8 @@ def test_hostile_texts_reach_markdown_only_as_text(env, section):
 def test_a_campaign_label_is_text_not_markup():
     hostile = '<a href="http://leak.example/x">click</a><br><b>bold</b>'
     assert "<" not in label_of(hostile, 1) and "&lt;a href" in label_of(hostile, 1)
+    # Quotes are not markup: plotly would show an escaped one as "&#x27;" (it was, on the demo's French texts).
+    assert label_of('Quelqu\'un a dit "oui"', 8) == '8. Quelqu\'un a dit "oui"'
     import pandas as pd
 
     figure = campaign_figure(pd.DataFrame({"cluster": [3], "mentions": [5], "negative": [0.2], "sample": [hostile]}))

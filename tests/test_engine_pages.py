@@ -75,6 +75,18 @@ def test_the_engine_shows_the_models_numbers(script, monkeypatch, shared, app_en
     assert on_model["matched"] != "**20,000** of 20,000 mentions match"  # the deep link's filters apply
 
 
+@pytest.mark.parametrize("script", ["app.py", "pages/1_Dashboard.py", "pages/3_Text.py"])
+def test_the_engine_counts_copies_once_as_the_model_does(script, monkeypatch, shared, app_env):
+    """The clusters are in the snapshot: *Count copies once* is on, and counts alike, on an engine too."""
+    link = {**DEEP_LINK, "once": "1"}
+    on_model = shown(replica(script, monkeypatch, shared, "model", link))
+    at = replica(script, monkeypatch, shared, "duckdb", link)
+    switch = at.sidebar.toggle(key="w_once")
+    assert switch.value and not switch.proto.disabled
+    assert shown(at) == on_model
+    assert shown(replica(script, monkeypatch, shared, "duckdb", DEEP_LINK))["matched"] != on_model["matched"]
+
+
 SECTIONS = [
     ("pages/2_Tags.py", {}),
     ("pages/3_Text.py", {"section": "terms", "stem": "1"}),

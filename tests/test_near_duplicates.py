@@ -4,8 +4,10 @@ printed), incremental adds, and the Campaigns questions of the query interface."
 from __future__ import annotations
 
 import gzip
+import shutil
 from dataclasses import replace
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -16,9 +18,12 @@ from lib.queries.campaigns import NotOnThisBackend, campaigns, clusters_of, copi
 from lib.queries.engine import IbisStore
 from lib.queries.filters import Filters
 from lib.queries.interface import ModelQueries, Scope
+from lib.queries.model import MentionModel
 from lib.sources.demo import DEMO_FILE
 from lib.sources.demo_campaigns import CAMPAIGNS, planted
-from lib.store.local import Store
+from lib.sources.ingest import import_file, ingest_frame
+from lib.store import near_duplicates
+from lib.store.local import Store, StoreError
 from lib.store.snapshot import publish
 from lib.text.near_duplicates import NUM_PERM, SEED, NearDuplicates, clusters, normalised, signatures, word_hashes
 
@@ -159,3 +164,140 @@ def test_the_switch_lives_in_the_url():
     notes: list[str] = []
     assert not Filters.from_params(lambda key: ["<b>yes</b>"] if key == "once" else [], notes).copies_once
     assert notes and notes[0].startswith("once=")
+
+
+# -- the clusters kept in the store (lib/store/near_duplicates.py) ---------------------------------------------
+def stored(store: Store) -> pd.DataFrame:
+    """Each mention's stored cluster and text, in the order the mentions came in."""
+    return store.query(
+        'SELECT m."uniqueId", m."messageContent", d.item, d.cluster FROM mentions m '
+        'LEFT JOIN near_duplicates d USING ("uniqueId") ORDER BY d.item'
+    )
+
+
+def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    """Do two labellings group the items alike (whatever the labels)?"""
+    pairs = pd.DataFrame({"a": a, "b": b})
+    return bool((pairs.groupby("a")["b"].nunique() == 1).all() and (pairs.groupby("b")["a"].nunique() == 1).all())
+
+
+def test_an_import_in_parts_keeps_the_clusters_of_a_one_shot_run(demo_frame, demo_data_dir, tmp_path):
+    store = Store(tmp_path / "parts.duckdb")
+    for number, (start, end) in enumerate(((0, 12_000), (12_000, 12_003), (12_003, None))):
+        part = demo_frame.iloc[start:end].to_csv(index=False).encode()
+        import_file(store, part, f"part-{number}.csv")
+    rows = stored(store)
+    assert len(rows) == len(demo_frame) and rows["item"].tolist() == list(range(len(rows)))
+    # The one-shot clustering of the same texts in the same order labels each text by its first member's row:
+    # the stored cluster is that member's item, and the items are the rows.
+    one_shot = clusters(pa.array(rows["messageContent"].tolist(), pa.string()))
+    assert rows["cluster"].tolist() == one_shot.tolist()
+    # ... and the same groups as the demo imported at once.
+    at_once = stored(Store(demo_data_dir / "demo.duckdb")).set_index("uniqueId").loc[rows["uniqueId"]]
+    assert same_partition(rows["cluster"].to_numpy(), at_once["cluster"].to_numpy())
+    scores = precision_recall(rows["cluster"].to_numpy(), rows["uniqueId"].tolist(), planted(demo_frame))
+    for name, (precision, recall) in scores.items():
+        print(f"imported in 3 parts: {name}: precision {precision:.3f}, recall {recall:.3f}")
+    assert min(p for p, _ in scores.values()) >= 0.95 and min(r for _, r in scores.values()) >= 0.95
+
+
+def test_an_older_store_gets_its_clusters_by_a_resumable_backfill(demo_data_dir, tmp_path, monkeypatch):
+    path = tmp_path / "old.duckdb"
+    shutil.copy(demo_data_dir / "demo.duckdb", path)
+    with duckdb.connect(str(path)) as con:  # as a store of schema 3 was: no clusters
+        for table in ("near_duplicates", "near_duplicate_texts", "near_duplicate_bands"):
+            con.execute(f"DROP TABLE {table}")
+        con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    store = Store(path)
+    before = store.version()
+    monkeypatch.setattr(near_duplicates, "BACKFILL_ROWS", 4_000)
+    real, calls = near_duplicates.backfill_chunk, []
+
+    def killed_at_the_third(con, rows):
+        calls.append(rows)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(con, rows)
+
+    monkeypatch.setattr(near_duplicates, "backfill_chunk", killed_at_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        store.ensure_schema()
+    rows = stored(store)
+    done = rows["item"].notna()
+    assert done.sum() == 8_000  # two whole chunks, each its own transaction: nothing of the third
+    assert rows.loc[done, "cluster"].tolist() == clusters(rows.loc[done, "messageContent"].tolist()).tolist()
+    monkeypatch.setattr(near_duplicates, "backfill_chunk", real)
+    assert store.fill_clusters() == len(rows) - 8_000  # resumed where it stopped
+    rows = stored(store)
+    assert rows["cluster"].tolist() == clusters(rows["messageContent"].tolist()).tolist()
+    assert store.version() != before  # the models read the clusters again
+    once = replace(Filters(), copies_once=True)
+    model = MentionModel.from_store(store)
+    assert ModelQueries(model).count(Scope(once)) == rows["cluster"].nunique()
+
+
+def test_a_failed_write_leaves_mentions_and_clusters_as_they_were(demo_data_dir, tmp_path, monkeypatch):
+    path = tmp_path / "s.duckdb"
+    shutil.copy(demo_data_dir / "demo.duckdb", path)
+    store = Store(path)
+    tables = ("mentions", "near_duplicates", "near_duplicate_texts", "near_duplicate_bands")
+
+    def sizes() -> list[int]:
+        return [int(store.query(f"SELECT count(*) AS n FROM {t}")["n"].iloc[0]) for t in tables]
+
+    before, version = sizes(), store.version()
+    real = near_duplicates.apply
+
+    def fails_after(con, staged):
+        real(con, staged)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(near_duplicates, "apply", fails_after)
+    text = "Northwind Air lost my suitcase between Oslo and Lisbon and nobody answers the phone"
+    raw = pd.DataFrame({"uniqueId": ["x1", "x2"], "messageContent": [text, text + "!"]})
+    with pytest.raises(StoreError, match="full"):
+        ingest_frame(store, raw, kind="import", source="x.csv")
+    assert sizes() == before and store.version() == version
+    monkeypatch.setattr(near_duplicates, "apply", real)
+    ingest_frame(store, raw, kind="import", source="x.csv")
+    assert sizes()[:2] == [before[0] + 2, before[1] + 2]
+    rows = stored(store).set_index("uniqueId")
+    assert rows.loc["x2", "cluster"] == rows.loc["x1", "cluster"] == rows.loc["x1", "item"]
+
+
+def test_bad_texts_and_a_changed_text(tmp_path):
+    store = Store(tmp_path / "s.duckdb")
+    long = "the seat broke and the crew shrugged and the refund never came " * 4
+    texts = {
+        "empty": "",
+        "blank": "   ",
+        "emoji": "😡😡😡 ✈️ 😡😡😡 😡 😡 😡",
+        "same-1": long,
+        "same-2": long,
+        "same-3": long.upper(),
+        "huge": "word " * 200_000 + "end",
+        "other": "Lovely crew, lovely food, on time, and a smooth landing in Oslo tonight",
+    }
+    ingest_frame(
+        store,
+        pd.DataFrame({"uniqueId": list(texts), "messageContent": list(texts.values())}),
+        kind="import",
+        source="bad.csv",
+    )
+    rows = stored(store).set_index("uniqueId")
+    assert len(rows) == len(texts) and rows["item"].notna().all()
+    same = rows.loc[["same-1", "same-2", "same-3"], "cluster"]
+    assert same.nunique() == 1 and same.iloc[0] == rows.loc["same-1", "item"]
+    alone = ["empty", "blank", "emoji", "huge", "other"]  # too few words, or alike to nothing
+    assert (rows.loc[alone, "cluster"] == rows.loc[alone, "item"]).all()
+    # A mention whose text changes leaves its cluster and is clustered again; the others keep theirs.
+    ingest_frame(
+        store,
+        pd.DataFrame({"uniqueId": ["same-1"], "messageContent": [texts["other"] + " again"]}),
+        kind="import",
+        source="edit.csv",
+    )
+    rows = stored(store).set_index("uniqueId")
+    assert rows.loc["same-1", "item"] == 3  # its arrival number is kept: it came before "other"
+    assert rows.loc["same-1", "cluster"] == rows.loc["other", "cluster"] == 3
+    assert rows.loc["same-2", "cluster"] == rows.loc["same-3", "cluster"] == rows.loc["same-2", "item"]

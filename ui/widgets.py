@@ -82,24 +82,17 @@ def _facet(q: Queries, attr: str, current: Filters) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def _copies_once(q: Queries, current: Filters) -> bool:
+def _copies_once(current: Filters) -> bool:
     """The *Count copies once* switch: every page counts a cluster of near-duplicates as one mention (the
-    in-memory model only; an engine shows the switch off, and says why)."""
-    on_model = q.backend == "model"
-    if current.copies_once and not on_model:
-        state.url_note("once='1': counting copies once needs the in-memory model, not this backend")
-    _seed("w_once", current.copies_once and on_model)
+    clusters are kept in the store at ingest, so every backend reads the same ones)."""
+    _seed("w_once", current.copies_once)
     once = st.toggle(
         "Count copies once",
         key="w_once",
-        disabled=not on_model,
         help="Near-duplicates (retweets, copy-paste campaigns, one review on several sites) count as one mention "
-        "on every page: the first of each group. See them on the Text page, section Campaigns."
-        if on_model
-        else "Needs the in-memory model: this app answers from a shared snapshot that holds no near-duplicate "
-        "groups yet.",
+        "on every page: the first of each group. See them on the Text page, section Campaigns.",
     )
-    return bool(once and on_model)
+    return bool(once)
 
 
 def sidebar_filters(q: Queries, page: str, topics: TopicSet) -> tuple[Filters, str]:
@@ -157,7 +150,7 @@ def sidebar_filters(q: Queries, page: str, topics: TopicSet) -> tuple[Filters, s
                 "monitored topic (the filter above), which says what the mention was collected under.",
             )
         )
-    values["copies_once"] = _copies_once(q, current)
+    values["copies_once"] = _copies_once(current)
     more = [a for a in FACETS if a not in MAIN_FACETS]
     with st.expander("More filters", expanded=any(getattr(current, a) for a in more)):
         for attr in more:

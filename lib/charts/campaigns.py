@@ -17,7 +17,7 @@ def label_of(text: str, rank: int) -> str:
     tags in labels: ``<a href>``, ``<br>``; escaped, a hostile text is shown as written)."""
     flat = " ".join(str(text).split())
     short = flat if len(flat) <= LABEL_CHARS else flat[: LABEL_CHARS - 1] + "…"
-    return f"{rank}. {html.escape(short)}"
+    return f"{rank}. {html.escape(short, quote=False)}"  # plotly reads &lt; but not &#x27;
 
 
 def campaign_figure(table: pd.DataFrame) -> go.Figure:

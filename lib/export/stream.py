@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc
 
 from lib.errors import ExplorerError
-from lib.queries.engine import IbisStore, Snapshot
+from lib.queries.engine import IbisStore, Snapshot, first_copies_of
 from lib.queries.interface import Scope
 from lib.queries.tags import TagRecode
 from lib.store.local import Store
@@ -73,7 +73,17 @@ class _StoreEngine(IbisStore):
         self.con.disconnect()  # the replica file the engine opens for itself is not used here
         self.con = ibis.duckdb.from_connection(con)
         table = self.con.table(ROWS)
-        self._snapshot = Snapshot(version, Path(), table.mutate(ts=table.datePublished.fill_null(table.dateAdded)))
+        table = table.mutate(ts=table.datePublished.fill_null(table.dateAdded))
+        # Each mention's near-duplicate cluster, for *Count copies once* (an older snapshot has none: every mention
+        # counts).
+        found = {
+            name
+            for (name,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
+            ).fetchall()
+        }
+        clusters = self.con.table("near_duplicates") if "near_duplicates" in found else None
+        self._snapshot = Snapshot(version, Path(), first_copies_of(table, clusters))
 
     def snapshot(self) -> Snapshot:
         assert self._snapshot is not None

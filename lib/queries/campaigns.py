@@ -1,10 +1,10 @@
 """Copy-paste campaigns through the query interface: each mention's near-duplicate cluster, the largest
 clusters of a scope, and the members of one.
 
-The clusters come from lib/text/near_duplicates.py over every mention's text. The in-memory model computes them
-once per store version, from the texts it holds (``clusters_of``). The engines (DuckDB, Spark over the shared
-snapshot) do not: the snapshot holds no cluster per mention yet, and computing them would bring every text into
-the app process, which is what those backends avoid. They raise ``NotOnThisBackend``, whose message says so.
+The clusters are kept in the store, computed at ingest (lib/store/near_duplicates.py); the in-memory model reads
+them with the mentions (``clusters_of``). The engines (DuckDB, Spark over the shared snapshot) read them too, and
+count copies once (``firstCopy``), but do not list the campaigns yet: they raise ``NotOnThisBackend``, whose
+message says so.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ def _model(q: Queries) -> MentionModel:
     if isinstance(q, ModelQueries):
         return q.model
     raise NotOnThisBackend(
-        f"Campaigns and near-duplicates are computed by the in-memory model; this app answers from "
-        f"{q.backend}, over a shared snapshot that holds no near-duplicate cluster per mention yet. Open the app "
+        f"The list of campaigns is drawn by the in-memory model; this app answers from {q.backend} over a shared "
+        "snapshot, which counts copies once (the sidebar switch) but does not list them yet. Open the app "
         "without SCE_BACKEND (or with SCE_BACKEND=model) to see them."
     )
 

@@ -147,7 +147,8 @@ class IbisStore:
     def _parquet(self, current: Path, version: str) -> Snapshot:
         """The snapshot read from its Parquet files in place."""
         table = self.con.read_parquet(str(current / "mentions.parquet"))
-        return Snapshot(version, current, table.mutate(ts=table.datePublished.fill_null(table.dateAdded)))
+        table = table.mutate(ts=table.datePublished.fill_null(table.dateAdded))
+        return Snapshot(version, current, with_first_copies(self.con, table, current))
 
     def _loaded_or_parquet(self, current: Path, version: str) -> Snapshot:
         """The version's loaded table if it is ready (in the database already, or the background load ended),
@@ -281,6 +282,8 @@ class EngineQueries:
             conditions.append(self._text(t, grouped(parse(f.text))))
         if f.text_topics:
             conditions.append(ibis.or_(ibis.literal(False), *[self._topic(t, name) for name in f.text_topics]))
+        if f.copies_once:  # one mention per near-duplicate cluster: its first (lib/store/near_duplicates.py)
+            conditions.append(t.firstCopy)
         for column, values in scope.within:
             conditions.append(self._has_any(t, column, values))
         if scope.buckets:
@@ -537,6 +540,22 @@ def volume_frame(out: pd.DataFrame, tz: str, freq: str, split: str | None, top: 
     np.add.at(grid, (local - first) * width + code, out["mentions"].to_numpy(dtype=np.int64))
     codes = Codes(np.zeros(0, dtype=np.int32), values) if split else None
     return volume_table(first, grid.reshape(span, width), codes, split, freq, top)
+
+
+def with_first_copies(con, table: ibis.Table, current: Path) -> ibis.Table:
+    """The snapshot's mentions with ``firstCopy``: is the mention the first of its near-duplicate cluster (as the
+    store keeps them, lib/store/near_duplicates.py)? Every mention is, in a snapshot published without them."""
+    path = current / "near_duplicates.parquet"
+    return first_copies_of(table, con.read_parquet(str(path)) if path.exists() else None)
+
+
+def first_copies_of(table: ibis.Table, clusters: ibis.Table | None) -> ibis.Table:
+    """``table`` with ``firstCopy`` from the stored ``clusters`` (``near_duplicates``; None: every mention is)."""
+    if clusters is None:
+        return table.mutate(firstCopy=ibis.literal(True))
+    clusters = clusters.select(copyKey=clusters.uniqueId, copyFirst=clusters.item == clusters.cluster)
+    joined = table.left_join(clusters, table.uniqueId == clusters.copyKey)
+    return joined.mutate(firstCopy=joined.copyFirst.fill_null(True)).drop("copyKey", "copyFirst")
 
 
 def load_snapshot(con, current: Path, version: str, keep: str = "") -> Snapshot:

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 CODED = ("lk", "tk", "fk")  # the coded list columns a loaded table has beside the string ones
 
 
-LAYOUT = 2  # of a loaded table: a replica file loaded by an older layout is loaded again, not misread
+LAYOUT = 3  # of a loaded table: a replica file loaded by an older layout is loaded again, not misread
 
 
 def table_name(version: str) -> str:
@@ -120,13 +120,19 @@ def load_table(raw, current: Path, version: str) -> str:
         for c, i in CATEGORY_IDS.items()
     )
     empty = "[]::INTEGER[]"
+    # Is the mention the first of its near-duplicate cluster (every mention is, in a snapshot published without
+    # the clusters: lib/store/near_duplicates.py)?
+    first, copies = "TRUE", ""
+    if (current / "near_duplicates.parquet").exists():
+        first = "coalesce(nd.item = nd.cluster, TRUE)"
+        copies = f"LEFT JOIN read_parquet('{_path(current, 'near_duplicates')}') nd ON m.uniqueId = nd.uniqueId "
     _run(
         raw,
         f'CREATE TABLE "{stage}" AS SELECT {columns}, coalesce(m.datePublished, m.dateAdded) AS ts, '
         f"e.termIds, e.phraseIds, e.vaderCompound, coalesce(c.lk, {empty}) AS lk, coalesce(c.tk, {empty}) AS tk, "
-        f"coalesce(c.fk, {empty}) AS fk, {coded} FROM read_parquet('{mentions}') m "
+        f"coalesce(c.fk, {empty}) AS fk, {coded}, {first} AS firstCopy FROM read_parquet('{mentions}') m "
         f"LEFT JOIN read_parquet('{enrichment}') e ON m.uniqueId = e.uniqueId "
-        f"LEFT JOIN ({codes}) c ON m.uniqueId = c.uniqueId {joins} ORDER BY ts",
+        f"LEFT JOIN ({codes}) c ON m.uniqueId = c.uniqueId {copies}{joins} ORDER BY ts",
     )
     _run(raw, f'DROP TABLE IF EXISTS "{name}_values"')
     _run(raw, f'ALTER TABLE "{stage}_values" RENAME TO "{name}_values"')

@@ -118,6 +118,8 @@ class Where:
                 query = topic_query(queries.topics, name)
                 topics.append(w.text(grouped(parse(query))) if query else "FALSE")
             w.parts.append(" OR ".join(f"({t})" for t in topics))
+        if f.copies_once:  # one mention per near-duplicate cluster: its first
+            w.add("firstCopy")
         for column, values in scope.within:
             w.parts.append(w.any_of(column, values))
         if scope.buckets:

@@ -47,6 +47,8 @@ MODEL_COLUMNS = (
     "dateAdded",
     "datePublished",
     *ENRICHMENT_COLUMNS,
+    "copyCluster",  # the near-duplicate cluster kept in the store (lib/store/near_duplicates.py)
+    "copyItem",
 )
 NARROW = 0.25  # texts in memory: an AND clause left with fewer mentions than this share scans only those
 
@@ -77,6 +79,12 @@ class MentionModel:
             pc.fill_null(table["vaderCompound"], np.nan).to_numpy().astype(np.float32)
             if "vaderCompound" in names
             else np.full(self.n, np.nan, dtype=np.float32)
+        )
+        # Each mention's near-duplicate cluster and arrival number, as the store keeps them (-1: none kept).
+        self.copies = (
+            tuple(pc.fill_null(table[c], -1).to_numpy().astype(np.int64) for c in ("copyCluster", "copyItem"))
+            if "copyCluster" in names and "copyItem" in names
+            else None
         )
         # The texts stay in the store (lib/queries/text_search.py); a table that carries them (tests, benches)
         # keeps them in memory, as every model did before.

@@ -30,11 +30,13 @@ import pyarrow as pa
 
 from lib.errors import ExplorerError, mark_logged, was_logged
 from lib.mentions.normalize import COLUMNS, split_tags
+from lib.store import near_duplicates
 from lib.store.migrate import migrate
 from lib.store.staging import BUMP_VERSION, LogEntry, StagedWrite, remove_stale
 from lib.text.vocabulary import ENRICHMENT_COLUMNS, ENRICHMENT_DDL, VOCAB_DDL
 
-SCHEMA_VERSION = 3  # 2: hashtags, handles and linkDomains extracted at ingest; 3: the text enrichment
+SCHEMA_VERSION = 4  # 2: hashtags, handles and linkDomains extracted at ingest; 3: the text enrichment;
+# 4: near-duplicate clusters (lib/store/near_duplicates.py: tables created empty, then filled by a backfill)
 LOCK_WAIT_SECONDS = 30.0
 READ_RETRY_SECONDS = 10.0
 BULK_MEMORY_MB = 192  # DuckDB's share of a whole-data read (export, publish): it spills beyond
@@ -64,6 +66,7 @@ _DDL = (
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
     VOCAB_DDL,
     ENRICHMENT_DDL,
+    *near_duplicates.DDL,
 )
 
 
@@ -263,8 +266,10 @@ class Store:
     def ensure_schema(self) -> None:
         """Migrate a store written by an older version before it is read (opening it for writing does)."""
         if self.schema_version() < SCHEMA_VERSION:
-            with self._writer():
+            with self._writer():  # a read-only snapshot refuses here, with a message that names its writer
                 pass
+            with self._writer_lock(LOCK_WAIT_SECONDS):
+                self.fill_clusters()  # the near-duplicate clusters of a store written before they were kept
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """A small read-only query; an absent store reads as empty tables."""
@@ -292,12 +297,18 @@ class Store:
     def read_model(self, columns: Iterable[str], vocabulary: bool = True) -> tuple[pa.Table, pa.Table | None, str]:
         """What the in-memory model is built from, read in one snapshot: the mentions' ``columns`` (enrichment
         columns joined by uniqueId), the term vocabulary, and the store version."""
-        names = ", ".join(f'e."{c}"' if c in ENRICHMENT_COLUMNS else f'm."{c}"' for c in columns)
+        columns = list(columns)
+        clusters = near_duplicates.READ_COLUMNS
+        names = ", ".join(
+            f'{clusters[c]} AS "{c}"' if c in clusters else f'e."{c}"' if c in ENRICHMENT_COLUMNS else f'm."{c}"'
+            for c in columns
+        )
+        joined = ' LEFT JOIN near_duplicates d USING ("uniqueId")' if set(columns) & set(clusters) else ""
         if not self.exists():
             raise StoreError(f"No store at {self.path}: pull from Qualtrics or import a file first.")
         self.ensure_schema()
         with self._reader() as con:
-            table = con.sql(f'SELECT {names} FROM mentions m LEFT JOIN enrichment e USING ("uniqueId")')
+            table = con.sql(f'SELECT {names} FROM mentions m LEFT JOIN enrichment e USING ("uniqueId"){joined}')
             table = table.to_arrow_table()
             vocab = con.sql("SELECT * FROM vocab ORDER BY id").to_arrow_table() if vocabulary else None
             return table, vocab, self._read_version(con)
@@ -393,6 +404,7 @@ class Store:
             try:
                 with self._open_for_writing(wait):
                     pass  # creates the store, or migrates it, before anything is staged
+                self.fill_clusters()  # an older store's mentions get their near-duplicate clusters first
                 write = StagedWrite(self, started)
             except duckdb.Error as exc:
                 raise write_failure(self.path, exc) from exc
@@ -484,6 +496,29 @@ class Store:
         con.unregister("replacement")
         con.execute("DROP TABLE mentions")
         con.execute("ALTER TABLE mentions_new RENAME TO mentions")
+
+    def fill_clusters(self, rows: int | None = None) -> int:
+        """Give every mention without a near-duplicate cluster one (a store written before clusters were kept,
+        or by an older app): streamed, ``rows`` mentions per transaction, so memory follows ``rows`` and a killed
+        run resumes where it stopped. The caller holds the writers' lock. Returns how many were clustered."""
+        done, version = 0, ""
+        with bulk_connection() as con:
+            con.execute(f"ATTACH {sql_string(str(self.path))} AS store")
+            try:
+                while part := near_duplicates.backfill_chunk(con, rows or near_duplicates.BACKFILL_ROWS):
+                    done += part
+                if done:  # the readers' models are keyed on the version: they read the clusters again
+                    con.execute("USE store")
+                    con.execute("BEGIN TRANSACTION")
+                    con.execute(BUMP_VERSION)
+                    version = self._read_version(con)
+                    con.execute("COMMIT")
+            finally:
+                con.execute("USE memory")
+                con.execute("DETACH store")
+        if done:
+            self._publish_version(version)
+        return done
 
     def setting(self, key: str, default: str = "") -> str:
         """A store setting (the tag delimiter, say); while a writer keeps readers out, the value last read."""

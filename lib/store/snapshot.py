@@ -24,7 +24,8 @@ import duckdb
 
 from lib.store.local import BULK_MEMORY_MB, BulkRead, Store, StoreError, bulk_connection, sql_string
 
-TABLES = ("mentions", "enrichment", "vocab", "ingest_log", "meta")
+TABLES = ("mentions", "enrichment", "vocab", "ingest_log", "meta", "near_duplicates")
+OPTIONAL = ("near_duplicates",)  # absent from snapshots published before the clusters were kept
 KEEP = 3  # snapshots kept: the current one and two that readers may still be loading
 CURRENT = "CURRENT"
 PUBLISH_MEMORY_MB = 256  # DuckDB's memory for a publish: a 10M-mention store is copied within it
@@ -102,6 +103,8 @@ class SnapshotStore(Store):
         con = duckdb.connect()
         try:
             for table in TABLES:
+                if table in OPTIONAL and not (current / f"{table}.parquet").exists():
+                    continue
                 con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{current / table}.parquet')")
             yield con
         finally:
@@ -115,6 +118,8 @@ class SnapshotStore(Store):
             raise StoreError(f"No snapshot in {self.folder} yet: the writer publishes one after its first pull.")
         with bulk_connection(memory_mb) as con:
             for table in TABLES:
+                if table in OPTIONAL and not (current / f"{table}.parquet").exists():
+                    continue
                 con.execute(
                     f"CREATE VIEW {table} AS SELECT * FROM read_parquet({sql_string(f'{current / table}.parquet')})"
                 )

@@ -37,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 
 from lib.mentions.normalize import ALL_PRESENT, BIT, COLUMNS, PRESENT
+from lib.store import near_duplicates
 from lib.text import vocabulary as textindex
 from lib.text.enrich import Workers
 from lib.text.vocabulary import ENRICHMENT_COLUMNS, Vocabulary, chunk_keys, encode_rows
@@ -138,6 +139,7 @@ class StagedWrite:
             f"CREATE TABLE enriched AS SELECT 0::BIGINT AS seq, {enrichment} FROM store.enrichment LIMIT 0"
         )
         self.con.execute("CREATE TABLE keys AS SELECT * FROM store.vocab LIMIT 0")
+        near_duplicates.create_staging(self.con)
         self.next_id = self.con.execute("SELECT coalesce(max(id), -1) + 1 FROM store.vocab").fetchall()[0][0]
         self.seq = 0
         self.workers = Workers()  # processes kept for the whole write
@@ -160,6 +162,10 @@ class StagedWrite:
         self.con.register("batch", batch)
         self.con.execute("INSERT INTO rows SELECT * FROM batch")
         self.con.unregister("batch")
+        texts = (mask & BIT["messageContent"]) != 0  # the near-duplicate signatures of the texts it brings
+        if texts.any():
+            content = frame["messageContent"].to_numpy(dtype=object)[texts]
+            near_duplicates.stage(self.con, seqs[texts], pa.array([t if isinstance(t, str) else None for t in content]))
         self._finish_enrichment()
         need = (mask & _TEXT) != 0
         if need.any():
@@ -267,6 +273,7 @@ class StagedWrite:
             f'WHERE i.mask & {_TEXT} = 0 AND i."uniqueId" NOT IN (SELECT "uniqueId" FROM merged)'
         )
         newest = con.execute('SELECT max(coalesce("datePublished", "dateAdded")) FROM incoming').fetchall()[0][0]
+        near_duplicates.prepare(con)  # the clusters the write changes (lib/store/near_duplicates.py)
         unique = rows_in - repeats
         return rows_in, unique - updated, updated, newest
 
@@ -318,6 +325,7 @@ class StagedWrite:
             con.execute(f"INSERT INTO vocab SELECT * FROM {stage}.keys")
             con.execute(f'DELETE FROM enrichment WHERE "uniqueId" IN (SELECT "uniqueId" FROM {stage}.enrich_final)')
             con.execute(f"INSERT INTO enrichment SELECT * FROM {stage}.enrich_final")
+            near_duplicates.apply(con, stage)
             con.execute(BUMP_VERSION)
             self.store._append_log(con, started, log)
             version = self.store._read_version(con)

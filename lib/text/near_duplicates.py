@@ -119,7 +119,14 @@ def signatures(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return out, long_enough
 
 
-def _band_keys(sig: np.ndarray) -> np.ndarray:
+def form_hashes(forms: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each normalised text: what the store matches texts by (two different texts share one with
+    a chance of about 1 in 10^19 per pair; the one-shot ``NearDuplicates`` compares the texts themselves)."""
+    values = np.asarray(forms.to_pylist(), dtype=object)
+    return pd.util.hash_array(values, categorize=True) if len(values) else np.zeros(0, dtype=np.uint64)
+
+
+def band_keys(sig: np.ndarray) -> np.ndarray:
     """One 64-bit key per band of each signature (rows x bands)."""
     n_bands, rows = bands()
     keys = np.zeros((len(sig), n_bands), dtype=np.uint64)
@@ -162,7 +169,7 @@ class NearDuplicates:
         sig, usable = signatures(encoded.dictionary.take(pa.array(fresh, pa.int64())))
         self._sig = np.concatenate([self._sig, sig])
         self._usable = np.concatenate([self._usable, usable])
-        self._keys = np.concatenate([self._keys, _band_keys(sig)])
+        self._keys = np.concatenate([self._keys, band_keys(sig)])
         self._text_of = np.concatenate([self._text_of, ids[encoded.indices.to_numpy()]])
         self.n += len(texts)
         self._edges.append(self._candidates(old))
