@@ -149,7 +149,7 @@ def drop_tables(raw, keep: set[str]) -> None:
     for table in present:
         loading = table.removesuffix("_values").endswith("_loading")  # a load running now: its own to drop
         if table.startswith("mentions_") and not loading and table.removesuffix("_values") not in keep:
-            raw.execute(f'DROP TABLE IF EXISTS "{table}"')
+            _run(raw, f'DROP TABLE IF EXISTS "{table}"')
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,11 @@ class DuckDBQueries(EngineQueries):
         store = self.store
 
         def compute():
-            return convert(store.con.con.execute(sql, params))
+            con = store.con.con
+            try:
+                return convert(con.execute(sql, params))
+            finally:  # a result read in part (one row) would keep the connection busy for Ibis's next query
+                con.abort()
 
         with store._lock:
             return store.answers.get(key, compute)
