@@ -125,7 +125,7 @@ def test_odd_rows_migrate(tmp_path):
 
     store = Store(path)
     table, version = store.read_table(["uniqueId", "hashtags", "handles", "linkDomains", "termIds"])
-    assert version == "odd:8" and store.schema_version() == SCHEMA_VERSION
+    assert version == "odd:9" and store.schema_version() == SCHEMA_VERSION  # migrated, then clusters backfilled
     rows = {r["uniqueId"]: r for r in table.to_pylist()}
     assert set(rows) == set(odd)
     for key, (text, html, _) in odd.items():
