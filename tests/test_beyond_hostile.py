@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-import streamlit as st
 
 from lib.charts.campaigns import campaign_figure, label_of
 from lib.sources.ingest import import_file
+from tests.conftest import fresh_app
 from tests.hostile import LEAK_HOST, PAYLOADS, build
 from tests.test_hostile_values import markdown_strings, run
 from tests.test_url_values import notes
@@ -34,8 +34,7 @@ def hostile_store(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def env(hostile_store, demo_data_dir, monkeypatch):
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    fresh_app()
     monkeypatch.setenv("SCE_DATA_DIR", str(demo_data_dir))
     monkeypatch.setenv("SCE_STORE", str(hostile_store))
 
@@ -74,8 +73,7 @@ def test_a_campaign_label_is_text_not_markup():
     ],
 )
 def test_bad_settings_in_a_link_are_left_out_with_a_note(app_env, params, note):
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    fresh_app()
     at = run("/Text?" + "&".join(f"{k}={v}" for k, v in params.items()))
     assert not at.exception, at.exception
     assert note in notes(at)

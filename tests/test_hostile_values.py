@@ -11,9 +11,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import fresh_app
 from tests.hostile import LEAK_HOST, PAYLOADS, build, hostile_urls
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +31,7 @@ def hostile_store(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def env(hostile_store, demo_data_dir, monkeypatch):
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    fresh_app()
     monkeypatch.setenv("SCE_DATA_DIR", str(demo_data_dir))
     monkeypatch.setenv("SCE_STORE", str(hostile_store))
 
