@@ -25,11 +25,13 @@ manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.sca
 
 
 @pytest.fixture(scope="session")
-def demo_data_dir(tmp_path_factory, worker_id) -> Path:
+def demo_data_dir(tmp_path_factory) -> Path:
     """A data folder whose demo store was built once for the whole test run: by the first xdist worker to get
     here, under a lock, in the folder the workers share; the others wait and use it. Tests read it only (a
     test that writes gets a folder of its own: ``own_data_dir``)."""
-    root = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
     folder = root / "demo-data"
     folder.mkdir(exist_ok=True)
     with open(root / "demo-data.lock", "w") as lock:
