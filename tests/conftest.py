@@ -10,6 +10,7 @@ from streamlit.components.v2 import manifest_scanner
 from lib.queries.model import MentionModel
 from lib.sources.ingest import ensure_demo_store
 from lib.store.local import Store
+from lib.store.snapshot import publish
 from tests.fake_qualtrics import FakeQualtrics, FakeServer
 
 pytest_plugins = [
@@ -43,6 +44,15 @@ def demo_data_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def demo_model(demo_data_dir) -> MentionModel:
     return MentionModel.from_store(Store(demo_data_dir / "demo.duckdb"))
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(demo_data_dir, tmp_path_factory) -> Path:
+    """The demo store published once per worker as a shared snapshot (what app replicas and the engines read).
+    Read it only; a test that writes beside a snapshot publishes one of its own."""
+    folder = tmp_path_factory.mktemp("demo-snapshot")
+    publish(Store(demo_data_dir / "demo.duckdb"), folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

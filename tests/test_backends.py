@@ -47,10 +47,8 @@ IDS = ["all", "facets", "dates-ny", "tags-all", "text", "topics-kolkata", "drill
 
 
 @pytest.fixture(scope="module")
-def shared(demo_data_dir, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("shared")
-    publish(Store(demo_data_dir / "demo.duckdb"), folder)
-    return folder
+def shared(demo_snapshot):
+    return demo_snapshot
 
 
 @pytest.fixture(scope="module")
