@@ -27,13 +27,16 @@ class LockedLRU(Generic[K, V]):
         self.size = size
         self._items: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
+        self.hits = self.misses = 0  # look-ups answered from the map, and values built
 
     def get(self, key: K, build: Callable[[], V]) -> V:
         """The value of ``key``, built by ``build()`` if it is not kept."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
+                self.hits += 1
                 return self._items[key]
+            self.misses += 1
         value = build()
         with self._lock:
             value = self._items.setdefault(key, value)

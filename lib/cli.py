@@ -147,6 +147,16 @@ def _add_dataset(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _command(sub, name: str, help: str, description: str = "", **options) -> argparse.ArgumentParser:
+    """A subcommand whose --help shows each option's default."""
+    options.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+    return sub.add_parser(name, help=help, description=description or None, **options)
+
+
+def _add_tag_delimiter(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tag-delimiter", default=None, help="delimiter of the tags field (default: the store's, ',')")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m lib",
@@ -156,46 +166,46 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    k = sub.add_parser(
+    k = _command(
+        sub,
         "check",
-        help="check the Qualtrics connection before a pull: base URL, credentials, scopes, dataset id",
-        description="Checks, step by step, what a pull needs: the base URL, the credentials (whoami), for OAuth "
+        "check the Qualtrics connection before a pull: base URL, credentials, scopes, dataset id",
+        "Checks, step by step, what a pull needs: the base URL, the credentials (whoami), for OAuth "
         "the granted scopes, and the dataset id (looked up as an imported data project, or a survey for SV_ "
         "ids). Starts no export and writes nothing. Exits non-zero at the first failing step. Credentials as "
         "for pull.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     _add_where(k)
     _add_dataset(k)
 
-    p = sub.add_parser(
+    p = _command(
+        sub,
         "pull",
-        help="pull new mentions from a Qualtrics dataset into the store",
-        description="Export a Qualtrics dataset (only what is new since the last pull) and upsert it into the "
+        "pull new mentions from a Qualtrics dataset into the store",
+        "Export a Qualtrics dataset (only what is new since the last pull) and upsert it into the "
         "store. Credentials: QUALTRICS_API_TOKEN, or QUALTRICS_CLIENT_ID and QUALTRICS_CLIENT_SECRET (and "
         "optionally QUALTRICS_SCOPE), from the environment or a prompt; never as flags.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     _add_where(p)
     _add_dataset(p)
     _add_store(p)
-    p.add_argument("--tag-delimiter", default=None, help="delimiter of the tags field (default: the store's, ',')")
+    _add_tag_delimiter(p)
     p.add_argument("--deadline", type=float, default=1800.0, help="give up after this many seconds")
     p.add_argument("--progress-file", type=Path, help="also write progress as JSON to this file")
     p.add_argument("--quiet", action="store_true", help="no output unless something needs attention (for cron)")
     p.add_argument("--no-alerts", action="store_true", help="do not evaluate the alert rules after the pull")
     _add_publish(p)
 
-    i = sub.add_parser(
+    i = _command(
+        sub,
         "import",
-        help="import an export file or webhook mention JSON into the store",
-        description="Import a Qualtrics export (CSV/TSV with 1 or 3 header rows, JSON, NDJSON; zip'd or gzip'd) "
+        "import an export file or webhook mention JSON into the store",
+        "Import a Qualtrics export (CSV/TSV with 1 or 3 header rows, JSON, NDJSON; zip'd or gzip'd) "
         "or a file of Social Connect webhook mentions (JSON array or NDJSON).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     i.add_argument("file", type=Path, help="the file to import")
     _add_store(i)
-    i.add_argument("--tag-delimiter", default=None, help="delimiter of the tags field (default: the store's, ',')")
+    _add_tag_delimiter(i)
     i.add_argument(
         "--map",
         action="append",
@@ -206,14 +216,14 @@ def _parser() -> argparse.ArgumentParser:
         "it did not map and the fields it found no column for",
     )
     _add_publish(i)
-    e = sub.add_parser(
+    e = _command(
+        sub,
         "export",
-        help="export the mentions a view shows as CSV (with a manifest beside it)",
-        description="Write the filtered mentions as CSV, newest first, streamed (no row cap), and FILE.manifest.json "
+        "export the mentions a view shows as CSV (with a manifest beside it)",
+        "Write the filtered mentions as CSV, newest first, streamed (no row cap), and FILE.manifest.json "
         "with the filters, text topics, timezone, store version and row count. Each saved text topic (Text page) "
         "adds a 0/1 column. Filters use the app's URL keys: paste a copied "
         "link with --link, or give --filter key=value (repeatable; e.g. sent=negative, lang=de, from=2026-01-01).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     _add_store(e)
     e.add_argument("--out", type=Path, required=True, help="the CSV file to write")
@@ -231,10 +241,11 @@ def _parser() -> argparse.ArgumentParser:
         "spreadsheet; for reading the file with code)",
     )
 
-    setup = sub.add_parser(
+    setup = _command(
+        sub,
         "setup",
-        help="the help page's integration steps 1, 3 and 4",
-        description="Steps 1, 3 and 4 of Qualtrics' 'Integrating with Qualtrics Social Connect'.",
+        "the help page's integration steps 1, 3 and 4",
+        "Steps 1, 3 and 4 of Qualtrics' 'Integrating with Qualtrics Social Connect'.",
     )
     steps = setup.add_subparsers(dest="step", required=True)
     a = steps.add_parser(
@@ -250,7 +261,6 @@ def _parser() -> argparse.ArgumentParser:
         description="POST /API/v3/datasets with uniqueId as key and every field of the help page's "
         "table (falls back to the imported-data-projects API where /datasets answers 404). "
         "Credentials as for pull.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     c.add_argument("--name", required=True, help="the dataset's name")
     _add_where(c)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+SHORT_ID = re.compile(r"^[0-9a-f]{8}$")  # a saved view's or an alert rule's id: secrets.token_hex(4)
 
 
 def settings_path(store_path: Path, name: str) -> Path:
@@ -27,6 +29,22 @@ def load_setting(store_path: Path, name: str, parse: Callable[[str], T], default
     except FileNotFoundError:
         return default
     return parse(text)
+
+
+def read_list(path: Path, key: str, max_bytes: int) -> list[object]:
+    """The list under ``key`` in the JSON file ``path`` (``{"<key>": [...]}``: saved views, alert rules); [] while
+    there is no file. A file larger than ``max_bytes``, not UTF-8, not JSON or of another shape raises ValueError
+    whose text is the reason, for the caller's error that says what to do."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return []
+    if size > max_bytes:
+        raise ValueError(f"larger than {max_bytes / 1_000_000:g} MB, not read")
+    data = json.loads(path.read_text(encoding="utf-8"))  # a UnicodeDecodeError or JSONDecodeError is a ValueError
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        raise ValueError(f'expected {{"{key}": [...]}}')
+    return data[key]
 
 
 def write_atomically(path: Path, data: object) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -86,6 +88,35 @@ def open_page(browser, url: str, width: int = 1400, height: int = 1000):
     page.get_by_text(COUNT).first.wait_for(timeout=WAIT_MS)
     settled(page)
     return page
+
+
+@contextmanager
+def opened(browser, url: str, width: int = 1400, height: int = 1000) -> Iterator:
+    """``open_page``, its browser context closed when the block ends (whether or not it failed)."""
+    page = open_page(browser, url, width, height)
+    try:
+        yield page
+    finally:
+        page.context.close()
+
+
+def sidebar(page):
+    return page.get_by_test_id("stSidebar")
+
+
+def click(page, locator) -> None:
+    """Click ``locator`` and wait for the rerun it causes to finish."""
+    watch_rerun(page)
+    locator.click()
+    rerun_done(page)
+
+
+def type_in(page, box, text: str) -> None:
+    """Type ``text`` into ``box``, press Enter, and wait for the rerun it causes to finish."""
+    box.fill(text)
+    watch_rerun(page)
+    box.press("Enter")
+    rerun_done(page)
 
 
 def count_of(page) -> tuple[int, int]:

@@ -1,12 +1,16 @@
+import fcntl
+import functools
 import os
 from pathlib import Path
 
 import pyarrow.compute as pc
 import pytest
+from streamlit.components.v2 import manifest_scanner
 
 from lib.queries.model import MentionModel
 from lib.sources.ingest import ensure_demo_store
 from lib.store.local import Store
+from lib.store.snapshot import publish
 from tests.fake_qualtrics import FakeQualtrics, FakeServer
 
 pytest_plugins = [
@@ -15,17 +19,40 @@ pytest_plugins = [
 ]
 
 
+# Every AppTest scans the installed packages' metadata for Streamlit components (about 400 packages here: over
+# half of what a page run costs). The packages do not change during a test run, so each process scans once; the
+# app uses no such components.
+manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+
+
 @pytest.fixture(scope="session")
 def demo_data_dir(tmp_path_factory) -> Path:
-    """A data folder whose demo store was built once for the whole test run."""
-    folder = tmp_path_factory.mktemp("data")
-    ensure_demo_store(Store(folder / "demo.duckdb"))
+    """A data folder whose demo store was built once for the whole test run: by the first xdist worker to get
+    here, under a lock, in the folder the workers share; the others wait and use it. Tests read it only (a
+    test that writes gets a folder of its own: ``own_data_dir``)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    folder = root / "demo-data"
+    folder.mkdir(exist_ok=True)
+    with open(root / "demo-data.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ensure_demo_store(Store(folder / "demo.duckdb"))
     return folder
 
 
 @pytest.fixture(scope="session")
 def demo_model(demo_data_dir) -> MentionModel:
     return MentionModel.from_store(Store(demo_data_dir / "demo.duckdb"))
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(demo_data_dir, tmp_path_factory) -> Path:
+    """The demo store published once per worker as a shared snapshot (what app replicas and the engines read).
+    Read it only; a test that writes beside a snapshot publishes one of its own."""
+    folder = tmp_path_factory.mktemp("demo-snapshot")
+    publish(Store(demo_data_dir / "demo.duckdb"), folder)
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +68,24 @@ def app_env(demo_data_dir, monkeypatch):
     monkeypatch.setenv("SCE_DATA_DIR", str(demo_data_dir))
     monkeypatch.setenv("SCE_STORE", str(demo_data_dir / f"empty-{os.getpid()}.duckdb"))
     return demo_data_dir
+
+
+def fresh_app() -> None:
+    """Start the next AppTest as a new server process would, but for the models already loaded: every
+    ``st.cache_data`` and ``st.cache_resource`` cleared except the demo store and the models (ui/data.py). A
+    model is keyed by its store's path and version, so a test with a store of its own gets a model of its own,
+    and a store that changed gets a new one; a model answers every session alike, as on a server. Loading the
+    demo model once per worker instead of once per test is most of what makes the page tests quick."""
+    import streamlit as st
+    from streamlit.runtime.caching.cache_resource_api import _resource_caches
+
+    from ui import data
+
+    st.cache_data.clear()
+    keep = {data._model._function_key, data._demo_store._function_key}
+    for key, cache in list(_resource_caches._function_caches.get(None, {}).items()):
+        if key not in keep:
+            cache.clear()
 
 
 def own_data_dir(demo_data_dir: Path, tmp_path: Path, monkeypatch) -> Path:

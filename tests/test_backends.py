@@ -4,6 +4,7 @@ and Spark (marked ``spark``). Every backend must give the same answers as a plai
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -47,10 +48,8 @@ IDS = ["all", "facets", "dates-ny", "tags-all", "text", "topics-kolkata", "drill
 
 
 @pytest.fixture(scope="module")
-def shared(demo_data_dir, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("shared")
-    publish(Store(demo_data_dir / "demo.duckdb"), folder)
-    return folder
+def shared(demo_snapshot):
+    return demo_snapshot
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +90,8 @@ def _contains(texts: pd.Series, query: str) -> pd.Series:
     from lib.text.boolean_query import evaluate, parse, pattern
 
     def scan(node) -> np.ndarray:
-        return texts.map(lambda text: re.search(pattern(node), text, re.IGNORECASE) is not None).to_numpy()
+        search = re.compile(pattern(node), re.IGNORECASE).search
+        return texts.map(lambda text: search(text) is not None).to_numpy()
 
     return pd.Series(evaluate(parse(query), scan))
 
@@ -129,14 +129,20 @@ def reference(frame: pd.DataFrame, scope: Scope) -> pd.Series:
     return keep.fillna(False).astype(bool)
 
 
+@pytest.fixture(scope="module")
+def keep_of(table):
+    """``reference`` of the store's mentions, worked out once per scope: every backend is compared with it."""
+    return functools.cache(lambda scope: reference(table, scope))
+
+
 def ordered(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.assign(value=frame["value"].astype(object), mentions=frame["mentions"].astype("int64"))
     return frame.sort_values(["mentions", "value"], ascending=[False, True], ignore_index=True)
 
 
 @pytest.mark.parametrize("scope", SCOPES, ids=IDS)
-def test_counts_and_kpis_match_a_plain_reading_of_the_store(backend, table, scope):
-    keep = reference(table, scope)
+def test_counts_and_kpis_match_a_plain_reading_of_the_store(backend, table, keep_of, scope):
+    keep = keep_of(scope)
     selected = table[keep]
     assert 0 < keep.sum() < len(table) or scope == Scope()
     assert backend.count(scope) == int(keep.sum())
@@ -167,8 +173,8 @@ def test_counts_and_kpis_match_a_plain_reading_of_the_store(backend, table, scop
 
 @pytest.mark.parametrize("scope", SCOPES, ids=IDS)
 @pytest.mark.parametrize("freq,split", [("day", "messageSentiment"), ("week", "sourceService"), ("hour", None)])
-def test_volume_per_bucket_in_the_display_timezone(backend, table, scope, freq, split):
-    selected = table[reference(table, scope) & table["ts"].notna()]
+def test_volume_per_bucket_in_the_display_timezone(backend, table, keep_of, scope, freq, split):
+    selected = table[keep_of(scope) & table["ts"].notna()]
     got = backend.volume(scope, freq, split)
     assert got["mentions"].sum() == len(selected)
     wall = selected["ts"].dt.tz_localize("UTC").dt.tz_convert(scope.tz).dt.tz_localize(None)
@@ -185,8 +191,8 @@ def test_volume_per_bucket_in_the_display_timezone(backend, table, scope, freq, 
 
 
 @pytest.mark.parametrize("scope", SCOPES[:4], ids=IDS[:4])
-def test_crosstab_and_filter_options(backend, table, scope):
-    selected = table[reference(table, scope)]
+def test_crosstab_and_filter_options(backend, table, keep_of, scope):
+    selected = table[keep_of(scope)]
     grid = backend.crosstab(scope, "sourceService", "messageSentiment", top=3)
 
     def folded(column: str) -> tuple[pd.Series, list[str]]:
@@ -253,8 +259,8 @@ def test_the_csv_export_is_the_same_file_on_every_backend(backend, demo_data_dir
 
 
 @pytest.mark.parametrize("scope", SCOPES[:4], ids=IDS[:4])
-def test_the_tags_pages_questions(backend, table, scope):
-    selected = table[reference(table, scope)]
+def test_the_tags_pages_questions(backend, table, keep_of, scope):
+    selected = table[keep_of(scope)]
     tags = ["Complaint", "Money", "Baggage", "Competitor"]  # Competitor is excluded by the recode: no mentions
     pairs = selected[["uniqueId", "messageSentiment", "shown_tags"]].explode("shown_tags").dropna()
     grid = backend.tag_crosstab(scope, tags, "messageSentiment")
@@ -286,8 +292,8 @@ def enrichment(demo_data_dir) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("scope", [SCOPES[0], SCOPES[2], SCOPES[4], SCOPES[5]], ids=[IDS[0], IDS[2], IDS[4], IDS[5]])
-def test_the_text_pages_questions(backend, table, enrichment, scope):
-    selected = table[reference(table, scope)]
+def test_the_text_pages_questions(backend, table, keep_of, enrichment, scope):
+    selected = table[keep_of(scope)]
     rows = enrichment.loc[selected["uniqueId"]]
     vocabulary = backend.vocabulary()
     for which, column in (("terms", "termIds"), ("phrases", "phraseIds")):
@@ -321,13 +327,13 @@ def test_the_text_pages_questions(backend, table, enrichment, scope):
     assert sampled == backend.texts(scope, 20, seed=3) and len(sampled) == min(20, len(selected))
 
 
-def test_topics_and_the_clause_debugger(backend, table):
+def test_topics_and_the_clause_debugger(backend, table, keep_of):
     scope = SCOPES[1]
-    keep = reference(table, scope)
+    keep = keep_of(scope)
     counts = topic_counts(backend, scope, TOPICS).set_index("topic")
     for topic in TOPICS.topics:
         with_topic = Scope(replace(scope.filters, text_topics=(topic.name,)), scope.tz)
-        assert counts.loc[topic.name, "mentions"] == int((keep & reference(table, with_topic)).sum())
+        assert counts.loc[topic.name, "mentions"] == int((keep & keep_of(with_topic)).sum())
     assert counts.loc["Service", "mentions"] == counts.loc["Food", "mentions"] > 0  # a parent: its child's
     either = clauses(backend, scope, 'delay* OR "late flight" OR staff').set_index("clause")
     text = table.loc[keep, "messageContent"]

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib.cli import EXIT_FAILED, EXIT_OK, EXIT_ROWS_REJECTED, main
 from lib.mentions.normalize import normalize
 from lib.store.local import Store
 from tests.badfiles import CAP_MB, HEADER, Case, corpus, rows_csv
+from tests.conftest import fresh_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = corpus()
@@ -97,8 +97,7 @@ def test_the_corpus_counts():
 
 @pytest.fixture
 def data_page(app_env, seed_store, tmp_path, monkeypatch):
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    fresh_app()
     monkeypatch.setenv("SCE_IMPORT_MEMORY_MB", str(CAP_MB))
     store = fresh_store(seed_store, tmp_path / "data")
     monkeypatch.setenv("SCE_STORE", str(store.path))

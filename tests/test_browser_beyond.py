@@ -15,11 +15,12 @@ import pytest
 from tests.browser_kit import (
     WAIT_MS,
     chart,
+    click,
     click_point,
     count_of,
     drill_count,
     exceptions,
-    open_page,
+    opened,
     points,
     rerun_done,
     watch_rerun,
@@ -58,79 +59,52 @@ def mentions_of(point: dict) -> int:
 
 
 def test_a_rising_terms_click_opens_its_mentions_and_filters_to_them(browser, server):
-    page = open_page(browser, f"{server.url}/Text?tz=UTC&section=rising&rkind=hashtag")
-    try:
+    with opened(browser, f"{server.url}/Text?tz=UTC&section=rising&rkind=hashtag") as page:
         found = points(page, "rising")
         assert [p["customdata"] for p in found] == ["#refundnorthwind"]  # the planted refund bots
         expected = mentions_of(found[0])
         click_point(page, "rising", found[0])
         assert not exceptions(page)
         assert drill_count(page, "rising_terms") == expected
-        watch_rerun(page)
-        page.locator(".st-key-rising_terms_drill").get_by_role("button", name="Filter to this").click()
-        rerun_done(page)
+        click(page, page.locator(".st-key-rising_terms_drill").get_by_role("button", name="Filter to this"))
         assert count_of(page)[0] == expected and not exceptions(page)
         assert "q=%23refundnorthwind" in page.url and "from=" in page.url
-    finally:
-        page.context.close()
 
 
 def test_the_overviews_rising_list_clicks_to_its_mentions(browser, server):
-    page = open_page(browser, f"{server.url}/?tz=UTC")
-    try:
+    with opened(browser, f"{server.url}/?tz=UTC") as page:
         found = points(page, "rising_overview")
         assert 1 <= len(found) <= 5
         point = max(found, key=lambda p: p["x"])
         click_point(page, "rising_overview", point)
         assert not exceptions(page) and drill_count(page, "rising_overview_terms") == mentions_of(point)
-    finally:
-        page.context.close()
 
 
 def test_a_campaigns_click_opens_its_copies_and_copies_count_once(browser, server):
-    page = open_page(browser, f"{server.url}/Text?tz=UTC&section=campaigns&corder=burst&cmin=50")
-    try:
+    with opened(browser, f"{server.url}/Text?tz=UTC&section=campaigns&corder=burst&cmin=50") as page:
         found = points(page, "campaigns")
         first = next(p for p in found if p["y"].startswith("1. "))
         assert "Northwind Air cancelled our flight" in first["y"]  # the retweet storm came together
         for point in (first, max(found, key=lambda p: p["x"])):
             click_bar(page, "campaigns", point)
             assert not exceptions(page) and drill_count(page, "campaigns") == mentions_of(point)
-    finally:
-        page.context.close()
-    page = open_page(browser, f"{server.url}/Mentions?tz=UTC&q=%23RefundNorthwind")
-    try:
+    with opened(browser, f"{server.url}/Mentions?tz=UTC&q=%23RefundNorthwind") as page:
         copies = count_of(page)[0]
         assert copies >= 2
-        watch_rerun(page)
-        page.get_by_text("Count copies once").click()
-        rerun_done(page)
+        click(page, page.get_by_text("Count copies once"))
         assert count_of(page)[0] == 1 and "once=1" in page.url and not exceptions(page)
-    finally:
-        page.context.close()
 
 
 def test_a_suggested_topic_is_added_and_offered_as_a_filter(browser, server):
-    page = open_page(browser, f"{server.url}/Text?tz=UTC&section=suggest&sk=8&lang=de")
-    try:
+    with opened(browser, f"{server.url}/Text?tz=UTC&section=suggest&sk=8&lang=de") as page:
         first = page.locator(".st-key-suggestion_1")
         first.wait_for(timeout=WAIT_MS)
         title = re.search(r"1\. (.+) · (?:about )?[\d,]+ mentions", first.inner_text()).group(1)
         query = first.locator("code").first.inner_text().strip()
-        watch_rerun(page)
-        first.get_by_role("button", name="Add as topic").click()
-        rerun_done(page)
+        click(page, first.get_by_role("button", name="Add as topic"))
         assert f"Saved as the text topic Suggested: {title}" in page.inner_text("body")
         assert not exceptions(page)
-    finally:
-        page.context.close()
-    page = open_page(browser, f"{server.url}/Mentions?tz=UTC&topic={quote('Suggested: ' + title)}")
-    try:
+    with opened(browser, f"{server.url}/Mentions?tz=UTC&topic={quote('Suggested: ' + title)}") as page:
         with_topic = count_of(page)[0]
-    finally:
-        page.context.close()
-    page = open_page(browser, f"{server.url}/Mentions?tz=UTC&q={quote(query)}")
-    try:
+    with opened(browser, f"{server.url}/Mentions?tz=UTC&q={quote(query)}") as page:
         assert count_of(page)[0] == with_topic > 0
-    finally:
-        page.context.close()

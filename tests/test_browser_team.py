@@ -16,14 +16,17 @@ import pytest
 from tests.alert_receivers import Webhook
 from tests.browser_kit import (
     WAIT_MS,
+    click,
     click_point,
     count_of,
     drill_count,
     exceptions,
-    open_page,
+    opened,
     points,
     rerun_done,
     settled,
+    sidebar,
+    type_in,
     watch_rerun,
 )
 from tests.streamlit_server import Server
@@ -46,26 +49,8 @@ def server(folder) -> Iterator[Server]:
     s.stop()
 
 
-def sidebar(page):
-    return page.get_by_test_id("stSidebar")
-
-
-def type_in(page, box, text: str) -> None:
-    box.fill(text)
-    watch_rerun(page)
-    box.press("Enter")
-    rerun_done(page)
-
-
-def click(page, locator) -> None:
-    watch_rerun(page)
-    locator.click()
-    rerun_done(page)
-
-
 def test_save_open_rename_delete_a_view(browser, server):
-    page = open_page(browser, f"{server.url}/?tz=UTC&sent=negative")
-    try:
+    with opened(browser, f"{server.url}/?tz=UTC&sent=negative") as page:
         sb = sidebar(page)
         watch_rerun(page)
         sb.get_by_test_id("stSelectbox").filter(has_text="Dates").click()
@@ -94,21 +79,15 @@ def test_save_open_rename_delete_a_view(browser, server):
         assert sb.get_by_role("link", name="Weekly negative").is_visible()
         link = sb.locator("[data-testid=stCode]").filter(has_text="?view=").first.inner_text().strip()
         assert re.fullmatch(rf"{re.escape(server.url)}/\?view=[0-9a-f]{{8}}", link)
-        fresh = open_page(browser, link)  # a colleague opens the view's link
-        try:
+        with opened(browser, link) as fresh:  # a colleague opens the view's link
             assert count_of(fresh)[0] == matched and "sent=negative" in fresh.url and not exceptions(fresh)
-        finally:
-            fresh.context.close()
         sb.get_by_role("button", name="Delete").first.click()
         click(page, page.get_by_test_id("stPopoverBody").get_by_role("button", name="Delete"))
         assert sb.get_by_text("Saved views (0)").is_visible() and not exceptions(page)
-    finally:
-        page.context.close()
 
 
 def test_compare_with_the_previous_period_and_click_a_bar_of_each(browser, server):
-    page = open_page(browser, f"{server.url}/Dashboard?tz=UTC&from=2026-09-01&to=2026-09-30&prev=1&prevsort=change")
-    try:
+    with opened(browser, f"{server.url}/Dashboard?tz=UTC&from=2026-09-01&to=2026-09-30&prev=1&prevsort=change") as page:
         compared = points(page, "sourceService")
         now = max((p for p in compared if p["customdata"][1] == "now"), key=lambda p: p["x"])
         before = max((p for p in compared if p["customdata"][1] == "previous"), key=lambda p: p["x"])
@@ -125,13 +104,10 @@ def test_compare_with_the_previous_period_and_click_a_bar_of_each(browser, serve
             csv_button.click()
         header = got.value.path().read_text(encoding="utf-8").splitlines()[0]
         assert header == "value,mentions,previous,change,change %,label,period,previous period"
-    finally:
-        page.context.close()
 
 
 def test_compare_terms_with_the_previous_period_and_click_a_bar_of_each(browser, server):
-    page = open_page(browser, f"{server.url}/Text?tz=UTC&from=2026-09-01&to=2026-09-30&prev=1")
-    try:
+    with opened(browser, f"{server.url}/Text?tz=UTC&from=2026-09-01&to=2026-09-30&prev=1") as page:
         compared = points(page, "top_terms_prev")
         now = max((p for p in compared if p["customdata"][1] == "now"), key=lambda p: p["x"])
         before = max((p for p in compared if p["customdata"][1] == "previous"), key=lambda p: p["x"])
@@ -141,13 +117,10 @@ def test_compare_terms_with_the_previous_period_and_click_a_bar_of_each(browser,
         panel = page.locator(".st-key-top_terms_prev_drill").first
         assert drill_count(page, "top_terms_prev") == before["x"] and not exceptions(page)
         assert f"{before['customdata'][0]} in 2026-08-02 – 2026-08-31" in panel.inner_text()
-    finally:
-        page.context.close()
 
 
 def test_download_the_view_as_a_notebook(browser, server):
-    page = open_page(browser, f"{server.url}/?tz=UTC&lang=de")
-    try:
+    with opened(browser, f"{server.url}/?tz=UTC&lang=de") as page:
         matched = count_of(page)[0]
         sb = sidebar(page)
         sb.get_by_text("Open as a notebook").click()
@@ -159,8 +132,6 @@ def test_download_the_view_as_a_notebook(browser, server):
             assert len(zf.read("mentions.csv").decode().strip().splitlines()) == matched + 1
             assert "df['messageLanguage'].isin(['de'])" in zf.read("view.ipynb").decode()
         assert not exceptions(page)
-    finally:
-        page.context.close()
 
 
 def test_make_an_alert_test_it_and_pull_to_a_local_webhook(browser, server, fake, folder):
@@ -168,8 +139,7 @@ def test_make_an_alert_test_it_and_pull_to_a_local_webhook(browser, server, fake
 
     fake.add_rows("IDP_team", demo_rows(150))
     hook = Webhook()
-    page = open_page(browser, f"{server.url}/Data?tz=UTC")
-    try:
+    with opened(browser, f"{server.url}/Data?tz=UTC") as page:
         main = page.get_by_test_id("stMain")
         type_in(page, main.get_by_role("textbox", name="Name", exact=True), "Any volume")
         option = page.get_by_role("option", name=re.compile("mentions per bucket"))
@@ -207,6 +177,4 @@ def test_make_an_alert_test_it_and_pull_to_a_local_webhook(browser, server, fake
         assert len(alerts) == found and all(a.startswith("Volume:") and "/Dashboard?" in a for a in alerts)
         assert TOKEN not in (folder / "mine.duckdb.alerts.log").read_text()
         assert not exceptions(page)
-    finally:
-        page.context.close()
         hook.stop()

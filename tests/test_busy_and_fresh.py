@@ -7,13 +7,13 @@ import threading
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import lib.store.local
 from lib.sources.ingest import import_file
 from lib.store.local import Store
 from tests.badfiles import csv_file
+from tests.conftest import fresh_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,8 +31,7 @@ def notes(at: AppTest) -> list[str]:
 
 @pytest.fixture
 def env(app_env, tmp_path, monkeypatch):
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    fresh_app()
     store = Store(tmp_path / "mentions.duckdb")
     monkeypatch.setenv("SCE_STORE", str(store.path))
     return store

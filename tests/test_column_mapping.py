@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib.cli import EXIT_USAGE, main
 from lib.sources.column_maps import save_mapping, saved_mapping
 from lib.sources.ingest import import_file
 from lib.store.local import Store
+from tests.conftest import fresh_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,8 +84,7 @@ def test_the_cli_uses_the_mapping_saved_on_the_data_page(tmp_path, capsys):
 
 @pytest.fixture
 def data_page(app_env, tmp_path, monkeypatch):
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    fresh_app()
     store = tmp_path / "mentions.duckdb"
     monkeypatch.setenv("SCE_STORE", str(store))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)

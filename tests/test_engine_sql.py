@@ -22,10 +22,8 @@ from lib.text.topics import Topic, TopicSet
 
 
 @pytest.fixture(scope="module")
-def shared(demo_data_dir, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("shared-sql")
-    publish(Store(demo_data_dir / "demo.duckdb"), folder)
-    return folder
+def shared(demo_snapshot):
+    return demo_snapshot
 
 
 @pytest.fixture(scope="module")

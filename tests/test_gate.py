@@ -3,16 +3,16 @@
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+from tests.conftest import fresh_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
 def fresh(app_env):
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    fresh_app()
 
 
 def test_no_gate_without_configuration():

@@ -11,9 +11,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import fresh_app
 from tests.hostile import LEAK_HOST, PAYLOADS, build, hostile_urls
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,12 +29,16 @@ def hostile_store(tmp_path_factory) -> Path:
     return path
 
 
+def open_store(store: Path, demo_data_dir: Path, monkeypatch) -> None:
+    """The app, fresh, on ``store`` (the demo data beside it)."""
+    fresh_app()
+    monkeypatch.setenv("SCE_DATA_DIR", str(demo_data_dir))
+    monkeypatch.setenv("SCE_STORE", str(store))
+
+
 @pytest.fixture
 def env(hostile_store, demo_data_dir, monkeypatch):
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    monkeypatch.setenv("SCE_DATA_DIR", str(demo_data_dir))
-    monkeypatch.setenv("SCE_STORE", str(hostile_store))
+    open_store(hostile_store, demo_data_dir, monkeypatch)
 
 
 def markdown_strings(at: AppTest):
@@ -53,6 +57,18 @@ def markdown_strings(at: AppTest):
             yield from ((f"{kind}.option", option) for option in proto.options)
 
 
+def assert_only_text(at: AppTest) -> None:
+    """Every string the page gives to Markdown (more than ten) holds no payload as Markdown would read it."""
+    shown = list(markdown_strings(at))
+    assert len(shown) > 10
+    for kind, text in shown:
+        # Escaped, a payload reads leak\.example: only an unescaped one says leak.example. A code span shows
+        # what it holds as it is: nothing in one counts.
+        outside_code = re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", text, flags=re.DOTALL)
+        assert LEAK_HOST not in outside_code.lower(), (kind, text)
+        assert not any(payload.lower() in outside_code.lower() for payload in PAYLOADS), (kind, text)
+
+
 def run(path: str) -> AppTest:
     parts = urlsplit(path)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
@@ -67,14 +83,7 @@ def run(path: str) -> AppTest:
 def test_hostile_values_reach_markdown_only_as_text(env, path):
     at = run(path)
     assert not at.exception, at.exception
-    shown = list(markdown_strings(at))
-    assert len(shown) > 10
-    for kind, text in shown:
-        # Escaped, a payload reads leak\.example: only an unescaped one says leak.example. A code span shows
-        # what it holds as it is: nothing in one counts.
-        outside_code = re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", text, flags=re.DOTALL)
-        assert LEAK_HOST not in outside_code.lower(), (kind, text)
-        assert not any(payload.lower() in outside_code.lower() for payload in PAYLOADS), (kind, text)
+    assert_only_text(at)
 
 
 def test_the_escaping_helper():

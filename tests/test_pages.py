@@ -3,8 +3,9 @@
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+from tests.conftest import fresh_app
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["app.py", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))]
@@ -12,8 +13,7 @@ PAGES = ["app.py", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").gl
 
 @pytest.fixture(autouse=True)
 def fresh_caches(app_env):
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    fresh_app()
     yield
 
 

@@ -13,8 +13,6 @@ from lib.queries.engine import IbisStore
 from lib.queries.filters import Filters
 from lib.queries.interface import ModelQueries, Scope
 from lib.queries.rising import rising, term_scope
-from lib.store.local import Store
-from lib.store.snapshot import publish
 from lib.text.rising import Z_RISING, rising_terms
 from lib.text.terms import TermIndex
 
@@ -25,10 +23,8 @@ def model_q(demo_model):
 
 
 @pytest.fixture(scope="module")
-def duckdb_q(demo_data_dir, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("rising-shared")
-    publish(Store(demo_data_dir / "demo.duckdb"), folder)
-    return IbisStore(folder, "duckdb").queries()
+def duckdb_q(demo_snapshot):
+    return IbisStore(demo_snapshot, "duckdb").queries()
 
 
 def test_a_term_whose_share_grew_is_rising_and_a_steady_one_is_not():

@@ -124,3 +124,38 @@ def test_the_lru_keeps_the_newest_and_builds_once_per_key():
 
     assert [lru.get(k, lambda k=k: build(k)) for k in ("a", "b", "a", "c", "a", "b")] == [1, 2, 1, 3, 1, 4]
     assert built == ["a", "b", "c", "b"] and "a" in lru and "c" not in lru and len(lru) == 2
+
+
+def test_the_text_search_and_answer_caches_under_eight_threads(demo_model):
+    """The text search's leaf cache and an engine replica's answer cache, filled and evicted from eight threads
+    at once (more keys than either keeps): every answer equals the single-threaded one, and neither grows past
+    its size."""
+    from lib.queries.answers import AnswerCache
+    from lib.queries.text_search import CACHE_SIZE, TextSearch
+    from lib.text.boolean_query import parse
+
+    model = demo_model
+    leaves = [parse(q) for q in (*WORDS[:6], "delay*", "late", "bag", "seat", "food", "refund*", "crew", "flight*")]
+    leaves = [leaf for leaf in leaves if type(leaf).__name__ in ("Term", "Phrase")]
+    words = [parse(f"w{i}x") for i in range(CACHE_SIZE)]  # words no mention has: they only evict
+    expected = [model.finder.leaf(leaf).copy() for leaf in leaves]
+    finder = TextSearch(model.finder.index, model.finder.texts, model.finder.n)  # cold, shared by the threads
+    answers = AnswerCache(size=16)
+    failures: list[str] = []
+
+    def session(seed: int) -> None:
+        pick = random.Random(seed)
+        for _ in range(150):
+            try:
+                i = pick.randrange(len(leaves))
+                assert (finder.leaf(leaves[i]) == expected[i]).all(), leaves[i]
+                assert not finder.leaf(pick.choice(words)).any()
+                key = pick.randrange(40)
+                assert answers.get(("v1", key), lambda key=key: key * key) == key * key
+            except Exception as exc:  # every failure is collected, reported below
+                failures.append(f"{type(exc).__name__}: {exc}"[:200])
+
+    run_at_once(session)
+    assert failures == []
+    assert len(leaves) >= 8 and len(finder._cache) <= CACHE_SIZE
+    assert len(answers) <= 16 and answers.hits and answers.misses

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import fresh_app
 from ui.state import FILTER_URL_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +41,7 @@ TEXT_SECTIONS = ["terms", "phrases", "topics", "context", "sentiment", "distinct
 
 @pytest.fixture(autouse=True)
 def fresh(app_env):
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    fresh_app()
 
 
 def run(script: str, params: dict[str, str | list[str]]) -> AppTest:

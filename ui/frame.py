@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from lib.errors import ExplorerError
 from lib.queries.buckets import auto_frequency
@@ -101,12 +102,9 @@ def _queries(source: Source, recode: TagRecode, topics: TopicSet) -> Queries:
     return ModelQueries(mentions, tag_index(mentions, recode), topics)
 
 
-def frame(title: str) -> View:
-    # An emoji page icon: Streamlit draws it as an inline SVG. A :material/…: page icon would make every browser
-    # fetch it from Google's font CDN (the icons inside pages come from Streamlit's own bundled font).
-    st.set_page_config(page_title=f"{title} · Social Connect Explorer", page_icon=PAGE_ICON, layout="wide")
-    require_access()
-    state.notes_slot(title)
+def _load(title: str) -> tuple[Source, TagRecode, TopicSet, Queries]:
+    """The active store, its tag recode and text topics, and the backend that answers; a ?view=<id> link opened.
+    A store that is busy or unreadable, or a wrong setting, is said and stops the page."""
     try:
         source = active_source(state.prefer_demo())
         recode = load_recode(source.store.path)
@@ -120,27 +118,46 @@ def frame(title: str) -> View:
         st.error(md(exc))
         st.stop()
     saved_views.open_from_link(source.store.path, q, title, PAGE_SCRIPTS)  # a ?view=<id> link
+    return source, recode, topics, q
+
+
+def _navigation() -> None:
+    st.markdown("### Social Connect Explorer")
+    for script, text, icon in PAGES:
+        st.page_link(script, label=text, icon=icon)
+    st.divider()
+
+
+def _status(source: Source, q: Queries) -> None:
+    """Which data the page shows and who answers, and a look at the store's freshness."""
+    st.divider()
+    st.caption(
+        f"**Source:** {md(source.label)}  \n{q.n:,} mentions · store version {md(q.version or '–')}"
+        + (f"  \nAnswered by **{ENGINE_LABELS[q.backend]}**" if q.backend != "model" else "")
+        + (" (its own copy loads: the Parquet files answer meanwhile)" if getattr(q, "loading", False) else "")
+        + (f"  \nServed by replica **{md(replica)}**" if (replica := replica_name()) else "")
+    )
+    _freshness(source, q.version)
+
+
+def _sidebar(title: str, source: Source, q: Queries, topics: TopicSet) -> tuple[Filters, str, DeltaGenerator]:
+    """The sidebar: navigation, the filters (read from the widgets, the session and the URL), comparison and
+    saved views, the data's status. Returns the filters, the timezone and the slot of the match count."""
     with st.sidebar:
-        st.markdown("### Social Connect Explorer")
-        for script, text, icon in PAGES:
-            st.page_link(script, label=text, icon=icon)
-        st.divider()
+        _navigation()
         count_slot = st.empty()
-        new_filters, tz = sidebar_filters(q, title, topics)
+        filters, tz = sidebar_filters(q, title, topics)
         st.button("Reset filters", on_click=reset_filters, width="stretch", icon=":material/restart_alt:")
         from ui import compare  # here: ui.compare draws charts through ui.blocks, which imports this module
 
-        compare.sidebar_switch(Scope(new_filters, tz))
+        compare.sidebar_switch(Scope(filters, tz))
         saved_views.sidebar(source.store.path, q, title, PAGE_SCRIPTS)
-        st.divider()
-        st.caption(
-            f"**Source:** {md(source.label)}  \n{q.n:,} mentions · store version {md(q.version or '–')}"
-            + (f"  \nAnswered by **{ENGINE_LABELS[q.backend]}**" if q.backend != "model" else "")
-            + (" (its own copy loads: the Parquet files answer meanwhile)" if getattr(q, "loading", False) else "")
-            + (f"  \nServed by replica **{md(replica)}**" if (replica := replica_name()) else "")
-        )
-        _freshness(source, q.version)
-    state.set_view(new_filters, tz)
+        _status(source, q)
+    return filters, tz, count_slot
+
+
+def _share_link() -> None:
+    """The view's link in the sidebar (when sharing is on), kept current as page settings change the URL."""
     slot = None
     if share_link():
         with st.sidebar.expander("Share this view", icon=":material/link:"):
@@ -151,17 +168,36 @@ def frame(title: str) -> View:
                 "first, and the link shows those mentions."
             )
     state.share_in(slot)  # written now, and again whenever a page setting changes the URL during this run
-    view = View(source, q, new_filters, tz, recode, topics)
+
+
+def _summary(view: View, title: str, count_slot: DeltaGenerator) -> None:
+    """The notebook offer, the match count, and a note on demo data."""
     if title not in ("Data", "Setup"):
         from ui import notebook_offer  # here: it imports View from this module
 
         with st.sidebar:
             notebook_offer.offer(view, title)
-    count_slot.markdown(f"**{view.matched:,}** of {q.n:,} mentions match")
-    if source.is_demo:
+    count_slot.markdown(f"**{view.matched:,}** of {view.q.n:,} mentions match")
+    if view.source.is_demo:
         st.info(
             "You are looking at **demo data** about a fictional airline. Import a file or pull from Qualtrics "
             "on the **Data** page to see your own mentions.",
             icon=":material/science:",
         )
+
+
+def frame(title: str) -> View:
+    """What every page calls first: the page's settings, access, the data and the backend that answers, the
+    sidebar (filters read from the widgets and the URL, status, freshness), the shared link; returns the View."""
+    # An emoji page icon: Streamlit draws it as an inline SVG. A :material/…: page icon would make every browser
+    # fetch it from Google's font CDN (the icons inside pages come from Streamlit's own bundled font).
+    st.set_page_config(page_title=f"{title} · Social Connect Explorer", page_icon=PAGE_ICON, layout="wide")
+    require_access()
+    state.notes_slot(title)
+    source, recode, topics, q = _load(title)
+    filters, tz, count_slot = _sidebar(title, source, q, topics)
+    state.set_view(filters, tz)
+    _share_link()
+    view = View(source, q, filters, tz, recode, topics)
+    _summary(view, title, count_slot)
     return view

@@ -14,7 +14,6 @@ pull runs them).
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from collections.abc import Container
@@ -32,7 +31,7 @@ from lib.queries.campaigns import NotOnThisBackend
 from lib.queries.filters import Filters
 from lib.queries.interface import Queries, Scope
 from lib.queries.saved_views import SavedView, clean_name, find
-from lib.settings import locked, settings_path, write_atomically
+from lib.settings import SHORT_ID, locked, read_list, settings_path, write_atomically
 
 KINDS = {
     "spike": "a spike (the Dashboard's method)",
@@ -45,7 +44,6 @@ RECENT = 2  # buckets looked at: the one holding the newest mention and the one 
 MIN_FOR_SHARE = 20  # a negative share is only read from a bucket with at least this many mentions
 MAX_RULES = 200
 MAX_FILE_BYTES = 2_000_000
-_ID = re.compile(r"^[0-9a-f]{8}$")
 _EMAIL = re.compile(r"^[^@\s<>,;\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 
 
@@ -117,17 +115,9 @@ def rules_path(store_path: Path) -> Path:
 def load_rules(store_path: Path) -> list[Rule]:
     path = rules_path(store_path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise AlertsError(f"The alerts file {path} is larger than 2 MB; it was not read.")
-    except FileNotFoundError:
-        return []
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
-            raise ValueError('expected {"rules": [...]}')
         rules = []
-        for item in data["rules"]:
-            if not isinstance(item, dict) or not _ID.match(str(item.get("id", ""))):
+        for item in read_list(path, "rules", MAX_FILE_BYTES):
+            if not isinstance(item, dict) or not SHORT_ID.match(str(item.get("id", ""))):
                 raise ValueError("a rule without a proper id")
             known = {k: item[k] for k in Rule.__dataclass_fields__ if k in item}
             texts = ("name", "kind", "view", "topic", "freq", "webhook")

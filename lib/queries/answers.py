@@ -7,30 +7,17 @@ and parameters, so a scope asked again costs no query, and two different scopes 
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any
+
+from lib.cache import LockedLRU
 
 CACHED_ANSWERS = 512  # per process: a few hundred small frames (a scope's per-author counts is the largest)
 
 
-class AnswerCache:
-    """Answers per (snapshot version, SQL, parameters), the least recently used dropped first. Thread-safe
-    under the store's lock (every call is made holding it)."""
+class AnswerCache(LockedLRU[Hashable, Any]):
+    """Answers per (snapshot version, SQL, parameters), the least recently used dropped first, behind the lock
+    of lib/cache.py like the model's caches (``hits`` and ``misses`` count look-ups)."""
 
     def __init__(self, size: int = CACHED_ANSWERS):
-        self.size = size
-        self.items: OrderedDict[object, object] = OrderedDict()
-        self.hits = self.misses = 0
-
-    def get(self, key, compute):
-        if key in self.items:
-            self.items.move_to_end(key)
-            self.hits += 1
-            return self.items[key]
-        self.misses += 1
-        value = self.items[key] = compute()
-        if len(self.items) > self.size:
-            self.items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        self.items.clear()
+        super().__init__(size)

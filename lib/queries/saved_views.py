@@ -13,7 +13,6 @@ A file that cannot be read is reported (``ViewsError``) and never overwritten: n
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from dataclasses import asdict, dataclass, field
@@ -22,7 +21,7 @@ from pathlib import Path
 
 from lib.errors import ExplorerError
 from lib.queries.filters import MAX_VALUE_CHARS, MAX_VALUES, PRESETS, matching_preset, preset_range
-from lib.settings import locked, settings_path, write_atomically
+from lib.settings import SHORT_ID, locked, read_list, settings_path, write_atomically
 
 MAX_VIEWS = 500
 MAX_NAME = 100
@@ -30,7 +29,6 @@ MAX_KEYS = 60  # URL keys in one view (the app has about 40)
 MAX_FILE_BYTES = 5_000_000
 NOT_SAVED = ("view", "mention")  # the link that opened the view, a mention's detail: not part of a view
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
-_ID = re.compile(r"^[0-9a-f]{8}$")
 
 
 class ViewsError(ExplorerError):
@@ -106,11 +104,9 @@ def view_params(params: dict[str, list[str]], newest: date, oldest: date) -> tup
     return kept, preset
 
 
-def _parse(data: object, path: Path) -> list[SavedView]:
-    if not isinstance(data, dict) or not isinstance(data.get("views"), list):
-        raise ValueError('expected {"views": [...]}')
+def _parse(items: list[object]) -> list[SavedView]:
     views = []
-    for i, item in enumerate(data["views"], 1):
+    for i, item in enumerate(items, 1):
         if not isinstance(item, dict):
             raise ValueError(f"view {i} is not an object")
         params = item.get("params", {})
@@ -119,7 +115,7 @@ def _parse(data: object, path: Path) -> list[SavedView]:
         ):
             raise ValueError(f"view {i}: params must map each key to a list of strings")
         view_id, page = item.get("id"), item.get("page")
-        if not isinstance(view_id, str) or not _ID.match(view_id) or not isinstance(page, str) or len(page) > 40:
+        if not isinstance(view_id, str) or not SHORT_ID.match(view_id) or not isinstance(page, str) or len(page) > 40:
             raise ValueError(f"view {i}: a bad id or page")
         preset = item.get("preset") or ""
         views.append(
@@ -139,16 +135,8 @@ def load_views(store_path: Path) -> list[SavedView]:
     """The saved views, in the order they were saved; [] when none was saved yet."""
     path = views_path(store_path)
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        return []
-    if size > MAX_FILE_BYTES:
-        raise ViewsError(
-            f"The saved views file {path} is larger than {MAX_FILE_BYTES // 1_000_000} MB; it was not read."
-        )
-    try:
-        return _parse(json.loads(path.read_text(encoding="utf-8")), path)
-    except (ValueError, UnicodeDecodeError, ViewsError) as exc:
+        return _parse(read_list(path, "views", MAX_FILE_BYTES))
+    except (ValueError, ViewsError) as exc:
         raise ViewsError(
             f"The saved views file {path} cannot be read ({str(exc)[:120]}). It is kept as it is: fix it or move it "
             "away, then save views again."

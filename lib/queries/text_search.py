@@ -38,7 +38,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections import OrderedDict
 from typing import Protocol
 
 import duckdb
@@ -46,6 +45,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lib.cache import LockedLRU
 from lib.queries.search_files import SearchFiles, open_files
 from lib.store.local import Store
 from lib.text.boolean_query import AnyOf, Leaf, Phrase, Term, pattern, scan
@@ -166,8 +166,8 @@ class TextSearch:
 
     def __init__(self, index: TermIndex, texts: Texts, n: int):
         self.index, self.texts, self.n = index, texts, n
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache: LockedLRU[str, np.ndarray] = LockedLRU(CACHE_SIZE)
+        self._lock = threading.Lock()  # the side tables of word search
         self._terms: tuple[np.ndarray, pa.Array] | None = None
         self._links: tuple[np.ndarray, np.ndarray, pa.Array] | None = None
         self._files: SearchFiles | bool | None = False  # False: not opened yet; None: none to be had
@@ -195,26 +195,19 @@ class TextSearch:
             self._link_pieces()
 
     def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        self._cache.clear()
 
     def leaf(self, node: Leaf) -> np.ndarray:
         """The mentions that have ``node`` (a term, a phrase, or several of them as one ``AnyOf``)."""
-        key = pattern(node)
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
+        return self._cache.get(pattern(node), lambda: self._find(node))
+
+    def _find(self, node: Leaf) -> np.ndarray:
         leaves = node.leaves if isinstance(node, AnyOf) else (node,)
         words = [leaf for leaf in leaves if self.uses_index and indexed(leaf)]
         rest = tuple(leaf for leaf in leaves if not (self.uses_index and indexed(leaf)))
         found = self.words(words) if words else np.zeros(self.n, dtype=bool)
         if rest:
             found = found | self._scan(rest)
-        with self._lock:
-            self._cache[key] = found
-            while len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
         return found
 
     def _term_candidates(self) -> tuple[np.ndarray, pa.Array]:
