@@ -7,6 +7,7 @@ the term index plus the pieces of links, and phrases and wildcards by a DuckDB s
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -237,3 +238,56 @@ def test_postings_give_the_rows_of_each_term():
     assert sorted(postings.rows(np.array([0, 1])).tolist()) == [0, 2, 2] and not len(postings.rows(np.array([])))
     moved = Postings.of(matrix, rows=np.array([10, 11, 12]))
     assert sorted(moved.rows(np.array([2])).tolist()) == [10, 11]
+
+
+def _damage(kind: str, folder: Path) -> None:
+    texts = folder / "texts.arrow"
+    data = bytearray(texts.read_bytes())
+    if kind == "bytes":  # a damaged disk: a byte overwritten every 64 bytes past the header
+        for i in range(200, len(data), 64):
+            data[i] ^= 0x5A
+        texts.write_bytes(bytes(data))
+    elif kind == "half":
+        texts.write_bytes(bytes(data[: len(data) // 2]))
+    elif kind == "gone":
+        texts.unlink()
+
+
+@pytest.mark.parametrize("kind", ["bytes", "half", "gone"])
+def test_damaged_side_files_are_written_again_when_opened(phrase_store, kind):
+    """A damaged side file (disk, half copy, removed) never answers: the next model finds it does not match the
+    digests ``complete`` records, removes the folder and writes it again."""
+    first = MentionModel.from_store(phrase_store)
+    expected = earlier(phrase_store, first).search('"lost luggage" OR "cabin crew"')
+    folder = first.finder.side_files().folder
+    _damage(kind, folder)
+    model = MentionModel.from_store(phrase_store)
+    assert model.finder.side_files() is not None  # written again
+    np.testing.assert_array_equal(model.search('"lost luggage" OR "cabin crew"'), expected)
+    assert model.finder.side_files().texts(np.arange(model.n)).null_count == 0
+
+
+@pytest.mark.parametrize("kind", ["half", "gone"])
+def test_a_side_file_changed_under_a_running_server_makes_the_search_read_the_store(phrase_store, kind):
+    model = MentionModel.from_store(phrase_store)
+    expected = earlier(phrase_store, model).search('"lost luggage"')
+    _damage(kind, model.finder.side_files().folder)
+    np.testing.assert_array_equal(model.search('"lost luggage"'), expected)  # no exception, the right rows
+    assert model.finder.side_files() is None
+
+
+def test_side_files_of_another_store_are_not_read(phrase_store, tmp_path):
+    """The texts file of a store with the same keys but other texts (a copy gone wrong) fails its digest."""
+    first = MentionModel.from_store(phrase_store)
+    expected = earlier(phrase_store, first).search('"lost luggage"')
+    folder = first.finder.side_files().folder
+    other_rows = [(key, text[::-1]) for key, text in PHRASE_EDGES]
+    raw = pd.DataFrame(other_rows, columns=["uniqueId", "content"]).assign(
+        language="en", datePublished="2026-03-01T12:00:00Z"
+    )
+    other = Store(tmp_path / "other.duckdb")
+    other.ingest([normalize(raw)[0]], kind="import", source="other")
+    other_files = MentionModel.from_store(other).finder.side_files()
+    shutil.copy(other_files.folder / "texts.arrow", folder / "texts.arrow")
+    model = MentionModel.from_store(phrase_store)
+    np.testing.assert_array_equal(model.search('"lost luggage"'), expected)

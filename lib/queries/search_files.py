@@ -19,12 +19,17 @@ The folder is written once per store version (by the first model of that version
 first page), to a temporary name and renamed when complete, so a crash leaves no half folder and two servers
 may race; older versions' folders are removed then. A store that changed since the model loaded, a folder
 that cannot be written, or two keys with one hash: no files, and text search keeps its earlier paths (a scan
-of the store).
+of the store). ``complete`` records the version, the rows and a digest of every file; a folder whose files do
+not match it when opened (a damaged disk, a half copy, files of another store) is removed and written again,
+and a read that fails later (a file changed under a running server) makes the search scan the store instead
+(lib/queries/text_search.py): damaged side files never give an answer.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import shutil
 import threading
@@ -43,6 +48,7 @@ from lib.store.local import StoreError
 from lib.text.postings import Postings
 
 SUFFIX = ".search"
+DIGEST_CHUNK = 1 << 22  # bytes read at a time while a file's digest is taken
 BATCH_ROWS = 50_000  # rows per streamed batch: bounded memory while the file is written
 DONE = "complete"
 LAYOUT = "v1"  # in the folder's name: a folder of another layout is not read, and is removed with old versions
@@ -81,6 +87,8 @@ class SearchFiles:
             reader = pa.ipc.open_file(handle)
             for i in np.flatnonzero(bounds[1:] > bounds[:-1]):
                 batch = reader.get_batch(int(i))
+                if batch.num_rows != self.starts[i + 1] - self.starts[i]:
+                    raise ValueError("the side file of texts does not match its keys")
                 offsets = ordered[bounds[i] : bounds[i + 1]] - self.starts[i]
                 parts.append(batch.column(0).take(pa.array(offsets, type=pa.int64())))
         if not parts:
@@ -130,12 +138,39 @@ def open_files(
     if not version or path is None:
         return None
     folder = folder_of(Path(path), version)
-    if not (folder / DONE).exists() and not _write(store, version, folder, rows_of_hashes, n, terms):
-        return None
+    for _ in range(2):  # a folder that fails its check is removed and written once more
+        if not (folder / DONE).exists() and not _write(store, version, folder, rows_of_hashes, n, terms):
+            return None
+        try:
+            if _intact(folder, version):
+                return _open(folder, rows_of_hashes, n)
+        except (OSError, pa.ArrowException, ValueError):
+            pass
+        shutil.rmtree(folder, ignore_errors=True)
+    return None
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    """A BLAKE2 digest of every file of ``folder`` but ``complete``."""
+    found = {}
+    for path in sorted(folder.iterdir()):
+        if path.name == DONE or not path.is_file():
+            continue
+        digest = hashlib.blake2b(digest_size=16)
+        with path.open("rb") as handle:
+            while chunk := handle.read(DIGEST_CHUNK):
+                digest.update(chunk)
+        found[path.name] = digest.hexdigest()
+    return found
+
+
+def _intact(folder: Path, version: str) -> bool:
+    """Whether ``folder``'s files are those written for ``version`` (the digests ``complete`` records)."""
     try:
-        return _open(folder, rows_of_hashes, n)
-    except (OSError, pa.ArrowInvalid, ValueError):
-        return None
+        done = json.loads((folder / DONE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(done, dict) and done.get("version") == version and done.get("files") == _digests(folder)
 
 
 def _open(folder: Path, rows_of_hashes, n: int) -> SearchFiles:
@@ -185,7 +220,8 @@ def _write(store, version: str, folder: Path, rows_of_hashes, n: int, terms: sp.
         if (file_rows < 0).any():
             return False
         Postings.of(terms, rows=file_rows.astype(np.int32)).save(temporary)
-        (temporary / DONE).write_text(version)
+        done = {"version": version, "rows": len(every), "files": _digests(temporary)}
+        (temporary / DONE).write_text(json.dumps(done))
         try:
             temporary.rename(folder)
         except OSError:  # another server wrote it meanwhile: theirs is the same

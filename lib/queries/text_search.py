@@ -36,6 +36,7 @@ from the texts of the mentions the index gives for it.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import threading
 import time
 from typing import Protocol
@@ -265,6 +266,13 @@ class TextSearch:
         found[rows[self.within(node, rows)]] = True
         return found
 
+    def _drop_files(self) -> None:
+        """Stop reading side files that failed (removed, so that the next model writes them again)."""
+        with self._files_lock:
+            files, self._files = self._files, None
+        if isinstance(files, SearchFiles):
+            shutil.rmtree(files.folder, ignore_errors=True)
+
     def _candidates(self, leaf: Term | Phrase) -> np.ndarray:
         """The mentions that can have ``leaf``: those with every word of it that the term index answers (a text
         with the phrase has each of its words, as the same boundaries delimit them); all mentions if none."""
@@ -304,6 +312,9 @@ class TextSearch:
         """A boolean per row of ``rows``: does its text have ``node``? Reads only those texts (from the side
         files when there are, in the files' order, else from the store by key)."""
         files = self.side_files() if self.uses_index else None
-        if files is None:
-            return scan(pa.array(self.texts.texts(rows), type=pa.string()), node)
-        return files.matches(rows, lambda texts: scan(texts, node))
+        if files is not None:
+            try:
+                return files.matches(rows, lambda texts: scan(texts, node))
+            except (OSError, pa.ArrowException, ValueError, IndexError):  # a side file changed under this server
+                self._drop_files()
+        return scan(pa.array(self.texts.texts(rows), type=pa.string()), node)
