@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
-SHORT_ID = re.compile(r"^[0-9a-f]{8}$")  # a saved view's or an alert rule's id: secrets.token_hex(4)
+SHORT_ID = re.compile(r"^[0-9a-f]{8}\Z")  # a saved view's or an alert rule's id: secrets.token_hex(4)
 
 
 def settings_path(store_path: Path, name: str) -> Path:

@@ -4,6 +4,7 @@ below the size never; a cluster that grows past the size with a pull fires once;
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 
 from lib.alerts.campaign_rule import plain
-from lib.alerts.rules import AlertsError, Rule, add_rule, load_rules, rules_path
+from lib.alerts.rules import Alert, AlertsError, Rule, add_rule, load_rules, rules_path
 from lib.alerts.run import model_queries, run_alerts, state_path
 from lib.cli import EXIT_OK, main
 from lib.queries.campaigns import members
@@ -127,6 +128,8 @@ def test_a_file_with_a_planted_campaign_alerts_once_by_webhook_and_email(store, 
             in text
         )
         assert "evil.example" not in message["text"] and "<!channel>" not in message["text"]
+        # Slack's escaping covers the whole message (the link's & too); the email is plain text, unescaped.
+        title, text, link = (html.unescape(part) for part in (title, text, link))
         parts = urlsplit(link)
         assert (parts.scheme, parts.netloc, parts.path) == ("https", "sce.example.org", "/Text")
         query = parse_qs(parts.query)
@@ -217,6 +220,10 @@ def test_a_campaign_rules_size_is_a_whole_number_from_2(store, threshold, why):
         {"kind": "campaign", "threshold": 5, "name": 7},
         {"kind": "campaign", "threshold": 5, "email": "a@example.org"},
         {"kind": "campaign", "threshold": 5, "freq": None},
+        {"kind": "volume", "threshold": 10**400},  # float() overflows
+        {"kind": "volume", "threshold": float("inf")},
+        {"kind": "campaign", "threshold": 5, "email": ["a@example.org\n"]},  # would end the mail's headers
+        {"kind": "campaign", "threshold": 5, "id": "0a1b2c3d\n"},
     ],
 )
 def test_a_hand_edited_rule_with_garbage_is_reported_and_kept(store, hook, item):
@@ -232,8 +239,15 @@ def test_a_hand_edited_rule_with_garbage_is_reported_and_kept(store, hook, item)
 def test_a_quoted_text_is_plain_for_a_chat_client():
     hostile = "Hi <!here> & <@U123|boss>\u202e\n\n*bold* <https://x.example|click> www.y.example/z " + "x" * 300
     quoted = plain(hostile)
-    assert quoted.startswith("Hi &lt;!here&gt; &amp; &lt;@U123|boss&gt; *bold* &lt;(link) (link) xxx")
+    assert quoted.startswith("Hi <!here> & <@U123|boss> *bold* <(link) (link) xxx")  # one plain line
     assert "\n" not in quoted and "\u202e" not in quoted and len(quoted) < 220 and quoted.endswith("…")
+    # The webhook's message escapes it all, the rule's name and view too: nothing pings, nothing links.
+    alert = Alert(
+        key="k", rule="r", title="In view “<!channel> [x](http://e.vil)”", text=quoted, link="https://a/?x=1&y=2"
+    )
+    message = alert.message()
+    assert "Hi &lt;!here&gt; &amp; &lt;@U123|boss&gt;" in message and "&lt;!channel&gt;" in message
+    assert "<" not in message and ">" not in message and message.endswith("https://a/?x=1&amp;y=2")
 
 
 def test_the_alerts_link_opens_the_campaign_on_the_text_page(store, tmp_path, monkeypatch):

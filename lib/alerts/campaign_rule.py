@@ -37,13 +37,13 @@ _LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 
 def plain(text: str, limit: int = SAMPLE_CHARS) -> str:
     """A mention's text as an alert may quote it: one line of at most ``limit`` characters, without control or
-    format characters (bidirectional overrides), links replaced by "(link)", and ``& < >`` as Slack's
-    ``&amp; &lt; &gt;`` so that ``<!channel>``, ``<@U123>`` or ``<https://…|click>`` are shown, never acted on."""
+    format characters (bidirectional overrides), links replaced by "(link)". The webhook's message escapes
+    ``& < >`` of the whole alert (``Alert.message``), so ``<!channel>`` or ``<@U123>`` are shown, never acted on."""
     text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in str(text))
     text = " ".join(_LINK.sub("(link)", text).split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
 def alias(rule_id: str, key: str) -> str:
@@ -87,7 +87,7 @@ def campaign_alerts(
         text = (
             f"{row.mentions:,} near-identical mentions ({fresh:,} in the newest data) by {row.authors:,} "
             f"author{'' if row.authors == 1 else 's'}, on {plain(row.sources, 120)}; first seen {when}; "
-            f"{row.negative:.0%} negative. “{plain(row.sample)}” Alert “{rule.name}” ({size:,}+ copies)."
+            f"{row.negative:.0%} negative. “{plain(row.sample)}” Alert “{plain(rule.name, 120)}” ({size:,}+ copies)."
         )
         found.append(
             Alert(

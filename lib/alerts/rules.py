@@ -14,6 +14,7 @@ pull runs them).
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from collections.abc import Container
@@ -24,7 +25,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from lib.alerts.campaign_rule import MAX_SIZE, MIN_SIZE, campaign_alerts
+from lib.alerts.campaign_rule import MAX_SIZE, MIN_SIZE, campaign_alerts, plain
 from lib.errors import ExplorerError
 from lib.queries.breakdowns import BASELINE, spikes
 from lib.queries.campaigns import NotOnThisBackend
@@ -44,7 +45,7 @@ RECENT = 2  # buckets looked at: the one holding the newest mention and the one 
 MIN_FOR_SHARE = 20  # a negative share is only read from a bucket with at least this many mentions
 MAX_RULES = 200
 MAX_FILE_BYTES = 2_000_000
-_EMAIL = re.compile(r"^[^@\s<>,;\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+_EMAIL = re.compile(r"[^@\s<>,;\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")  # fullmatch: no trailing newline
 
 
 class AlertsError(ExplorerError):
@@ -79,7 +80,7 @@ class Rule:
             raise AlertsError(
                 f"A new-campaign alert needs a size: a whole number of copies from {MIN_SIZE} to {MAX_SIZE:,}."
             )
-        bad = [a for a in self.email if not _EMAIL.match(a)]
+        bad = [a for a in self.email if not _EMAIL.fullmatch(a)]
         if bad:
             raise AlertsError(f"Not an email address: {bad[0][:60]!r}.")
         if len(self.email) > 20:
@@ -105,7 +106,13 @@ class Alert:
     aliases: tuple[str, ...] = ()  # other keys of the same finding, remembered with its key
 
     def message(self) -> str:
-        return f"{self.title}\n{self.text}\n{self.link}"
+        """The webhook's text: Slack's and Teams' markup characters ``& < >`` escaped in all of it (names and
+        samples come from users and data; a raw ``<!channel>`` would ping a channel)."""
+        return slack_escaped(f"{self.title}\n{self.text}\n{self.link}")
+
+
+def slack_escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def rules_path(store_path: Path) -> Path:
@@ -126,13 +133,15 @@ def load_rules(store_path: Path) -> list[Rule]:
             ):
                 raise ValueError("a rule's name, kind, view, topic, freq and webhook are text, its email a list")
             known["email"] = tuple(str(a) for a in known.get("email", ()))
-            known["threshold"] = float(known.get("threshold", 0))
+            known["threshold"] = float(known.get("threshold", 0))  # a 400-digit number: OverflowError
+            if not math.isfinite(known["threshold"]):
+                raise ValueError("a rule's threshold is not a finite number")
             try:
                 rules.append(Rule(**known).check())
             except ExplorerError as exc:  # its message says what is wrong, never a webhook URL
                 raise ValueError(f"the rule {item['id']}: {str(exc).rstrip('.')}") from None
         return rules
-    except (ValueError, TypeError, UnicodeDecodeError, ExplorerError) as exc:
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError, ExplorerError) as exc:
         reason = str(exc)[:160] if not isinstance(exc, ExplorerError) else "a rule is not valid"
         raise AlertsError(
             f"The alerts file {path} cannot be read ({reason}). It is kept as it is: fix it or move it away; "
@@ -212,7 +221,10 @@ def evaluate(
         last = pd.Timestamp(newest["bucket"].max())
         step = pd.Timedelta(hours=1) if rule.freq == "hour" else pd.Timedelta(days=1)
         recent = [last - step * i for i in range(RECENT)]
-        where = (f"view “{view.name}”" if view else "all mentions") + (f", topic “{rule.topic}”" if rule.topic else "")
+        name = plain(rule.name, 120)  # names come from users: one plain line in the message
+        where = (f"view “{plain(view.name, 120)}”" if view else "all mentions") + (
+            f", topic “{plain(rule.topic, 120)}”" if rule.topic else ""
+        )
         if rule.kind == "campaign":
             # Copies are what the rule counts: "count copies once" in its view does not apply.
             scope = replace(scope, filters=replace(scope.filters, copies_once=False))
@@ -233,7 +245,7 @@ def evaluate(
                             rule=rule.id,
                             title=f"Spike: {int(row['mentions']):,} mentions in {where}",
                             text=f"{_when(bucket, rule.freq, scope.tz)}: {int(row['mentions']):,} mentions, "
-                            f"{row['ratio']:.1f}× the expected {row['expected']:.0f} (p < 0.001). Alert “{rule.name}”.",
+                            f"{row['ratio']:.1f}× the expected {row['expected']:.0f} (p < 0.001). Alert “{name}”.",
                             link=_link(app_url, scope, bucket, rule.freq),
                             bucket=bucket.isoformat(),
                             found={"mentions": int(row["mentions"]), "expected": float(row["expected"])},
@@ -249,7 +261,7 @@ def evaluate(
                             rule=rule.id,
                             title=f"Volume: {_n(mentions)} in {where}",
                             text=f"{_when(bucket, rule.freq, scope.tz)}: {_n(mentions)}, at or over the "
-                            f"threshold of {rule.threshold:,.0f}. Alert “{rule.name}”.",
+                            f"threshold of {rule.threshold:,.0f}. Alert “{name}”.",
                             link=_link(app_url, scope, bucket, rule.freq),
                             bucket=bucket.isoformat(),
                             found={"mentions": mentions},
@@ -268,7 +280,7 @@ def evaluate(
                             rule=rule.id,
                             title=f"Negative share: {share:.0%} of {int(kpis['mentions']):,} mentions in {where}",
                             text=f"{_when(bucket, rule.freq, scope.tz)}: {share:.0%} negative, at or over the "
-                            f"threshold of {rule.threshold:.0%}. Alert “{rule.name}”.",
+                            f"threshold of {rule.threshold:.0%}. Alert “{name}”.",
                             link=_link(app_url, scope, bucket, rule.freq),
                             bucket=bucket.isoformat(),
                             found={"share": share, "mentions": int(kpis["mentions"])},

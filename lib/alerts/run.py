@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lib.alerts.campaign_rule import plain
 from lib.alerts.deliver import (
     DeliveryError,
     app_url,
@@ -189,7 +190,7 @@ def send_test(rule: Rule) -> list[tuple[str, str]]:
     alert = Alert(
         key="test",
         rule=rule.id,
-        title=f"Test of the alert “{rule.name}”",
+        title=f"Test of the alert “{plain(rule.name, 120)}”",
         text="Social Connect Explorer can reach this channel. Real alerts say what was found and link to it.",
         link=app_url(),
     )
