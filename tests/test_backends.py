@@ -20,9 +20,10 @@ from lib.queries.filters import FACETS, Filters
 from lib.queries.interface import ModelQueries, Scope, clauses, series_volume, topic_counts, untagged
 from lib.queries.model import MODEL_COLUMNS
 from lib.queries.tags import TagRecode, tag_index
-from lib.store.local import Store
-from lib.store.snapshot import publish
+from lib.store.local import Store, StoreError
+from lib.store.snapshot import CURRENT, publish
 from lib.text.topics import Topic, TopicSet
+from tests.text_corpus import corpus_frame
 
 TOPICS = TopicSet(
     (
@@ -356,3 +357,27 @@ def test_counting_copies_once_leaves_out_the_later_copies_on_every_backend(backe
     # The refund petition's 80 bot copies are one cluster: one mention counted.
     refund = Scope(Filters(text="#RefundNorthwind", copies_once=True))
     assert backend.count(refund) == 1 < backend.count(Scope(Filters(text="#RefundNorthwind")))
+
+
+def test_a_damaged_new_snapshot_keeps_the_last_good_one_answering(shared, demo_data_dir, tmp_path):
+    """A newer version with a half-copied Parquet file: the replica keeps answering from the version it read,
+    and a replica that has none says what to do (never DuckDB's traceback)."""
+    folder = tmp_path / "s"
+    shutil.copytree(shared, folder)
+    for engine in ("duckdb", "duckdb-parquet"):
+        store = IbisStore(folder, "duckdb", load=engine == "duckdb")
+        before = store.queries().count(Scope())
+        writer = Store(tmp_path / f"w-{engine}.duckdb")
+        shutil.copy(demo_data_dir / "demo.duckdb", writer.path)
+        writer.ingest([corpus_frame()], kind="import", source="more")
+        publish(writer, folder)
+        current = folder / (folder / CURRENT).read_text().strip()
+        damaged = current / "mentions.parquet"
+        damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])
+        assert store.queries().count(Scope()) == before  # the last good version answers
+        with pytest.raises(StoreError, match="cannot be read: one of its files is damaged"):
+            IbisStore(folder, "duckdb", load=engine == "duckdb").queries()
+        publish(writer, folder)  # published again: read at once
+        assert store.queries().count(Scope()) == before + 8
+        shutil.rmtree(folder)
+        shutil.copytree(shared, folder)

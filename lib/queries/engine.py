@@ -18,6 +18,7 @@ gets the raw tags behind each shown name.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from lib.queries.interface import TEXT, Scope
 from lib.queries.model import LIST_COLUMNS, Codes, volume_table
 from lib.queries.sentiment_check import EDGE, STRONG, level_grid
 from lib.queries.tags import TagRecode, shown_names
+from lib.store.local import StoreError
 from lib.store.snapshot import CURRENT
 from lib.text.boolean_query import And, AnyOf, Node, Not, Or, Phrase, Term, grouped, parse, pattern
 from lib.text.terms import TermIndex
@@ -65,6 +67,9 @@ def spark_session(cores: int = 2):
     )
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -133,14 +138,32 @@ class IbisStore:
             snap = self._snapshot
             if snap is not None and snap.version == version and (snap.table or not self.load):
                 return snap
-            if self.loader is not None:
-                self._snapshot = self._loaded_or_parquet(current, version)
-            elif self.load:
-                self._snapshot = load_snapshot(self.con, current, version, keep=self._table)
-            else:
-                self._snapshot = self._parquet(current, version)
+            published = (version, str(current), (current / "VERSION").stat().st_mtime_ns)
+            if snap is not None and published == self._unreadable:
+                return snap  # a version that could not be read: the last good one answers until the next publish
+            try:
+                if self.loader is not None:
+                    self._snapshot = self._loaded_or_parquet(current, version)
+                elif self.load:
+                    self._snapshot = load_snapshot(self.con, current, version, keep=self._table)
+                else:
+                    self._snapshot = self._parquet(current, version)
+            except Exception as exc:  # a damaged or half-copied Parquet file (DuckDB, Arrow, Spark, the OS)
+                if isinstance(exc, StoreError):
+                    raise
+                self._unreadable = published
+                _log.warning("snapshot version %s cannot be read (%s)", version, type(exc).__name__)
+                if snap is not None:
+                    return snap
+                raise StoreError(
+                    f"The shared snapshot (version {version}) cannot be read: one of its files is damaged or "
+                    "incomplete. Publish the store again (the next pull or import with --publish does); "
+                    "this page reads the new version as soon as it is there."
+                ) from None
             self._table = self._snapshot.table or self._table
             return self._snapshot
+
+    _unreadable: tuple = ()  # the publish that could not be read, not tried again until the next one
 
     _table = ""  # the table of the last loaded version read (kept when the next one is loaded)
 

@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from lib.store.local import BULK_MEMORY_MB, BulkRead, Store, StoreError, bulk_connection, sql_string
 
@@ -46,6 +48,8 @@ def publish(store: Store, folder: Path) -> str:
     with store.bulk_reader(PUBLISH_MEMORY_MB) as read:
         version = read.version
         target = folder / _folder_name(version)
+        if target.exists() and not _intact(target, version):  # damaged or half-copied: written again
+            shutil.rmtree(target, ignore_errors=True)
         if not target.exists():
             tmp = folder / f".tmp-{uuid.uuid4().hex}"
             tmp.mkdir()
@@ -64,6 +68,18 @@ def publish(store: Store, folder: Path) -> str:
     os.replace(pointer, folder / CURRENT)
     _prune(folder, target.name)
     return version
+
+
+def _intact(target: Path, version: str) -> bool:
+    """Whether a published folder holds ``version`` with every table's Parquet file whole (its footer readable)."""
+    try:
+        if (target / "VERSION").read_text().strip() != version:
+            return False
+        for table in TABLES:
+            pq.read_metadata(target / f"{table}.parquet")
+        return True
+    except (OSError, ValueError, pa.ArrowException):
+        return False
 
 
 def _prune(folder: Path, current: str) -> None:
