@@ -119,6 +119,24 @@ def test_compare_terms_with_the_previous_period_and_click_a_bar_of_each(browser,
         assert f"{before['customdata'][0]} in 2026-08-02 – 2026-08-31" in panel.inner_text()
 
 
+def test_with_compare_on_every_page_opens_from_the_sidebar(browser, server):
+    """The sidebar's compare switch writes the URL before this run's share link is drawn: it once wrote into the
+    last page's element, and the browser's page broke ("Bad delta path index") on the next page."""
+    with opened(browser, f"{server.url}/?tz=UTC&from=2026-09-01&to=2026-09-30&prev=1&prevsort=change") as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        for title in ("Dashboard", "Tags", "Text", "Overview"):
+            page.goto(page.url)  # a fresh document each time: errors are this page's
+            settled(page)
+            before = page.url.split("?")[0]
+            sidebar(page).get_by_role("link", name=title).click()
+            page.wait_for_url(lambda url, before=before: url.split("?")[0] != before, timeout=WAIT_MS)
+            settled(page)
+            page.get_by_role("heading", name=title).first.wait_for(timeout=WAIT_MS)
+            assert not errors and not exceptions(page), (title, errors)
+            assert "prev=1" in page.url and "from=2026-09-01" in page.url
+
+
 def test_download_the_view_as_a_notebook(browser, server):
     with opened(browser, f"{server.url}/?tz=UTC&lang=de") as page:
         matched = count_of(page)[0]

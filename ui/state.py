@@ -121,6 +121,13 @@ def share_in(slot) -> None:  # slot: an st.empty, or None where the app's addres
     refresh_share()
 
 
+def forget_share_slot() -> None:
+    """At the start of a run: the slot of the run before belongs to a page no longer drawn (a sidebar setting
+    that changes the URL before this run's link is drawn would write into it: the browser's page broke with
+    "Bad delta path index" when Compare was on and another page was opened)."""
+    st.session_state.pop(SHARE_SLOT_KEY, None)
+
+
 def refresh_share() -> None:
     slot = st.session_state.get(SHARE_SLOT_KEY)
     if slot is not None and (link := share_link()):
