@@ -136,7 +136,10 @@ def view_link(view: SavedView, page: str, pages: dict[str, str]) -> str | None:
     if root is None:
         return None
     name = page_url_name(pages.get(view.page, ""))
-    return f"{root}/{name}?view={view.id}" if name else f"{root}/?view={view.id}"
+    # A view saved on the demo data while the user has a store of their own lives beside the demo store: its
+    # link must say so, or it would be looked for (and not found) in the user's store.
+    query = f"view={view.id}" + ("&src=demo" if state.prefer_demo() else "")
+    return f"{root}/{name}?{query}" if name else f"{root}/?{query}"
 
 
 def sidebar(store_path: Path, q: Queries, page: str, pages: dict[str, str]) -> None:
