@@ -144,3 +144,13 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if any(part in item.nodeid for part in SLOW):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def hook():
+    """A local webhook receiver on 127.0.0.1 (tests/alert_receivers.py), stopped after the test."""
+    from tests.alert_receivers import Webhook
+
+    receiver = Webhook()
+    yield receiver
+    receiver.stop()

@@ -15,7 +15,7 @@ from lib.alerts.run import log_path, model_queries, run_alerts, send_test, state
 from lib.mentions.normalize import normalize
 from lib.queries.saved_views import save_view
 from lib.store.local import Store
-from tests.alert_receivers import Smtp, Webhook
+from tests.alert_receivers import Smtp
 
 TOKEN = "T000/B000/XyZsecretTOKEN42"
 LAST = datetime(2026, 3, 20, 12, tzinfo=UTC)
@@ -49,13 +49,6 @@ def store(tmp_path) -> Store:
     store = Store(tmp_path / "m.duckdb")
     store.ingest([mentions({**QUIET, 0: (60, 40)})], kind="import", source="test")  # today: a spike
     return store
-
-
-@pytest.fixture
-def hook():
-    receiver = Webhook()
-    yield receiver
-    receiver.stop()
 
 
 def run(store: Store):

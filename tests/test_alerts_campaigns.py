@@ -21,7 +21,7 @@ from lib.queries.campaigns import members
 from lib.queries.interface import Scope
 from lib.queries.new_campaigns import campaign_of
 from lib.store.local import Store
-from tests.alert_receivers import Smtp, Webhook
+from tests.alert_receivers import Smtp
 
 LAST = datetime(2026, 3, 20, 12, tzinfo=UTC)
 CAMPAIGN = (
@@ -90,13 +90,6 @@ def store(tmp_path) -> Store:
     store = Store(tmp_path / "m.duckdb")
     imported(store, write(tmp_path / "background.csv", background()))
     return store
-
-
-@pytest.fixture
-def hook():
-    receiver = Webhook()
-    yield receiver
-    receiver.stop()
 
 
 def test_a_file_with_a_planted_campaign_alerts_once_by_webhook_and_email(store, hook, tmp_path, monkeypatch, capsys):
