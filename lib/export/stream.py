@@ -38,7 +38,7 @@ from lib.text.topics import TopicSet
 BATCH_ROWS = 5_000  # rows the CSV writer holds at a time (a few MB of text)
 STAGE_ROWS = 10_000  # rows read from DuckDB at a time while the parts are staged
 EXPORT_MEMORY_MB = 96  # DuckDB's share: it filters, counts and streams (the ordering is done here, a part at a time)
-PART_ROWS = 50_000  # rows of a staged part (whole hours): what is sorted at once, some tens of MB
+PART_ROWS = 25_000  # rows of a staged part (whole hours): what is sorted at once, some tens of MB
 UNDATED = np.iinfo(np.int64).min  # the hour of mentions without a date: they come last
 ROWS = "mention_rows"  # the bulk reader's view of the mentions, with their row position as ``_row``
 
