@@ -79,7 +79,7 @@ def test_dashboard_every_chart(browser, demo_server):
     # Split by source: the volume's "Other" series (every source beyond the top 8) drills too.
     check_clicks(
         browser,
-        f"{demo_server.url}/Dashboard?tz=UTC&split=sourceService&freq=month",
+        f"{demo_server.url}/Dashboard?tz=UTC&split=sourceService&freq=month&open=countries&open=authors&open=entities",
         [
             ("volume", "y", "other"),
             *(

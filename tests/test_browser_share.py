@@ -11,9 +11,13 @@ import pytest
 
 from tests.browser_kit import (
     WAIT_MS,
+    chart,
+    click_point,
     count_of,
+    drill_count,
     exceptions,
     open_page,
+    points,
     settled,
 )
 
@@ -77,6 +81,19 @@ def choose(page, label: str, option: str, key: str, value: str) -> None:
     box.click()
     page.get_by_role("option", name=option, exact=True).click()
     url_says(page, key, "is", value)
+
+
+def section_header(page, title: str):
+    """The header of the main area's expander ``title`` (the sidebar's share link may hold the same words)."""
+    return page.get_by_test_id("stMain").locator("summary", has_text=title).first
+
+
+def open_section(page, title: str, name: str) -> None:
+    """Open the Dashboard's section ``title`` (drawn only while open); the URL then has ``open``=``name``."""
+    header = section_header(page, title)
+    header.scroll_into_view_if_needed()
+    header.click()
+    url_says(page, "open", "has", name)
 
 
 def add_to(page, label: str, option: str, key: str) -> None:
@@ -183,6 +200,7 @@ def test_overview_and_dashboard_settings(browser, demo_server):
     try:
         choose(page, "Bucket", "month", "freq", "month")
         choose(page, "Split by", "No split", "split", "none")
+        open_section(page, "Cross-tab", "crosstab")
         choose(page, "Rows", "Language", "xrows", "messageLanguage")
         choose(page, "Columns", "Source service", "xcols", "sourceService")
         choose(page, "Show", "row %", "xshow", "row %")  # the last change: a link one change behind misses it
@@ -195,6 +213,7 @@ def test_overview_and_dashboard_settings(browser, demo_server):
                 "xrows": ["messageLanguage"],
                 "xcols": ["sourceService"],
                 "xshow": ["row %"],
+                "open": ["crosstab"],
             },
         )
     finally:
@@ -241,5 +260,24 @@ def test_text_sections_settings(browser, demo_server):
         set_date(page, "Day", "2026-06-20", "day")
         same_view_elsewhere(browser, page, {"section": ["distinctive"], "cmp": ["day"], "day": ["2026-06-20"]})
         assert re.search(r"Saturday 20 June 2026 against the 28 days before it", page.inner_text("body"))
+    finally:
+        page.context.close()
+
+
+def test_a_dashboard_section_opened_by_a_click_draws_its_chart_which_drills_down(browser, demo_server):
+    page = open_page(browser, f"{demo_server.url}/Dashboard?tz=UTC")
+    try:
+        assert chart(page, "map").count() == 0  # closed: nothing asked, nothing drawn
+        open_section(page, "Countries", "countries")
+        countries = points(page, "map")
+        largest = max(countries, key=lambda p: p["z"])
+        click_point(page, "map", largest)
+        assert drill_count(page, "map") == largest["z"] and not exceptions(page)
+        link = share_link(page)
+        assert params(link).get("open") == ["countries"], link
+        section_header(page, "Countries").click()  # closed again: the link forgets it
+        page.wait_for_function("() => !new URL(location.href).searchParams.has('open')", timeout=WAIT_MS)
+        settled(page)
+        assert chart(page, "map").count() == 0 and not exceptions(page)
     finally:
         page.context.close()

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMON_KEYS = [*FILTER_URL_KEYS, "tz", "src"]
 PAGE_KEYS = {
     "app.py": ["freq", "split"],
-    "pages/1_Dashboard.py": ["freq", "split", "xrows", "xcols", "xshow"],
+    "pages/1_Dashboard.py": ["freq", "split", "xrows", "xcols", "xshow", "open"],
     "pages/2_Tags.py": ["ttag"],
     "pages/3_Text.py": ["section", "kind", "top", "stem", "tterm", "rank", "min", "ptop", "kw", "cmp"],
     "pages/4_Mentions.py": ["mention"],

@@ -56,7 +56,9 @@ def chart(fig, key: str, how_to_read: str, data: pd.DataFrame, selectable: bool 
         st.caption(f"How to read this: {how_to_read}", width="stretch")
         st.download_button(
             "CSV",
-            frame_csv(data),  # one writer for every download: text cells neutralised for spreadsheets
+            # Written when clicked, not on every rerun (16 charts on the Dashboard): one writer for every download,
+            # text cells neutralised for spreadsheets.
+            lambda: frame_csv(data),
             f"{key}.csv",
             "text/csv",
             key=f"{key}_csv",

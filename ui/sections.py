@@ -18,7 +18,7 @@ from lib.queries.breakdowns import (
 )
 from lib.queries.buckets import FREQUENCIES
 from lib.queries.filters import FACETS
-from ui import blocks, compare, state
+from ui import blocks, compare, open_sections, state
 from ui.escape import md
 from ui.frame import View
 
@@ -132,8 +132,31 @@ def breakdown_grid(view: View, fields: list[tuple[str, str]]) -> None:
                 breakdown(view, field, title, counts[field])
 
 
+def lazy(title: str, name: str, draw, view: View, implied_by: tuple[str, ...] = ()) -> None:
+    """``draw(view)`` inside a section that is asked and drawn only while open (ui/open_sections.py)."""
+    box, shown = open_sections.section(title, name, implied_by)
+    if shown:
+        with box:
+            draw(view)
+
+
 def countries(view: View) -> None:
-    st.subheader("Countries")
+    lazy("Countries", "countries", _countries, view)
+
+
+def crosstab(view: View) -> None:
+    lazy("Cross-tab", "crosstab", _crosstab, view, implied_by=("xrows", "xcols", "xshow"))
+
+
+def authors(view: View) -> None:
+    lazy("Authors", "authors", _authors, view)
+
+
+def entities(view: View) -> None:
+    lazy("What the text talks about and links to", "entities", _entities, view)
+
+
+def _countries(view: View) -> None:
     known, unknown = country_map(view.q.counts(view.scope, "locationCountry"))
     picked = blocks.chart(
         map_figure(known),
@@ -152,8 +175,7 @@ def countries(view: View) -> None:
     blocks.drill(view, "locationCountry", picked, "map")
 
 
-def crosstab(view: View) -> None:
-    st.subheader("Cross-tab")
+def _crosstab(view: View) -> None:
     left, middle, right = st.columns(3)
     rows = state.page_select(left, "Rows", "xrows", tuple(FIELDS), "sourceService", FIELDS.get)
     cols = state.page_select(middle, "Columns", "xcols", tuple(FIELDS), "messageSentiment", FIELDS.get)
@@ -171,8 +193,7 @@ def crosstab(view: View) -> None:
     )
 
 
-def authors(view: View) -> None:
-    st.subheader("Authors")
+def _authors(view: View) -> None:
     share = concentration(view.q.author_counts(view.scope))
     c1, c2, c3 = st.columns(3)
     c1.metric("Authors", f"{share['authors']:,}")
@@ -196,8 +217,7 @@ def authors(view: View) -> None:
     blocks.drill(view, "authorName", picked, "authors")
 
 
-def entities(view: View) -> None:
-    st.subheader("What the text talks about and links to")
+def _entities(view: View) -> None:
     parts = (("hashtags", "Hashtags", "#"), ("handles", "@handles", "@"), ("linkDomains", "Link domains", ""))
     every = view.q.counts_many(view.scope, [field for field, _, _ in parts], top=10)
     for column, (field, title, prefix) in zip(st.columns(3), parts, strict=True):

@@ -29,6 +29,12 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+@cache
+def zone_names() -> tuple[str, ...]:
+    """Every IANA timezone this machine knows, sorted: the timezone selector's options (read once)."""
+    return tuple(sorted(_zones()))
+
+
 def _valid_tz(name: str | None) -> str | None:
     """``name`` if it is an IANA timezone this machine knows (never a path or a 5,000-character name)."""
     return name if name and name in _zones() else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import available_timezones
 
 import streamlit as st
 
@@ -156,7 +155,7 @@ def sidebar_filters(q: Queries, page: str, topics: TopicSet) -> tuple[Filters, s
         for attr in more:
             values[attr] = _facet(q, attr, current)
     with st.expander("Display"):
-        zones = sorted(available_timezones() | {tz, "UTC"})
+        zones = state.zone_names() if tz in state.zone_names() else tuple(sorted({*state.zone_names(), tz, "UTC"}))
         _seed("w_tz", tz)
         tz = st.selectbox("Timezone", zones, key="w_tz", help="Dates, presets and time buckets use this timezone.")
     return Filters(**values), tz

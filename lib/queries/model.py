@@ -103,6 +103,7 @@ class MentionModel:
         self._day_keys: LockedLRU[str, tuple[int, np.ndarray, np.ndarray]] = LockedLRU(6)  # per timezone, split
         self.tag_indexes: LockedLRU[str, ListIndex] = LockedLRU(4)  # per tag recode (lib/queries/tags.py)
         self.derived: LockedLRU[str, np.ndarray] = LockedLRU(8)  # once per model: near-duplicate clusters
+        self._options: LockedLRU[tuple[str, int | None], tuple[str, ...]] = LockedLRU(32)  # filter options per column
         self._selection: Selection | None = None
 
     @classmethod
@@ -277,11 +278,13 @@ class MentionModel:
         return pd.DataFrame(grid.reshape(len(a_names), len(b_names)), index=a_names, columns=b_names)
 
     def facet_values(self, column: str) -> list[str]:
-        """Every value of ``column`` (or ``tags``), most frequent first: the options of a filter."""
-        return self.counts(column)["value"].tolist()
+        """Every value of ``column`` (or ``tags``), most frequent first: the options of a filter (worked out once
+        per model: every rerun of every session asks for them)."""
+        return self.top_values(column, None)
 
-    def top_values(self, column: str, top: int) -> list[str]:
-        return self.counts(column, top=top)["value"].tolist()
+    def top_values(self, column: str, top: int | None) -> list[str]:
+        options = self._options.get((column, top), lambda: tuple(self.counts(column, top=top)["value"].tolist()))
+        return list(options)  # a new list: callers add the selected values to it
 
     def kpis(self, mask: np.ndarray) -> dict[str, float | int]:
         """Mentions, unique authors and the positive and negative shares (of all mentions, unset included)."""
