@@ -149,33 +149,35 @@ def naive_frame(store: Store) -> pd.DataFrame:
     return frame.astype({c: object for c in frame.columns if frame[c].dtype != "datetime64[us]"})
 
 
+def naive_select(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """The rows ``f`` selects, the naive way: a copy per condition (``df[mask]``), a Python call per tag list."""
+    out = df
+    if f.start:
+        out = out[out["when"].dt.date >= f.start]
+    if f.end:
+        out = out[out["when"].dt.date <= f.end]
+    for attr, column in (
+        ("sentiments", "messageSentiment"),
+        ("services", "sourceService"),
+        ("languages", "messageLanguage"),
+        ("countries", "locationCountry"),
+    ):
+        if getattr(f, attr):
+            out = out[out[column].isin(getattr(f, attr))]
+    if f.tags:
+        out = out[out["tags"].apply(lambda t: any(x in f.tags for x in t))]
+    if f.text:
+        out = out[out["messageContent"].str.contains(f.text, case=False, regex=False)]
+    return out
+
+
 def naive_rerun(pickled: bytes, filters: Filters) -> list:
     df = pickle.loads(pickled)  # a st.cache_data hit returns an unpickled copy of the table
     df["when"] = df["datePublished"].fillna(df["dateAdded"]).dt.tz_localize("UTC").dt.tz_convert(TZ)
 
-    def select(f: Filters) -> pd.DataFrame:
-        out = df
-        if f.start:
-            out = out[out["when"].dt.date >= f.start]
-        if f.end:
-            out = out[out["when"].dt.date <= f.end]
-        for attr, column in (
-            ("sentiments", "messageSentiment"),
-            ("services", "sourceService"),
-            ("languages", "messageLanguage"),
-            ("countries", "locationCountry"),
-        ):
-            if getattr(f, attr):
-                out = out[out[column].isin(getattr(f, attr))]
-        if f.tags:
-            out = out[out["tags"].apply(lambda t: any(x in f.tags for x in t))]
-        if f.text:
-            out = out[out["messageContent"].str.contains(f.text, case=False, regex=False)]
-        return out
-
-    now = select(filters)
+    now = naive_select(df, filters)
     previous = filters.previous_period()
-    before = select(previous) if previous else None
+    before = naive_select(df, previous) if previous else None
     kpis = [len(now), now["authorName"].nunique(), (now["messageSentiment"] == "positive").mean()]
     if before is not None:
         kpis += [len(before), before["authorName"].nunique()]
@@ -192,22 +194,7 @@ def naive_dashboard(pickled: bytes, filters: Filters) -> list:
     """The Dashboard the naive way: a copy of the table, df[mask] copies, a group-by per chart, express."""
     df = pickle.loads(pickled)
     df["when"] = df["datePublished"].fillna(df["dateAdded"]).dt.tz_localize("UTC").dt.tz_convert(TZ)
-    if filters.start:
-        df = df[df["when"].dt.date >= filters.start]
-    if filters.end:
-        df = df[df["when"].dt.date <= filters.end]
-    for attr, column in (
-        ("sentiments", "messageSentiment"),
-        ("services", "sourceService"),
-        ("languages", "messageLanguage"),
-        ("countries", "locationCountry"),
-    ):
-        if getattr(filters, attr):
-            df = df[df[column].isin(getattr(filters, attr))]
-    if filters.tags:
-        df = df[df["tags"].apply(lambda t: any(x in filters.tags for x in t))]
-    if filters.text:
-        df = df[df["messageContent"].str.contains(filters.text, case=False, regex=False)]
+    df = naive_select(df, filters)
     week = df["when"].dt.tz_localize(None).dt.to_period("W").dt.start_time
     by_week = df.groupby([week, "messageSentiment"]).size().reset_index(name="n")
     figures = [px.bar(by_week, x="when", y="n", color="messageSentiment")]
