@@ -326,7 +326,7 @@ def _fields(prefix: str, views: dict[str, str], topics: list[str], old: Rule | N
         st.checkbox(f"Send to the team webhook ({shown_url(team)})", key=f"{prefix}_team_hook")
     if old is not None and old.webhook not in ("", "configured"):
         st.checkbox(
-            f"Keep the webhook {shown_url(old.webhook)}",
+            f"Keep the webhook {md(shown_url(old.webhook))}",  # text, not a link
             key=f"{prefix}_keep_hook",
             help="Untick to stop sending there; a URL typed below replaces it.",
         )

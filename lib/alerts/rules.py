@@ -74,7 +74,7 @@ class Rule:
         if self.freq not in FREQS:
             raise AlertsError(f"An alert looks at hours or days, not {self.freq[:20]!r}.")
         if self.kind == "volume" and not 1 <= self.threshold <= 1e9:
-            raise AlertsError("A volume alert needs a threshold of at least 1 mention.")
+            raise AlertsError("A volume alert needs a threshold from 1 to 1,000,000,000 mentions.")
         if self.kind == "negative" and not 0 < self.threshold <= 1:
             raise AlertsError("A negative share alert needs a threshold between 0 and 100%.")
         if self.kind == "campaign" and not (
