@@ -284,8 +284,21 @@ def _parser() -> argparse.ArgumentParser:
         "on the new data; `run` does it now (and retries deliveries that failed). SMTP and webhook secrets come "
         "from the environment or .streamlit/secrets.toml (see the README), never from flags.",
     )
-    al.add_argument("action", choices=("list", "test", "run"), help="list | test (a test message per channel) | run")
-    al.add_argument("--rule", default="", help="test: only this rule (its id, as `list` shows it)")
+    al.add_argument(
+        "action",
+        choices=("list", "test", "run", "edit"),
+        help="list | test (a test message per channel) | run | edit (--rule and what changes; a webhook URL is a "
+        "secret: change it on the Data page)",
+    )
+    al.add_argument("--rule", default="", help="test: only this rule; edit: the rule (its id, as `list` shows it)")
+    al.add_argument("--name", help="edit: the rule's new name")
+    al.add_argument(
+        "--threshold",
+        type=float,
+        help="edit: mentions per bucket (volume), %% negative 1-100 (negative), copies (campaign)",
+    )
+    al.add_argument("--freq", choices=("hour", "day"), help="edit: per hour or per day (makes it alert afresh)")
+    al.add_argument("--email", help="edit: the addresses, comma separated ('' for none)")
     _add_store(al)
     v = sub.add_parser("views", help="the saved views: list them with their links")
     v.add_argument("action", choices=("list",))
@@ -502,6 +515,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             at["campaign"] = f" ({r.threshold:,.0f} copies)"
             print(f"{r.id}  {r.name}: {KINDS[r.kind]}{at.get(r.kind, '')} per {r.freq}" + f" → {'; '.join(where)}")
         return EXIT_OK
+    if args.action == "edit":
+        return _edit_alert(store, rules, args)
     if args.action == "test":
         chosen = [r for r in rules if not args.rule or r.id == args.rule]
         if not chosen:
@@ -516,6 +531,38 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     outcome = run_alerts(store.path, load_queries=lambda: model_queries(store))
     print(outcome.summary())
     return EXIT_FAILED if outcome.problem or outcome.failed else EXIT_OK
+
+
+def _edit_alert(store: Store, rules: list, args: argparse.Namespace) -> int:
+    """``alerts edit``: change a rule's name, threshold, hours or days, or email addresses (lib/alerts/rules.py's
+    ``edit_rule``: checked as a new rule is; what it sent stays sent unless what it looks at changed)."""
+    from dataclasses import replace
+
+    from lib.alerts.rules import edit_rule
+
+    rule = next((r for r in rules if r.id == args.rule), None)
+    if rule is None:
+        print("No such alert rule: give its id with --rule (see `python -m lib alerts list`).", file=sys.stderr)
+        return EXIT_USAGE
+    if rule.kind == "spike" and args.threshold is not None:
+        print("A spike alert has no threshold (the Dashboard's spike method decides).", file=sys.stderr)
+        return EXIT_USAGE
+    changes: dict = {}
+    if args.name is not None:
+        changes["name"] = args.name
+    if args.threshold is not None:
+        changes["threshold"] = args.threshold / 100 if rule.kind == "negative" else args.threshold
+    if args.freq:
+        changes["freq"] = args.freq
+    if args.email is not None:
+        changes["email"] = tuple(a.strip() for a in args.email.replace(";", ",").split(",") if a.strip())
+    saved, kept = edit_rule(store.path, rule.id, replace(rule, **changes))
+    if saved == rule:
+        print(f"{rule.id}  {rule.name}: nothing changed.")
+    else:
+        again = "what it sent is not sent again" if kept else f"a new rule that alerts afresh (it was {rule.id})"
+        print(f"{saved.id}  {saved.name}: saved; {again}.")
+    return EXIT_OK
 
 
 def cmd_views(args: argparse.Namespace) -> int:

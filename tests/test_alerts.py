@@ -4,13 +4,14 @@ server with STARTTLS, never twice, retried after a failure, never failing the pu
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
 
 from lib.alerts.deliver import DeliveryError, check_webhook_url, shown_url
-from lib.alerts.rules import AlertsError, Rule, add_rule, load_rules, rules_path
+from lib.alerts.rules import AlertsError, Rule, add_rule, edit_rule, load_rules, rules_path
 from lib.alerts.run import log_path, model_queries, run_alerts, send_test, state_path
 from lib.mentions.normalize import normalize
 from lib.queries.saved_views import save_view
@@ -203,3 +204,65 @@ def test_saving_the_same_rule_twice_keeps_one(store):
     rule = Rule("", "Busy", "volume", threshold=50, webhook="https://hooks.example.com/x")
     first, second = add_rule(store.path, rule), add_rule(store.path, rule)
     assert first.id == second.id and len(load_rules(store.path)) == 1
+
+
+@pytest.mark.parametrize(
+    "cafile,why",
+    [("missing.pem", "does not exist"), (".", "is a folder"), ("damaged.pem", "holds no CA certificate")],
+)
+def test_a_bad_smtp_cafile_says_so_and_what_to_set(tmp_path, cafile, why):
+    from lib.alerts.deliver import Smtp as Relay
+    from lib.alerts.deliver import send_email
+    from tests.streamlit_server import free_port
+
+    (tmp_path / "damaged.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\n\x00\xff not base64\n")
+    relay = Relay("127.0.0.1", free_port(), "u", "pa55-w0rd-secret", "u@example.org", str(tmp_path / cafile))
+    with pytest.raises(DeliveryError, match=why) as caught:
+        send_email(relay, ("team@example.org",), "s", "t")  # said before any connection: nothing listens there
+    message = str(caught.value)
+    assert "SCE_SMTP_CAFILE" in message and "Nothing was sent" in message and "could not be reached" not in message
+    assert "pa55-w0rd-secret" not in message
+
+
+def test_editing_a_rule_keeps_what_it_sent_unless_what_it_looks_at_changed(store, hook, capsys):
+    rule = add_rule(store.path, Rule("", "Busy", "volume", threshold=50, webhook=f"{hook.url}/{TOKEN}"))
+    assert run(store).sent == 1  # today: 60 mentions
+    # A new name, a lower threshold, an email besides: the same rule (its id), so today is not sent again.
+    edited, kept = edit_rule(
+        store.path, rule.id, replace(rule, name="Busy <!channel>\nday", threshold=40, email=("a@example.org",))
+    )
+    assert kept and edited.id == rule.id and edited.name == "Busy <!channel> day"  # one line; escaped when sent
+    assert load_rules(store.path) == [edited] and run(store).found == 0 and len(hook.received) == 1
+    # Hours instead of days: another rule (a new id), which alerts afresh on the newest data.
+    hourly, kept = edit_rule(store.path, rule.id, replace(edited, freq="hour", email=()))
+    assert not kept and hourly.id != rule.id and [r.id for r in load_rules(store.path)] == [hourly.id]
+    assert run(store).found >= 1 and "&lt;!channel&gt;" in hook.received[-1]["text"]
+    assert "<!channel>" not in hook.received[-1]["text"]
+    assert edit_rule(store.path, hourly.id, hourly) == (hourly, True)  # nothing changed: nothing written
+    # Hostile values are reported, and the rules file is left as it was.
+    saved = rules_path(store.path).read_bytes()
+    for bad, why in [
+        (replace(hourly, threshold=float("nan")), "threshold"),
+        (replace(hourly, threshold=float("inf")), "threshold"),
+        (replace(hourly, threshold=1e300), "threshold"),
+        (replace(hourly, kind="negative", threshold=1.5), "between 0 and 100%"),
+        (replace(hourly, name=" \n\t "), "Give the alert a name"),
+        (replace(hourly, name="x" * 101), "Give the alert a name"),
+        (replace(hourly, email=("a@example.org\nBcc: x@evil.org",)), "Not an email address"),
+        (replace(hourly, webhook="http://hooks.example.com/" + TOKEN, email=()), "must use https://"),
+        (replace(hourly, webhook="", email=()), "Say where the alert goes"),
+    ]:
+        with pytest.raises(AlertsError if why != "must use https://" else DeliveryError, match=why) as caught:
+            edit_rule(store.path, hourly.id, bad)
+        assert TOKEN not in str(caught.value)
+    assert rules_path(store.path).read_bytes() == saved
+    with pytest.raises(AlertsError, match="no longer there"):
+        edit_rule(store.path, rule.id, edited)  # the old id: gone since it became another rule
+    # The command line's edit: the same checks, the same file.
+    from lib.cli import EXIT_OK, main
+
+    args = ["alerts", "edit", "--rule", hourly.id, "--store", str(store.path)]
+    assert main([*args, "--threshold", "nan"]) != EXIT_OK and "threshold" in capsys.readouterr().err
+    assert main([*args, "--name", "From the CLI", "--threshold", "7"]) == EXIT_OK
+    assert "what it sent is not sent again" in capsys.readouterr().out
+    assert load_rules(store.path) == [replace(hourly, name="From the CLI", threshold=7.0)]

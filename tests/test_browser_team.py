@@ -5,6 +5,7 @@ store of its own (the alerts and views files live beside it)."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import shutil
@@ -102,8 +103,12 @@ def test_compare_with_the_previous_period_and_click_a_bar_of_each(browser, serve
         csv_button = page.locator(".st-key-sourceService_csv button")
         with page.expect_download(timeout=WAIT_MS) as got:
             csv_button.click()
-        header = got.value.path().read_text(encoding="utf-8").splitlines()[0]
-        assert header == "value,mentions,previous,change,change %,label,period,previous period"
+        rows = list(csv.DictReader(io.StringIO(got.value.path().read_text(encoding="utf-8"))))
+        assert ",".join(rows[0]) == "value,mentions,previous,change,change %,label,period,previous period"
+        for row in rows:  # change % is a percent of the previous count (-23.0), never a fraction (-0.23)
+            previous, change = int(row["previous"]), int(row["change"])
+            pct = change / previous * 100 if previous else None
+            assert row["change %"] == "" if pct is None else abs(float(row["change %"]) - pct) < 0.051, row
 
 
 def test_compare_terms_with_the_previous_period_and_click_a_bar_of_each(browser, server):
@@ -196,3 +201,34 @@ def test_make_an_alert_test_it_and_pull_to_a_local_webhook(browser, server, fake
         assert TOKEN not in (folder / "mine.duckdb.alerts.log").read_text()
         assert not exceptions(page)
         hook.stop()
+
+
+def test_edit_an_alert_in_place_and_a_bad_value_is_said(browser, server, folder):
+    from lib.alerts.rules import Rule, add_rule, load_rules
+
+    store = folder / "mine.duckdb"
+    rule = add_rule(store, Rule("", "Edit me", "volume", threshold=100, webhook=f"https://hooks.example.com/{TOKEN}"))
+    with opened(browser, f"{server.url}/Data?tz=UTC") as page:
+        main = page.get_by_test_id("stMain")
+        box = page.locator(f".st-key-alert_{rule.id}")
+        click(page, box.get_by_role("button", name="Edit", exact=True))
+        type_in(page, box.get_by_role("textbox", name="Name", exact=True), "Edited <b>bold</b> *x*")
+        type_in(page, box.get_by_role("spinbutton", name="Threshold (mentions)"), "5")
+        click(page, box.get_by_role("button", name="Save changes"))
+        text = main.inner_text()
+        assert "Saved the alert “Edited <b>bold</b> *x*”. What it has sent already is not sent again." in text
+        (saved,) = [r for r in load_rules(store) if r.name.startswith("Edited")]
+        assert (saved.id, saved.threshold, saved.webhook) == (rule.id, 5, rule.webhook)  # the webhook kept
+        box = page.locator(f".st-key-alert_{rule.id}")
+        shown = box.inner_text().replace("\u2060", "")  # the word joiner that keeps an address from becoming a link
+        assert "5+ mentions per day" in shown and "webhook https://hooks.example.com/…" in shown
+        # A bad address is said, the form stays open with what was typed, and nothing is saved.
+        click(page, box.get_by_role("button", name="Edit", exact=True))
+        type_in(page, box.get_by_role("textbox", name="Email to (comma separated)"), "not an address")
+        click(page, box.get_by_role("button", name="Save changes"))
+        assert "Not an email address: 'not an address'." in main.inner_text()
+        assert box.get_by_role("button", name="Save changes").is_visible()
+        assert [r for r in load_rules(store) if r.id == rule.id] == [saved]
+        click(page, box.get_by_role("button", name="Cancel"))
+        assert not box.get_by_role("button", name="Save changes").count()
+        assert TOKEN not in main.inner_text() and not exceptions(page)

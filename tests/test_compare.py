@@ -97,10 +97,10 @@ def test_sources_now_and_before_by_hand(q):
     by_mentions = compare_counts(q, NOW, "sourceService")
     expected = table(
         [
-            ("twitter", 6, 4, 2, 0.5),
+            ("twitter", 6, 4, 2, 50.0),
             ("youtube", 2, 0, 2, np.nan),
-            ("facebook", 1, 2, -1, -0.5),
-            ("reddit", 0, 1, -1, -1.0),  # gone now: its fall still shows
+            ("facebook", 1, 2, -1, -50.0),
+            ("reddit", 0, 1, -1, -100.0),  # gone now: its fall still shows
         ]
     )
     pd.testing.assert_frame_equal(by_mentions, expected)
@@ -113,22 +113,22 @@ def test_sentiment_now_and_before_by_hand(q):
     got = compare_counts(q, NOW, "messageSentiment")
     expected = table(
         [
-            ("negative", 5, 4, 1, 0.25),
+            ("negative", 5, 4, 1, 25.0),
             ("neutral", 2, 2, 0, 0.0),
-            ("positive", 2, 1, 1, 1.0),
+            ("positive", 2, 1, 1, 100.0),
         ]
     )
     pd.testing.assert_frame_equal(got, expected)
     narrowed = compare_counts(q, NOW.narrowed("sourceService", ("twitter",)), "messageSentiment", sort="change")
     pd.testing.assert_frame_equal(
-        narrowed, table([("negative", 4, 3, 1, 1 / 3), ("positive", 2, 1, 1, 1.0)])
+        narrowed, table([("negative", 4, 3, 1, 33.3), ("positive", 2, 1, 1, 100.0)])
     )  # a tie: more mentions first
 
 
 def test_topics_now_and_before_by_hand(q):
     topics = TopicSet((Topic("Delays", "late*"), Topic("Bags", '"lost bag"')))
     got = compare_topics(q, NOW, topics, sort="change")
-    pd.testing.assert_frame_equal(got, table([("Delays", 4, 3, 1, 1 / 3), ("Bags", 1, 1, 0, 0.0)]))
+    pd.testing.assert_frame_equal(got, table([("Delays", 4, 3, 1, 33.3), ("Bags", 1, 1, 0, 0.0)]))
 
 
 def test_the_csv_of_a_compared_chart_carries_both_periods_and_the_figure_names_each_bar():
@@ -144,12 +144,12 @@ def test_the_csv_of_a_compared_chart_carries_both_periods_and_the_figure_names_e
         "mentions": 3,
         "previous": 1,
         "change": 2,
-        "change %": "2.0",  # a column with an empty cell below (a value new now) reads as text
+        "change %": "200.0",  # a column with an empty cell below (a value new now) reads as text
         "period": "2026-03-11 – 2026-03-20",
         "previous period": "2026-03-01 – 2026-03-10",
     }
     assert read["value"].tolist() == ["a", "'=cmd", "b"]  # neutralised, as every CSV the app writes
-    assert read["change %"].tolist() == ["2.0", "", "-1.0"]
+    assert read["change %"].tolist() == ["200.0", "", "-100.0"]
     fig = compared_figure(t, "sourceService", "now", "before")
     fig.to_dict()  # valid plotly
     import plotly.graph_objects as go
@@ -165,11 +165,13 @@ def test_terms_now_and_before_by_hand(q):
     # bag/great/lost 1. The cut at 4 falls between bag and lost (tied at 1 and 1): the first by name is kept.
     pd.testing.assert_frame_equal(
         compare_terms(q, NOW, top=4),
-        table([("late", 4, 3, 1, 1 / 3), ("great", 2, 1, 1, 1.0), ("video", 2, 0, 2, np.nan), ("bag", 1, 1, 0, 0.0)]),
+        table([("late", 4, 3, 1, 33.3), ("great", 2, 1, 1, 100.0), ("video", 2, 0, 2, np.nan), ("bag", 1, 1, 0, 0.0)]),
     )
     pd.testing.assert_frame_equal(
         compare_terms(q, NOW, top=4, sort="change"),  # ok fell to nothing: it still shows
-        table([("video", 2, 0, 2, np.nan), ("ok", 0, 2, -2, -1.0), ("late", 4, 3, 1, 1 / 3), ("great", 2, 1, 1, 1.0)]),
+        table(
+            [("video", 2, 0, 2, np.nan), ("ok", 0, 2, -2, -100.0), ("late", 4, 3, 1, 33.3), ("great", 2, 1, 1, 100.0)]
+        ),
     )
     assert compare_terms(q, NOW, top=2, stoplist=Stoplist(add=frozenset({"late"})))["value"].tolist() == [
         "great",
@@ -183,7 +185,7 @@ def test_terms_now_and_before_by_hand(q):
             "mentions": 4,
             "previous": 3,
             "change": 1,
-            "change %": 1 / 3,
+            "change %": 33.3,  # a percent of the previous count, not a fraction
             "period": "2026-03-11 – 2026-03-20",
             "previous period": "2026-03-01 – 2026-03-10",
         }
@@ -238,3 +240,14 @@ def test_a_bars_mentions_in_each_period_by_hand(q):
     assert term_mentions(q, NOW, "late")[0] == 4 and term_mentions(q, previous_scope(NOW), "late")[0] == 3
     count, keys = term_mentions(q, NOW, "lost bag", "phrases")
     assert count == 1 and len(keys) == 1
+
+
+def test_change_percent_in_a_charts_csv_is_a_percent_not_a_fraction():
+    # 100 before, 77 now: 23% fewer. The CSV says -23.0 (a fraction, -0.23, read as a percent is 100× off).
+    t = compared(
+        pd.DataFrame({"value": ["a", "b"], "mentions": [77, 2]}),
+        pd.DataFrame({"value": ["a", "b"], "mentions": [100, 3]}),
+    )
+    read = pd.read_csv(io.BytesIO(frame_csv(with_periods(t, NOW))))
+    assert read["change %"].tolist() == [-23.0, -33.3]
+    assert list(compared_figure(t, "sourceService", "now", "before").data[1].text) == ["-1 (-33%)", "-23 (-23%)"]

@@ -90,3 +90,39 @@ def test_a_failed_background_pull_reports_its_error(env, fake):
     )
     status = wait_for(job)
     assert "404" in status["error"] and "dataset id" in status["error"]
+
+
+def test_evaluate_now_says_why_it_cannot_run_and_what_a_run_that_finds_nothing_looked_at(
+    demo_data_dir, tmp_path, monkeypatch
+):
+    import pandas as pd
+
+    from lib.alerts.rules import Rule, add_rule
+    from lib.mentions.normalize import normalize
+    from tests.conftest import own_data_dir
+
+    data = own_data_dir(demo_data_dir, tmp_path, monkeypatch)
+    mine = Store(data / "mentions.duckdb")
+    add_rule(mine.path, Rule("", "Huge", "volume", threshold=1e9, webhook="https://hooks.example.com/x"))
+
+    def evaluate_now(at: AppTest):
+        return next(b for b in at.button if b.label == "Evaluate now")
+
+    def said(at: AppTest) -> str:
+        return " ".join(c.value for c in at.caption if ":material/info:" in c.value)
+
+    at = data_page()  # the demo data: your store is empty
+    assert evaluate_now(at).disabled and "your store, and it is empty" in said(at) and "import a file" in said(at)
+    frame, _ = normalize(
+        pd.DataFrame({"uniqueId": ["a", "b"], "messageContent": ["late", "lost bag"], "datePublished": "2026-09-30"})
+    )
+    mine.ingest([frame], kind="import", source="two.csv")
+    at = data_page()  # your store now
+    evaluate_now(at).click().run()
+    assert "Alerts: 0 new, 0 delivered." in at.success[-1].value.replace("\\", "")  # Markdown escapes taken off
+    assert "Nothing new: no rule's condition is met in the newest data (the day of the newest mention, 2026-09-30" in (
+        said(at)
+    )
+    at.toggle(key="w_demo").set_value(True).run()  # the demo data instead of your store
+    assert evaluate_now(at).disabled and "turn off *Show the demo data instead of your store*" in said(at)
+    assert not at.exception

@@ -95,6 +95,27 @@ def test_a_store_from_a_newer_app_is_refused(store):
         store.ingest([batch("x")], kind="import", source="x")
 
 
+@pytest.mark.parametrize("value", ["abc", "-1", "4.0", "9" * 5000, "٤"])
+def test_a_damaged_schema_version_is_said_with_a_remedy_and_the_file_left_as_it_was(store, value, capsys):
+    from lib.cli import main
+
+    con = duckdb.connect(str(store.path))
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [value])
+    con.close()
+    saved = store.path.read_bytes()
+    for attempt in (
+        lambda: store.read_table(["uniqueId"]),
+        lambda: store.schema_version(),
+        lambda: store.ingest([batch("x")], kind="import", source="x"),
+    ):
+        with pytest.raises(StoreError, match=r"is damaged: its schema version reads .* Restore it from a backup"):
+            attempt()
+    assert main(["export", "--store", str(store.path), "--out", str(store.path.with_name("out.csv"))]) != 0
+    err = capsys.readouterr().err
+    assert err.startswith("error: The store") and "is damaged" in err and "Traceback" not in err
+    assert store.path.read_bytes() == saved and not store.path.with_name("out.csv").exists()
+
+
 def test_read_table_and_missing_store(tmp_path, store):
     table, version = store.read_table(["uniqueId", "tags"])
     assert table.num_rows == 2 and version == store.version()

@@ -116,3 +116,18 @@ def test_terms_and_phrases_compare_with_the_previous_period(own_demo):
         )
     at = run("pages/3_Text.py", {**dates, "prevsort": "change"})
     assert "biggest changes first" in next(c.value for c in at.caption if c.value.startswith("How to read this:"))
+
+
+def test_sorting_compared_terms_by_change_keeps_the_trend_picks(own_demo):
+    # The trend lines follow the largest terms now: sorting the chart by change reorders its bars, never the picks.
+    dates = {"from": "2026-09-01", "to": "2026-09-30", "prev": "1", "tz": "UTC"}
+    at = run("pages/3_Text.py", dates)
+    picks = at.multiselect(key="w_page_tterm").value
+    assert len(picks) == 4 and not at.exception
+    at.sidebar.checkbox(key="w_prevsort").check().run()
+    assert "biggest changes first" in next(c.value for c in at.caption if c.value.startswith("How to read this:"))
+    assert at.multiselect(key="w_page_tterm").value == picks and param(at, "tterm") == []
+    by_change = run("pages/3_Text.py", {**dates, "prevsort": "change"})  # a link that opens sorted by change
+    assert by_change.multiselect(key="w_page_tterm").value == picks
+    options = by_change.multiselect(key="w_page_tterm").options
+    assert options[:4] == picks and len(options) > 20  # the largest terms first, then the chart's biggest changes

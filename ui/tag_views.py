@@ -54,7 +54,7 @@ def frequency(view: View, table: pd.DataFrame) -> None:
         table.head(50),
         hide_index=True,
         width="stretch",
-        column_config={c: st.column_config.NumberColumn(format="percent") for c in table.columns if "%" in c},
+        column_config={c: st.column_config.NumberColumn(format="%.1f%%") for c in table.columns if "%" in c},
     )
 
 

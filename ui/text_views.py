@@ -12,7 +12,7 @@ import streamlit as st
 from lib.charts.figures import LINE_COLORS, bar_figure, diverging_figure, treemap_figure
 from lib.errors import ExplorerError
 from lib.queries.compare import period_label, previous_scope
-from lib.queries.compare_terms import compare_phrases, compare_terms, term_mentions
+from lib.queries.compare_terms import compare_phrases, compared_terms, term_mentions
 from lib.queries.interface import Scope
 from lib.text.boolean_query import QueryError, as_query, parse
 from lib.text.kwic import kwic
@@ -163,16 +163,19 @@ def terms(view: View, stop: Stoplist) -> None:
 def _compared_terms(view: View, stop: Stoplist, kind: str, top: int, by_stem: bool) -> None:
     """The top terms now and in the previous period (the sidebar's *Compare with the previous period*): a bar of
     either period opens its mentions in that period."""
-    table = compare_terms(view.q, view.scope, (kind,), top, stop, by_stem, compare.settings()[1])
-    if table is None or table.empty:
+    found = compared_terms(view.q, view.scope, (kind,), top, stop, by_stem, compare.settings()[1])
+    if found is None or found.table.empty:
         st.warning("No terms in the matching mentions, now or in the previous period. Widen the filters.")
         return
+    table = found.table
     what = f"mentions with each {kind} (stopwords left out)"
     picked = compare.chart(view, "term", table, "top_terms_prev", what)
     shown = table["value"].astype(str).tolist()
     _compared_drill(view, picked, shown, "top_terms_prev", "terms", (kind,), stop, by_stem)
     _stopword_editor(view, stop, shown)
-    _term_trends(view, shown)
+    # The trends follow the largest terms now, whatever the sort (sorting by change only reorders the chart);
+    # the terms the chart shows by change can be added to them.
+    _term_trends(view, list(dict.fromkeys([*found.largest, *shown])), found.largest)
 
 
 def _compared_drill(
@@ -211,9 +214,12 @@ def _stopword_editor(view: View, stop: Stoplist, shown: list[str]) -> None:
                 st.rerun()
 
 
-def _term_trends(view: View, shown: list[str]) -> None:
+def _term_trends(view: View, shown: list[str], largest: list[str] | None = None) -> None:
+    """Trend lines of the terms picked from ``shown`` (URL ``tterm``); by default the 4 largest by mentions now
+    (``largest``, or the first of ``shown``, which the plain Terms chart ranks by mentions)."""
     st.subheader("Terms over time")
-    chosen = state.page_multiselect(st, "Terms", "tterm", shown, shown[:4], max_selections=len(LINE_COLORS))
+    default = (shown if largest is None else largest)[:4]
+    chosen = state.page_multiselect(st, "Terms", "tterm", shown, default, max_selections=len(LINE_COLORS))
     scopes = {term: view.scope.searching(as_query(term)) for term in chosen}
     buckets, names = blocks.trend_chart(
         view, scopes, "term_trends", "that use each term. Select points to read those mentions in context."

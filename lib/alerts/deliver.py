@@ -23,6 +23,7 @@ import ssl
 import tomllib
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
@@ -146,6 +147,30 @@ def smtp_settings() -> Smtp | None:
     )
 
 
+def tls_context(cafile: str) -> ssl.SSLContext:
+    """The TLS context STARTTLS verifies the relay with: the system's authorities, or only those of the CA bundle
+    ``cafile`` (SCE_SMTP_CAFILE). A bundle that is missing, a folder, unreadable or holds no PEM certificate is a
+    DeliveryError that says so and what to set, before any connection (not "could not be reached")."""
+    if not cafile:
+        return ssl.create_default_context()
+    named = f"SCE_SMTP_CAFILE ({cafile[:200]!r})"
+    remedy = (
+        "set SCE_SMTP_CAFILE (or smtp_cafile in secrets.toml) to the PEM file of the relay's certificate "
+        "authority, or unset it to trust the system's authorities. Nothing was sent."
+    )
+    path = Path(cafile).expanduser()
+    if path.is_dir():
+        raise DeliveryError(f"{named} is a folder, not a CA bundle file: {remedy}")
+    if not path.is_file():
+        raise DeliveryError(f"{named} does not exist: {remedy}")
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except ssl.SSLError:
+        raise DeliveryError(f"{named} holds no CA certificate in PEM form: {remedy}") from None
+    except (OSError, ValueError):  # unreadable for this user
+        raise DeliveryError(f"{named} cannot be read by this user: make it readable, or {remedy}") from None
+
+
 def send_email(smtp: Smtp | None, to: tuple[str, ...], subject: str, text: str) -> None:
     """Send ``text`` to ``to`` through the relay, always over STARTTLS: a relay that does not offer it is refused
     (the password would travel in clear)."""
@@ -157,8 +182,8 @@ def send_email(smtp: Smtp | None, to: tuple[str, ...], subject: str, text: str) 
     message["To"] = ", ".join(to)
     message.set_content(text)
     where = f"{smtp.host}:{smtp.port}"
+    context = tls_context(smtp.cafile)  # a bad CA bundle is said as such, before any connection
     try:
-        context = ssl.create_default_context(cafile=smtp.cafile or None)
         with smtplib.SMTP(smtp.host, smtp.port, timeout=TIMEOUT) as server:
             server.ehlo()
             if not server.has_extn("starttls"):

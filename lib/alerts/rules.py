@@ -31,7 +31,7 @@ from lib.queries.breakdowns import BASELINE, spikes
 from lib.queries.campaigns import NotOnThisBackend
 from lib.queries.filters import Filters
 from lib.queries.interface import Queries, Scope
-from lib.queries.saved_views import SavedView, clean_name, find
+from lib.queries.saved_views import MAX_NAME, SavedView, clean_name, find
 from lib.settings import SHORT_ID, locked, read_list, settings_path, write_atomically
 
 KINDS = {
@@ -65,13 +65,16 @@ class Rule:
     email: tuple[str, ...] = ()
 
     def check(self) -> Rule:
-        name = clean_name(self.name)
+        try:
+            name = clean_name(self.name)
+        except ExplorerError:  # its text speaks of a view
+            raise AlertsError(f"Give the alert a name: one line of 1 to {MAX_NAME} characters.") from None
         if self.kind not in KINDS:
             raise AlertsError(f"An alert is one of: {', '.join(KINDS)}.")
         if self.freq not in FREQS:
             raise AlertsError(f"An alert looks at hours or days, not {self.freq[:20]!r}.")
         if self.kind == "volume" and not 1 <= self.threshold <= 1e9:
-            raise AlertsError("A volume alert needs a threshold of at least 1 mention.")
+            raise AlertsError("A volume alert needs a threshold from 1 to 1,000,000,000 mentions.")
         if self.kind == "negative" and not 0 < self.threshold <= 1:
             raise AlertsError("A negative share alert needs a threshold between 0 and 100%.")
         if self.kind == "campaign" and not (
@@ -164,6 +167,41 @@ def add_rule(store_path: Path, rule: Rule) -> Rule:
             raise AlertsError(f"There are {MAX_RULES} alerts already: delete some first.")
         _write(store_path, [*[r for r in rules if r.id != rule.id], rule])
     return rule
+
+
+# What a rule looks at: a finding's key holds the rule's id, its kind and its bucket (hour or day).
+SCOPE_FIELDS = ("kind", "view", "topic", "freq")
+
+
+def edit_rule(store_path: Path, rule_id: str, edited: Rule) -> tuple[Rule, bool]:
+    """Replace the rule ``rule_id`` by ``edited`` (its id is decided here), checked as a new rule is; return the
+    rule saved and whether it kept its id. Atomic write under the rules file's lock, in its place in the list.
+
+    What a rule has sent stays sent: findings are remembered by keys that hold the rule's id
+    (lib/alerts/run.py). An edit that keeps what the rule looks at (``SCOPE_FIELDS``: its kind, saved view,
+    text topic, hours or days) keeps the id, so a finding sent before is never sent again: a new name, other
+    channels or another threshold (a lower volume threshold over a day already alerted) re-send nothing. An
+    edit that changes what it looks at makes it another rule: a new id, so what it finds on the newest data is
+    new (and an hourly bucket is never taken for the daily one of the same start); the old rule's undelivered
+    retries go with the old id. An edit that changes nothing writes nothing."""
+    checked = replace(edited, id=rule_id).check()
+    with locked(rules_path(store_path)):
+        rules = load_rules(store_path)
+        at = next((i for i, r in enumerate(rules) if r.id == rule_id), None)
+        if at is None:
+            raise AlertsError("That alert is no longer there (deleted meanwhile, here or elsewhere): make it again.")
+        old = rules[at]
+        if checked == old:
+            return old, True
+        kept = all(getattr(old, f) == getattr(checked, f) for f in SCOPE_FIELDS)
+        if not kept:
+            taken = {r.id for r in rules}
+            new_id = secrets.token_hex(4)
+            while new_id in taken:
+                new_id = secrets.token_hex(4)
+            checked = replace(checked, id=new_id)
+        _write(store_path, [*rules[:at], checked, *rules[at + 1 :]])
+    return checked, kept
 
 
 def delete_rule(store_path: Path, rule_id: str) -> None:

@@ -13,10 +13,11 @@ PREVIOUS_COLOR = "#C3CAD3"
 
 
 def change_text(change: int, pct: float) -> str:
-    """A change as a bar label: ``+12 (+8%)``, ``-3 (-50%)``, ``+4 (new)``, ``0``."""
+    """A change as a bar label: ``+12 (+8%)``, ``-3 (-50%)``, ``+4 (new)``, ``0``. ``pct``: the table's
+    ``change %``, a percent (-50.0), not a fraction."""
     if change == 0:
         return "0"
-    return f"{change:+,} ({'new' if np.isnan(pct) else f'{pct:+.0%}'})"
+    return f"{change:+,} ({'new' if np.isnan(pct) else f'{pct:+,.0f}%'})"
 
 
 def compared_figure(table: pd.DataFrame, column: str, now: str, before: str) -> go.Figure:

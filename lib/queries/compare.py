@@ -35,9 +35,11 @@ def period_label(scope: Scope) -> str:
 
 
 def compared(now: pd.DataFrame, before: pd.DataFrame, top: int | None = None, sort: str = "mentions") -> pd.DataFrame:
-    """Two count tables (value, mentions) side by side: value, mentions, previous, change, change % (of the
-    previous count; empty when it was 0). Sorted by mentions now (then the previous count, then the value) or,
-    with ``sort="change"``, by the size of the change, rises and falls alike; the first ``top`` rows."""
+    """Two count tables (value, mentions) side by side: value, mentions, previous, change, change % (a percent
+    of the previous count, rounded to one decimal: -23.0 is 23% fewer; empty when it was 0, a value new now).
+    A percent, not a fraction, because the column is read in a chart's CSV by people. Sorted by mentions now
+    (then the previous count, then the value) or, with ``sort="change"``, by the size of the change, rises and
+    falls alike; the first ``top`` rows."""
     if sort not in SORTS:
         raise ValueError(f"sort by one of {', '.join(SORTS)}")
     a = now.set_index(now["value"].astype(str))["mentions"].groupby(level=0).sum()
@@ -52,7 +54,8 @@ def compared(now: pd.DataFrame, before: pd.DataFrame, top: int | None = None, so
     )
     table["change"] = table["mentions"] - table["previous"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        table["change %"] = np.where(table["previous"] > 0, table["change"] / table["previous"], np.nan)
+        pct = np.where(table["previous"] > 0, table["change"] / table["previous"] * 100, np.nan)
+    table["change %"] = np.round(pct, 1)
     if sort == "change":
         table = table.assign(size=table["change"].abs()).sort_values(
             ["size", "mentions", "value"], ascending=[False, False, True], kind="stable"

@@ -14,6 +14,8 @@ search for a word also finds it in links, and a search for a stem's label misses
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -55,6 +57,15 @@ def _labels(index: TermIndex, group: np.ndarray, weight: np.ndarray, groups: np.
     return index.term.take(pa.array(first, type=pa.int64())).to_pylist()
 
 
+@dataclass(frozen=True)
+class ComparedTerms:
+    """The compared table of the top terms, and the terms the page's trend lines are picked from."""
+
+    table: pd.DataFrame  # compared's columns, in the order asked (by mentions now, or by the size of the change)
+    largest: list[str]  # the top terms by mentions now (at least one), most first, labelled as in ``table``,
+    # whatever the sort: sorting by change reorders the chart, never the terms whose trends are drawn
+
+
 def _compared(
     index: TermIndex,
     group: np.ndarray,
@@ -63,21 +74,48 @@ def _compared(
     top: int,
     sort: str,
     least: int = 1,
-) -> pd.DataFrame:
+) -> ComparedTerms:
     size = int(group.max()) + 1 if len(group) else 0
     a = np.bincount(group, weights=now, minlength=size).astype(np.int64)
     b = np.bincount(group, weights=before, minlength=size).astype(np.int64)
     if least > 1:  # only groups in at least ``least`` mentions of one period or the other
         small = (a < least) & (b < least)
         a, b = np.where(small, 0, a), np.where(small, 0, b)
-    chosen = _cut(a, b, top, sort)
-    labels = _labels(index, group, now + before, chosen)
-    return compared(
-        pd.DataFrame({"value": labels, "mentions": a[chosen]}),
-        pd.DataFrame({"value": labels, "mentions": b[chosen]}),
-        top,
-        sort,
-    )
+
+    def table(by: str) -> pd.DataFrame:
+        chosen = _cut(a, b, top, by)
+        labels = _labels(index, group, now + before, chosen)
+        return compared(
+            pd.DataFrame({"value": labels, "mentions": a[chosen]}),
+            pd.DataFrame({"value": labels, "mentions": b[chosen]}),
+            top,
+            by,
+        )
+
+    shown = table(sort)
+    by_mentions = shown if sort == "mentions" else table("mentions")
+    largest = by_mentions.loc[by_mentions["mentions"] > 0, "value"].astype(str).tolist()
+    return ComparedTerms(shown, largest)
+
+
+def compared_terms(
+    q: Queries,
+    scope: Scope,
+    kinds: tuple[str, ...] = ("word",),
+    top: int = 20,
+    stoplist: Stoplist | None = None,
+    by_stem: bool = False,
+    sort: str = "mentions",
+) -> ComparedTerms | None:
+    """``compare_terms``'s table and the largest terms by mentions now (``ComparedTerms``), from one count of
+    each period (None without dates)."""
+    previous = previous_scope(scope)
+    if previous is None:
+        return None
+    index = q.vocabulary()
+    keep = _kept(index, "terms", kinds, stoplist)
+    now, before = q.term_counts(scope) * keep, q.term_counts(previous) * keep
+    return _compared(index, index.stems() if by_stem else index.surface(), now, before, top, sort)
 
 
 def compare_terms(
@@ -91,13 +129,8 @@ def compare_terms(
 ) -> pd.DataFrame | None:
     """The ``top`` terms of ``kinds`` now and in the previous period (None without dates): ``compared``'s
     columns (value, mentions, previous, change, change %). Stopwords are left out, as in the top terms."""
-    previous = previous_scope(scope)
-    if previous is None:
-        return None
-    index = q.vocabulary()
-    keep = _kept(index, "terms", kinds, stoplist)
-    now, before = q.term_counts(scope) * keep, q.term_counts(previous) * keep
-    return _compared(index, index.stems() if by_stem else index.surface(), now, before, top, sort)
+    found = compared_terms(q, scope, kinds, top, stoplist, by_stem, sort)
+    return None if found is None else found.table
 
 
 def compare_phrases(
@@ -116,7 +149,7 @@ def compare_phrases(
     index = q.vocabulary()
     keep = _kept(index, "phrases", (), stoplist)
     now, before = q.term_counts(scope, "phrases") * keep, q.term_counts(previous, "phrases") * keep
-    return _compared(index, index.surface(), now, before, top, sort, max(min_count, 1))
+    return _compared(index, index.surface(), now, before, top, sort, max(min_count, 1)).table
 
 
 def term_mentions(

@@ -135,14 +135,15 @@ def tag_index(model: MentionModel, recode: TagRecode) -> ListIndex:
 
 
 def frequency_table(counts: pd.DataFrame, matching: int) -> pd.DataFrame:
-    """``frequency`` from mentions per tag (columns value, mentions) and the number of matching mentions."""
+    """``frequency`` from mentions per tag (columns value, mentions) and the number of matching mentions. The
+    ``%`` columns hold percents (50.0, one decimal), as their names and the chart's CSV say, not fractions."""
     mentions, assignments = int(matching), int(counts["mentions"].sum())
     return pd.DataFrame(
         {
             "tag": counts["value"].to_numpy(dtype=object),
             "mentions": counts["mentions"].to_numpy(),
-            "% of mentions": counts["mentions"] / mentions if mentions else np.nan,
-            "% of tag assignments": counts["mentions"] / assignments if assignments else np.nan,
+            "% of mentions": (counts["mentions"] * 100 / mentions).round(1) if mentions else np.nan,
+            "% of tag assignments": (counts["mentions"] * 100 / assignments).round(1) if assignments else np.nan,
         }
     )
 

@@ -130,6 +130,24 @@ def one_value(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = No
     return row[0]
 
 
+def schema_number(path: Path, value: object) -> int:
+    """The store's schema version as written in its ``meta`` table, a whole number from 1. Anything else (a
+    damaged or hand-edited file: ``'abc'``, ``'-1'``, 5,000 digits) is a StoreError that says what to do; the
+    caller has changed nothing yet, so the file is left exactly as it was."""
+    text = str(value).strip()
+    try:
+        number = int(text) if text.isascii() and len(text) <= 20 else 0
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise StoreError(
+            f"The store {path} is damaged: its schema version reads {text[:20]!r}, not a version number. It was "
+            "left as it is. Restore it from a backup, or move it away (or point SCE_STORE, or --store, to another "
+            "file) and pull or import again into a new store."
+        )
+    return number
+
+
 def write_failure(path: Path, exc: BaseException) -> StoreError:
     """A failed write as a message that says what to do (a full disk is named as such, never "cannot
     rollback"); the mentions are as they were."""
@@ -434,13 +452,13 @@ class Store:
                 "INSERT INTO meta VALUES ('schema_version', ?), ('store_id', ?), ('version', '0')",
                 [str(SCHEMA_VERSION), uuid.uuid4().hex[:12]],
             )
-        elif int(found[0]) > SCHEMA_VERSION:
+        elif schema_number(self.path, found[0]) > SCHEMA_VERSION:
             raise StoreError(
                 f"The store {self.path} was written by a newer Social Connect Explorer (schema "
                 f"{found[0]}, this one knows {SCHEMA_VERSION}). Upgrade the app to read it."
             )
-        elif int(found[0]) < SCHEMA_VERSION:
-            self._migrate(con, int(found[0]))
+        elif schema_number(self.path, found[0]) < SCHEMA_VERSION:
+            self._migrate(con, schema_number(self.path, found[0]))
 
     @contextmanager
     def _rewrite(self, con: duckdb.DuckDBPyConnection) -> Iterator[list[str]]:
@@ -460,17 +478,14 @@ class Store:
         if version[0]:
             self._pending_version.append(version[0])
 
-    @staticmethod
-    def _stored_schema(con: duckdb.DuckDBPyConnection) -> int | None:
-        """The schema version the store was written with (None: a new store, or one without a version)."""
+    def _stored_schema(self, con: duckdb.DuckDBPyConnection) -> int | None:
+        """The schema version the store was written with (None: a new store, or one without a version). A
+        version that is no number is a StoreError before anything is written (``schema_number``)."""
         try:
             found = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         except duckdb.CatalogException:
             return None
-        try:
-            return int(found[0]) if found else None
-        except ValueError:
-            return None
+        return schema_number(self.path, found[0]) if found else None
 
     def _migrate(self, con: duckdb.DuckDBPyConnection, from_version: int) -> None:
         """Bring an older store up to date, in one transaction and in bounded memory (``lib/store/migrate.py``): a
@@ -548,7 +563,7 @@ class Store:
 
     def schema_version(self) -> int:
         with self._reader() as con:
-            return int(one_value(con, "SELECT value FROM meta WHERE key = 'schema_version'"))
+            return schema_number(self.path, one_value(con, "SELECT value FROM meta WHERE key = 'schema_version'"))
 
     def _publish_version(self, version: str) -> None:
         tmp = self._version_file.with_suffix(".tmp")
