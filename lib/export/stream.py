@@ -110,9 +110,11 @@ class Selection:
             with pa.OSFile(str(path)) as source:
                 part = pa.ipc.open_stream(source).read_all()
             order = pc.sort_indices(part, [("ts", "descending", "at_end"), ("_row", "descending", "at_end")])
+            # One contiguous copy of the exported columns per part: a take from a table of many small staged
+            # batches joins every chunk of a string column again for each take.
+            part = part.select(self.columns).combine_chunks()
             for start in range(0, min(len(order), left), rows):
-                chunk = part.take(order[start : min(start + rows, left)]).select(self.columns)
-                yield from chunk.combine_chunks().to_batches()
+                yield from part.take(order[start : min(start + rows, left)]).to_batches()
             left -= min(len(order), left)
             del part, order
             if not left:
