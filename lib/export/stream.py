@@ -67,7 +67,7 @@ class _StoreEngine(IbisStore):
     """The engine backend over one open whole-data read of a store or snapshot (not a published folder that it
     opens itself): the same questions, compiled the same way."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, version: str):
+    def __init__(self, con: duckdb.DuckDBPyConnection, version: str, clusters: bool = True):
         # Not loaded, and every question through Ibis: this reads the store or snapshot in place, once.
         super().__init__(Path(), "duckdb", load=False)
         self.con.disconnect()  # the replica file the engine opens for itself is not used here
@@ -82,8 +82,10 @@ class _StoreEngine(IbisStore):
                 "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
             ).fetchall()
         }
-        clusters = self.con.table("near_duplicates") if "near_duplicates" in found else None
-        self._snapshot = Snapshot(version, Path(), first_copies_of(table, clusters))
+        # ``clusters`` False: a scope that counts every mention, whose rows need no join to the clusters (a join
+        # whose table of 1M keys did not fit the export's memory limit).
+        copies = self.con.table("near_duplicates") if clusters and "near_duplicates" in found else None
+        self._snapshot = Snapshot(version, Path(), first_copies_of(table, copies))
 
     def snapshot(self) -> Snapshot:
         assert self._snapshot is not None
@@ -181,7 +183,8 @@ def select(
     with tempfile.TemporaryDirectory(prefix="sce-export-") as tmp, _said(Path(tmp)):
         folder = Path(tmp)
         with store.bulk_reader(memory_mb) as read:
-            q = _StoreEngine(read.con, read.version).queries(recode or TagRecode(), topics or TopicSet())
+            engine = _StoreEngine(read.con, read.version, clusters=scope.filters.copies_once)
+            q = engine.queries(recode or TagRecode(), topics or TopicSet())
             matching = q.count(scope)
             raw_tags = _raw_tags(read.con) if "tags" in columns else pd.DataFrame({"value": [], "mentions": []})
             chosen = q.selected(scope).select(*columns, "ts", "_row")
