@@ -242,7 +242,7 @@ def _write(out: TextIO, data: memoryview) -> None:
 def _in_order(work: Callable[[pa.RecordBatch], memoryview], batches: Iterable[pa.RecordBatch]) -> Iterator[memoryview]:
     """``work`` of each batch, in the batches' order, ``WRITE_THREADS`` batches at a time: Arrow's compute
     functions let go of the GIL, so the lines of the next batch are made on the other core while this one's are.
-    At most ``WRITE_THREADS`` + 1 batches are in hand at once."""
+    At most ``WRITE_THREADS`` batches are in hand at once (and the one written)."""
     if WRITE_THREADS < 2:
         yield from map(work, batches)
         return
@@ -251,7 +251,7 @@ def _in_order(work: Callable[[pa.RecordBatch], memoryview], batches: Iterable[pa
         try:
             for batch in batches:
                 pending.append(pool.submit(work, batch))
-                if len(pending) > WRITE_THREADS:
+                if len(pending) >= WRITE_THREADS:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
