@@ -13,8 +13,9 @@ CSV export of demo mentions (lib/sources/demo.py). With ``--replicate`` it inste
 and copies its mentions and their enrichment under new keys in SQL (dates moved a minute per copy): a large store
 in a minute or two, for the publish and export steps. The export writes every mention, every column, with a 0/1
 column per saved text topic (the demo's). ``migrate`` copies the store (its first ``--migrate-rows`` mentions) as
-the oldest schema the app migrates from (version 1: no entity columns, no enrichment) and opens it, which
-migrates it (lib/store/migrate.py); the copy is deleted after.
+the oldest schema the app migrates from (version 1: no entity columns, no enrichment; or with ``--migrate-from 3``
+the one before the near-duplicate clusters) and opens it, which migrates it (lib/store/migrate.py, and the
+clusters' backfill); the copy is deleted after.
 """
 
 from __future__ import annotations
@@ -89,6 +90,32 @@ def old_copy(store: Store, dest: Path, rows: int | None = None) -> None:
         con.close()
 
 
+def previous_copy(store: Store, dest: Path, rows: int | None = None) -> None:
+    """A copy of ``store`` (its first ``rows`` mentions, their enrichment) as the schema before the near-duplicate
+    clusters were kept (version 3): every table but the clusters', with its keys, its log, id and version kept.
+    Opening it migrates it by the clusters' backfill (lib/store/near_duplicates.py). Copied by DuckDB, a statement
+    per table, in bounded memory."""
+    con = duckdb.connect(str(dest), config={"memory_limit": "1GB", "threads": 2})
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.execute(f"ATTACH {sql_string(str(store.path))} AS src (READ_ONLY)")
+        tables = con.execute("SELECT table_name, sql FROM duckdb_tables() WHERE database_name = 'src'").fetchall()
+        limit = "" if rows is None else f" ORDER BY rowid LIMIT {int(rows)}"
+        tables = sorted((t for t in tables if not t[0].startswith("near_duplicate")), key=lambda t: t[0] != "mentions")
+        for _, ddl in tables:
+            con.execute(ddl)
+        for table, _ in tables:  # the mentions first: the enrichment copied is that of the mentions copied
+            if table == "mentions":
+                con.execute(f"INSERT INTO mentions SELECT * FROM src.mentions{limit}")
+            elif table == "enrichment":
+                con.execute('INSERT INTO enrichment SELECT * FROM src.enrichment SEMI JOIN mentions USING ("uniqueId")')
+            else:
+                con.execute(f"INSERT INTO {table} SELECT * FROM src.{table}")
+        con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    finally:
+        con.close()
+
+
 def _migrate_code(store: Path) -> str:
     return (
         "from lib.store.local import Store; s = Store(" + repr(str(store)) + "); s.ensure_schema(); "
@@ -117,6 +144,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--replicate", action="store_true", help="make the store in SQL instead of importing a CSV")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/sce-stream"), help="CSV, store, snapshot, export")
     parser.add_argument("--migrate-rows", type=int, default=None, help="mentions of the migrated copy (all)")
+    parser.add_argument(
+        "--migrate-from",
+        type=int,
+        choices=(1, 3),
+        default=1,
+        help="the schema the copy is migrated from: 1, the oldest (entities and enrichment made again), or 3, the "
+        "one before the clusters (their backfill)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the files (default: delete the folder at the end)")
     args = parser.parse_args(argv)
     work = args.workdir
@@ -142,7 +177,7 @@ def main(argv: list[str] | None = None) -> None:
                 old = work / "old.duckdb"
                 for path in (old, old.with_name("old.duckdb.wal"), old.with_name("old.duckdb.version")):
                     path.unlink(missing_ok=True)
-                old_copy(Store(store), old, args.migrate_rows)
+                (old_copy if args.migrate_from == 1 else previous_copy)(Store(store), old, args.migrate_rows)
                 copied = time.perf_counter() - start
                 start = time.perf_counter()
                 try:
@@ -150,7 +185,9 @@ def main(argv: list[str] | None = None) -> None:
                 finally:
                     for path in old.parent.glob("old.duckdb*"):
                         path.unlink(missing_ok=True)
-                figures = f"{_peaks(result)}; {result['summary']} (the version 1 copy took {copied:.0f} s)"
+                figures = (
+                    f"{_peaks(result)}; {result['summary']} (the version {args.migrate_from} copy took {copied:.0f} s)"
+                )
             elif step == "publish":
                 shutil.rmtree(shared, ignore_errors=True)
                 result = measure_command([], code=_publish_code(store, shared))

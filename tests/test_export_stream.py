@@ -200,3 +200,42 @@ def test_hostile_filter_values_are_values(small_store, tmp_path, options, messag
     assert "Traceback" not in err and message in stdout + err, (stdout, err)
     assert small_store.count() == before and not leftovers(tmp_path)
     assert out.exists() == (proc.returncode == 0)
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"])
+def test_time_cells_are_strftimes_cells(tz):
+    """The fast way of writing the time cells (a cast, pandas' zone conversion) gives ``strftime``'s cells: across
+    daylight-saving changes, a missing time, fractions of a second, years of other than four digits and beyond the
+    zone files' last listed change (2037)."""
+    from datetime import datetime
+
+    from lib.export.csv_writer import _time_pair, _times
+
+    common = [
+        datetime(2026, 3, 8, 6, 59, 59, 999_999),
+        datetime(2026, 3, 8, 7, 0, 0),
+        datetime(2026, 11, 1, 5, 30, 0, 1),
+        None,
+        datetime(1970, 1, 1),
+        datetime(1900, 1, 1, 0, 0, 1),
+        datetime(2036, 12, 31, 23, 59, 59),
+    ]
+    for values in (common, [*common, datetime(999, 12, 31, 23, 0)], [*common, datetime(2100, 6, 30, 23, 59, 59)]):
+        array = pa.array(values, pa.timestamp("us"))
+        utc, local = _time_pair(array, tz)
+        assert utc.to_pylist() == _times(array, "UTC", "%Y-%m-%dT%H:%M:%SZ").to_pylist()
+        assert local.to_pylist() == _times(array, tz, "%Y-%m-%d %H:%M:%S").to_pylist()
+    empty = pa.array([None, None], pa.timestamp("us"))
+    assert [c.to_pylist() for c in _time_pair(empty, tz)] == [["", ""], ["", ""]]
+
+
+def test_the_exports_raw_tag_counts_are_the_engines(demo_data_dir):
+    """The export counts raw tags in its own lighter query (the engine's ran out of the export's memory at 1M
+    realistic mentions): the same values, counts and order."""
+    from lib.export.stream import EXPORT_MEMORY_MB, _raw_tags, _StoreEngine
+
+    with Store(demo_data_dir / "demo.duckdb").bulk_reader(EXPORT_MEMORY_MB) as read:
+        ours = _raw_tags(read.con)
+        engines = _StoreEngine(read.con, read.version).queries(TagRecode(), TopicSet()).raw_tags()
+    assert len(ours) > 5
+    pd.testing.assert_frame_equal(ours, engines)

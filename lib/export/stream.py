@@ -67,7 +67,7 @@ class _StoreEngine(IbisStore):
     """The engine backend over one open whole-data read of a store or snapshot (not a published folder that it
     opens itself): the same questions, compiled the same way."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, version: str):
+    def __init__(self, con: duckdb.DuckDBPyConnection, version: str, clusters: bool = True):
         # Not loaded, and every question through Ibis: this reads the store or snapshot in place, once.
         super().__init__(Path(), "duckdb", load=False)
         self.con.disconnect()  # the replica file the engine opens for itself is not used here
@@ -82,8 +82,10 @@ class _StoreEngine(IbisStore):
                 "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
             ).fetchall()
         }
-        clusters = self.con.table("near_duplicates") if "near_duplicates" in found else None
-        self._snapshot = Snapshot(version, Path(), first_copies_of(table, clusters))
+        # ``clusters`` False: a scope that counts every mention, whose rows need no join to the clusters (a join
+        # whose table of 1M keys did not fit the export's memory limit).
+        copies = self.con.table("near_duplicates") if clusters and "near_duplicates" in found else None
+        self._snapshot = Snapshot(version, Path(), first_copies_of(table, copies))
 
     def snapshot(self) -> Snapshot:
         assert self._snapshot is not None
@@ -110,13 +112,29 @@ class Selection:
             with pa.OSFile(str(path)) as source:
                 part = pa.ipc.open_stream(source).read_all()
             order = pc.sort_indices(part, [("ts", "descending", "at_end"), ("_row", "descending", "at_end")])
+            # One contiguous copy of the exported columns per part: a take from a table of many small staged
+            # batches joins every chunk of a string column again for each take.
+            part = part.select(self.columns).combine_chunks()
             for start in range(0, min(len(order), left), rows):
-                chunk = part.take(order[start : min(start + rows, left)]).select(self.columns)
-                yield from chunk.combine_chunks().to_batches()
+                yield from part.take(order[start : min(start + rows, left)]).to_batches()
             left -= min(len(order), left)
             del part, order
             if not left:
                 return
+
+
+def _raw_tags(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every raw tag value with its mentions (a value listed twice in a mention counts once), most first, ties by
+    value: the engine's ``raw_tags``, asked without its per-mention ``DISTINCT`` over the keys and without the
+    mentions' near-duplicate clusters, which do not fit the export's memory limit at 1M mentions (DuckDB ran out
+    of its 96 MB there). A mention's tags are strings split from its tag string: no NULL among them."""
+    out = con.execute(
+        f"SELECT value, count(*) AS mentions FROM (SELECT unnest(list_distinct(tags)) AS value FROM {ROWS}) "
+        "GROUP BY value ORDER BY mentions DESC, value"
+    ).df()
+    out["mentions"] = out["mentions"].astype("int64")
+    out["value"] = out["value"].astype(object)
+    return out
 
 
 def _plan(hours: list[tuple[int | None, int]], limit: int | None) -> tuple[np.ndarray, np.ndarray, int]:
@@ -165,9 +183,10 @@ def select(
     with tempfile.TemporaryDirectory(prefix="sce-export-") as tmp, _said(Path(tmp)):
         folder = Path(tmp)
         with store.bulk_reader(memory_mb) as read:
-            q = _StoreEngine(read.con, read.version).queries(recode or TagRecode(), topics or TopicSet())
+            engine = _StoreEngine(read.con, read.version, clusters=scope.filters.copies_once)
+            q = engine.queries(recode or TagRecode(), topics or TopicSet())
             matching = q.count(scope)
-            raw_tags = q.raw_tags() if "tags" in columns else pd.DataFrame({"value": [], "mentions": []})
+            raw_tags = _raw_tags(read.con) if "tags" in columns else pd.DataFrame({"value": [], "mentions": []})
             chosen = q.selected(scope).select(*columns, "ts", "_row")
             sql = ibis.to_sql(chosen, dialect="duckdb")
             hours = read.con.execute(
