@@ -39,9 +39,13 @@ _BLOCK_BREAK = re.compile(r"<\s*(br|/p|/div|/li|/h\d|/tr|hr)\b[^<>]*>", re.IGNOR
 _SCRIPT = re.compile(r"<\s*(script|style)\b.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_SPACE = re.compile(r"\s+")
-_HASHTAG = re.compile(r"(?<![\w&#])#(\w+)")
-_HANDLE = re.compile(r"(?<![\w.@])@(\w{1,30})")
+# Runs of whitespace other than one space (which would be replaced by itself: matching each space was most of
+# the time of html_to_text).
+_SPACE = re.compile(r"\s{2,}|[^\S ]")
+# A hashtag or @handle not preceded by a word character (or & #, or . @): the test looks back from after the
+# "#" or "@", so that the pattern starts with that character and the scan jumps from one to the next.
+_HASHTAG = re.compile(r"#(?<![\w&#]#)(\w+)")
+_HANDLE = re.compile(r"@(?<![\w.@]@)(\w{1,30})")
 _HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
@@ -137,7 +141,11 @@ def entities(text: str, html_source: str = "") -> tuple[list[str], list[str], li
     hashtags = list(dict.fromkeys(h.lower() for h in _HASHTAG.findall(text) if not h.isdigit()))
     handles = list(dict.fromkeys(h.lower() for h in _HANDLE.findall(text)))
     domains: dict[str, None] = {}
-    for url in [*_HREF.findall(html_source), *_URL.findall(text)]:
+    # Each pattern is tried only where its literal part ("=", "://") is there to be found.
+    links = _HREF.findall(html_source) if "=" in html_source else []
+    if "://" in text:
+        links += _URL.findall(text)
+    for url in links:
         try:
             host = urlsplit(html.unescape(url).strip()).hostname or ""
         except ValueError:  # not a URL after all ("http://[::1" without its bracket)

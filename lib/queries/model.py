@@ -8,6 +8,7 @@ group-by. Only the columns the views need are held; whole rows are fetched from 
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from functools import cached_property
 
@@ -50,6 +51,7 @@ MODEL_COLUMNS = (
     "copyCluster",  # the near-duplicate cluster kept in the store (lib/store/near_duplicates.py)
     "copyItem",
 )
+COPY_COLUMNS = ("copyCluster", "copyItem")
 NARROW = 0.25  # texts in memory: an AND clause left with fewer mentions than this share scans only those
 
 
@@ -80,12 +82,15 @@ class MentionModel:
             if "vaderCompound" in names
             else np.full(self.n, np.nan, dtype=np.float32)
         )
-        # Each mention's near-duplicate cluster and arrival number, as the store keeps them (-1: none kept).
-        self.copies = (
-            tuple(pc.fill_null(table[c], -1).to_numpy().astype(np.int64) for c in ("copyCluster", "copyItem"))
-            if "copyCluster" in names and "copyItem" in names
-            else None
-        )
+        # Each mention's near-duplicate cluster and arrival number, as the store keeps them (-1: none kept). A model
+        # of a store reads them when first asked (``copies``): the first pages do not need them, and joining them
+        # to the mentions added 0.9 s to a cold start at 1M.
+        self._copies_lock = threading.Lock()
+        self._copies_store = store if store is not None and "copyCluster" not in names else None
+        self._copies: tuple[np.ndarray, np.ndarray] | None = None
+        if "copyCluster" in names and "copyItem" in names:
+            cluster, item = (pc.fill_null(table[c], -1).to_numpy().astype(np.int64) for c in COPY_COLUMNS)
+            self._copies = (cluster, item)
         # The texts stay in the store (lib/queries/text_search.py); a table that carries them (tests, benches)
         # keeps them in memory, as every model did before.
         if "messageContent" in names or store is None:
@@ -110,9 +115,24 @@ class MentionModel:
     def from_store(cls, store: Store, texts_in_memory: bool = False) -> MentionModel:
         """The model of ``store``'s mentions; with ``texts_in_memory`` it holds every text too (the earlier
         model, kept as a reference for tests and benches)."""
-        columns = (*MODEL_COLUMNS, "messageContent") if texts_in_memory else MODEL_COLUMNS
-        table, vocab, version = store.read_model(columns)
+        columns = [c for c in MODEL_COLUMNS if c not in COPY_COLUMNS]  # read when first asked (``copies``)
+        table, vocab, version = store.read_model((*columns, "messageContent") if texts_in_memory else columns)
         return cls(table, version, vocab, store)
+
+    @property
+    def copies(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each mention's stored near-duplicate cluster and item (lib/store/near_duplicates.py), -1 where none is
+        kept; None for a model of a table without them (lib/queries/clusters.py then clusters the texts).
+
+        A model of a store reads them on the first call, by key. Should the store have been written since the
+        model was read, the clusters are the newer ones for the same mentions: the model is replaced at the next
+        rerun anyway (the UI keys it on the store's version)."""
+        if self._copies_store is not None:
+            with self._copies_lock:
+                if self._copies_store is not None:
+                    self._copies = self._copies_store.read_copies(self.keys)
+                    self._copies_store = None
+        return self._copies
 
     # -- dates ----------------------------------------------------------------------------------
     @cached_property

@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lib.errors import ExplorerError, mark_logged, was_logged
 from lib.mentions.normalize import COLUMNS, split_tags
@@ -330,6 +332,28 @@ class Store:
             table = table.to_arrow_table()
             vocab = con.sql("SELECT * FROM vocab ORDER BY id").to_arrow_table() if vocabulary else None
             return table, vocab, self._read_version(con)
+
+    def read_copies(self, keys: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+        """The stored near-duplicate cluster and item (lib/store/near_duplicates.py) of each of ``keys``, in their
+        order; -1 for a key the store keeps none for; None where there is no such table (a snapshot published
+        before the clusters were kept). Read apart from ``read_model`` so that a model can ask for them only when
+        a question needs them."""
+        n = len(keys)
+        cluster = np.full(n, -1, dtype=np.int64)
+        item = np.full(n, -1, dtype=np.int64)
+        wanted = pa.table({"row": pa.array(np.arange(n, dtype=np.int64)), "uniqueId": keys})
+        with self._reader() as con:
+            con.register("wanted", wanted)
+            try:
+                found = con.sql(
+                    'SELECT w."row", d.cluster, d.item FROM wanted w JOIN near_duplicates d USING ("uniqueId")'
+                ).to_arrow_table()
+            except duckdb.CatalogException:
+                return None
+        rows = found["row"].to_numpy()
+        cluster[rows] = pc.fill_null(found["cluster"], -1).to_numpy()
+        item[rows] = pc.fill_null(found["item"], -1).to_numpy()
+        return cluster, item
 
     def log(self, limit: int = 100) -> pd.DataFrame:
         """The newest pulls and imports first."""

@@ -10,8 +10,8 @@ instant.
   terms (link domains are extracted elsewhere).
 - Phrases are pairs of adjacent words, not crossing punctuation, a hashtag or an emoji.
 - Sentiment is VADER's compound score, from the lexicon that ships inside the ``vaderSentiment``
-  package (no ``nltk.download``). VADER is English-only: other languages get no score and are shown as
-  unsupported, never guessed.
+  package (no ``nltk.download``), computed by lib/text/sentiment.py (the same score, without VADER's repeated
+  work). VADER is English-only: other languages get no score and are shown as unsupported, never guessed.
 
 Terms are keyed by language ("en:delay"), so stopwords and stems follow each mention's language;
 hashtags, handles and emoji belong to no language (":#delayed").
@@ -31,6 +31,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
+
+from lib.text.sentiment import compound
 
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
 _PARTS = (
@@ -52,7 +54,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 PARALLEL_MIN_TEXTS = 40_000  # below this, starting worker processes costs more than it saves
 _ROOT = Path(__file__).resolve().parents[2]
 
-_ANALYSER = None
 _LANGUAGE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 
 
@@ -97,15 +98,6 @@ def terms_and_phrases(text: str, language: str) -> tuple[list[str], list[str]]:
     return list(terms), list(phrases)
 
 
-def _analyser():
-    global _ANALYSER
-    if _ANALYSER is None:
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-        _ANALYSER = SentimentIntensityAnalyzer()  # reads the lexicon shipped in the package
-    return _ANALYSER
-
-
 def sentiment(text: str, language: str) -> float:
     """VADER's compound score in [-1, 1] for English text; NaN for other languages (unsupported).
 
@@ -117,9 +109,9 @@ def sentiment(text: str, language: str) -> float:
     if language not in SENTIMENT_LANGUAGES or not text:
         return math.nan
     if len(text) <= VADER_WHOLE:
-        return _analyser().polarity_scores(text)["compound"]
+        return compound(text)
     runs = sentence_runs(text)
-    scores = [_analyser().polarity_scores(run)["compound"] for run in runs]
+    scores = [compound(run) for run in runs]
     return float(np.average(scores, weights=[len(run) for run in runs]))
 
 
