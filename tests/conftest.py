@@ -133,10 +133,8 @@ SLOW = (
     "test_bench_beyond.py::",
     "test_load_script.py::",
     "test_bad_inputs.py::test_the_corpus_through_the_data_page",
-    "test_qualtrics_check.py::test_cli_check",
     "test_pull.py::test_killing_a_pull",
     "test_one_writer.py::test_a_cli_import",
-    "test_setup.py::test_cli_setup_steps",
 )
 
 
