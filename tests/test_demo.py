@@ -1,10 +1,17 @@
 import gzip
 
 import pandas as pd
+import pytest
 
 from lib.mentions.schema import FIELD_NAMES, SOURCE_SERVICES
 from lib.sources.demo import DEMO_FILE, DEMO_ROWS, SPIKES, START, generate, to_csv_gz
 from lib.sources.demo_text import COUNTRIES
+
+
+@pytest.fixture(scope="module")
+def whole() -> pd.DataFrame:
+    """The whole demo as the generator makes it (about 2 s of CPU: made once for the tests that read it whole)."""
+    return generate(DEMO_ROWS)
 
 
 def test_generator_is_deterministic():
@@ -12,10 +19,10 @@ def test_generator_is_deterministic():
     assert not generate(300, seed=3).equals(generate(300, seed=4))
 
 
-def test_shipped_demo_file_is_what_the_generator_makes():
+def test_shipped_demo_file_is_what_the_generator_makes(whole):
     shipped = DEMO_FILE.read_bytes()
     assert len(shipped) <= 5 * 1024 * 1024
-    assert shipped == to_csv_gz(generate(DEMO_ROWS))
+    assert shipped == to_csv_gz(whole)
 
 
 def test_demo_file_looks_like_a_dataset_export():
@@ -38,8 +45,8 @@ def test_countries_agree_with_languages():
         assert set(part["locationCountry"]) <= allowed, lang
 
 
-def test_a_long_tail_of_authors_and_real_spikes():
-    frame = generate(DEMO_ROWS)
+def test_a_long_tail_of_authors_and_real_spikes(whole):
+    frame = whole
     per_author = frame["authorName"].value_counts()
     assert (per_author <= 2).mean() > 0.5  # most authors post once or twice
     assert per_author.iloc[0] > 50  # and a few post a lot

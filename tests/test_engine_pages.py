@@ -9,33 +9,34 @@ import pytest
 import streamlit as st
 
 from lib.queries.model import MentionModel
-from lib.sources.demo import DEMO_FILE, DEMO_TOPICS
-from lib.sources.ingest import import_file
+from lib.sources.demo import DEMO_TOPICS
 from lib.store.local import Store
 from lib.store.snapshot import publish
 from lib.text.topics import TopicSet, save_topics
+from tests.conftest import fresh_app
 from tests.test_pages import matched, run
+from ui import data
 
 DEEP_LINK = {"sent": "negative", "lang": ["en", "de"], "from": "2026-03-01", "to": "2026-05-31", "tz": "Asia/Kolkata"}
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    """The demo mentions as a real store, published by the writer into a shared folder."""
+def shared(demo_data_dir, tmp_path_factory):
+    """The demo mentions as a real store (the run's demo store, imported once by conftest), published by the
+    writer into a shared folder of this module's own, with the demo's text topics beside it."""
     folder = tmp_path_factory.mktemp("engine")
-    store = Store(folder / "writer.duckdb")
-    import_file(store, DEMO_FILE.read_bytes(), DEMO_FILE.name)
-    publish(store, folder / "shared")
-    demo_topics = DEMO_TOPICS
-    save_topics(folder / "shared", TopicSet.from_json(demo_topics.read_text()))  # beside the snapshot, for all
+    publish(Store(demo_data_dir / "demo.duckdb"), folder / "shared")
+    save_topics(folder / "shared", TopicSet.from_json(DEMO_TOPICS.read_text()))  # beside the snapshot, for all
     return folder / "shared"
 
 
 def replica(script: str, monkeypatch, shared, backend: str, query: dict | None = None):
+    """A new session on a replica of ``backend``. Every cache is cleared but the engine: a server keeps one
+    engine (its DuckDB connection and the snapshot it loaded) for every session, and making it again costs about
+    a second of CPU per page run. The model is cleared, so an engine replica that loaded one would load it anew."""
     monkeypatch.setenv("SCE_SHARED_DIR", str(shared))
     monkeypatch.setenv("SCE_BACKEND", backend)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    fresh_app(data._engine)
     with monkeypatch.context() as patch:
         if backend != "model":  # an engine replica must never load the dataset into its process
             patch.setattr(MentionModel, "from_store", classmethod(lambda cls, store: pytest.fail("model loaded")))

@@ -3,10 +3,6 @@
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,8 +13,8 @@ from lib.mentions.schema import FIELD_NAMES
 from lib.queries.filters import Filters
 from lib.queries.interface import Scope
 from lib.store.local import Store
+from tests.cli_kit import run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 # Leading tabs and carriage returns are trimmed at ingest, so they reach an export only from elsewhere: the
 # neutralise() table covers them.
 HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
@@ -107,15 +103,8 @@ def test_row_cap_is_said(store):
 
 
 def cli_export(store, out, *options: str) -> None:
-    """``python -m lib export`` in a subprocess, as a user would run it; it must succeed."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "lib", "export", "--store", str(store.path), "--out", str(out), *options],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=dict(os.environ),
-    )
+    """``python -m lib export`` as a user would run it (in this process: tests/cli_kit.py); it must succeed."""
+    proc = run_cli("export", "--store", str(store.path), "--out", str(out), *options)
     assert proc.returncode == 0, proc.stderr
 
 

@@ -30,6 +30,7 @@ from lib.queries.tags import TagRecode, recode_tags, tag_index, tag_names
 from lib.store.local import Store
 from lib.text.boolean_query import evaluate, parse, scan
 from lib.text.topics import Topic, TopicSet, topic_mask
+from tests.cli_kit import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPICS = TopicSet((Topic("Delays", 'delay* OR "late flight"'), Topic("Service"), Topic("Food", "meal*", "Service")))
@@ -156,10 +157,9 @@ def leftovers(folder: Path) -> list[str]:
 
 def test_an_unwritable_path_and_a_full_disk_leave_no_file_and_say_so(small_store, tmp_path):
     missing = tmp_path / "no" / "such" / "folder" / "x.csv"
-    proc = export(small_store, missing)
-    _, err = proc.communicate(timeout=300)
-    assert proc.returncode == 1 and "Traceback" not in err and "No such file" in err, err
-    out = tmp_path / "full.csv"
+    done = run_cli("export", "--store", str(small_store.path), "--out", str(missing))
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "No such file" in done.stderr, done.stderr
+    out = tmp_path / "full.csv"  # the file size limit is the process's own: this export runs in a process of its own
     out.write_bytes(b"an earlier export\r\n")
     proc = export(small_store, out, limit_bytes=200_000)  # the file may not grow past 200 kB: a full disk
     _, err = proc.communicate(timeout=300)
@@ -195,11 +195,10 @@ def test_an_interrupted_export_leaves_no_file(small_store, tmp_path):
 def test_hostile_filter_values_are_values(small_store, tmp_path, options, message):
     before = small_store.count()
     out = tmp_path / "h.csv"
-    proc = export(small_store, out, *options)
-    stdout, err = proc.communicate(timeout=300)
-    assert "Traceback" not in err and message in stdout + err, (stdout, err)
+    done = run_cli("export", "--store", str(small_store.path), "--out", str(out), *options)
+    assert "Traceback" not in done.stderr and message in done.stdout + done.stderr, done
     assert small_store.count() == before and not leftovers(tmp_path)
-    assert out.exists() == (proc.returncode == 0)
+    assert out.exists() == (done.returncode == 0)
 
 
 @pytest.mark.parametrize("tz", ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"])

@@ -18,6 +18,7 @@ from lib.qualtrics.export_jobs import FLOWS, ExportRequest, export_dataset, flow
 from lib.qualtrics.pull import pull
 from lib.sources.files import read_export
 from lib.store.local import Store
+from tests.cli_kit import Ran, run_cli
 from tests.fake_qualtrics import demo_rows
 from tests.test_qualtrics import Clock
 
@@ -119,7 +120,7 @@ def test_a_failed_pull_changes_no_mention_and_is_logged(fake, tmp_path):
     assert fake.token not in " ".join(store.log()["message"].astype(str))
 
 
-# -- the command line, as a separate process talking HTTP to the fake -----------------------------
+# -- the command line talking HTTP to the fake: as a separate process where the process itself is tested ------
 def cli(fake, store: Path, *args: str, env_extra: dict | None = None, **popen) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -139,6 +140,12 @@ def cli(fake, store: Path, *args: str, env_extra: dict | None = None, **popen) -
     )
 
 
+def cli_here(fake, store: Path, *args: str, env_extra: dict | None = None) -> Ran:
+    """``cli``'s command and environment, run in this process (tests/cli_kit.py)."""
+    env = {"QUALTRICS_BASE_URL": fake.url, "QUALTRICS_API_TOKEN": fake.token, "QUALTRICS_DATASET_ID": "IDP_social"}
+    return run_cli(*args, "--store", str(store), env={**env, **(env_extra or {})})
+
+
 def test_cli_pull_fills_a_store_and_keeps_the_token_off_the_command_line(fake, tmp_path):
     store = tmp_path / "m.duckdb"
     proc = cli(fake, store, "pull")
@@ -152,10 +159,9 @@ def test_a_quiet_pull_says_nothing_on_success_and_publishes_for_replicas(fake, t
     from lib.store.snapshot import SnapshotStore
 
     store = tmp_path / "m.duckdb"
-    proc = cli(fake, store, "pull", "--quiet", env_extra={"SCE_SHARED_DIR": str(tmp_path / "shared")})
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
-    assert out == "" and err == ""  # cron mails output: a quiet success has none
+    done = cli_here(fake, store, "pull", "--quiet", env_extra={"SCE_SHARED_DIR": str(tmp_path / "shared")})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and done.stderr == ""  # cron mails output: a quiet success has none
     assert SnapshotStore(tmp_path / "shared").count() == Store(store).count() == 300
 
 
@@ -168,23 +174,16 @@ def test_a_quiet_pull_says_nothing_on_success_and_publishes_for_replicas(fake, t
     ],
 )
 def test_cli_exit_codes_tell_failures_apart(fake, tmp_path, env_extra, code, message):
-    proc = cli(fake, tmp_path / "m.duckdb", "pull", env_extra=env_extra)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == code
-    assert message in err
-    assert "not-a-real-token-value" not in out + err
+    done = cli_here(fake, tmp_path / "m.duckdb", "pull", env_extra=env_extra)
+    assert done.returncode == code
+    assert message in done.stderr
+    assert "not-a-real-token-value" not in done.stdout + done.stderr
 
 
 def test_cli_import(tmp_path):
     data = tmp_path / "export.csv"
     data.write_text("uniqueId,messageContent\n1_1,hello\n,no key\n")
-    proc = subprocess.run(
-        [sys.executable, "-m", "lib", "import", str(data), "--store", str(tmp_path / "m.duckdb")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_cli("import", str(data), "--store", str(tmp_path / "m.duckdb"))
     assert proc.returncode == 65  # imported, but a row was rejected
     assert "2 rows: 1 stored (1 new" in proc.stdout and "line 3: no uniqueId" in proc.stdout
 

@@ -4,10 +4,6 @@ statuses, OAuth scopes per operation, no blind replay; against the fake Qualtric
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -26,11 +22,11 @@ from lib.qualtrics.hosts import base_url, describe
 from lib.qualtrics.integration import IDP, create_dataset, mapping_body, workflow_task
 from lib.qualtrics.pull import pull
 from lib.store.local import Store
+from tests.cli_kit import run_cli
 from tests.fake_qualtrics import demo_rows
 from tests.test_qualtrics import Clock
 from tests.test_qualtrics_hostile import echoes
 
-ROOT = Path(__file__).resolve().parent.parent
 JSON = {"Content-Type": "application/json"}
 
 
@@ -145,28 +141,20 @@ def test_an_unreachable_host_and_a_host_that_is_not_qualtrics(fake):
     assert steps[-1].name == "Credentials" and "Check the base URL" in steps[-1].message
 
 
-def run_cli(fake, *args, env_extra=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUALTRICS_")}
-    env.update({"QUALTRICS_BASE_URL": fake.url, "QUALTRICS_API_TOKEN": fake.token, **(env_extra or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "lib", "check", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+def run_check(fake, *args, env_extra=None):
+    """``python -m lib check`` (in this process: tests/cli_kit.py), with only the fake's QUALTRICS_ variables."""
+    env = {"QUALTRICS_BASE_URL": fake.url, "QUALTRICS_API_TOKEN": fake.token, **(env_extra or {})}
+    return run_cli("check", *args, env=env, drop_prefix="QUALTRICS_")
 
 
 def test_cli_check_passes_on_a_good_configuration_and_fails_each_case_with_its_code(fake):
-    good = run_cli(fake, "--dataset-id", "IDP_social")
+    good = run_check(fake, "--dataset-id", "IDP_social")
     assert good.returncode == 0, good.stderr
     assert "ok    Credentials: Connected as" in good.stdout and "Ready to pull." in good.stdout
     for case, (where, dataset_id, token, step, code, says) in failures(fake).items():
         if case == "unknown survey":
             continue  # the same path as an unknown project, through the survey lookup (tested above)
-        proc = run_cli(
+        proc = run_check(
             fake,
             "--base-url",
             where,

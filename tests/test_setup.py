@@ -3,9 +3,6 @@
 import base64
 import codecs
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +16,7 @@ from lib.qualtrics.integration import (
     mapping_body,
     workflow_task,
 )
+from tests.cli_kit import run_cli
 from tests.test_schema import SEED_TABLE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,29 +109,27 @@ def test_check_event_finds_fields_other_spellings_and_missing_tags(country_key):
         check_event("{oops")
 
 
-def run_cli(*args, env=None):
-    return subprocess.run(
-        [sys.executable, "-m", "lib", "setup", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
-
-
 def test_cli_setup_steps(fake, tmp_path):
-    header = run_cli("auth-header", "--username", "jane#sso", env={"QUALTRICS_API_TOKEN": "abc"})
+    header = run_cli("setup", "auth-header", "--username", "jane#sso", env={"QUALTRICS_API_TOKEN": "abc"})
     assert header.returncode == 0 and header.stdout.strip() == auth_header("jane#sso", "abc")
     created = run_cli(
-        "create-dataset", "--name", "Mentions", "--base-url", fake.url, env={"QUALTRICS_API_TOKEN": fake.token}
+        "setup", "create-dataset", "--name", "Mentions", "--base-url", fake.url, env={"QUALTRICS_API_TOKEN": fake.token}
     )
     assert created.returncode == 0, created.stderr
     dataset_id = created.stdout.strip().rsplit(" ", 1)[1]
     assert dataset_id in fake.datasets and fake.token not in created.stdout + created.stderr
     out = tmp_path / "task.json"
     mapping = run_cli(
-        "mapping", "--brand-id", "acme", "--datacenter-id", "iad1", "--dataset-id", dataset_id, "--out", str(out)
+        "setup",
+        "mapping",
+        "--brand-id",
+        "acme",
+        "--datacenter-id",
+        "iad1",
+        "--dataset-id",
+        dataset_id,
+        "--out",
+        str(out),
     )
     assert mapping.returncode == 0 and json.loads(out.read_text())["body"]["uniqueId"] == "~{aed://unique_id}"
 

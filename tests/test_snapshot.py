@@ -1,17 +1,13 @@
 """Shared Parquet snapshots: published whole by the writer, read by replicas through the store interface."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 from lib.queries.model import MentionModel
 from lib.store.local import Store, StoreError
 from lib.store.snapshot import KEEP, SnapshotStore, publish
+from tests.cli_kit import run_cli
 from tests.text_corpus import corpus_frame
-
-ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -66,23 +62,7 @@ def test_each_write_publishes_a_new_snapshot_and_old_ones_are_pruned(store, tmp_
 def test_the_cli_writer_publishes_after_an_import(tmp_path):
     csv = tmp_path / "m.csv"
     corpus_frame().to_csv(csv, index=False)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lib",
-            "import",
-            str(csv),
-            "--store",
-            str(tmp_path / "w.duckdb"),
-            "--publish",
-            str(tmp_path / "shared"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_cli("import", str(csv), "--store", str(tmp_path / "w.duckdb"), "--publish", str(tmp_path / "shared"))
     assert proc.returncode == 0, proc.stderr
     assert "Published snapshot" in proc.stdout
     assert SnapshotStore(tmp_path / "shared").count() == 8
