@@ -40,7 +40,6 @@ MIN_WORDS = 6
 SEED = 20
 REPS_PER_BUCKET = 16
 BLOCK = 1 << 15  # words hashed at a time: 32k values of 8 bytes stay in a core's cache for every hash function
-_HEAD = 64  # words per text read to count its distinct words (a longer text is read whole only if needed)
 _STRIP = (
     (r"<[^>]*>|&[a-z]+;|&#[0-9]+;|(https?://|www\.)\S+", " "),  # markup, entities, links
     (r"^\s*rt\s+@[\pL\pN_]+:?", " "),  # the retweet prefix
@@ -75,17 +74,19 @@ def permutations() -> tuple[np.ndarray, np.ndarray]:
 
 
 def normalised(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Texts as compared: lower case, without markup, links or a retweet prefix, spaces collapsed."""
+    """Texts as compared: lower case, without markup, links or a retweet prefix. (Spaces are not collapsed: that
+    pass cost a third of the normalising, and texts that differ only in spaces have the same words, so the same
+    signature and cluster.)"""
     out = pc.utf8_lower(pc.fill_null(texts, ""))
     for pattern, replacement in _STRIP:
         out = pc.replace_substring_regex(out, pattern, replacement)
-    out = pc.utf8_trim_whitespace(pc.replace_substring_regex(out, r"\s+", " "))
+    out = pc.utf8_trim_whitespace(out)
     return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
 
 
 def word_hashes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The words of each normalised text as 32-bit hashes, in text order: (text index, hash) pairs, a word
-    repeated within a text kept (a minimum does not mind)."""
+    """The distinct words of each normalised text as 32-bit hashes: (text index, hash) pairs, sorted by text (a
+    long text says its words many times over: each is hashed by the ``NUM_PERM`` functions once)."""
     words = pc.split_pattern_regex(texts, _SPLIT)
     parent = pc.list_parent_indices(words).to_numpy()
     flat = pc.list_flatten(words)
@@ -93,27 +94,16 @@ def word_hashes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     encoded = pc.dictionary_encode(flat.filter(keep))
     vocabulary = pd.util.hash_array(np.asarray(encoded.dictionary.to_pylist(), dtype=object), categorize=False)
     folded = (vocabulary ^ (vocabulary >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
-    return parent[keep.to_numpy(zero_copy_only=False)].astype(np.int64), folded[encoded.indices.to_numpy()]
+    hashes = folded[encoded.indices.to_numpy()].astype(np.int64)
+    pairs = _sorted_unique((parent[keep.to_numpy(zero_copy_only=False)].astype(np.int64) << 32) | hashes)
+    return pairs >> 32, (pairs & 0xFFFFFFFF).astype(np.uint64)
 
 
-def _distinct_words(doc: np.ndarray, hashes: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
-    """How many distinct words each text has, counted up to ``MIN_WORDS`` exactly: a text's first ``_HEAD``
-    words, and all of them only for the rare long text with fewer distinct words than that among its first."""
-    total = np.bincount(doc, minlength=n)
-    first = np.zeros(n, dtype=np.int64)
-    first[doc[starts]] = starts
-    head = (np.arange(len(doc)) - first[doc]) < _HEAD
-
-    def count(rows: np.ndarray) -> np.ndarray:
-        pairs = np.unique((doc[rows] << 32) | hashes[rows].astype(np.int64))
-        return np.bincount(pairs >> 32, minlength=n)
-
-    distinct = count(np.flatnonzero(head))
-    again = (distinct < MIN_WORDS) & (total > _HEAD)
-    if again.any():
-        rows = np.flatnonzero(again[doc])
-        distinct[again] = count(rows)[again]
-    return distinct
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (a sort and a comparison: numpy's hash-based unique is several times slower
+    on millions of int64)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
 def minhash(doc: np.ndarray, hashes: np.ndarray, n: int) -> np.ndarray:
@@ -177,11 +167,7 @@ def signatures(forms: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures of normalised texts (rows: texts, ``NUM_PERM`` uint32 values each), and whether each
     has enough distinct words to be clustered."""
     doc, hashes = word_hashes(forms)
-    sig = minhash(doc, hashes, len(forms))
-    if not len(doc):
-        return sig, np.zeros(len(forms), dtype=bool)
-    starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
-    return sig, _distinct_words(doc, hashes, starts, len(forms)) >= MIN_WORDS
+    return minhash(doc, hashes, len(forms)), np.bincount(doc, minlength=len(forms)) >= MIN_WORDS
 
 
 def sketch(texts: pa.Array | pa.ChunkedArray | list[str]) -> Sketch:
