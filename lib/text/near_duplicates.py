@@ -230,7 +230,7 @@ def assign(
         shared = counts[of] >= 2
         bucket[rows[shared], b] = of[shared] + offset
         offset += len(counts)
-    contested = (bucket >= 0).any(axis=1)
+    contested = np.asarray((bucket >= 0).any(axis=1), dtype=bool)
     # The others at once: the earliest alike representative listed in their buckets, else their own cluster.
     earliest = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(earliest, pos[ok], rep[ok])
