@@ -37,8 +37,9 @@ from lib.store.migrate import migrate
 from lib.store.staging import BUMP_VERSION, LogEntry, StagedWrite, remove_stale
 from lib.text.vocabulary import ENRICHMENT_COLUMNS, ENRICHMENT_DDL, VOCAB_DDL
 
-SCHEMA_VERSION = 4  # 2: hashtags, handles and linkDomains extracted at ingest; 3: the text enrichment;
-# 4: near-duplicate clusters (lib/store/near_duplicates.py: tables created empty, then filled by a backfill)
+SCHEMA_VERSION = 5  # 2: hashtags, handles and linkDomains extracted at ingest; 3: the text enrichment;
+# 4: near-duplicate clusters (lib/store/near_duplicates.py: tables created empty, then filled by a backfill);
+# 5: the clusters without chaining (a text joins a cluster only if alike to its first text): 4's computed again
 LOCK_WAIT_SECONDS = 30.0
 READ_RETRY_SECONDS = 10.0
 BULK_MEMORY_MB = 192  # DuckDB's share of a whole-data read (export, publish): it spills beyond

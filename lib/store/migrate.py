@@ -16,6 +16,8 @@ Memory stays flat because no step holds the mentions:
 - version 2 → 3 adds the text enrichment: the texts are read a batch at a time, analysed by the enrichment
   worker processes, their vocabulary ids looked up per batch in SQL (new keys inserted as they come, a few rows
   each), the rows staged in a temporary Arrow file beside the store and copied by one ``INSERT`` at the end.
+- version 4 → 5 drops the near-duplicate clusters of the chaining rule; the store's backfill
+  (``Store.fill_clusters``, right after) computes them with the representative rule, so no store mixes the two.
 
 DuckDB keeps within ``MIGRATE_MEMORY_MB`` meanwhile (it spills to the store's temporary folder). The staged
 files are in a folder beside the store named as the staging files are (``.<store>.staging-migrate-…``): removed
@@ -34,6 +36,7 @@ import pyarrow as pa
 import pyarrow.ipc
 
 from lib.mentions.normalize import COLUMNS, ENTITY_COLUMNS, entities
+from lib.store import near_duplicates
 from lib.text.enrich import Workers
 from lib.text.vocabulary import Vocabulary, chunk_keys, encode_rows
 
@@ -55,6 +58,11 @@ def migrate(
     try:
         for statement in ddl:
             con.execute(statement)
+        if from_version == 4:  # clusters of the chaining rule: dropped, the store's backfill computes them anew
+            for table in near_duplicates.TABLES:
+                con.execute(f"DROP TABLE {table}")
+            for statement in near_duplicates.DDL:
+                con.execute(statement)
         with tempfile.TemporaryDirectory(dir=store_path.parent, prefix=f".{store_path.name}.staging-migrate-") as tmp:
             if from_version < 2:
                 _add_entities(con, new_mentions_ddl)

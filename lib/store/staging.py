@@ -40,6 +40,7 @@ from lib.mentions.normalize import ALL_PRESENT, BIT, COLUMNS, PRESENT
 from lib.store import near_duplicates
 from lib.text import vocabulary as textindex
 from lib.text.enrich import Workers
+from lib.text.near_duplicates import Sketch, sketch
 from lib.text.vocabulary import ENRICHMENT_COLUMNS, Vocabulary, chunk_keys, encode_rows
 
 if TYPE_CHECKING:
@@ -144,7 +145,7 @@ class StagedWrite:
         self.seq = 0
         self.workers = Workers()  # processes kept for the whole write
         self.pool = ThreadPoolExecutor(1)  # waits on the enrichment workers while the caller reads on
-        self.pending: tuple[Future, list[str], np.ndarray] | None = None
+        self.pending: tuple[Future, list[str], np.ndarray, np.ndarray | None] | None = None
 
     # -- staging ----------------------------------------------------------------------------------------
     def add(self, frame: pd.DataFrame) -> None:
@@ -162,10 +163,6 @@ class StagedWrite:
         self.con.register("batch", batch)
         self.con.execute("INSERT INTO rows SELECT * FROM batch")
         self.con.unregister("batch")
-        texts = (mask & BIT["messageContent"]) != 0  # the near-duplicate signatures of the texts it brings
-        if texts.any():
-            content = frame["messageContent"].to_numpy(dtype=object)[texts]
-            near_duplicates.stage(self.con, seqs[texts], pa.array([t if isinstance(t, str) else None for t in content]))
         self._finish_enrichment()
         need = (mask & _TEXT) != 0
         if need.any():
@@ -185,26 +182,37 @@ class StagedWrite:
                         texts[i] = i_known[0]
                     else:
                         languages[i] = i_known[1]
+        # The near-duplicate sketches of the texts it brings are computed beside the analysis, on every core.
+        content = (mask & BIT["messageContent"]) != 0
+        sketched = near_duplicates.ENABLED and bool(content.any())
         self.pending = (
-            self.pool.submit(self._analyse, texts, languages),
+            self.pool.submit(self._analyse, texts, languages, sketched),
             ids,
             seqs,
+            content if sketched else None,
         )
 
-    def _analyse(self, texts: list[str], languages: list[str]) -> list:
+    def _analyse(self, texts: list[str], languages: list[str], sketched: bool) -> tuple[list, Sketch | None]:
         """A large batch goes to the worker processes kept for the whole write (no process start and no lexicon
-        load per batch: that cost about 2.5 s of CPU per worker and batch); a small one is analysed here."""
+        load per batch: that cost about 2.5 s of CPU per worker and batch); a small one is analysed here. With
+        ``sketched``, each text's near-duplicate sketch too (lib/text/near_duplicates.py)."""
         if len(texts) >= ENRICH_MIN_TEXTS:
-            return self.workers.analyse(texts, languages)
-        return textindex.analyse_all(texts, languages, min_texts=ENRICH_MIN_TEXTS)
+            if not sketched:
+                return self.workers.analyse(texts, languages), None
+            chunks, parts = self.workers.analyse_and_sketch(texts, languages)
+            return chunks, Sketch.concat([Sketch(*part) for part in parts])
+        chunks = textindex.analyse_all(texts, languages, min_texts=ENRICH_MIN_TEXTS)
+        return chunks, sketch(texts) if sketched else None
 
     def _finish_enrichment(self) -> None:
         """Stage the enrichment of the batch before: its keys get vocabulary ids (new keys the next free ones)."""
         if self.pending is None:
             return
-        future, ids, seqs = self.pending
+        future, ids, seqs, content = self.pending
         self.pending = None
-        chunks = future.result()
+        chunks, sketched = future.result()
+        if sketched is not None and content is not None:
+            near_duplicates.stage(self.con, seqs[content], sketched.take(np.flatnonzero(content)))
         keys = pa.table({"key": pa.array(chunk_keys(chunks), pa.string())})
         self.con.register("wanted", keys)
         found = self.con.execute(

@@ -222,8 +222,17 @@ class Workers:
         self.procs: list[subprocess.Popen] = []
 
     def analyse(self, texts: Sequence[str], languages: Sequence[str]) -> list[Encoded]:
+        return [encoded for encoded, _ in self._run(texts, languages, sketch=False)]
+
+    def analyse_and_sketch(self, texts: Sequence[str], languages: Sequence[str]) -> tuple[list[Encoded], list[tuple]]:
+        """``analyse``, and each text's near-duplicate sketch (lib/text/near_duplicates.py ``sketch``, as a tuple of
+        arrays per part): the signatures are computed on every core beside the text analysis."""
+        done = self._run(texts, languages, sketch=True)
+        return [encoded for encoded, _ in done], [found for _, found in done]
+
+    def _run(self, texts: Sequence[str], languages: Sequence[str], sketch: bool) -> list[tuple[Encoded, tuple]]:
         if self.n < 2 or len(texts) < 2 * self.n:
-            return [analyse(texts, languages)]
+            return [(analyse(texts, languages), _sketch(texts) if sketch else ())]
         if not self.procs:
             self.procs = [
                 subprocess.Popen(
@@ -236,12 +245,13 @@ class Workers:
             ]
         bounds = [len(texts) * i // self.n for i in range(self.n + 1)]
 
-        def run(i: int) -> Encoded:
+        def run(i: int) -> tuple[Encoded, tuple]:
             proc = self.procs[i]
-            part = (list(texts[bounds[i] : bounds[i + 1]]), list(languages[bounds[i] : bounds[i + 1]]))
+            part = (list(texts[bounds[i] : bounds[i + 1]]), list(languages[bounds[i] : bounds[i + 1]]), sketch)
             try:
                 _send(proc.stdin, pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
-                return Encoded(*pickle.loads(_receive(proc.stdout)))
+                encoded, found = pickle.loads(_receive(proc.stdout))
+                return Encoded(*encoded), found
             except (OSError, EOFError) as exc:
                 raise RuntimeError(f"an enrichment worker stopped (exit {proc.poll()}); see the log above") from exc
 
@@ -288,11 +298,20 @@ def _worker() -> None:
         return
     while True:
         try:
-            texts, languages = pickle.loads(_receive(sys.stdin.buffer))
+            texts, languages, sketch = pickle.loads(_receive(sys.stdin.buffer))
         except EOFError:
             return
         encoded = analyse(texts, languages)
-        _send(sys.stdout.buffer, pickle.dumps(astuple_shallow(encoded), protocol=pickle.HIGHEST_PROTOCOL))
+        found = _sketch(texts) if sketch else ()
+        _send(sys.stdout.buffer, pickle.dumps((astuple_shallow(encoded), found), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _sketch(texts: Sequence[str]) -> tuple:
+    """The near-duplicate sketch of ``texts`` as a tuple of arrays (imported here: a worker that is sent no
+    sketch request never loads pyarrow and pandas)."""
+    from lib.text.near_duplicates import sketch
+
+    return sketch(list(texts)).astuple()
 
 
 def astuple_shallow(encoded: Encoded) -> tuple:

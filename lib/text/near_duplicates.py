@@ -1,43 +1,51 @@
 """Near-duplicate clusters of mention texts: copy-paste campaigns, retweet storms, one review on several sites.
 
 Each text is normalised (lower case; markup, links and a leading "RT @author:" taken out) and read as the set
-of its words. Texts with the same normalised form are one text. Each distinct text gets a MinHash signature
-of ``NUM_PERM`` values (datasketch's ``affine32`` scheme: MurmurHash3's finaliser, then ``a * h + b`` modulo
-2^32 with datasketch's own permutations; computed here for every text at once with numpy, and equal to
-``datasketch.MinHash`` value for value: tests/test_near_duplicates.py checks it). Signatures are cut into bands
-(datasketch's ``MinHashLSH`` choice of bands and rows for ``THRESHOLD``); two texts that agree on a whole band
-are candidates, and a candidate pair is kept when its signatures agree on at least ``THRESHOLD`` of their
-values (the estimated Jaccard similarity of their word sets). Clusters are the connected components of the
-kept pairs.
+of its words. Texts with the same normalised form are one text. Each distinct text gets a MinHash signature of
+``NUM_PERM`` values: every word hashed once (pandas' stable SipHash of its UTF-8), folded to 32 bits, and each
+of ``NUM_PERM`` hash functions ``(a * x + b) >> 32`` (64-bit arithmetic, ``a`` and ``b`` drawn once by SplitMix64
+from ``SEED``) keeps its smallest value over the text's words: all words of a batch at once in numpy, in blocks
+that stay in the processor's cache (``sketch``; the import computes it in the enrichment worker processes,
+lib/text/enrich.py). Two signatures agree on a value with the probability of the Jaccard similarity of the two
+word sets; texts of fewer than ``MIN_WORDS`` distinct words ("thanks!") are never clustered: short texts are
+alike without being copies.
 
-``NearDuplicates.add`` is incremental: new texts are banded against the ones already added, and only pairs
-that involve a new text are checked. Texts of fewer than ``MIN_WORDS`` words ("thanks!") are never clustered:
-short texts are alike without being copies.
+Clusters have a representative, their first text, and a text joins a cluster only when its signature agrees with
+the representative's on at least ``THRESHOLD`` of the values: no chain A~B~C puts A and C together when they are
+not alike themselves (single-link chaining made one cluster of 858 unrelated demo sentences). Texts are taken in
+the order they came; each one joins the earliest representative it is alike to, or becomes a representative
+itself. Candidates are found by LSH: signatures cut into ``bands()`` (datasketch's ``MinHashLSH`` choice of
+bands and rows for ``THRESHOLD``), and a text is compared with the representatives that share a whole band with
+it, at most ``REPS_PER_BUCKET`` per band bucket (the first ones: a bucket of many dissimilar texts cannot make
+the comparisons grow with the data).
+
+The rule reads only what came before a text, so adding texts in parts gives the clusters of adding them at once
+(``NearDuplicates.add``; the store keeps the same index, lib/store/near_duplicates.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 NUM_PERM = 32
 THRESHOLD = 0.5
+AGREE = int(np.ceil(THRESHOLD * NUM_PERM))  # values two signatures must share
 MIN_WORDS = 6
-SEED = 1
-CHUNK = 50_000  # distinct texts per signature block: 50k texts x ~40 words x 32 values x 4 bytes, ~250 MB at most
+SEED = 20
+REPS_PER_BUCKET = 16
+BLOCK = 1 << 15  # words hashed at a time: 32k values of 8 bytes stay in a core's cache for every hash function
 _STRIP = (
-    (r"<[^>]*>", " "),  # markup
-    (r"&[a-z]+;|&#[0-9]+;", " "),  # entities
-    (r"(https?://|www\.)\S+", " "),  # links
+    (r"<[^>]*>|&[a-z]+;|&#[0-9]+;|(https?://|www\.)\S+", " "),  # markup, entities, links
     (r"^\s*rt\s+@[\pL\pN_]+:?", " "),  # the retweet prefix
 )
 _SPLIT = r"[^\pL\pN#@_']+"
+_MAX = np.iinfo(np.uint32).max
 
 
 @cache
@@ -50,46 +58,45 @@ def bands() -> tuple[int, int]:
     return int(lsh.b), int(lsh.r)
 
 
+def _splitmix64(seed: int, n: int) -> np.ndarray:
+    """``n`` values of SplitMix64 from ``seed``: fixed by this code, not by a library's random stream."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + np.arange(1, n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
 @cache
 def permutations() -> tuple[np.ndarray, np.ndarray]:
-    from datasketch import MinHash
-
-    a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
-    return a.astype(np.uint32), b.astype(np.uint32)
-
-
-def fmix32(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finaliser (what datasketch applies to every hash before its permutations)."""
-    h = h.astype(np.uint32, copy=True)
-    h ^= h >> np.uint32(16)
-    h *= np.uint32(0x85EBCA6B)
-    h ^= h >> np.uint32(13)
-    h *= np.uint32(0xC2B2AE35)
-    h ^= h >> np.uint32(16)
-    return h
+    """The ``NUM_PERM`` hash functions' (a, b): ``a`` odd."""
+    return _splitmix64(SEED, NUM_PERM) | np.uint64(1), _splitmix64(SEED + 1, NUM_PERM)
 
 
 def normalised(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Texts as compared: lower case, without markup, links or a retweet prefix, spaces collapsed."""
+    """Texts as compared: lower case, without markup, links or a retweet prefix. (Spaces are not collapsed: that
+    pass cost a third of the normalising, and texts that differ only in spaces have the same words, so the same
+    signature and cluster.)"""
     out = pc.utf8_lower(pc.fill_null(texts, ""))
     for pattern, replacement in _STRIP:
         out = pc.replace_substring_regex(out, pattern, replacement)
-    out = pc.utf8_trim_whitespace(pc.replace_substring_regex(out, r"\s+", " "))
+    out = pc.utf8_trim_whitespace(out)
     return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
 
 
 def word_hashes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct words of each text as 32-bit hashes: (text index, hash) pairs, sorted by text."""
+    """The distinct words of each normalised text as 32-bit hashes: (text index, hash) pairs, sorted by text (a
+    long text says its words many times over: each is hashed by the ``NUM_PERM`` functions once)."""
     words = pc.split_pattern_regex(texts, _SPLIT)
     parent = pc.list_parent_indices(words).to_numpy()
     flat = pc.list_flatten(words)
-    keep = pc.greater(pc.utf8_length(flat), 0).to_numpy(zero_copy_only=False)
-    encoded = pc.dictionary_encode(flat.filter(pa.array(keep)))
-    vocabulary = pd.util.hash_array(np.asarray(encoded.dictionary.to_pylist(), dtype=object))
-    folded = (vocabulary ^ (vocabulary >> np.uint64(32))).astype(np.uint32)
-    hashes = folded[encoded.indices.to_numpy()]
-    pairs = _sorted_unique((parent[keep].astype(np.int64) << 32) | hashes.astype(np.int64))  # sorted by text
-    return pairs >> 32, (pairs & 0xFFFFFFFF).astype(np.uint32)
+    keep = pc.greater(pc.utf8_length(flat), 0)
+    encoded = pc.dictionary_encode(flat.filter(keep))
+    vocabulary = pd.util.hash_array(np.asarray(encoded.dictionary.to_pylist(), dtype=object), categorize=False)
+    folded = (vocabulary ^ (vocabulary >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
+    hashes = folded[encoded.indices.to_numpy()].astype(np.int64)
+    pairs = _sorted_unique((parent[keep.to_numpy(zero_copy_only=False)].astype(np.int64) << 32) | hashes)
+    return pairs >> 32, (pairs & 0xFFFFFFFF).astype(np.uint64)
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -99,31 +106,78 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
-def signatures(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """MinHash signatures of the word sets of ``texts`` (rows: texts, ``NUM_PERM`` uint32 values each), and
-    whether each text has enough words to be clustered."""
+def minhash(doc: np.ndarray, hashes: np.ndarray, n: int) -> np.ndarray:
+    """The signature of each of ``n`` texts from its words' 32-bit ``hashes`` (``doc``: each word's text, in
+    order): ``NUM_PERM`` minima, the largest value for a text without words."""
     a, b = permutations()
-    out = np.full((len(texts), NUM_PERM), np.iinfo(np.uint32).max, dtype=np.uint32)
-    long_enough = np.zeros(len(texts), dtype=bool)
-    for start in range(0, len(texts), CHUNK):
-        part = texts.slice(start, CHUNK)
-        doc, h = word_hashes(part)
-        if not len(doc):
-            continue
-        counts = np.bincount(doc, minlength=len(part))
-        long_enough[start : start + len(part)] = counts >= MIN_WORDS
-        mixed = fmix32(h)
-        starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
-        values = mixed[:, None] * a[None, :] + b[None, :]  # uint32 arithmetic wraps, as datasketch's does
-        out[start + doc[starts]] = np.minimum.reduceat(values, starts, axis=0)
-    return out, long_enough
+    out = np.full((NUM_PERM, n), _MAX, dtype=np.uint32)
+    if not len(doc):
+        return out.T.copy()
+    starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
+    # Blocks of whole texts of about BLOCK words: each hash function runs over a block while it is in cache.
+    cuts = np.unique(np.r_[starts[np.searchsorted(starts, np.arange(0, len(doc), BLOCK), side="right") - 1], len(doc)])
+    buffer = np.empty(min(len(doc), max(BLOCK, int(np.diff(cuts).max()))), dtype=np.uint64)
+    x = hashes.astype(np.uint64)
+    shift = np.uint64(32)
+    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        first, last = np.searchsorted(starts, [lo, hi])
+        local = starts[first:last] - lo
+        rows = doc[starts[first:last]]
+        part, work = x[lo:hi], buffer[: hi - lo]
+        for k in range(NUM_PERM):
+            np.multiply(part, a[k], out=work)
+            np.add(work, b[k], out=work)
+            np.right_shift(work, shift, out=work)
+            out[k, rows] = np.minimum.reduceat(work, local)
+    return out.T.copy()
+
+
+@dataclass
+class Sketch:
+    """What the clustering needs of each text: a 64-bit hash of its normalised form (what texts are matched by;
+    two different texts share one with a chance of about 1 in 10^19 per pair), its signature, and whether it
+    has enough words to be clustered."""
+
+    form: np.ndarray  # uint64 per text
+    sig: np.ndarray  # uint32, texts x NUM_PERM
+    usable: np.ndarray  # bool per text
+
+    def take(self, rows: np.ndarray) -> Sketch:
+        return Sketch(self.form[rows], self.sig[rows], self.usable[rows])
+
+    def astuple(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.form, self.sig, self.usable
+
+    @staticmethod
+    def concat(parts: list[Sketch]) -> Sketch:
+        return Sketch(
+            np.concatenate([p.form for p in parts]),
+            np.concatenate([p.sig for p in parts]),
+            np.concatenate([p.usable for p in parts]),
+        )
 
 
 def form_hashes(forms: pa.Array) -> np.ndarray:
-    """A 64-bit hash of each normalised text: what the store matches texts by (two different texts share one with
-    a chance of about 1 in 10^19 per pair; the one-shot ``NearDuplicates`` compares the texts themselves)."""
+    """A 64-bit hash of each normalised text."""
     values = np.asarray(forms.to_pylist(), dtype=object)
     return pd.util.hash_array(values, categorize=True) if len(values) else np.zeros(0, dtype=np.uint64)
+
+
+def signatures(forms: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures of normalised texts (rows: texts, ``NUM_PERM`` uint32 values each), and whether each
+    has enough distinct words to be clustered."""
+    doc, hashes = word_hashes(forms)
+    return minhash(doc, hashes, len(forms)), np.bincount(doc, minlength=len(forms)) >= MIN_WORDS
+
+
+def sketch(texts: pa.Array | pa.ChunkedArray | list[str]) -> Sketch:
+    """The ``Sketch`` of each text (a text repeated is sketched once)."""
+    texts = pa.array(texts, pa.string()) if isinstance(texts, list) else texts
+    encoded = pc.dictionary_encode(normalised(texts))
+    forms = encoded.dictionary
+    sig, usable = signatures(forms)
+    index = encoded.indices.to_numpy(zero_copy_only=False)
+    return Sketch(form_hashes(forms), sig, usable).take(index)
 
 
 def band_keys(sig: np.ndarray) -> np.ndarray:
@@ -139,75 +193,192 @@ def band_keys(sig: np.ndarray) -> np.ndarray:
     return keys
 
 
+def alike(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per row: do signatures ``a`` and ``b`` agree on at least ``THRESHOLD`` of their values?"""
+    return (a == b).sum(axis=1) >= AGREE
+
+
+def assign(
+    first: int,
+    sig: np.ndarray,
+    keys: np.ndarray,
+    usable: np.ndarray,
+    hits: tuple[np.ndarray, np.ndarray, np.ndarray],
+    known: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The clusters of new texts ``first``, ``first + 1``, … (in the order they came) against the clusters before.
+
+    ``hits`` (position of a new text, band, representative): the clusters that the index lists in each band bucket
+    of each usable new text; ``known`` (ids, signatures): those representatives' signatures, ids sorted. A text is
+    compared with the representatives of every cluster listed in its buckets (a cluster is listed in a bucket when
+    any of its texts has that band key, up to ``REPS_PER_BUCKET`` clusters per bucket: so a text meets a campaign
+    through whichever copy it resembles most, but joins it only if alike to its first text). Returns each text's
+    cluster (its representative's id; its own for a new representative and for a text too short to cluster), and
+    the index rows the new texts add: (position, band, representative).
+    """
+    n, n_bands = keys.shape
+    cluster = np.arange(first, first + n, dtype=np.int64)
+    pos, band, rep = hits
+    rep_ids, rep_sig = known
+    ok = alike(sig[pos], rep_sig[np.searchsorted(rep_ids, rep)]) if len(pos) else np.zeros(0, dtype=bool)
+    # Band buckets that two or more new texts share: there the order within the batch decides, one text at a time.
+    rows = np.flatnonzero(usable)
+    bucket = np.full((n, n_bands), -1, dtype=np.int64)
+    offset = 0
+    for b in range(n_bands):
+        _, of, counts = np.unique(keys[rows, b], return_inverse=True, return_counts=True)
+        shared = counts[of] >= 2
+        bucket[rows[shared], b] = of[shared] + offset
+        offset += len(counts)
+    contested = np.asarray((bucket >= 0).any(axis=1), dtype=bool)
+    # The others at once: the earliest alike representative listed in their buckets, else their own cluster.
+    earliest = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(earliest, pos[ok], rep[ok])
+    calm = usable & ~contested & (earliest < first)
+    cluster[calm] = earliest[calm]
+    fill = np.zeros((n, n_bands), dtype=np.int64)
+    np.add.at(fill, (pos, band), 1)
+    present = np.zeros((n, n_bands), dtype=bool)
+    mine = rep == cluster[pos]
+    present[pos[mine], band[mine]] = True
+    add = usable[:, None] & ~contested[:, None] & ~present & (fill < REPS_PER_BUCKET)
+    add_pos, add_band = np.nonzero(add)
+    out = [(add_pos, add_band, cluster[add_pos])]
+    if contested.any():
+        out.append(_in_order(first, sig, np.flatnonzero(contested), bucket, hits, ok, known, cluster))
+    return cluster, tuple(np.concatenate(part) for part in zip(*out, strict=True))  # type: ignore[return-value]
+
+
+def _in_order(
+    first: int,
+    sig: np.ndarray,
+    texts: np.ndarray,
+    bucket: np.ndarray,
+    hits: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ok: np.ndarray,
+    known: tuple[np.ndarray, np.ndarray],
+    cluster: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``assign`` for the texts that share a band bucket with another new text, one at a time in their order:
+    each bucket's list of clusters grows as they are assigned. Fills ``cluster``; returns the index rows added."""
+    pos, band, rep = hits
+    rep_ids, rep_sig = known
+    n_bands = bucket.shape[1]
+    order = np.argsort(pos, kind="stable")
+    starts = np.searchsorted(pos[order], np.arange(len(sig) + 1))
+    alike_stored = {}  # (position, representative): alike, for the stored ones found in the text's own buckets
+    listed: dict[int, list[int]] = {}  # a shared bucket's clusters, as the batch goes
+    added: list[tuple[int, int, int]] = []
+    for text in texts.tolist():
+        found = order[starts[text] : starts[text + 1]]
+        stored: list[list[int]] = [[] for _ in range(n_bands)]
+        for row in found.tolist():
+            stored[int(band[row])].append(int(rep[row]))
+            alike_stored[(text, int(rep[row]))] = bool(ok[row])
+        lists = []
+        for b, bk in enumerate(bucket[text].tolist()):
+            if bk < 0:
+                lists.append(stored[b])
+            else:
+                if bk not in listed:
+                    listed[bk] = stored[b]
+                lists.append(listed[bk])
+        candidates = sorted({r for members in lists for r in members})
+        chosen = -1
+        for r in candidates:  # the earliest first: stop at the first alike
+            known_ok = alike_stored.get((text, r))
+            if known_ok is None:
+                other = sig[r - first] if r >= first else rep_sig[np.searchsorted(rep_ids, r)]
+                known_ok = int((other == sig[text]).sum()) >= AGREE
+            if known_ok:
+                chosen = r
+                break
+        own = chosen if chosen >= 0 else first + text
+        cluster[text] = own
+        for b, members in enumerate(lists):
+            if own not in members and len(members) < REPS_PER_BUCKET:
+                members.append(own)
+                added.append((text, b, own))
+    if not added:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    table = np.asarray(added, dtype=np.int64)
+    return table[:, 0], table[:, 1], table[:, 2]
+
+
+def lookup(
+    index: tuple[np.ndarray, np.ndarray, np.ndarray], keys: np.ndarray, usable: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The clusters listed in ``index`` (band, key, representative: sorted by band and key) in each band bucket of
+    each usable text of ``keys``: (position, band, representative)."""
+    band_of, key_of, rep_of = index
+    empty = np.zeros(0, dtype=np.int64)
+    found_pos, found_band, found_rep = [empty], [empty], [empty]
+    rows = np.flatnonzero(usable)
+    lo_band = np.searchsorted(band_of, np.arange(keys.shape[1] + 1))
+    for b in range(keys.shape[1]):
+        lo, hi = lo_band[b], lo_band[b + 1]
+        listed = key_of[lo:hi]
+        left = np.searchsorted(listed, keys[rows, b], side="left")
+        sizes = np.searchsorted(listed, keys[rows, b], side="right") - left
+        if not sizes.any():
+            continue
+        found_pos.append(np.repeat(rows, sizes))
+        found_band.append(np.full(int(sizes.sum()), b, dtype=np.int64))
+        starts = np.repeat(left - np.cumsum(sizes) + sizes, sizes)
+        found_rep.append(rep_of[lo:hi][starts + np.arange(sizes.sum())])
+    return np.concatenate(found_pos), np.concatenate(found_band), np.concatenate(found_rep)
+
+
 class NearDuplicates:
     """Near-duplicate clusters of a growing list of texts (``add`` in parts or at once)."""
 
     def __init__(self) -> None:
         self.n = 0
-        self._text_of = np.zeros(0, dtype=np.int64)  # per text added, its distinct text
-        self._distinct: dict[str, int] = {}
+        self._text_of: list[np.ndarray] = []  # per text added, its distinct text
+        self._distinct: dict[int, int] = {}  # form hash: distinct text
         self._sig = np.zeros((0, NUM_PERM), dtype=np.uint32)
-        self._keys = np.zeros((0, bands()[0]), dtype=np.uint64)
+        self._cluster = np.zeros(0, dtype=np.int64)
         self._usable = np.zeros(0, dtype=bool)
-        self._edges: list[np.ndarray] = []  # pairs of distinct texts found alike
+        self._index = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
 
     def add(self, texts: pa.Array | pa.ChunkedArray | list[str]) -> None:
         """Cluster ``texts`` (appended after the ones added before) against every text added so far."""
-        texts = pa.array(texts, pa.string()) if isinstance(texts, list) else texts
-        forms = normalised(texts)
-        encoded = pc.dictionary_encode(forms)
-        unique = encoded.dictionary.to_pylist()
-        ids = np.empty(len(unique), dtype=np.int64)
+        found = sketch(texts)
+        forms, first_at, inverse = np.unique(found.form, return_index=True, return_inverse=True)
+        ids = np.empty(len(forms), dtype=np.int64)
         fresh = []
-        for position, form in enumerate(unique):
-            found = self._distinct.get(form)
-            if found is None:
-                found = self._distinct[form] = len(self._distinct)
+        for position in np.argsort(first_at, kind="stable").tolist():  # new texts numbered in the order they came
+            form = int(forms[position])
+            known = self._distinct.get(form)
+            if known is None:
+                known = self._distinct[form] = len(self._distinct)
                 fresh.append(position)
-            ids[position] = found
-        old = len(self._sig)
-        sig, usable = signatures(encoded.dictionary.take(pa.array(fresh, pa.int64())))
-        self._sig = np.concatenate([self._sig, sig])
-        self._usable = np.concatenate([self._usable, usable])
-        self._keys = np.concatenate([self._keys, band_keys(sig)])
-        self._text_of = np.concatenate([self._text_of, ids[encoded.indices.to_numpy()]])
-        self.n += len(texts)
-        self._edges.append(self._candidates(old))
-
-    def _candidates(self, first_new: int) -> np.ndarray:
-        """Pairs of distinct texts (at least one new) that share a band and agree on THRESHOLD of the values."""
-        rows = np.flatnonzero(self._usable)
-        found = []
-        for band in range(self._keys.shape[1]):
-            key = self._keys[rows, band]
-            order = np.lexsort((rows, key))
-            same = key[order][1:] == key[order][:-1]
-            left, right = rows[order][:-1][same], rows[order][1:][same]
-            involved = (left >= first_new) | (right >= first_new)
-            found.append(np.stack([left[involved], right[involved]], axis=1))
-        every = np.concatenate(found)
-        if not len(every):
-            return every
-        size = len(self._sig)
-        unique = _sorted_unique(every[:, 0] * size + every[:, 1])
-        pairs = np.stack([unique // size, unique % size], axis=1)
-        agree = np.zeros(len(pairs))
-        for start in range(0, len(pairs), 200_000):
-            part = pairs[start : start + 200_000]
-            agree[start : start + len(part)] = (self._sig[part[:, 0]] == self._sig[part[:, 1]]).mean(axis=1)
-        return pairs[agree >= THRESHOLD]
+            ids[position] = known
+        new = found.take(first_at[np.asarray(fresh, dtype=np.int64)])
+        keys = band_keys(new.sig)
+        hits = lookup(self._index, keys, new.usable)
+        first = len(self._sig)
+        cluster, (pos, band, rep) = assign(first, new.sig, keys, new.usable, hits, (np.arange(first), self._sig))
+        self._sig = np.concatenate([self._sig, new.sig])
+        self._usable = np.concatenate([self._usable, new.usable])
+        self._cluster = np.concatenate([self._cluster, cluster])
+        band_of = np.concatenate([self._index[0], band])
+        key_of = np.concatenate([self._index[1], keys[pos, band]])
+        rep_of = np.concatenate([self._index[2], rep])
+        order = np.lexsort((key_of, band_of))  # stable: within a bucket, in the order the clusters were listed
+        self._index = (band_of[order], key_of[order], rep_of[order])
+        self._text_of.append(ids[inverse.reshape(-1)])
+        self.n += len(found.form)
 
     def labels(self) -> np.ndarray:
         """Per text added, its cluster: the position of the cluster's first text (a text alike to no other is
         its own cluster)."""
+        text_of = np.concatenate([*self._text_of, np.zeros(0, dtype=np.int64)])
         size = len(self._sig)
-        edges = np.concatenate([*self._edges, np.zeros((0, 2), dtype=np.int64)])
-        graph = sp.coo_matrix((np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(size, size))
-        _, component = connected_components(graph, directed=False)
-        # Every text of a component gets the position of the first text added that belongs to it; a short
-        # text is a cluster of its own, even when it is written the same as others.
+        # A short text is a cluster of its own, even when it is written the same as others.
         positions = np.arange(self.n)
-        per_text = np.where(self._usable[self._text_of], component[self._text_of], size + positions)
+        per_text = np.where(self._usable[text_of], self._cluster[text_of], size + positions)
         first = np.full(size + self.n, self.n, dtype=np.int64)
         np.minimum.at(first, per_text, positions)
         return first[per_text]
