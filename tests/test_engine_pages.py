@@ -17,7 +17,14 @@ from tests.conftest import fresh_app
 from tests.test_pages import matched, run
 from ui import data
 
-DEEP_LINK = {"sent": "negative", "lang": ["en", "de"], "from": "2026-03-01", "to": "2026-05-31", "tz": "Asia/Kolkata"}
+DEEP_LINK = {
+    "sent": "negative",
+    "lang": ["en", "de"],
+    "from": "2026-03-01",
+    "to": "2026-05-31",
+    "tz": "Asia/Kolkata",
+    "open": ["countries", "crosstab", "authors", "entities"],  # the Dashboard's sections drawn only while open
+}
 
 
 @pytest.fixture(scope="module")

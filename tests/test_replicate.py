@@ -43,15 +43,16 @@ def test_a_replicated_store_keeps_its_clusters_and_takes_writes_and_migrations(d
     # A migration (the schema before clusters were kept) and a write commit on it, each a new version.
     with duckdb.connect(str(out.path)) as con:
         con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION - 1)])
-    out.ensure_schema()
-    assert out.schema_version() == SCHEMA_VERSION and int(out.version().split(":")[1]) == int(version) + 1
+    out.ensure_schema()  # from 4, the clusters are recomputed too (a backfill: versions of its own)
+    migrated = int(out.version().split(":")[1])
+    assert out.schema_version() == SCHEMA_VERSION and migrated > int(version)
     with gzip.open(DEMO_FILE) as handle:
         frame = pd.read_csv(handle, dtype=str, keep_default_na=False, nrows=50)
     long = frame[frame["messageContent"].str.split().str.len() >= 12].head(1).copy()
     original = long["uniqueId"].iloc[0]
     long["uniqueId"] = "a-new-key"
     import_file(out, long.to_csv(index=False).encode(), "one.csv")
-    assert out.count() == 3 * n + 1 and int(out.version().split(":")[1]) == int(version) + 2
+    assert out.count() == 3 * n + 1 and int(out.version().split(":")[1]) == migrated + 1
     after = stored(out).set_index("uniqueId")
     assert after.loc["a-new-key", "cluster"] == after.loc[original, "cluster"]
     # The copy has its source's keys: an upsert of a stored key replaces it.
