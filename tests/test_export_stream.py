@@ -137,6 +137,9 @@ def small_store(demo_data_dir, tmp_path) -> Store:
 
 def export(store: Store, out: Path, *options: str, limit_bytes: int | None = None, **popen) -> subprocess.Popen:
     def cap() -> None:
+        # Python ignores Ctrl-C when started with SIGINT ignored (a job started in the background by a
+        # non-interactive shell, as a CI runner may be): give the export the terminal's default.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         if limit_bytes is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 

@@ -74,6 +74,7 @@ class LogEntry:
 DEFAULT_MEMORY_MB = 1024
 MIN_MEMORY_MB = 768  # the interpreter, the libraries and two enrichment workers take about 400 MB
 ENRICH_MIN_TEXTS = 5_000  # a batch this large is analysed on every core
+ATTACH_WAIT_SECONDS = 30.0  # as the writers' lock waits (lib/store/local.py LOCK_WAIT_SECONDS)
 _TEXT = BIT["messageContent"] | BIT["messageLanguage"]
 
 
@@ -130,7 +131,7 @@ class StagedWrite:
         self.catalog = "staging"
         self.con.execute(f"ATTACH {_quoted(self.path)} AS {self.catalog}")
         self.con.execute(f"USE {self.catalog}")
-        self.con.execute(f"ATTACH {_quoted(store.path)} AS store (READ_ONLY)")
+        self._attach_waiting(f"ATTACH {_quoted(store.path)} AS store (READ_ONLY)", ATTACH_WAIT_SECONDS)
         self.attached = "ro"
         self.con.execute(
             "CREATE TABLE rows AS SELECT 0::BIGINT AS seq, 0::BIGINT AS mask, * FROM store.mentions LIMIT 0"
@@ -343,21 +344,26 @@ class StagedWrite:
             raise
         return version
 
-    def _attach_for_writing(self, wait: float) -> None:
-        """Swap the read-only attachment for a read-write one: the only moment readers are kept out. Readers
-        in this process (other app sessions) hold the file briefly; wait for them."""
-        self.detach()
+    def _attach_waiting(self, sql: str, wait: float) -> None:
+        """Attach the store, waiting up to ``wait`` seconds while another connection of this process (a reader of
+        another app session, the search side files being written) holds it with another configuration."""
         deadline = time.monotonic() + wait
         while True:
             try:
-                self.con.execute(f"ATTACH {_quoted(self.store.path)} AS store")
-                break
+                self.con.execute(sql)
+                return
             except duckdb.Error as exc:
                 text = str(exc).lower()
                 busy = "lock" in text or "conflict" in text or "already attached" in text or "configuration" in text
                 if not busy or time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
+
+    def _attach_for_writing(self, wait: float) -> None:
+        """Swap the read-only attachment for a read-write one: the only moment readers are kept out. Readers
+        in this process (other app sessions) hold the file briefly; wait for them."""
+        self.detach()
+        self._attach_waiting(f"ATTACH {_quoted(self.store.path)} AS store", wait)
         self.attached = "rw"
         self.con.execute("USE store")
 
