@@ -21,7 +21,7 @@ from lib.queries.model import MentionModel
 from lib.sources.demo import DEMO_FILE
 from lib.sources.demo_campaigns import CAMPAIGNS, planted
 from lib.sources.ingest import import_file, ingest_frame
-from lib.store import near_duplicates
+from lib.store import near_duplicates, staging
 from lib.store.local import SCHEMA_VERSION, Store, StoreError
 from lib.store.snapshot import publish
 from lib.text import near_duplicates as text_near_duplicates
@@ -379,3 +379,20 @@ def test_bad_texts_and_a_changed_text(tmp_path):
     assert rows.loc["same-1", "item"] == 3  # its arrival number is kept: it came before "other"
     assert rows.loc["same-1", "cluster"] == rows.loc["other", "cluster"] == 3
     assert rows.loc["same-2", "cluster"] == rows.loc["same-3", "cluster"] == rows.loc["same-2", "item"]
+
+
+def test_clusters_that_do_not_fit_the_first_memory_limit_get_more_room(
+    demo_frame, demo_data_dir, tmp_path, monkeypatch
+):
+    # A 1M import ran out of DuckDB's 64 MB while working out its clusters (bench.import_memory --rows 1000000):
+    # the clusters and the copy now run under the commit's limit, and once more with more room if DuckDB runs
+    # out there. Here the first is 4 MB, less than the staged demo already holds (DuckDB cannot even lower its
+    # limit to it): the write goes on with 64 MB and the store gets the demo's clusters.
+    monkeypatch.setenv("SCE_IMPORT_MEMORY_MB", "1024")
+    monkeypatch.setattr(staging, "MEMORY_SHARES", {"staging": 16, "commit": 256, "retry": 16})
+    store = Store(tmp_path / "tight.duckdb")
+    import_file(store, demo_frame.to_csv(index=False).encode(), "demo.csv")
+    rows = stored(store).set_index("uniqueId")
+    at_once = stored(Store(demo_data_dir / "demo.duckdb")).set_index("uniqueId").loc[rows.index]
+    assert len(rows) == len(demo_frame)
+    assert same_partition(rows["cluster"].to_numpy(), at_once["cluster"].to_numpy())

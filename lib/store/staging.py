@@ -29,7 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 import numpy as np
@@ -72,6 +72,9 @@ class LogEntry:
 
 
 DEFAULT_MEMORY_MB = 1024
+# Of the cap, DuckDB's limit while batches are staged (the enrichment workers hold the rest), then for the
+# clusters and the copy, then for a second try when those ran out (the workers are done by then).
+MEMORY_SHARES = {"staging": 16, "commit": 8, "retry": 2}
 MIN_MEMORY_MB = 768  # the interpreter, the libraries and two enrichment workers take about 400 MB
 ENRICH_MIN_TEXTS = 5_000  # a batch this large is analysed on every core
 ATTACH_WAIT_SECONDS = 30.0  # as the writers' lock waits (lib/store/local.py LOCK_WAIT_SECONDS)
@@ -90,6 +93,9 @@ def memory_cap_mb() -> int:
 
 def _quoted(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
+
+
+T = TypeVar("T")
 
 
 def staging_files(store_path: Path) -> list[Path]:
@@ -117,7 +123,7 @@ class StagedWrite:
         self.spill = store.path.with_name(stem + ".tmp")
         # Staging needs little (it spills); the copy into the store needs a row group and the store's key index
         # at hand: if a large store's index does not fit, the copy is tried once more with room for it.
-        self.memory = {"staging": f"{cap // 16}MB", "commit": f"{cap // 8}MB", "retry": f"{cap // 2}MB"}
+        self.memory = {phase: f"{cap // share}MB" for phase, share in MEMORY_SHARES.items()}
         self.con = duckdb.connect(
             config={
                 "memory_limit": self.memory["staging"],
@@ -282,7 +288,9 @@ class StagedWrite:
             f'WHERE i.mask & {_TEXT} = 0 AND i."uniqueId" NOT IN (SELECT "uniqueId" FROM merged)'
         )
         newest = con.execute('SELECT max(coalesce("datePublished", "dateAdded")) FROM incoming').fetchall()[0][0]
-        near_duplicates.prepare(con)  # the clusters the write changes (lib/store/near_duplicates.py)
+        # The clusters the write changes (lib/store/near_duplicates.py): its joins over every new mention need more
+        # than staging a batch did (a 1M import ran out of 64 MB), and the enrichment workers are done by now.
+        self._with_room(lambda: near_duplicates.prepare(con))
         unique = rows_in - repeats
         return rows_in, unique - updated, updated, newest
 
@@ -306,18 +314,22 @@ class StagedWrite:
         log = LogEntry(
             kind, source, dataset_id, rows_in, new, updated, rejected, continuation_token, newest, "ok", message
         )
-        for limit in (self.memory["commit"], self.memory["retry"]):
-            self.con.execute(f"SET memory_limit = '{limit}'")
-            try:
-                version = self._copy(started, log)
-                break
-            except duckdb.Error as exc:
-                if limit == self.memory["retry"] or not _out_of_memory(exc):
-                    raise
-                # a large store's key index did not fit: once more, with room for it
+        version = self._with_room(lambda: self._copy(started, log))
         self.detach()  # the store's files are written by then: the sidecar comes after them
         self.store._publish_version(version)
         return IngestResult(rows_in, new, updated, version)
+
+    def _with_room(self, work: Callable[[], T]) -> T:
+        """``work`` (which can be run again) under the commit's memory limit, and once more with room if DuckDB
+        runs out: a large store's key index, or a large write's clusters, may not fit the first."""
+        for limit in (self.memory["commit"], self.memory["retry"]):
+            try:
+                self.con.execute(f"SET memory_limit = '{limit}'")
+                return work()
+            except duckdb.Error as exc:
+                if limit == self.memory["retry"] or not _out_of_memory(exc):
+                    raise
+        raise AssertionError("unreachable: the last limit re-raises")
 
     def _copy(self, started: datetime, log: LogEntry) -> str:
         """The one transaction that changes the store; returns the new version."""
