@@ -1,9 +1,13 @@
 """Shared Parquet snapshots: published whole by the writer, read by replicas through the store interface."""
 
+import shutil
+
+import duckdb
 import numpy as np
 import pytest
 
 from lib.queries.model import MentionModel
+from lib.store import snapshot
 from lib.store.local import Store, StoreError
 from lib.store.snapshot import KEEP, SnapshotStore, publish
 from tests.cli_kit import run_cli
@@ -86,3 +90,24 @@ def test_a_replica_shows_the_snapshot_and_the_writers_log_on_the_data_page(store
     assert at.dataframe[0].value["kind"].tolist() == ["import"]  # the writer's log
     assert not [b for b in at.button if b.label == "Pull now"]  # replicas do not write
     assert any("Served by replica **east**" in c.value for c in at.sidebar.caption)
+
+
+def test_long_texts_are_published_within_the_memory_of_a_publish(demo_data_dir, tmp_path, monkeypatch):
+    """Blog and news texts run to thousands of characters: a publish must not hold a whole default row group
+    (122,880 rows) of them per thread. Here the demo's texts are made ten times longer (~200 MB of text and
+    HTML, 5,000 characters a mention on average) and published within 128 MB."""
+    shutil.copy(demo_data_dir / "demo.duckdb", tmp_path / "long.duckdb")
+    with duckdb.connect(str(tmp_path / "long.duckdb")) as con:
+        con.execute(
+            'UPDATE mentions SET "messageContent" = repeat("messageContent" || \' \', 10), '
+            '"messageContentHtml" = repeat(coalesce("messageContentHtml", "messageContent") || \' \', 10)'
+        )
+        text_mb = con.execute('SELECT sum(strlen("messageContent") + strlen("messageContentHtml")) / 1e6 FROM mentions')
+        assert text_mb.fetchone()[0] > 150  # more than the memory of the publish
+    monkeypatch.setattr(snapshot, "PUBLISH_MEMORY_MB", 128)
+    store = Store(tmp_path / "long.duckdb")
+    version = publish(store, tmp_path / "shared")
+    shared = SnapshotStore(tmp_path / "shared")
+    assert shared.version() == version and shared.count() == store.count()
+    longest = 'SELECT max(strlen("messageContent")) FROM mentions'
+    assert shared.query(longest).iloc[0, 0] == store.query(longest).iloc[0, 0]
