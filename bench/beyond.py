@@ -83,7 +83,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/sce-bench-beyond"))
     args = parser.parse_args(argv)
     store_parts = {"ingest", "backfill", "store-pull", "recluster", "store-suggest"}
-    if set(args.only or ()) & store_parts:
+    wanted = set(args.only or ())
+    if wanted & {"ingest", "store-pull"} and args.import_csv is None:
+        parser.error("--only ingest and store-pull import a file: give it with --import-csv")
+    if wanted & (store_parts - {"ingest"}) and args.store is None:
+        parser.error("--only backfill, store-pull, recluster and store-suggest work on a store: give it with --store")
+    if wanted & store_parts:
         if "ingest" in args.only:
             ingest_cost(args.import_csv, args.workdir)
         if "backfill" in args.only:
@@ -249,10 +254,15 @@ def recluster(path: Path, rows: int) -> None:
         'ORDER BY "uniqueId"',
         [keys],
     )
-    same = [c for _, c in before] == after["cluster"].tolist()
+    # Not an exact replay: the band listings that the dropped mentions added to older clusters stay in the index
+    # (it does not record which text added a listing), so a text may now meet an older cluster it did not meet
+    # the first time. The share that differs says how much; tests/test_near_duplicates.py proves the exact
+    # equality of a write in parts and a one-shot run.
+    same = float(np.mean(np.asarray([c for _, c in before]) == after["cluster"].to_numpy())) if before else 1.0
     print(
         f"the clusters of {done:,} new mentions against {n - done:,} (a pull's clustering): {took:.1f} s "
-        f"(the same clusters as before: {same}); {peak()}; {load()}",
+        f"({same:.1%} the same clusters as before, with the dropped mentions' band listings kept); {peak()}; "
+        f"{load()}",
         flush=True,
     )
 

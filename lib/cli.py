@@ -24,7 +24,6 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import available_timezones
 
 from lib.errors import ExplorerError
-from lib.export.csv_writer import write_csv
 from lib.mentions.normalize import ColumnMapError
 from lib.paths import default_store
 from lib.qualtrics.check import FAIL, WARN, check
@@ -33,7 +32,6 @@ from lib.qualtrics.export_jobs import FLOWS, flow_for
 from lib.qualtrics.integration import DATASETS, IDP, auth_header, create_dataset, workflow_task
 from lib.qualtrics.pull import pull
 from lib.queries.filters import Filters
-from lib.queries.interface import Scope
 from lib.queries.tags import load_recode
 from lib.sources.ingest import import_file
 from lib.store.local import Store, StoreBusy
@@ -364,6 +362,11 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"error: there is no store at {args.store}: import a file or pull first (or give --store).", file=sys.stderr
         )
         return EXIT_USAGE
+    # Imported here: the export's engine (Ibis, the model's text index) is a second and a half of every other
+    # command's start.
+    from lib.export.csv_writer import write_csv
+    from lib.queries.interface import Scope
+
     columns = [c.strip() for c in args.columns.split(",") if c.strip()] or None
     manifest_path = args.out.with_name(args.out.name + ".manifest.json")
     # Written beside the file under a name of its own and renamed into place when complete: an interrupted or

@@ -32,5 +32,5 @@ def test_the_store_parts_print_their_figures(tmp_path, capsys):
     assert "backfill of the near-duplicate clusters" in out
     assert "a pull of 100 new mentions into a store of 1,200, with the clustering" in out
     assert "the clusters of 100 new mentions against 1,100 (a pull's clustering)" in out
-    assert "(the same clusters as before: True)" in out
+    assert "100.0% the same clusters as before" in out
     assert "suggested topics at 1,400 mentions" in out and "sample and read texts" in out

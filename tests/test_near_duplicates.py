@@ -75,6 +75,14 @@ def test_signatures_are_the_minima_of_the_hash_functions_and_estimate_jaccard(mo
     assert abs(np.mean(errors)) < 0.03 and np.std(errors) < 0.12
 
 
+def test_the_bands_are_datasketchs_choice_for_the_threshold():
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=text_near_duplicates.THRESHOLD, num_perm=text_near_duplicates.NUM_PERM)
+    assert text_near_duplicates.bands() == (lsh.b, lsh.r)
+    assert text_near_duplicates.BANDS * text_near_duplicates.ROWS_PER_BAND <= text_near_duplicates.NUM_PERM
+
+
 def test_a_chain_of_alike_texts_is_not_one_cluster():
     """A is alike to B and B to C, but A and C are not alike: A and B are one cluster, C another (single-link
     chaining put all three, and 858 unrelated demo sentences, in one)."""
@@ -146,6 +154,49 @@ def test_the_planted_campaigns_are_found(demo_frame, demo_model):
         f"recall {np.average(recall, weights=sizes):.3f}; worst campaign: {precision.min():.3f}, {recall.min():.3f}"
     )
     assert precision.min() >= 0.95 and recall.min() >= 0.95
+
+
+def _one_text_at_a_time(sig: np.ndarray, usable: np.ndarray) -> list[int]:
+    """The rule of lib/text/near_duplicates.py written plainly, one text at a time: each usable text is compared
+    with the clusters listed in its band buckets, earliest first, joins the first it is alike to (or starts its
+    own), and its cluster is listed in each of its buckets that has room and does not list it yet."""
+    keys = band_keys(sig)
+    listed: dict[tuple[int, int], list[int]] = {}
+    cluster = []
+    for text in range(len(sig)):
+        if not usable[text]:
+            cluster.append(text)
+            continue
+        lists = [listed.setdefault((b, int(key)), []) for b, key in enumerate(keys[text])]
+        candidates = sorted({r for bucket in lists for r in bucket})
+        own = next((r for r in candidates if alike(sig[r][None], sig[text][None])[0]), text)
+        cluster.append(own)
+        for bucket in lists:
+            if own not in bucket and len(bucket) < text_near_duplicates.REPS_PER_BUCKET:
+                bucket.append(own)
+    return cluster
+
+
+def test_the_batched_clustering_is_the_one_text_at_a_time_rule():
+    """Texts that share many buckets (the same eight words, then one of 40 six-word endings with a word swapped
+    or six random words: buckets fill up with different clusters and texts of one batch compete for them), added
+    in parts: each distinct text's cluster is the one the plain rule gives."""
+    rng = np.random.default_rng(5)
+    vocabulary = [f"w{i}" for i in range(500)]
+    endings = [list(rng.choice(vocabulary, 6, replace=False)) for _ in range(40)]
+    texts = []
+    for _ in range(3000):
+        words = list(endings[rng.integers(40)]) if rng.random() < 0.5 else list(rng.choice(vocabulary, 6))
+        if rng.random() < 0.5:
+            words[rng.integers(6)] = vocabulary[rng.integers(500)]
+        texts.append(" ".join([f"c{i}" for i in range(8)] + words))
+    index = NearDuplicates()
+    for start, stop in ((0, 1200), (1200, 1201), (1201, 3000)):
+        index.add(texts[start:stop])
+    expected = _one_text_at_a_time(index._sig, index._usable)
+    assert index._cluster.tolist() == expected
+    sizes = np.bincount(np.asarray(expected))
+    assert sizes.max() >= 20 and (sizes >= 2).sum() >= 20  # the texts did compete: clusters of many and of few
 
 
 def test_adding_in_parts_gives_the_clusters_of_all_at_once(demo_model, demo_texts):

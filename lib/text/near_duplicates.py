@@ -49,14 +49,15 @@ _SPLIT = r"[^\pL\pN#@_']+"
 _MAX = np.iinfo(np.uint32).max
 
 
-@cache
-def bands() -> tuple[int, int]:
-    """(bands, rows per band) for ``THRESHOLD`` and ``NUM_PERM``: datasketch's optimum for equal weights of
-    false positives and false negatives."""
-    from datasketch import MinHashLSH
+# (bands, rows per band) for THRESHOLD and NUM_PERM: datasketch's MinHashLSH optimum for equal weights of false
+# positives and false negatives. Written out because working it out imports scipy and integrates numerically (a
+# quarter of a second at every start of the CLI); tests/test_near_duplicates.py checks it against datasketch.
+BANDS, ROWS_PER_BAND = 8, 4
 
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    return int(lsh.b), int(lsh.r)
+
+def bands() -> tuple[int, int]:
+    """(bands, rows per band) of the LSH index."""
+    return BANDS, ROWS_PER_BAND
 
 
 def _splitmix64(seed: int, n: int) -> np.ndarray:
@@ -242,21 +243,23 @@ def assign(
         bucket[rows[shared], b] = of[shared] + offset
         offset += len(counts)
     contested = np.asarray((bucket >= 0).any(axis=1), dtype=bool)
-    # The others at once: the earliest alike representative listed in their buckets, else their own cluster.
+    # The earliest alike representative listed in each text's own buckets (a bucket lists the same stored
+    # clusters for every text that has its key): the others at once, their cluster, else their own.
     earliest = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(earliest, pos[ok], rep[ok])
     calm = usable & ~contested & (earliest < first)
     cluster[calm] = earliest[calm]
     fill = np.zeros((n, n_bands), dtype=np.int64)
     np.add.at(fill, (pos, band), 1)
+    out = []
+    if contested.any():
+        out.append(_in_order(first, sig, np.flatnonzero(contested), bucket, hits, fill, earliest, known, cluster))
+    # Each text's cluster listed in its buckets that no other new text shares, where it is not listed yet.
     present = np.zeros((n, n_bands), dtype=bool)
     mine = rep == cluster[pos]
     present[pos[mine], band[mine]] = True
-    add = usable[:, None] & ~contested[:, None] & ~present & (fill < REPS_PER_BUCKET)
-    add_pos, add_band = np.nonzero(add)
-    out = [(add_pos, add_band, cluster[add_pos])]
-    if contested.any():
-        out.append(_in_order(first, sig, np.flatnonzero(contested), bucket, hits, ok, known, cluster))
+    add_pos, add_band = np.nonzero(usable[:, None] & (bucket < 0) & ~present & (fill < REPS_PER_BUCKET))
+    out.append((add_pos, add_band, cluster[add_pos]))
     return cluster, tuple(np.concatenate(part) for part in zip(*out, strict=True))  # type: ignore[return-value]
 
 
@@ -266,49 +269,46 @@ def _in_order(
     texts: np.ndarray,
     bucket: np.ndarray,
     hits: tuple[np.ndarray, np.ndarray, np.ndarray],
-    ok: np.ndarray,
+    fill: np.ndarray,
+    earliest: np.ndarray,
     known: tuple[np.ndarray, np.ndarray],
     cluster: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``assign`` for the texts that share a band bucket with another new text, one at a time in their order:
-    each bucket's list of clusters grows as they are assigned. Fills ``cluster``; returns the index rows added."""
+    each shared bucket's list of clusters grows as they are assigned. A text's candidates are the clusters listed
+    in its buckets: the stored ones (``earliest``: the first alike among them) and those that the texts before it
+    added to its shared buckets, compared with it here. Fills ``cluster``; returns the shared buckets' index rows
+    added (the caller adds those of the text's other buckets)."""
     pos, band, rep = hits
     rep_ids, rep_sig = known
-    n_bands = bucket.shape[1]
-    order = np.argsort(pos, kind="stable")
-    starts = np.searchsorted(pos[order], np.arange(len(sig) + 1))
-    alike_stored = {}  # (position, representative): alike, for the stored ones found in the text's own buckets
-    listed: dict[int, list[int]] = {}  # a shared bucket's clusters, as the batch goes
+    # Each shared bucket's stored clusters and their number (the same for every text that has its key).
+    of_hit = bucket[pos, band]
+    # (bucket, cluster) once each (every text of a bucket lists them): bucket numbers and text ids < 2^31.
+    pairs = _sorted_unique((of_hit[of_hit >= 0] << 32) | rep[of_hit >= 0])
+    bucket_of, rep_in = (pairs >> 32).tolist(), (pairs & 0xFFFFFFFF).tolist()
+    listed: dict[int, set[int]] = {}
+    for bk, r in zip(bucket_of, rep_in, strict=True):
+        listed.setdefault(bk, set()).add(r)
+    size = dict(zip(bucket[texts].ravel().tolist(), fill[texts].ravel().tolist(), strict=True))
+    appended: dict[int, list[int]] = {}  # the clusters the batch's texts added to a shared bucket, in order
     added: list[tuple[int, int, int]] = []
-    for text in texts.tolist():
-        found = order[starts[text] : starts[text + 1]]
-        stored: list[list[int]] = [[] for _ in range(n_bands)]
-        for row in found.tolist():
-            stored[int(band[row])].append(int(rep[row]))
-            alike_stored[(text, int(rep[row]))] = bool(ok[row])
-        lists = []
-        for b, bk in enumerate(bucket[text].tolist()):
-            if bk < 0:
-                lists.append(stored[b])
-            else:
-                if bk not in listed:
-                    listed[bk] = stored[b]
-                lists.append(listed[bk])
-        candidates = sorted({r for members in lists for r in members})
-        chosen = -1
-        for r in candidates:  # the earliest first: stop at the first alike
-            known_ok = alike_stored.get((text, r))
-            if known_ok is None:
-                other = sig[r - first] if r >= first else rep_sig[np.searchsorted(rep_ids, r)]
-                known_ok = int((other == sig[text]).sum()) >= AGREE
-            if known_ok:
-                chosen = r
+    none = int(np.iinfo(np.int64).max)
+    for text, own_buckets, best in zip(texts.tolist(), bucket[texts].tolist(), earliest[texts].tolist(), strict=True):
+        shared = [(b, bk) for b, bk in enumerate(own_buckets) if bk >= 0]
+        later = {r for _, bk in shared for r in appended.get(bk, ()) if r < best}
+        for r in sorted(later):  # the earliest first: stop at the first alike
+            other = sig[r - first] if r >= first else rep_sig[np.searchsorted(rep_ids, r)]
+            if int(np.count_nonzero(other == sig[text])) >= AGREE:
+                best = r
                 break
-        own = chosen if chosen >= 0 else first + text
+        own = best if best != none else first + text
         cluster[text] = own
-        for b, members in enumerate(lists):
-            if own not in members and len(members) < REPS_PER_BUCKET:
-                members.append(own)
+        for b, bk in shared:
+            members = listed.setdefault(bk, set())
+            if size[bk] < REPS_PER_BUCKET and own not in members:
+                members.add(own)
+                appended.setdefault(bk, []).append(own)
+                size[bk] += 1
                 added.append((text, b, own))
     if not added:
         empty = np.zeros(0, dtype=np.int64)
