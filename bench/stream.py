@@ -1,7 +1,7 @@
 """The whole-data paths at any size: generate, import, publish, export and migrate, with the time and peak memory
 of each.
 
-    python -m bench.stream --rows 10000000                # the 10M run (about 5 GB of CSV: check df -h first)
+    python -m bench.stream --rows 10000000                # the 10M run (about 9 GB of CSV: check df -h first)
     python -m bench.stream --rows 10000000 --replicate    # the store made by copying the demo data in SQL
     python -m bench.stream --rows 1000000 --steps export --workdir W --keep   # one step, on W's store
     python -m bench.stream --rows 10000000 --steps migrate --migrate-rows 1000000 --workdir W --keep
@@ -153,6 +153,8 @@ def main(argv: list[str] | None = None) -> None:
         "one before the clusters (their backfill)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the files (default: delete the folder at the end)")
+    parser.add_argument("--mix", choices=("realistic", "short"), default="realistic", help="text lengths generated")
+    parser.add_argument("--distinct", type=int, default=250_000, help="mentions generated per repeat of the CSV")
     args = parser.parse_args(argv)
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)
@@ -167,8 +169,8 @@ def main(argv: list[str] | None = None) -> None:
                 replicate(Store(store), args.rows)
                 figures = f"store of {Store(store).count():,} mentions, {store.stat().st_size / 1e9:.1f} GB"
             elif step == "generate":
-                write_csv(args.rows, csv)
-                figures = f"CSV {csv.stat().st_size / 1e9:.1f} GB"
+                write_csv(args.rows, csv, distinct=args.distinct, mix=args.mix)
+                figures = f"CSV {csv.stat().st_size / 1e9:.1f} GB ({args.mix} texts)"
             elif step == "import":
                 result = measure_command(["import", str(csv), "--store", str(store)])
                 figures = f"{_peaks(result)}, store {store.stat().st_size / 1e9:.1f} GB; {result['summary']}"
