@@ -40,31 +40,49 @@ _V1_TYPES = {"tags": "VARCHAR[]", "dateAdded": "TIMESTAMP", "datePublished": "TI
 
 
 def replicate(store: Store, rows: int) -> None:
-    """A store of ``rows`` mentions: the demo data imported, then copied under new keys until there are ``rows``."""
+    """A store of ``rows`` mentions: the demo data imported, then copied under new keys until there are ``rows``,
+    with their enrichment and near-duplicate clusters (a copy's text is its original's: the same cluster, or a
+    cluster of its own for a text too short to cluster). About a million mentions per transaction: one 10M
+    transaction ran out of the 1 GB given to it committing."""
     ensure_demo_store(store)
     base = store.count()
     copies = -(-rows // base)
     moved = "m.dateAdded + to_minutes(r.i) AS dateAdded, m.datePublished + to_minutes(r.i) AS datePublished"
-    with store._writer() as con, store._rewrite(con):
+    original = "WHERE \"uniqueId\" NOT LIKE '%~%'"
+    with store._writer() as con:
         con.execute("SET preserve_insertion_order = false")  # a bulk copy: no order to keep, less memory
         con.execute("SET memory_limit = '1GB'")  # the writer's default is most of the machine: 6.4 GB at 10M
-        for table, dates in (("mentions", f", {moved}"), ("enrichment", "")):
-            con.execute(
-                f'INSERT INTO {table} SELECT m.* REPLACE (m."uniqueId" || \'~\' || r.i AS "uniqueId"{dates}) '
-                f"FROM (SELECT * FROM {table} WHERE \"uniqueId\" NOT LIKE '%~%') AS m, range(1, {copies}) r(i)"
-            )
+        items = int(con.execute(f"SELECT coalesce(max(item), -1) + 1 FROM near_duplicates {original}").fetchone()[0])
+        per = max(1, 1_000_000 // base)
+        for lo in range(1, copies, per):
+            copy = f"range({lo}, {min(lo + per, copies)}) r(i)"
+            with store._rewrite(con):
+                for table, dates in (("mentions", f", {moved}"), ("enrichment", "")):
+                    con.execute(
+                        f'INSERT INTO {table} SELECT m.* REPLACE (m."uniqueId" || \'~\' || r.i AS "uniqueId"{dates}) '
+                        f"FROM (SELECT * FROM {table} {original}) AS m, {copy}"
+                    )
+                con.execute(
+                    "INSERT INTO near_duplicates SELECT d.\"uniqueId\" || '~' || r.i, d.item + r.i * ?, d.text, "
+                    "CASE WHEN t.usable THEN d.cluster ELSE d.item + r.i * ? END "
+                    f"FROM (SELECT * FROM near_duplicates {original}) d JOIN near_duplicate_texts t USING (text), "
+                    + copy,
+                    [items, items],
+                )
         if extra := base * copies - rows:  # the last copy in part
             last = f"%~{copies - 1}"
-            con.execute(
-                'DELETE FROM mentions WHERE "uniqueId" IN (SELECT "uniqueId" FROM mentions WHERE "uniqueId" LIKE ? '
-                f"LIMIT {extra})",
-                [last],
-            )
-            con.execute(
-                'DELETE FROM enrichment WHERE "uniqueId" LIKE ? AND "uniqueId" NOT IN '
-                '(SELECT "uniqueId" FROM mentions WHERE "uniqueId" LIKE ?)',
-                [last, last],
-            )
+            with store._rewrite(con):
+                con.execute(
+                    'DELETE FROM mentions WHERE "uniqueId" IN (SELECT "uniqueId" FROM mentions WHERE "uniqueId" LIKE ? '
+                    f"LIMIT {extra})",
+                    [last],
+                )
+                for table in ("enrichment", "near_duplicates"):
+                    con.execute(
+                        f'DELETE FROM {table} WHERE "uniqueId" LIKE ? AND "uniqueId" NOT IN '
+                        '(SELECT "uniqueId" FROM mentions WHERE "uniqueId" LIKE ?)',
+                        [last, last],
+                    )
 
 
 def old_copy(store: Store, dest: Path, rows: int | None = None) -> None:
