@@ -146,11 +146,12 @@ def build(mentions: int, workdir: Path) -> Path:
 def run_backend(backend: str, store: Path, folder: Path) -> dict:
     proc = subprocess.run(
         [sys.executable, "-m", "bench.backends", "--one", backend, "--store", str(store), "--folder", str(folder)],
-        check=True,
         capture_output=True,
         text=True,
         cwd=ROOT,
     )
+    if proc.returncode:  # say why, not only that it failed
+        raise SystemExit(f"the {backend} process failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

@@ -1,8 +1,8 @@
 """A snapshot version loaded into a DuckDB replica's own storage, with its list fields as integer codes.
 
 ``IbisStore`` (lib/queries/engine.py) loads each published snapshot version once into the replica's DuckDB
-file: the columns the questions read, each mention's time and enrichment beside it, ordered by time so that
-a date filter skips whole blocks. Counting the list fields (hashtags, handles, link domains, tags) by
+file: the columns the questions read, each mention's time and enrichment beside it, in the snapshot's order
+(not sorted by time: see ``load_table``). Counting the list fields (hashtags, handles, link domains, tags) by
 unnesting their strings was the slowest question of a Dashboard rerun (1.7 s of a rerun's 2.5 s over the
 whole 1M store, with DuckDB's ``list_distinct`` and string hashing per value), so the load also codes them:
 
@@ -126,14 +126,18 @@ def load_table(raw, current: Path, version: str) -> str:
     if (current / "near_duplicates.parquet").exists():
         first = "coalesce(nd.item = nd.cluster, TRUE)"
         copies = f"LEFT JOIN read_parquet('{_path(current, 'near_duplicates')}') nd ON m.uniqueId = nd.uniqueId "
-    _run(
-        raw,
-        f'CREATE TABLE "{stage}" AS SELECT {columns}, coalesce(m.datePublished, m.dateAdded) AS ts, '
+    rows = (
+        f"SELECT {columns}, coalesce(m.datePublished, m.dateAdded) AS ts, "
         f"e.termIds, e.phraseIds, e.vaderCompound, coalesce(c.lk, {empty}) AS lk, coalesce(c.tk, {empty}) AS tk, "
         f"coalesce(c.fk, {empty}) AS fk, {coded}, {first} AS firstCopy FROM read_parquet('{mentions}') m "
         f"LEFT JOIN read_parquet('{enrichment}') e ON m.uniqueId = e.uniqueId "
-        f"LEFT JOIN ({codes}) c ON m.uniqueId = c.uniqueId {copies}{joins} ORDER BY ts",
+        f"LEFT JOIN ({codes}) c ON m.uniqueId = c.uniqueId {copies}{joins}"
     )
+    # In the snapshot's order, not sorted by time: DuckDB's sort holds the texts it carries in memory, and a 10M
+    # snapshot of blog and news texts ran out of the replica's 1 GB sorting (the replica then answered from the
+    # Parquet files for good). Sorting gave no measurable gain: at 1M realistic, Dashboard reruns 108 ms sorted
+    # and 116 ms not, Text 127 and 110 ms, the load 24.1 and 17.4 s (bench.backends, same quiet hour).
+    _run(raw, f'CREATE TABLE "{stage}" AS {rows}')
     _run(raw, f'DROP TABLE IF EXISTS "{name}_values"')
     _run(raw, f'ALTER TABLE "{stage}_values" RENAME TO "{name}_values"')
     _run(raw, f'DROP TABLE IF EXISTS "{name}"')
