@@ -23,11 +23,11 @@ def test_a_replicated_store_keeps_each_copy_in_its_originals_cluster(demo_data_d
         items = con.execute("SELECT count(DISTINCT item) FROM near_duplicates").fetchone()[0]
         sizes = con.execute(
             "SELECT d.cluster, t.usable, count(*) FROM near_duplicates d JOIN near_duplicate_texts t USING (text) "
-            'WHERE d."uniqueId" NOT LIKE \'%~2\' GROUP BY ALL'
+            "WHERE d.\"uniqueId\" NOT LIKE '%~2' GROUP BY ALL"
         ).fetchall()
         originals = con.execute(
             "SELECT d.cluster, t.usable, count(*) FROM near_duplicates d JOIN near_duplicate_texts t USING (text) "
-            'WHERE d."uniqueId" NOT LIKE \'%~%\' GROUP BY ALL'
+            "WHERE d.\"uniqueId\" NOT LIKE '%~%' GROUP BY ALL"
         ).fetchall()
     assert items == rows
     # Without the part copy: a cluster of texts has twice its mentions, under the same first mention; a text too
