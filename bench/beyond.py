@@ -14,6 +14,7 @@ peak memory printed is the process's):
     python -m bench.beyond --only store-pull --store THAT-STORE --import-csv mentions-realistic-100000.csv
     python -m bench.beyond --only recluster --store THAT-STORE --pull 10000
     python -m bench.beyond --only store-suggest --store THAT-STORE
+    python -m bench.beyond --only store-rising --store THAT-STORE
 
 ``ingest`` imports the file into a new store with and without the clustering (the difference is its cost);
 ``backfill`` clusters a store written before the clusters were kept; ``store-pull`` imports ``--pull`` new
@@ -74,7 +75,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pull", type=int, default=10_000, help="mentions of an incremental pull")
     parser.add_argument(
         "--only",
-        choices=("clusters", "pull", "suggest", "ingest", "backfill", "store-pull", "recluster", "store-suggest"),
+        choices=(
+            "clusters",
+            "pull",
+            "suggest",
+            "ingest",
+            "backfill",
+            "store-pull",
+            "recluster",
+            "store-suggest",
+            "store-rising",
+        ),
         action="append",
         help="run only these parts (repeatable)",
     )
@@ -82,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--store", type=Path, help="a store to work on (backfill, store-pull, store-suggest)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/sce-bench-beyond"))
     args = parser.parse_args(argv)
-    store_parts = {"ingest", "backfill", "store-pull", "recluster", "store-suggest"}
+    store_parts = {"ingest", "backfill", "store-pull", "recluster", "store-suggest", "store-rising"}
     wanted = set(args.only or ())
     if wanted & {"ingest", "store-pull"} and args.import_csv is None:
         parser.error("--only ingest and store-pull import a file: give it with --import-csv")
@@ -99,6 +110,8 @@ def main(argv: list[str] | None = None) -> None:
             recluster(args.store, args.pull)
         if "store-suggest" in args.only:
             store_suggest(args.store)
+        if "store-rising" in args.only:
+            store_rising(args.store)
         return
     table = texts_of(args.csv, args.rows)
     texts = table["messageContent"].combine_chunks()
@@ -265,6 +278,34 @@ def recluster(path: Path, rows: int) -> None:
         f"{load()}",
         flush=True,
     )
+
+
+def store_rising(path: Path) -> None:
+    """What is rising and the Campaigns list on the store's in-memory model: each asked the first time, and again
+    (what the model's caches save)."""
+    from lib.queries.campaigns import campaigns
+    from lib.queries.rising import rising
+
+    model = MentionModel.from_store(Store(path))
+    q = ModelQueries(model)
+    asks = {
+        "rising words, last week against 7 before": lambda: rising(q, Scope(), "week", 8, "word"),
+        "rising hashtags, last day against 30 before": lambda: rising(q, Scope(), "day", 31, "hashtag"),
+        "rising phrases, last 30 days against 3 before": lambda: rising(q, Scope(), "month", 4, "phrase"),
+        "the 50 largest campaigns": lambda: campaigns(q, Scope(), 50, "mentions"),
+        "the 50 campaigns that came in together": lambda: campaigns(q, Scope(), 50, "burst"),
+    }
+    for name, ask in asks.items():
+        t0 = time.perf_counter()
+        found = ask()
+        t1 = time.perf_counter()
+        ask()
+        t2 = time.perf_counter()
+        rows = len(found.table) if hasattr(found, "table") else len(found)
+        print(
+            f"{name} at {model.n:,} mentions: {t1 - t0:.2f} s, again {t2 - t1:.2f} s ({rows} rows); {load()}",
+            flush=True,
+        )
 
 
 def store_suggest(path: Path, k: int = 12) -> None:

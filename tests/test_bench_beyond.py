@@ -24,8 +24,8 @@ def test_the_store_parts_print_their_figures(tmp_path, capsys):
     main(["--only", "ingest", "--import-csv", str(csv), "--workdir", str(tmp_path)])
     store = str(tmp_path / "ingest-with.duckdb")
     main(["--only", "backfill", "--only", "recluster", "--store", store, "--pull", "100"])
-    main(["--only", "store-pull", "--only", "store-suggest", "--store", store, "--import-csv", str(csv),
-          "--pull", "100"])  # fmt: skip
+    main(["--only", "store-pull", "--only", "store-suggest", "--only", "store-rising", "--store", store,
+          "--import-csv", str(csv), "--pull", "100"])  # fmt: skip
     out = capsys.readouterr().out
     assert "import of 1,200 mentions (m.csv) without the near-duplicate clustering" in out
     assert "the clustering adds" in out and "at 1M" in out
@@ -34,3 +34,5 @@ def test_the_store_parts_print_their_figures(tmp_path, capsys):
     assert "the clusters of 100 new mentions against 1,100 (a pull's clustering)" in out
     assert "100.0% the same clusters as before" in out
     assert "suggested topics at 1,400 mentions" in out and "sample and read texts" in out
+    assert "rising words, last week against 7 before at 1,400 mentions" in out
+    assert "the 50 largest campaigns at 1,400 mentions" in out
