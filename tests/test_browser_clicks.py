@@ -145,7 +145,7 @@ def test_mentions_export_offers_the_csv_and_its_manifest_at_once(browser, demo_s
     import io
     import json
 
-    page = open_page(browser, f"{demo_server.url}/Mentions?tz=UTC&sent=negative&lang=de")
+    page = open_page(browser, f"{demo_server.url}/Mentions?tz=UTC&sent=negative&lang=de&once=1")
     try:
         page.get_by_role("button", name="Prepare the CSV").click()
         csv_button = page.get_by_role("button", name=re.compile(r"Download [\d,]+ mentions \(CSV\)"))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from lib.errors import ExplorerError
 from lib.export.csv_writer import csv_bytes
 from lib.mentions.schema import FIELD_NAMES
 from ui import reads
@@ -53,19 +54,23 @@ def export_panel(view: View) -> None:
         f"most {EXPORT_CAP:,} rows here; `python -m lib export` has no cap."
     )
     if st.button("Prepare the CSV", disabled=not columns or not view.matched):
-        with st.spinner(f"Writing {min(view.matched, EXPORT_CAP):,} mentions…"):
-            data, manifest = csv_bytes(
-                view.source.store,
-                view.scope,
-                bom=bom,
-                columns=columns,
-                row_cap=EXPORT_CAP,
-                topics=view.topics,
-                topic_columns=with_topics,
-                tag_delimiter=delimiter or store_delimiter,
-                recode=view.recode,
-                safe=not raw,
-            )
+        try:
+            with st.spinner(f"Writing {min(view.matched, EXPORT_CAP):,} mentions…"):
+                data, manifest = csv_bytes(
+                    view.source.store,
+                    view.scope,
+                    bom=bom,
+                    columns=columns,
+                    row_cap=EXPORT_CAP,
+                    topics=view.topics,
+                    topic_columns=with_topics,
+                    tag_delimiter=delimiter or store_delimiter,
+                    recode=view.recode,
+                    safe=not raw,
+                )
+        except (ExplorerError, OSError) as exc:  # the store busy or moved, a full disk: said, not a traceback
+            st.error(f"{exc} The command line export (`python -m lib export`) writes the file without the app.")
+            return
         # Both at once, and neither reruns the page: a rerun would take the other button away.
         with st.container(horizontal=True, gap="small", key="export_downloads"):
             st.download_button(

@@ -7,6 +7,11 @@ by hour (``select``), the store is let go (a writer's commit waits only for this
 (lib/export/csv_writer.py) reads them back in order a batch at a time. Memory follows the batch and the part,
 never the number of mentions.
 
+*Count copies once* keeps the first mention of each near-duplicate cluster. DuckDB would need every later copy's key
+in one hash table to join them to the rows (some 45 MB per million: an export of 1M copies ran out of its 96 MB),
+so the later copies are marked first, a flag per store row, by narrow joins of a share of the keys at a time
+(``_later_copies``); the rows then stream out of DuckDB without the clusters and the flags drop the copies here.
+
 The order is the Mentions page's: newest first (by ``datePublished``, else ``dateAdded``), mentions without a
 date last, and mentions of the same second in reverse order of the store's rows (the last written first), as the
 in-memory model orders them.
@@ -14,10 +19,11 @@ in-memory model orders them.
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -41,6 +47,7 @@ EXPORT_MEMORY_MB = 96  # DuckDB's share: it filters, counts and streams (the ord
 PART_ROWS = 25_000  # rows of a staged part (whole hours): what is sorted at once, some tens of MB
 UNDATED = np.iinfo(np.int64).min  # the hour of mentions without a date: they come last
 ROWS = "mention_rows"  # the bulk reader's view of the mentions, with their row position as ``_row``
+COPY_KEYS_PER_JOIN = 400_000  # later copies' keys joined at a time: ~20 MB of DuckDB's hash table
 
 
 class ExportError(ExplorerError):
@@ -65,31 +72,73 @@ def _said(folder: Path) -> Iterator[None]:
 
 class _StoreEngine(IbisStore):
     """The engine backend over one open whole-data read of a store or snapshot (not a published folder that it
-    opens itself): the same questions, compiled the same way."""
+    opens itself): the same questions, compiled the same way, every mention counted (the near-duplicate copies are
+    dropped by ``select`` itself)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, version: str, clusters: bool = True):
+    def __init__(self, con: duckdb.DuckDBPyConnection, version: str):
         # Not loaded, and every question through Ibis: this reads the store or snapshot in place, once.
         super().__init__(Path(), "duckdb", load=False)
         self.con.disconnect()  # the replica file the engine opens for itself is not used here
         self.con = ibis.duckdb.from_connection(con)
         table = self.con.table(ROWS)
         table = table.mutate(ts=table.datePublished.fill_null(table.dateAdded))
-        # Each mention's near-duplicate cluster, for *Count copies once* (an older snapshot has none: every mention
-        # counts).
-        found = {
-            name
-            for (name,) in con.execute(
-                "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
-            ).fetchall()
-        }
-        # ``clusters`` False: a scope that counts every mention, whose rows need no join to the clusters (a join
-        # whose table of 1M keys did not fit the export's memory limit).
-        copies = self.con.table("near_duplicates") if clusters and "near_duplicates" in found else None
-        self._snapshot = Snapshot(version, Path(), first_copies_of(table, copies))
+        self._snapshot = Snapshot(version, Path(), first_copies_of(table, None))
 
     def snapshot(self) -> Snapshot:
         assert self._snapshot is not None
         return self._snapshot
+
+
+def _later_copies(con: duckdb.DuckDBPyConnection) -> np.ndarray | None:
+    """A flag per store row (indexed by ``_row``): is the mention a later copy in its near-duplicate cluster
+    (lib/store/near_duplicates.py)? None for a store or snapshot without clusters (every mention counts).
+
+    The keys are joined a share at a time (by their hash), so that DuckDB's hash table holds at most
+    ``COPY_KEYS_PER_JOIN`` of them, whatever the number of mentions; the flags take a byte per row."""
+    found = {
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
+        ).fetchall()
+    }
+    if "near_duplicates" not in found:
+        return None
+    ((later,),) = con.execute("SELECT count(*) FROM near_duplicates WHERE item <> cluster").fetchall()
+    ((last,),) = con.execute(f"SELECT coalesce(max(_row), -1) FROM {ROWS}").fetchall()
+    flags = np.zeros(int(last) + 1, dtype=bool)
+    shares = max(1, math.ceil(int(later) / COPY_KEYS_PER_JOIN))
+    for share in range(shares):
+        mine = f'hash("uniqueId") % {shares} = {share}'
+        rows = (
+            f'SELECT m._row FROM (SELECT "uniqueId", _row FROM {ROWS} WHERE {mine}) m '
+            f'JOIN (SELECT "uniqueId" FROM near_duplicates WHERE item <> cluster AND {mine}) d USING ("uniqueId")'
+        )
+        for batch in _read(con, rows, STAGE_ROWS * 10):
+            flags[batch.column(0).to_numpy(zero_copy_only=False)] = True
+    return flags
+
+
+def _read(con: duckdb.DuckDBPyConnection, sql: str, rows: int) -> Iterator[pa.RecordBatch]:
+    """The rows of ``sql``, ``rows`` at a time. DuckDB's errors while Arrow reads them (out of memory) come as
+    ``OSError``: they are DuckDB's again here, so that they are said as such (and a file this module writes that
+    fails stays an ``OSError`` of its own)."""
+    reader = con.sql(sql).to_arrow_reader(rows)
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        except OSError as exc:
+            raise duckdb.Error(str(exc)) from exc
+        yield batch
+
+
+def _kept(batch: pa.RecordBatch, later: np.ndarray | None) -> pa.RecordBatch:
+    """The rows of ``batch`` that are not later copies (all of them when ``later`` is None)."""
+    if later is None:
+        return batch
+    rows = batch.column("_row").to_numpy(zero_copy_only=False)
+    return batch.filter(pa.array(~later[rows]))
 
 
 @dataclass
@@ -183,20 +232,20 @@ def select(
     with tempfile.TemporaryDirectory(prefix="sce-export-") as tmp, _said(Path(tmp)):
         folder = Path(tmp)
         with store.bulk_reader(memory_mb) as read:
-            engine = _StoreEngine(read.con, read.version, clusters=scope.filters.copies_once)
-            q = engine.queries(recode or TagRecode(), topics or TopicSet())
-            matching = q.count(scope)
+            later = _later_copies(read.con) if scope.filters.copies_once else None
+            every = replace(scope, filters=replace(scope.filters, copies_once=False))
+            q = _StoreEngine(read.con, read.version).queries(recode or TagRecode(), topics or TopicSet())
             raw_tags = _raw_tags(read.con) if "tags" in columns else pd.DataFrame({"value": [], "mentions": []})
-            chosen = q.selected(scope).select(*columns, "ts", "_row")
-            sql = ibis.to_sql(chosen, dialect="duckdb")
-            hours = read.con.execute(
-                f"SELECT epoch_us(date_trunc('hour', ts)) AS h, count(*) FROM ({sql}) GROUP BY h "
-                "ORDER BY h DESC NULLS LAST"
-            ).fetchall()
+            sql = ibis.to_sql(q.selected(every).select(*columns, "ts", "_row"), dialect="duckdb")
+            hours = _hour_counts(read.con, sql, later)
+            matching = sum(count for _, count in hours)
             keys, part_of, rows = _plan(hours, limit)
             writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
             try:
-                for batch in read.con.sql(sql).to_arrow_reader(STAGE_ROWS):
+                for batch in _read(read.con, sql, STAGE_ROWS):
+                    batch = _kept(batch, later)
+                    if not batch.num_rows:
+                        continue
                     parts = part_of[np.searchsorted(keys, _hours(batch.column("ts")))]
                     order = np.argsort(parts, kind="stable")
                     parts, batch = parts[order], batch.take(pa.array(order))
@@ -213,3 +262,20 @@ def select(
                     writer.close()
         paths = [folder / f"{part:06d}.arrows" for part in sorted(writers)]
         yield Selection(matching, rows, read.version, raw_tags, paths, columns)
+
+
+def _hour_counts(con: duckdb.DuckDBPyConnection, sql: str, later: np.ndarray | None) -> list[tuple[int | None, int]]:
+    """The matching mentions per hour (µs since 1970; None: undated), newest first, undated last: counted by
+    DuckDB, or here when the later copies are dropped (a narrow read of each row's position and hour)."""
+    if later is None:
+        return con.execute(
+            f"SELECT epoch_us(date_trunc('hour', ts)) AS h, count(*) FROM ({sql}) GROUP BY h ORDER BY h DESC NULLS LAST"
+        ).fetchall()
+    counts: dict[int, int] = {}
+    for batch in _read(con, f"SELECT _row, ts FROM ({sql})", STAGE_ROWS * 10):
+        batch = _kept(batch, later)
+        hours, n = np.unique(_hours(batch.column("ts")), return_counts=True)
+        for hour, count in zip(hours.tolist(), n.tolist(), strict=True):
+            counts[hour] = counts.get(hour, 0) + count
+    dated = sorted((h for h in counts if h != UNDATED), reverse=True)
+    return [(h, counts[h]) for h in dated] + ([(None, counts[UNDATED])] if UNDATED in counts else [])
