@@ -165,3 +165,42 @@ def test_mentions_export_offers_the_csv_and_its_manifest_at_once(browser, demo_s
         assert csv_button.is_visible() and not exceptions(page) and not cut_buttons(page)
     finally:
         page.context.close()
+
+
+def test_a_box_over_every_series_of_the_volume_chart_filters_the_dates_alone(browser, demo_server):
+    # A box drawn over a few weeks of the volume stacked by sentiment catches every sentiment's bars: the panel
+    # counts those weeks' mentions, and *Filter to this* sets the dates, not a sentiment filter of every value
+    # (which would also drop the mentions without a sentiment).
+    from tests.browser_kit import chart, count_of, rerun_done, watch_rerun
+
+    page = open_page(browser, f"{demo_server.url}/?tz=UTC&freq=week")
+    try:
+        bars = [p for p in points(page, "volume") if p["box"]["width"] > 2 and p["box"]["height"] > 0]
+        weeks = sorted({p["x"] for p in bars})[3:6]
+        chosen = [p for p in bars if p["x"] in weeks]
+        assert len({p["customdata"][1] for p in chosen}) >= 3, chosen  # several sentiments in those weeks
+        chart(page, "volume").scroll_into_view_if_needed()
+        chart(page, "volume").hover()  # the tool bar shows over a hovered chart: its box tool, as a user picks it
+        chart(page, "volume").locator('.modebar-btn[data-val="select"]').first.click()
+        plot = chart(page, "volume").locator(".nsewdrag").first.bounding_box()
+        bars = [p for p in points(page, "volume") if p["x"] in weeks and p["box"]["width"] > 2]
+        left = min(p["box"]["x"] for p in bars) - 1
+        right = max(p["box"]["x"] + p["box"]["width"] for p in bars) + 1
+        watch_rerun(page)
+        page.mouse.move(left, plot["y"] + 2)
+        page.mouse.down()
+        page.mouse.move((left + right) / 2, plot["y"] + plot["height"] / 2, steps=5)
+        page.mouse.move(right, plot["y"] + plot["height"] - 2, steps=5)
+        page.mouse.up()
+        rerun_done(page)
+        assert not exceptions(page)
+        expected = sum(int(p["y"]) for p in bars)
+        assert drill_count(page, "volume") == expected
+        watch_rerun(page)
+        page.get_by_role("button", name="Filter to this").first.click()
+        rerun_done(page)
+        page.wait_for_url(re.compile(r"from="), timeout=WAIT_MS)
+        assert "sent=" not in page.url and "from=" in page.url and "to=" in page.url
+        assert count_of(page)[0] == expected  # whole weeks are whole days
+    finally:
+        page.context.close()

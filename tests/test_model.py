@@ -121,6 +121,17 @@ def test_kpi_cards_compare_with_the_period_before(model):
     assert (by_name["Negative"].value, by_name["Negative"].delta) == ("100.0%", "+100.0 pp")
     assert by_name["Negative"].inverse
     assert all(c.delta is None for c in kpi_cards(ModelQueries(model), Scope()))
+    assert not any(c.steady for c in cards)
+
+
+def test_a_kpi_that_did_not_change_has_no_sign_and_no_arrow(model):
+    # 10 March against 9 March: one mention each, neither positive nor negative; an author only on the 9th.
+    scope = Scope(Filters(start=date(2026, 3, 10), end=date(2026, 3, 10)))
+    cards = {c.name: c for c in kpi_cards(ModelQueries(model), scope)}
+    assert (cards["Mentions"].delta, cards["Mentions"].steady) == ("0.0%", True)
+    assert (cards["Positive"].delta, cards["Positive"].steady) == ("0.0 pp", True)
+    assert (cards["Negative"].delta, cards["Negative"].steady) == ("0.0 pp", True)
+    assert (cards["Unique authors"].delta, cards["Unique authors"].steady) == ("-100.0%", False)
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from lib.mentions.labels import label
 from lib.queries.campaigns import NotOnThisBackend, campaigns, clusters_of, copies_once, members
 from lib.queries.engine import IbisStore
 from lib.queries.filters import Filters
@@ -225,9 +226,12 @@ def test_the_campaigns_of_a_scope(demo_frame, demo_model):
         assert row["authors"] == frame["authorName"].nunique()
         assert row["negative"] == pytest.approx((frame["messageSentiment"] == "negative").mean())
         shown_sources = dict(part.rsplit(" ", 1) for part in row["sources"].split(", "))
-        assert {k: int(v) for k, v in shown_sources.items()} == (
+        expected_sources = (
             frame["sourceService"].value_counts().sort_index().sort_values(ascending=False, kind="stable").head(4)
-        ).to_dict()
+        )
+        assert {k: int(v) for k, v in shown_sources.items()} == {
+            label("sourceService", k): v for k, v in expected_sources.items()
+        }  # named as every page names them
         first = pd.to_datetime(frame["datePublished"].astype(int).min(), unit="s", utc=True)
         assert row["first"] == first
         count, shown = members(q, Scope(), int(cluster), 10)

@@ -53,6 +53,24 @@ def test_overview_kpis_follow_a_sidebar_filter():
     assert param(at, "sent") == ["negative"]
 
 
+def test_counting_copies_once_says_how_many_copies_it_leaves_out(demo_model):
+    from lib.queries.filters import Filters
+    from lib.queries.interface import ModelQueries, Scope
+
+    at = run("app.py", {"once": "1", "lang": "en"})
+    q = ModelQueries(demo_model)
+    every, once = (
+        q.count(Scope(Filters(languages=("en",)))),
+        q.count(Scope(Filters(languages=("en",), copies_once=True))),
+    )
+    assert 0 < once < every
+    assert matched(at) == (
+        f"**{once:,}** of 20,000 mentions match, copies counted once ({every - once:,} later copies not counted)"
+    )
+    at.sidebar.toggle(key="w_once").set_value(False).run()
+    assert matched(at) == f"**{every:,}** of 20,000 mentions match"
+
+
 def test_a_deep_link_sets_the_filters_and_the_deltas():
     at = run("app.py", {"from": "2026-10-01", "to": "2026-10-31", "lang": "de", "tz": "Europe/Berlin"})
     assert not at.exception

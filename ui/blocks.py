@@ -225,13 +225,15 @@ def drill_shares(view: View, rows: str, column: str, picked: list, key: str) -> 
 
 def drill_volume(view: View, picked: list, freq: str, split: str | None, shown: list[str], key: str) -> None:
     """The mentions of the selected volume bars: those buckets and, when the chart is split, those series
-    (``shown`` are the chart's series; "Other" stands for every value not among them). "Filter to this" sets
-    the dates, and the series' values when they are plain values."""
+    (``shown`` are the chart's series; "Other" stands for every value not among them; all of them: no narrowing).
+    "Filter to this" sets the dates, and the series' values when they are plain values."""
     buckets, series = bucket_picks(picked)
     if not buckets:
         return
     scope = view.scope.in_buckets(buckets, freq)
     values: tuple[str, ...] = ()
+    if set(series) >= set(shown):
+        series = []  # every series of the chart (a box over a time range): those buckets' mentions, not narrowed
     if split and series:
         named = [s for s in series if s != "Other"]
         if "Other" in series:

@@ -48,7 +48,7 @@ def section(view: View) -> None:
         table,
     )
     st.dataframe(
-        table.drop(columns="cluster"),
+        table.drop(columns="cluster").assign(negative=table["negative"] * 100),
         hide_index=True,
         width="stretch",
         column_config={
@@ -58,7 +58,7 @@ def section(view: View) -> None:
             "first": st.column_config.DatetimeColumn("first seen (UTC)", format="YYYY-MM-DD HH:mm"),
             "last": st.column_config.DatetimeColumn("last seen (UTC)", format="YYYY-MM-DD HH:mm"),
             "days": st.column_config.NumberColumn("days", format="%.1f"),
-            "negative": st.column_config.NumberColumn("% negative", format="percent"),
+            "negative": st.column_config.NumberColumn("% negative", format="%.0f%%"),
             "sample": st.column_config.TextColumn("a sample text", width="large"),
         },
     )

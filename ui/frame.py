@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import streamlit as st
@@ -177,7 +177,12 @@ def _summary(view: View, title: str, count_slot: DeltaGenerator) -> None:
 
         with st.sidebar:
             notebook_offer.offer(view, title)
-    count_slot.markdown(f"**{view.matched:,}** of {view.q.n:,} mentions match")
+    line = f"**{view.matched:,}** of {view.q.n:,} mentions match"
+    if view.filters.copies_once:  # what the switch hides, so that the smaller numbers are not a surprise
+        every = Scope(replace(view.filters, copies_once=False), view.tz)
+        hidden = view.q.count(every) - view.matched
+        line += f", copies counted once ({hidden:,} later {'copy' if hidden == 1 else 'copies'} not counted)"
+    count_slot.markdown(line)
     if view.source.is_demo:
         st.info(
             "You are looking at **demo data** about a fictional airline. Import a file or pull from Qualtrics "

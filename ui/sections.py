@@ -36,8 +36,15 @@ def volume(view: View, with_spikes: bool) -> None:
     st.subheader("Volume over time")
     auto = view.bucket
     left, right, _ = st.columns([1, 1, 2])
+    # "auto" alone: a label that named the bucket it stands for stayed as it was drawn when the dates changed
+    # (the chart's caption says the bucket).
     freq = state.page_select(
-        left, "Bucket", "freq", ("auto", *FREQUENCIES), "auto", lambda f: f"auto ({auto})" if f == "auto" else f
+        left,
+        "Bucket",
+        "freq",
+        ("auto", *FREQUENCIES),
+        "auto",
+        help="auto: hours for up to 3 days, days up to 120 days, weeks up to 2 years, months beyond.",
     )
     split = state.page_select(right, "Split by", "split", tuple(SPLITS), "messageSentiment", SPLITS.get)
     oldest, newest = view.q.date_bounds(view.tz)

@@ -190,7 +190,9 @@ def set_page_param(key: str, value: str, default: str, refresh: bool = True) -> 
         refresh_share()
 
 
-def page_select(where, label: str, key: str, options: tuple[str, ...], default: str, format_func=str) -> str:
+def page_select(
+    where, label: str, key: str, options: tuple[str, ...], default: str, format_func=str, help: str | None = None
+) -> str:
     """A selectbox for a page setting that lives in the URL (``key``) and survives page switches."""
     current = page_param(key, options, default)
     if current not in options:  # the options changed (a topic was deleted): back to the default
@@ -203,6 +205,7 @@ def page_select(where, label: str, key: str, options: tuple[str, ...], default: 
         index=options.index(current),
         key=f"w_page_{key}",
         format_func=format_func,
+        help=help,
     )
     set_page_param(key, value, default)
     return value

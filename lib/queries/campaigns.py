@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from lib.errors import ExplorerError
+from lib.mentions.labels import label
 from lib.queries.clusters import clusters_of, first_copies
 from lib.queries.interface import ModelQueries, Queries, Scope
 from lib.queries.model import NAT, MentionModel
@@ -86,7 +87,7 @@ def campaigns(q: Queries, scope: Scope, top: int = 50, order: str = "mentions") 
         members = frame["row"].to_numpy()[frame["cluster"].to_numpy() == cluster]
         counts = pd.Series(service.values[service.codes[members]]).value_counts().sort_index()
         counts = counts.sort_values(ascending=False, kind="stable")  # most first, ties by name
-        sources.append(", ".join(f"{name} {count:,}" for name, count in counts.head(4).items()))
+        sources.append(", ".join(f"{label('sourceService', name)} {count:,}" for name, count in counts.head(4).items()))
     table["sources"] = sources
     table["first"] = pd.to_datetime(table["first_ns"], unit="ns", utc=True)
     table["last"] = pd.to_datetime(table["last_ns"], unit="ns", utc=True)

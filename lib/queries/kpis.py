@@ -16,6 +16,11 @@ class Kpi:
     inverse: bool = False  # a rise is bad news (negative share)
     help: str = ""
 
+    @property
+    def steady(self) -> bool:
+        """No change at the precision shown (``0.0%``, ``0.0 pp``): no arrow, no colour, as neither rise nor fall."""
+        return self.delta is not None and self.delta[:1] not in "+-"  # ``_signed`` drops the sign of no change
+
 
 def _pct(x: float) -> str:
     return "–" if math.isnan(x) else f"{x:.1%}"
@@ -24,13 +29,18 @@ def _pct(x: float) -> str:
 def _relative(now: float, before: float) -> str | None:
     if before == 0:
         return None
-    return f"{(now - before) / before:+.1%}"
+    return _signed(f"{(now - before) / before:+.1%}")
 
 
 def _points(now: float, before: float) -> str | None:
     if math.isnan(now) or math.isnan(before):
         return None
-    return f"{(now - before) * 100:+.1f} pp"
+    return _signed(f"{(now - before) * 100:+.1f} pp")
+
+
+def _signed(delta: str) -> str:
+    """A change as shown, without a sign where it rounds to none (``-0.0 pp`` is ``0.0 pp``)."""
+    return delta[1:] if delta.lstrip("+-").startswith("0.0") and not delta.lstrip("+-0.").strip("% p") else delta
 
 
 def kpi_cards(q: Queries, scope: Scope) -> list[Kpi]:
