@@ -132,7 +132,7 @@ def test_export_peak_memory_stays_flat_as_the_mentions_grow(demo_data_dir, tmp_p
         (tmp_path / f"{copies}.csv").unlink()
     small, large = peaks.values()
     assert large - small <= 60, peaks
-    assert large <= EXPORT_MEMORY_MB + 400, peaks
+    assert large <= 500, peaks  # the export's target at any size (455 MB here alone, 497 MB beside another run)
 
 
 @pytest.fixture
@@ -248,7 +248,7 @@ def test_time_cells_are_strftimes_cells(tz):
 def test_the_exports_raw_tag_counts_are_the_engines(demo_data_dir):
     """The export counts raw tags in its own lighter query (the engine's ran out of the export's memory at 1M
     realistic mentions): the same values, counts and order."""
-    from lib.export.stream import EXPORT_MEMORY_MB, _raw_tags, _StoreEngine
+    from lib.export.stream import _raw_tags, _StoreEngine
 
     with Store(demo_data_dir / "demo.duckdb").bulk_reader(EXPORT_MEMORY_MB) as read:
         ours = _raw_tags(read.con)

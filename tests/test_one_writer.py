@@ -2,8 +2,11 @@
 
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -47,3 +50,25 @@ def test_a_cli_import_while_the_app_is_open_appears_on_the_next_rerun(app_env, t
     at.run()
     assert not at.exception
     assert matched(at) == "**50** of 50 mentions match"
+
+
+def test_a_write_waits_for_a_reader_of_this_process_at_every_attach(tmp_path):
+    """An app session that opens the store as a write begins holds the file a moment: DuckDB refuses a second
+    handle on it ("Unique file handle conflict"), and every step of the write that attaches the store waits
+    for the reader instead of failing the import (under load in CI, the clusters' step did)."""
+    store = Store(tmp_path / "mentions.duckdb")
+    store.ingest([normalize(rows("a", 30))[0]], kind="import", source="first")
+
+    def held(seconds: float) -> threading.Thread:
+        reader = duckdb.connect(str(store.path), read_only=True)
+        release = threading.Thread(target=lambda: (time.sleep(seconds), reader.close()))
+        release.start()
+        return release
+
+    release = held(0.5)
+    assert store.fill_clusters() == 0  # attached once the reader let go, instead of raising
+    release.join()
+    release = held(0.5)
+    result = store.ingest([normalize(rows("b", 20))[0]], kind="import", source="second")
+    release.join()
+    assert result.rows_new == 20 and store.count() == 50

@@ -240,6 +240,38 @@ def test_postings_give_the_rows_of_each_term():
     assert sorted(moved.rows(np.array([2])).tolist()) == [10, 11]
 
 
+def test_postings_load_from_disk_without_the_ast_module(tmp_path, monkeypatch):
+    """Loaded in a background thread while pages are parsed: on Python 3.11 any use of ``ast`` there (numpy's
+    ``.npy`` header is read with ``ast.literal_eval``) can fail the page being parsed. Empty postings load too."""
+    import ast
+
+    matrix = sp.csr_matrix(np.array([[1, 0, 1], [0, 0, 1], [1, 1, 0]], dtype=np.int8))
+    (tmp_path / "some").mkdir()
+    (tmp_path / "none").mkdir()
+    Postings.of(matrix, rows=np.array([10, 11, 12])).save(tmp_path / "some")
+    Postings.of(sp.csr_matrix((0, 4), dtype=np.int8)).save(tmp_path / "none")
+
+    used = []
+
+    def refused(*args, **kwargs):
+        used.append(args)
+        raise RuntimeError("the ast module was used")
+
+    with monkeypatch.context() as patched:  # pytest itself uses ast to report a failure: only around the loads
+        patched.setattr(ast, "parse", refused)
+        patched.setattr(ast, "literal_eval", refused)
+        try:
+            loaded, empty = Postings.load(tmp_path / "some"), Postings.load(tmp_path / "none")
+        except RuntimeError:
+            loaded = empty = None
+    assert not used and loaded is not None and empty is not None
+    assert sorted(loaded.rows(np.array([2])).tolist()) == [10, 11] and loaded.size == 3
+    assert empty.size == 4 and not len(empty.rows(np.array([1])))
+    (tmp_path / "some" / "postings-indices.int32").write_bytes(b"abc")  # not whole values: refused, not misread
+    with pytest.raises(ValueError, match="not whole int32 values"):
+        Postings.load(tmp_path / "some")
+
+
 def _damage(kind: str, folder: Path) -> None:
     texts = folder / "texts.arrow"
     data = bytearray(texts.read_bytes())

@@ -13,7 +13,8 @@ mentions on a quiet machine), and the first word search waited for a scan that g
 - ``keys.arrow``: per row of ``texts.arrow``, the DuckDB hash of the mention's key (``h``, mapped to model rows
   when the folder is opened) and its link pieces (``links``: its whitespace-separated pieces with a "/" or
   "www.", joined by spaces; null when none);
-- ``postings-*.npy``: the term index transposed (lib/text/postings.py), rows in the file's order, memory-mapped.
+- ``postings-indptr.int64``, ``postings-indices.int32``: the term index transposed (lib/text/postings.py), rows
+  in the file's order, raw arrays, memory-mapped.
 
 The folder is written once per store version (by the first model of that version, in the background after the
 first page), to a temporary name and renamed when complete, so a crash leaves no half folder and two servers
@@ -51,7 +52,9 @@ SUFFIX = ".search"
 DIGEST_CHUNK = 1 << 22  # bytes read at a time while a file's digest is taken
 BATCH_ROWS = 50_000  # rows per streamed batch: bounded memory while the file is written
 DONE = "complete"
-LAYOUT = "v1"  # in the folder's name: a folder of another layout is not read, and is removed with old versions
+# In the folder's name: a folder of another layout (v1: postings as .npy) is not read, and is removed with old
+# versions.
+LAYOUT = "v2"
 THREADS = os.cpu_count() or 1  # parts a phrase's candidate texts are matched in, side by side
 MIN_PART_ROWS = 5_000  # fewer candidates than this per part: one part
 # The pieces of a text that hold a link: what string_split_regex + list_filter gave, in one regular expression.

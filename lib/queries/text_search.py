@@ -180,7 +180,9 @@ class TextSearch:
         """Build the side tables of word search (term texts, key hashes, link pieces) in a background thread,
         after a short pause so that the first page is drawn first; a search meanwhile waits for them."""
         if self.uses_index:
-            threading.Thread(target=self._prepare, name="text-search-warm-up", daemon=True).start()
+            # Not a daemon: a process that exits meanwhile waits for it (seconds), where a daemon thread stopped
+            # inside DuckDB at exit aborts the whole process ("terminate called ... exception not rethrown").
+            threading.Thread(target=self._prepare, name="text-search-warm-up", daemon=False).start()
 
     def _prepare(self) -> None:
         time.sleep(WARM_UP_DELAY)

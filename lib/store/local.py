@@ -34,7 +34,7 @@ from lib.errors import ExplorerError, mark_logged, was_logged
 from lib.mentions.normalize import COLUMNS, split_tags
 from lib.store import near_duplicates
 from lib.store.migrate import migrate
-from lib.store.staging import BUMP_VERSION, LogEntry, StagedWrite, remove_stale
+from lib.store.staging import BUMP_VERSION, LogEntry, StagedWrite, attach_waiting, remove_stale
 from lib.text.vocabulary import ENRICHMENT_COLUMNS, ENRICHMENT_DDL, VOCAB_DDL
 
 SCHEMA_VERSION = 5  # 2: hashtags, handles and linkDomains extracted at ingest; 3: the text enrichment;
@@ -543,7 +543,8 @@ class Store:
         run resumes where it stopped. The caller holds the writers' lock. Returns how many were clustered."""
         done, version = 0, ""
         with bulk_connection() as con:
-            con.execute(f"ATTACH {sql_string(str(self.path))} AS store")
+            # the app's readers in this process may hold the file a moment (a page opened as the write began)
+            attach_waiting(con, f"ATTACH {sql_string(str(self.path))} AS store", LOCK_WAIT_SECONDS)
             try:
                 while part := near_duplicates.backfill_chunk(con, rows or near_duplicates.BACKFILL_ROWS):
                     done += part

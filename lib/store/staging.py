@@ -137,7 +137,7 @@ class StagedWrite:
         self.catalog = "staging"
         self.con.execute(f"ATTACH {_quoted(self.path)} AS {self.catalog}")
         self.con.execute(f"USE {self.catalog}")
-        self._attach_waiting(f"ATTACH {_quoted(store.path)} AS store (READ_ONLY)", ATTACH_WAIT_SECONDS)
+        attach_waiting(self.con, f"ATTACH {_quoted(store.path)} AS store (READ_ONLY)", ATTACH_WAIT_SECONDS)
         self.attached = "ro"
         self.con.execute(
             "CREATE TABLE rows AS SELECT 0::BIGINT AS seq, 0::BIGINT AS mask, * FROM store.mentions LIMIT 0"
@@ -356,26 +356,11 @@ class StagedWrite:
             raise
         return version
 
-    def _attach_waiting(self, sql: str, wait: float) -> None:
-        """Attach the store, waiting up to ``wait`` seconds while another connection of this process (a reader of
-        another app session, the search side files being written) holds it with another configuration."""
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                self.con.execute(sql)
-                return
-            except duckdb.Error as exc:
-                text = str(exc).lower()
-                busy = "lock" in text or "conflict" in text or "already attached" in text or "configuration" in text
-                if not busy or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
     def _attach_for_writing(self, wait: float) -> None:
         """Swap the read-only attachment for a read-write one: the only moment readers are kept out. Readers
         in this process (other app sessions) hold the file briefly; wait for them."""
         self.detach()
-        self._attach_waiting(f"ATTACH {_quoted(self.store.path)} AS store", wait)
+        attach_waiting(self.con, f"ATTACH {_quoted(self.store.path)} AS store", wait)
         self.attached = "rw"
         self.con.execute("USE store")
 
@@ -406,6 +391,23 @@ class StagedWrite:
         for path in (self.path, self.path.with_name(self.path.name + ".wal")):
             path.unlink(missing_ok=True)
         shutil.rmtree(self.spill, ignore_errors=True)
+
+
+def attach_waiting(con: duckdb.DuckDBPyConnection, sql: str, wait: float) -> None:
+    """Run ``sql``, an ATTACH of the store, waiting up to ``wait`` seconds while another connection of this
+    process (a reader of another app session, the search side files being written) holds the file with another
+    configuration: DuckDB refuses a second handle on a file it has open ("Unique file handle conflict")."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            con.execute(sql)
+            return
+        except duckdb.Error as exc:
+            text = str(exc).lower()
+            busy = "lock" in text or "conflict" in text or "already attached" in text or "configuration" in text
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _q(name: str) -> str:

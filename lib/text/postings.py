@@ -43,14 +43,24 @@ class Postings:
             return np.asarray(self.indices[self.indptr[ids[0]] : self.indptr[ids[0] + 1]])
         return np.concatenate([self.indices[self.indptr[i] : self.indptr[i + 1]] for i in ids])
 
+    # Raw arrays, their type in the name, rather than ``.npy``: numpy reads an ``.npy`` header with
+    # ``ast.literal_eval``, and on Python 3.11 the ast module's depth counter is shared between threads, so a
+    # load in the background beside a page being parsed (Streamlit's magic) failed that page with
+    # "SystemError: AST constructor recursion depth mismatch".
+    FILES = (("indptr", np.int64), ("indices", np.int32))
+
     def save(self, folder: Path) -> None:
-        np.save(folder / "postings-indptr.npy", self.indptr)
-        np.save(folder / "postings-indices.npy", self.indices)
+        for name, dtype in self.FILES:
+            np.asarray(getattr(self, name), dtype=dtype).tofile(folder / f"postings-{name}.{np.dtype(dtype).name}")
 
     @classmethod
     def load(cls, folder: Path) -> Postings:
         """Memory-mapped: only the slices of the words searched are read from disk."""
-        return cls(
-            np.load(folder / "postings-indptr.npy", mmap_mode="r"),
-            np.load(folder / "postings-indices.npy", mmap_mode="r"),
-        )
+        arrays = []
+        for name, dtype in cls.FILES:
+            path = folder / f"postings-{name}.{np.dtype(dtype).name}"
+            size = path.stat().st_size  # a missing file raises here, as np.load did
+            if size % np.dtype(dtype).itemsize:
+                raise ValueError(f"{path.name} is not whole {np.dtype(dtype).name} values")
+            arrays.append(np.memmap(path, dtype=dtype, mode="r") if size else np.zeros(0, dtype=dtype))
+        return cls(*arrays)
