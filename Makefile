@@ -2,6 +2,9 @@
 VENV ?= .venv
 PYTHON ?= python3  # the interpreter the venv is made from (Python 3.11)
 PY := $(VENV)/bin/python
+# Keep compiled modules (and pytest's rewritten tests) between runs, whatever the shell says: a machine that sets
+# PYTHONDONTWRITEBYTECODE compiles every module again in every test process and subprocess.
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: run test test-fast lint fix bench demo-data browser java clean
 

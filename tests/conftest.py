@@ -1,6 +1,8 @@
 import fcntl
 import functools
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -23,6 +25,39 @@ pytest_plugins = [
 # half of what a page run costs). The packages do not change during a test run, so each process scans once; the
 # app uses no such components.
 manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD_DEMO = (
+    "import sys; from lib.sources.ingest import ensure_demo_store; from lib.store.local import Store; "
+    "ensure_demo_store(Store(sys.argv[1]))"
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    """With xdist, the controller starts building the demo store at once, in a process of its own that holds the
+    store's lock (``demo_data_dir``), while the workers start and collect: they wait for it only for what is left
+    (it took ~7 s, every worker waiting, from the first test that needed it). Should it fail, the first worker to
+    take the lock builds the store itself."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or not getattr(config.option, "numprocesses", None):
+        return
+    root = config._tmp_path_factory.getbasetemp()  # the run's folder: each worker's is inside it
+    (root / "demo-data").mkdir(exist_ok=True)
+    with open(root / "demo-data.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held by the builder (it shares this open file) until it exits
+        config.demo_builder = subprocess.Popen(
+            [sys.executable, "-c", BUILD_DEMO, str(root / "demo-data" / "demo.duckdb")],
+            cwd=ROOT,
+            pass_fds=(lock.fileno(),),
+            stdout=subprocess.DEVNULL,
+        )
+
+
+def pytest_unconfigure(config):
+    builder = getattr(config, "demo_builder", None)
+    if builder is not None:
+        builder.wait()
 
 
 @pytest.fixture(scope="session")
@@ -125,8 +160,8 @@ def fake():
         yield state
 
 
-# Scale and subprocess runs (memory peaks, whole scripts, kills, the bad-file corpus through a page): in
-# `make test`, left out of `make test-fast`.
+# Scale, fault, subprocess and concurrency runs (memory peaks, whole scripts, kills, races, the bad-file corpus
+# through a page): in `make test` (and CI), left out of `make test-fast`, the loop while coding.
 SLOW = (
     "test_import_memory.py::",
     "test_export_stream.py::test_export_peak_memory_stays_flat",
@@ -139,6 +174,42 @@ SLOW = (
     # The whole demo imported again in three parts and compared with the one-shot import: the ingest path at
     # full size (issue 20's clusters); the smaller tests of test_near_duplicates.py stay in the quick loop.
     "test_near_duplicates.py::test_an_import_in_parts_keeps_the_clusters_of_a_one_shot_run",
+    # Kills, interrupts, full disks, read-only folders and retries with more memory: the fault runs.
+    "test_store_faults.py::",
+    "test_export_stream.py::test_an_interrupted_export_leaves_no_file",
+    "test_export_stream.py::test_an_unwritable_path_and_a_full_disk",
+    "test_bad_inputs.py::test_a_bad_file_through_the_cli[gzip-bomb",
+    "test_near_duplicates.py::test_clusters_that_do_not_fit_the_first_memory_limit",
+    "test_near_duplicates.py::test_a_failed_write_leaves_mentions_and_clusters",
+    # Whole commands and scripts in processes of their own, the whole demo made again, the notebook.
+    "test_one_writer.py::",
+    "test_pull.py::test_cli_pull",
+    "test_alerts.py::test_the_cli_pull_evaluates_alerts",
+    "test_notebook.py::",
+    "test_demo.py::test_shipped_demo_file_is_what_the_generator_makes",
+    "test_credentials_host.py::test_test_connection_and_pull_to_another_host",
+    "test_uploads.py::test_the_proxy_rule_bounds_uploads",
+    # Stores rewritten whole (migrations, backfills, replication) and long or many texts.
+    "test_replicate.py::",
+    "test_bench_stream.py::",
+    "test_near_duplicates.py::test_an_older_store_gets_its_clusters_by_a_resumable_backfill",
+    "test_near_duplicates.py::test_a_store_with_the_chaining_rules",
+    "test_engine_sql.py::test_a_snapshot_of_long_texts",
+    "test_snapshot.py::test_long_texts_are_published",
+    "test_enrich.py::test_large_batches",
+    "test_sentiment.py::test_the_shipped_demo_and_realistic_texts_score",
+    "test_export_stream.py::test_the_streamed_export_is_byte_for_byte_the_model_paths[all]",
+    # Concurrency and timing: writes, pulls and snapshot loads racing readers, threads hammering the model, the
+    # password gate's deliberate slowdown.
+    "test_engine_sql.py::test_a_new_version_answers_from_its_parquet_files_while_it_loads",
+    "test_engine_sql.py::test_each_snapshot_version_is_loaded_once",
+    "test_backends.py::test_a_damaged_new_snapshot_keeps",
+    "test_backends.py::test_a_new_snapshot_is_seen_without_reconnecting",
+    "test_data_page.py::test_a_second_pull_while_one_runs_is_refused",
+    "test_store.py::test_a_read_during_a_write_in_the_same_process_waits",
+    "test_thread_safety.py::",
+    "test_gate.py::test_wrong_passwords_in_one_session_slow_down",
+    "test_uploads.py::test_an_upload_needs_the_password_first",
 )
 
 
