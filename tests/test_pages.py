@@ -136,3 +136,11 @@ def test_mentions_table_and_detail_show_tags_under_the_recode(tmp_path, monkeypa
     fields = dict(zip(detail["field"], detail["value"], strict=True))
     assert fields["Tags (tags)"] == "Connectivity"
     assert fields["tags (as received)"] == "Wi-Fi, App & Website, Competitor"
+
+
+def test_the_spikes_line_counts_in_words():
+    """One spike is "1 spike", not "1 spikes" (the demo's last 30 days hold one; all time, three)."""
+    month = run("pages/1_Dashboard.py", {"from": "2026-10-03", "to": "2026-11-01", "tz": "UTC"})
+    every = run("pages/1_Dashboard.py", {"tz": "UTC"})
+    labels = [e.label for at in (month, every) for e in at.expander if "how they are found" in e.label]
+    assert labels == ["1 spike: how they are found", "3 spikes: how they are found"]

@@ -77,7 +77,8 @@ def volume(view: View, with_spikes: bool) -> None:
     )
     if flagged is not None:
         found = flagged[flagged["spike"]]
-        with st.expander(f"{len(found)} spikes: how they are found", icon=":material/query_stats:"):
+        counted = f"{len(found)} spike" + ("" if len(found) == 1 else "s")
+        with st.expander(f"{counted}: how they are found", icon=":material/query_stats:"):
             st.write(SPIKE_METHOD.format(window=BASELINE[bucket], freq=bucket))
             if len(found):
                 st.dataframe(

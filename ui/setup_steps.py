@@ -124,7 +124,7 @@ def mapping(preset: Connection) -> None:
         else:
             st.markdown(
                 f"**Token endpoint:** {code(task['token_endpoint'])}  \n**POST** {code(task['url'])}  \n"
-                "**Header:** `Authorization: Bearer ` then the piped text of your QSC account ({a})."
+                "**Header:** `Authorization: Bearer ` then your QSC account, picked from the piped text icon (`{a}`)."
             )
             st.markdown(
                 "**Body** (JSON key-value pairs): every dataset field and its piped text"
