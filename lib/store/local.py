@@ -95,13 +95,13 @@ def sql_string(text: str) -> str:
 
 
 @contextmanager
-def bulk_connection(memory_mb: int = BULK_MEMORY_MB) -> Iterator[duckdb.DuckDBPyConnection]:
+def bulk_connection(
+    memory_mb: int = BULK_MEMORY_MB, threads: int = BULK_THREADS
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB connection that keeps within ``memory_mb`` and spills to a temporary folder (in
     ``TMPDIR``) that is removed when it closes: the engine of every whole-data read and rewrite."""
     with tempfile.TemporaryDirectory(prefix="sce-spill-") as spill:
-        con = duckdb.connect(
-            config={"memory_limit": f"{memory_mb}MB", "temp_directory": spill, "threads": BULK_THREADS}
-        )
+        con = duckdb.connect(config={"memory_limit": f"{memory_mb}MB", "temp_directory": spill, "threads": threads})
         try:
             con.execute("SET enable_progress_bar = false")
             yield con
@@ -259,7 +259,7 @@ class Store:
                 time.sleep(0.1)
 
     @contextmanager
-    def bulk_reader(self, memory_mb: int = BULK_MEMORY_MB) -> Iterator[BulkRead]:
+    def bulk_reader(self, memory_mb: int = BULK_MEMORY_MB, threads: int = BULK_THREADS) -> Iterator[BulkRead]:
         """A read of the whole data in bounded memory (an export, a snapshot publish): DuckDB keeps within
         ``memory_mb`` and spills sorts and joins to a temporary folder, whatever the store's size. The store is
         attached read-only to a connection of its own (so that the app's readers in this process go on), the
@@ -268,7 +268,7 @@ class Store:
         if not self.exists():
             raise StoreError(f"No store at {self.path}: pull from Qualtrics or import a file first.")
         self.ensure_schema()
-        with bulk_connection(memory_mb) as con:
+        with bulk_connection(memory_mb, threads) as con:
 
             def attach() -> duckdb.DuckDBPyConnection:
                 con.execute(f"ATTACH {sql_string(str(self.path))} AS store (READ_ONLY)")

@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lib.store.local import BULK_MEMORY_MB, BulkRead, Store, StoreError, bulk_connection, sql_string
+from lib.store.local import BULK_MEMORY_MB, BULK_THREADS, BulkRead, Store, StoreError, bulk_connection, sql_string
 
 TABLES = ("mentions", "enrichment", "vocab", "ingest_log", "meta", "near_duplicates")
 OPTIONAL = ("near_duplicates",)  # absent from snapshots published before the clusters were kept
@@ -136,12 +136,12 @@ class SnapshotStore(Store):
             con.close()
 
     @contextmanager
-    def bulk_reader(self, memory_mb: int = BULK_MEMORY_MB) -> Iterator[BulkRead]:
+    def bulk_reader(self, memory_mb: int = BULK_MEMORY_MB, threads: int = BULK_THREADS) -> Iterator[BulkRead]:
         """As ``Store.bulk_reader``, over the current snapshot's Parquet files (the row order is the file's)."""
         current = self._current()
         if current is None:
             raise StoreError(f"No snapshot in {self.folder} yet: the writer publishes one after its first pull.")
-        with bulk_connection(memory_mb) as con:
+        with bulk_connection(memory_mb, threads) as con:
             for table in TABLES:
                 if table in OPTIONAL and not (current / f"{table}.parquet").exists():
                     continue
