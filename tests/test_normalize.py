@@ -85,11 +85,21 @@ def test_fold_sentiment(raw, expected):
         ("", None),
         ("   ", None),
         ("yesterday", None),
+        # Beyond pandas' nanoseconds (1677-2262): blank, as an unreadable time (they raised and failed the import).
+        ("0001-01-01T00:00:00Z", None),
+        ("1500-01-01", None),
+        ("-0001-01-01", None),
+        ("9999-12-31", None),
+        ("Wed Oct 10 20:19:24 +0000 1500", None),
+        ("Mon, 01 Jan 1500 00:00:00 +0000", None),
+        ("Wed Oct 10 20:19:24 +0000 2018", "2018-10-10T20:19:24+00:00"),
     ],
 )
 def test_parse_timestamps(raw, expected):
     got = parse_timestamps(pd.Series([raw]))[0]
     assert (None if pd.isna(got) else got.isoformat()) == expected
+    mixed = parse_timestamps(pd.Series(["2026-01-01", raw, "1700000000"]))  # one bad row leaves the others
+    assert mixed[0].isoformat() == "2026-01-01T00:00:00+00:00" and mixed[2].year == 2023
 
 
 def _raw(**columns):

@@ -213,6 +213,14 @@ def _rfc2822(value: str) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
+def _within_ns(parsed: pd.Series) -> pd.Series:
+    """Parsed times in nanoseconds; those pandas' nanoseconds cannot hold (before 1677-09-21 or after
+    2262-04-11, as "0001-01-01", a common placeholder for no date) become NaT, as any unreadable time does.
+    (pandas parses them at a coarser unit, and putting them into a nanosecond column raised.)"""
+    inside = (parsed >= pd.Timestamp.min.tz_localize("UTC")) & (parsed <= pd.Timestamp.max.tz_localize("UTC"))
+    return parsed.where(inside).astype("datetime64[ns, UTC]")
+
+
 def parse_timestamps(values: pd.Series) -> pd.Series:
     """UTC timestamps from UNIX seconds, milliseconds or microseconds, ISO 8601 strings, Twitter's
     ``created_at`` or RFC 2822 dates (e-mail, RSS); blanks and anything else become NaT."""
@@ -227,13 +235,14 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
     out = pd.Series(pd.to_datetime(ns, unit="ns", utc=True, errors="coerce"), index=text.index)
     iso = pd.Series(np.isnan(numbers), index=text.index) & (text != "")
     if iso.any():
-        out[iso] = pd.to_datetime(text[iso], utc=True, errors="coerce", format="ISO8601")
+        out[iso] = _within_ns(pd.to_datetime(text[iso], utc=True, errors="coerce", format="ISO8601"))
     other = out.isna() & iso
     if other.any():
-        out[other] = pd.to_datetime(text[other], utc=True, errors="coerce", format=_TWITTER_TIME)
+        out[other] = _within_ns(pd.to_datetime(text[other], utc=True, errors="coerce", format=_TWITTER_TIME))
         rest = out.isna() & other
         if rest.any():
-            out[rest] = pd.to_datetime([_rfc2822(v) for v in text[rest]], utc=True)
+            rfc = pd.Series(pd.to_datetime([_rfc2822(v) for v in text[rest]], utc=True), index=text[rest].index)
+            out[rest] = _within_ns(rfc)
     return out.astype("datetime64[ns, UTC]")
 
 

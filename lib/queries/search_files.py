@@ -122,8 +122,12 @@ class SearchFiles:
         return self.link_rows, self.link_pieces
 
     def rows_of(self, ids: np.ndarray) -> np.ndarray:
-        """Model rows that have any of vocabulary ``ids``."""
-        return self.model_rows[self.postings.rows(ids)]
+        """Model rows that have any of vocabulary ``ids``; a row number outside the files (damaged) is a
+        ``ValueError``, never an answer."""
+        rows = self.postings.rows(ids)
+        if len(rows) and (rows.min() < 0 or rows.max() >= len(self.model_rows)):
+            raise ValueError("the postings name rows the side files do not have")
+        return self.model_rows[rows]
 
 
 def folder_of(path: Path, version: str) -> Path:

@@ -296,8 +296,12 @@ class TextSearch:
         found = np.zeros(self.n, dtype=bool)
         files = self.side_files()
         if len(wanted) and files is not None:
-            found[files.rows_of(wanted)] = True
-        elif len(wanted):
+            try:
+                found[files.rows_of(wanted)] = True
+            except (OSError, ValueError, IndexError):  # a side file changed under this server: the index answers
+                self._drop_files()
+                files = None
+        if len(wanted) and files is None:
             indicator = np.zeros(self.index.size, dtype=np.int32)
             indicator[wanted] = 1
             found = np.asarray(self.index.terms @ indicator) > 0

@@ -11,6 +11,7 @@ side files of lib/queries/search_files.py keep them in the store's order, which 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +19,10 @@ import scipy.sparse as sp
 
 
 class Postings:
-    """``indices[indptr[i]:indptr[i + 1]]``: the rows that have vocabulary id ``i``."""
+    """``indices[indptr[i]:indptr[i + 1]]``: the rows that have vocabulary id ``i``. In memory (``of``), or on
+    disk (``load``): then ``indptr`` is read whole and each word's rows are read from the file when asked."""
 
-    def __init__(self, indptr: np.ndarray, indices: np.ndarray):
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray | _IndexFile):
         self.indptr, self.indices = indptr, indices
 
     @classmethod
@@ -39,9 +41,10 @@ class Postings:
         ids = np.asarray(ids, dtype=np.int64)
         if not len(ids):
             return np.zeros(0, dtype=np.int32)
-        if len(ids) == 1:
-            return np.asarray(self.indices[self.indptr[ids[0]] : self.indptr[ids[0] + 1]])
-        return np.concatenate([self.indices[self.indptr[i] : self.indptr[i + 1]] for i in ids])
+        ranges = [(int(self.indptr[i]), int(self.indptr[i + 1])) for i in ids]
+        if isinstance(self.indices, _IndexFile):
+            return self.indices.read(ranges)
+        return np.concatenate([np.asarray(self.indices[start:stop]) for start, stop in ranges])
 
     # Raw arrays, their type in the name, rather than ``.npy``: numpy reads an ``.npy`` header with
     # ``ast.literal_eval``, and on Python 3.11 the ast module's depth counter is shared between threads, so a
@@ -55,12 +58,34 @@ class Postings:
 
     @classmethod
     def load(cls, folder: Path) -> Postings:
-        """Memory-mapped: only the slices of the words searched are read from disk."""
-        arrays = []
-        for name, dtype in cls.FILES:
-            path = folder / f"postings-{name}.{np.dtype(dtype).name}"
-            size = path.stat().st_size  # a missing file raises here, as np.load did
-            if size % np.dtype(dtype).itemsize:
-                raise ValueError(f"{path.name} is not whole {np.dtype(dtype).name} values")
-            arrays.append(np.memmap(path, dtype=dtype, mode="r") if size else np.zeros(0, dtype=dtype))
-        return cls(*arrays)
+        """``indptr`` read whole (checked: it must point inside the rows file, in order); the rows file read a
+        word at a time. Not memory-mapped: a mapped file cut short under a running server kills it (SIGBUS)."""
+        indptr = np.fromfile(folder / "postings-indptr.int64", dtype=np.int64)
+        indices = _IndexFile(folder / "postings-indices.int32")
+        if not len(indptr) or indptr[0] != 0 or indptr[-1] != indices.length or (np.diff(indptr) < 0).any():
+            raise ValueError("the postings do not fit their rows file")
+        return cls(indptr, indices)
+
+
+class _IndexFile:
+    """The rows file of loaded postings, read by range; a file changed since it was opened (size or time) is an
+    ``OSError``, never an answer."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        stat = path.stat()
+        if stat.st_size % 4:
+            raise ValueError(f"{path.name} is not whole int32 values")
+        self.length, self._seen = stat.st_size // 4, (stat.st_size, stat.st_mtime_ns)
+
+    def read(self, ranges: list[tuple[int, int]]) -> np.ndarray:
+        """The rows of each ``(start, stop)`` range, one after the other: the file opened once, checked once."""
+        with open(self.path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            if (stat.st_size, stat.st_mtime_ns) != self._seen:
+                raise OSError(f"{self.path.name} changed since it was opened")
+            parts = [os.pread(handle.fileno(), 4 * (stop - start), 4 * start) for start, stop in ranges if stop > start]
+        data = b"".join(parts)
+        if len(data) != 4 * sum(stop - start for start, stop in ranges if stop > start):
+            raise OSError(f"{self.path.name} is shorter than when it was opened")
+        return np.frombuffer(data, dtype=np.int32).copy() if data else np.zeros(0, dtype=np.int32)
