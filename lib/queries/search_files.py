@@ -14,7 +14,8 @@ mentions on a quiet machine), and the first word search waited for a scan that g
   when the folder is opened) and its link pieces (``links``: its whitespace-separated pieces with a "/" or
   "www.", joined by spaces; null when none);
 - ``postings-indptr.int64``, ``postings-indices.int32``: the term index transposed (lib/text/postings.py), rows
-  in the file's order, raw arrays, memory-mapped.
+  in the file's order, raw arrays: the first read whole, the second a word's range at a time (not mapped: a
+  mapped file cut short under a running server kills it).
 
 The folder is written once per store version (by the first model of that version, in the background after the
 first page), to a temporary name and renamed when complete, so a crash leaves no half folder and two servers
