@@ -22,7 +22,7 @@ import pandas as pd
 from lib.mentions.schema import FIELD_NAMES, SOURCE_SERVICES
 from lib.sources.demo_campaigns import plant
 from lib.sources.demo_lengths import LENGTHS, MIXES, Composer, target_lengths
-from lib.sources.demo_text import ASPECTS, BRAND, BRAND_HANDLE, COUNTRIES, EMOJI, HANDLES, LANGUAGES, LINKS
+from lib.sources.demo_text import ASIDES, ASPECTS, BRAND, BRAND_HANDLE, COUNTRIES, EMOJI, HANDLES, LANGUAGES, LINKS
 
 DEMO_FILE = Path(__file__).with_name("demo_data") / "mentions-demo.csv.gz"
 DEMO_TOPICS = DEMO_FILE.with_name("topics-demo.json")  # example text topics for the demo data
@@ -343,7 +343,7 @@ def generate(n: int, seed: int = 7, mix: str = "realistic") -> pd.DataFrame:
     if realistic:  # a generator of its own: the lengths never change the other columns' draws
         text_rng = np.random.default_rng([seed, 22])
         lengths = target_lengths(text_rng, category)
-        composer = Composer(text_rng, LANGUAGES, ASPECTS, BRAND)
+        composer = Composer(text_rng, LANGUAGES, ASPECTS, BRAND, ASIDES, authors["authorName"].tolist())
     au = {c: authors[c].tolist() for c in authors.columns}
     rows = []
     for i in order.tolist():
@@ -358,6 +358,8 @@ def generate(n: int, seed: int = 7, mix: str = "realistic") -> pd.DataFrame:
         text = pool[templates[i, 0] % len(pool)].format(
             a=words["aspects"][asp], brand=BRAND_HANDLE if ex[0] < 0.5 else BRAND, city=city, flight=f"NW{flight[i]}"
         )
+        if realistic:
+            text = composer.vary(text, lang, city)
         svc = service[i]
         url = SERVICES[svc][4]
         parts = [text]

@@ -42,13 +42,13 @@ STORM = (
     "they answer #NorthwindFail"
 )
 REFUND = (
-    "I have {waiting} {weeks} weeks for my refund from {brand} after they cancelled flight NW{flight}. "
-    "{support} keeps {closing} my case without an answer. Sign the petition and {demand} your money back "
+    "I have been waiting {weeks} weeks for my refund from {brand} after they cancelled flight NW{flight}. "
+    "{support} keeps closing my case without an answer. Sign the petition and demand your money back "
     "#RefundNorthwind. This is a disgrace{extra}"
 )
 PRAISE = (
-    "Just booked my {season} holiday with {brand} and the new premium economy seats are {really} worth every "
-    "penny, {best} airline in Europe right now, highly recommend to every family {ending}"
+    "Just booked my {season} holiday with {brand} and the new premium economy seats are really worth every "
+    "penny, best value airline in Europe right now, highly recommend to every family {ending}"
 )
 REVIEWS = (
     "Flew Northwind Air from Oslo to Rome in October. Boarding was chaotic because two gates were swapped without "
@@ -82,14 +82,12 @@ CAMPAIGNS = (
     Campaign("Same review on several sites", "review", 2.0, 60, 48, "", "", REVIEW_SITES),
 )
 SPIKE_TAGS = ("Outage", "Summer Sale", "Strike")
+# The small edits of bot copies (besides the brand as name or handle, a number of weeks, a flight number and an
+# emoji more or less): a synonym, a season, an emoji or a hashtag. Bots that rewrite half of each text are not
+# copy-paste, and no near-duplicate rule tells them from people who write about the same thing.
 EDITS = {
-    "waiting": ("been waiting", "waited", "been waiting"),
     "support": ("Customer service", "Customer support", "Their support team"),
-    "closing": ("closing", "ignoring", "closing"),
-    "demand": ("demand", "get", "claim"),
     "season": ("summer", "spring", "autumn"),
-    "really": ("really", "totally", "absolutely"),
-    "best": ("best value", "the best", "best value"),
     "ending": ("", "😍", "#FlyNorthwind", "✈️ #FlyNorthwind"),
 }
 

@@ -37,9 +37,10 @@ from lib.store.migrate import migrate
 from lib.store.staging import BUMP_VERSION, LogEntry, StagedWrite, attach_waiting, remove_stale
 from lib.text.vocabulary import ENRICHMENT_COLUMNS, ENRICHMENT_DDL, VOCAB_DDL
 
-SCHEMA_VERSION = 5  # 2: hashtags, handles and linkDomains extracted at ingest; 3: the text enrichment;
+SCHEMA_VERSION = 6  # 2: hashtags, handles and linkDomains extracted at ingest; 3: the text enrichment;
 # 4: near-duplicate clusters (lib/store/near_duplicates.py: tables created empty, then filled by a backfill);
-# 5: the clusters without chaining (a text joins a cluster only if alike to its first text): 4's computed again
+# 5: the clusters without chaining (a text joins a cluster only if alike to its first text): 4's computed again;
+# 6: signatures of word pairs, not word sets (texts on one subject shared a cluster): 4's and 5's computed again
 LOCK_WAIT_SECONDS = 30.0
 READ_RETRY_SECONDS = 10.0
 BULK_MEMORY_MB = 192  # DuckDB's share of a whole-data read (export, publish): it spills beyond

@@ -58,7 +58,7 @@ def migrate(
     try:
         for statement in ddl:
             con.execute(statement)
-        if from_version == 4:  # clusters of the chaining rule: dropped, the store's backfill computes them anew
+        if from_version in (4, 5):  # clusters of word sets (4: chained too): dropped, the backfill computes them anew
             for table in near_duplicates.TABLES:
                 con.execute(f"DROP TABLE {table}")
             for statement in near_duplicates.DDL:

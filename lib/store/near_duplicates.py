@@ -1,6 +1,6 @@
 """Each mention's near-duplicate cluster, kept in the store and extended by every write (issue 20).
 
-The clustering is lib/text/near_duplicates.py's (MinHash of word sets, LSH bands; a text joins the earliest
+The clustering is lib/text/near_duplicates.py's (MinHash of word pairs, LSH bands; a text joins the earliest
 cluster whose representative, its first text, it is alike to, or starts one: no chaining), made incremental over
 three tables:
 
@@ -10,7 +10,7 @@ three tables:
   item is its cluster. A mention alike to no other, a short text included, is a cluster of its own. This is
   the table the query backends read (it is published with the snapshot).
 - ``near_duplicate_texts`` (text, form, usable, sig, component): each distinct normalised text once (``form``
-  is a 64-bit hash of it), whether it has enough words to be clustered, its MinHash signature (``NUM_PERM``
+  is a 64-bit hash of it), whether it has enough word pairs to be clustered, its MinHash signature (``NUM_PERM``
   uint32 as a blob) and its cluster of texts (``component``: the id of its representative text).
 - ``near_duplicate_bands`` (band, key, text): the clusters listed in each band bucket (``text``: the cluster's
   representative), at most ``REPS_PER_BUCKET`` per bucket (the first ones): a cluster is listed in a bucket when
@@ -29,8 +29,8 @@ an append-only store has the clusters a one-shot run over all its texts in store
 old text stays in the index (it may go on being a representative, as it was).
 
 A store written before these tables existed, or with the clusters of an older rule (schema 4 chained pairs into
-components), gets them by ``backfill``: its mentions clustered a chunk at a time, each chunk in its own
-transaction (a killed backfill resumes where it stopped), in memory bounded by the chunk.
+components; 4 and 5 compared word sets), gets them by ``backfill``: its mentions clustered a chunk at a time,
+each chunk in its own transaction (a killed backfill resumes where it stopped), in memory bounded by the chunk.
 """
 
 from __future__ import annotations

@@ -1,13 +1,19 @@
 """Near-duplicate clusters of mention texts: copy-paste campaigns, retweet storms, one review on several sites.
 
 Each text is normalised (lower case; markup, links and a leading "RT @author:" taken out) and read as the set
-of its words. Texts with the same normalised form are one text. Each distinct text gets a MinHash signature of
-``NUM_PERM`` values: every word hashed once (pandas' stable SipHash of its UTF-8), folded to 32 bits, and each
-of ``NUM_PERM`` hash functions ``(a * x + b) >> 32`` (64-bit arithmetic, ``a`` and ``b`` drawn once by SplitMix64
-from ``SEED``) keeps its smallest value over the text's words: all words of a batch at once in numpy, in blocks
-that stay in the processor's cache (``sketch``; the import computes it in the enrichment worker processes,
-lib/text/enrich.py). Two signatures agree on a value with the probability of the Jaccard similarity of the two
-word sets; texts of fewer than ``MIN_WORDS`` distinct words ("thanks!") are never clustered: short texts are
+of its word shingles: each pair of consecutive words. Pairs, not single words: texts about one thing written
+by different people share most of their words ("flying to Boston tomorrow, checking the app info first" and
+"… Seattle … seat …", or two long posts about the same airline), and a set of words made one cluster of such
+texts; a copy keeps the words' order, so it keeps their pairs. (Longer shingles lose copies with small edits:
+each word changed breaks ``k`` shingles; with triples a bot's five edits in 45 words fell below the threshold.)
+Texts with the same normalised form are one text. Each distinct text gets a MinHash signature of ``NUM_PERM``
+values: every word hashed once (pandas' stable SipHash of its UTF-8), folded to 32 bits, each pair of those
+mixed into one 32-bit value (SplitMix64's finaliser), and each of ``NUM_PERM`` hash functions
+``(a * x + b) >> 32`` (64-bit arithmetic, ``a`` and ``b`` drawn once by SplitMix64 from ``SEED``) keeps its
+smallest value over the text's pairs: all pairs of a batch at once in numpy, in blocks that stay in the
+processor's cache (``sketch``; the import computes it in the enrichment worker processes, lib/text/enrich.py).
+Two signatures agree on a value with the probability of the Jaccard similarity of the two sets of pairs; texts
+of fewer than ``MIN_SHINGLES`` distinct pairs (about six words: "thanks!") are never clustered: short texts are
 alike without being copies.
 
 Clusters have a representative, their first text, and a text joins a cluster only when its signature agrees with
@@ -36,11 +42,11 @@ import pyarrow.compute as pc
 NUM_PERM = 32
 THRESHOLD = 0.5
 AGREE = int(np.ceil(THRESHOLD * NUM_PERM))  # values two signatures must share
-MIN_WORDS = 6
+MIN_SHINGLES = 5  # distinct word pairs a text needs to be clustered (six words or so)
 SEED = 20
 REPS_PER_BUCKET = 16
 HITS_PER_SLICE = 65_536  # (new text, representative) pairs compared at a time: 16 MB of signatures
-BLOCK = 1 << 15  # words hashed at a time: 32k values of 8 bytes stay in a core's cache for every hash function
+BLOCK = 1 << 15  # shingles hashed at a time: 32k values of 8 bytes stay in a core's cache for every hash function
 _STRIP = (
     (r"<[^>]*>|&[a-z]+;|&#[0-9]+;|(https?://|www\.)\S+", " "),  # markup, entities, links
     (r"^\s*rt\s+@[\pL\pN_]+:?", " "),  # the retweet prefix
@@ -86,9 +92,19 @@ def normalised(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
     return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
 
 
-def word_hashes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct words of each normalised text as 32-bit hashes: (text index, hash) pairs, sorted by text (a
-    long text says its words many times over: each is hashed by the ``NUM_PERM`` functions once)."""
+def _mix(values: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser of uint64 ``values``, folded to 32 bits (as uint64)."""
+    with np.errstate(over="ignore"):
+        z = (values ^ (values >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+    return (z ^ (z >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
+
+
+def shingle_hashes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct word pairs of each normalised text as 32-bit hashes: (text index, hash) pairs, sorted by text
+    (a long text says its pairs many times over: each is hashed by the ``NUM_PERM`` functions once). A text of
+    one word has no pair, so no shingle."""
     words = pc.split_pattern_regex(texts, _SPLIT)
     parent = pc.list_parent_indices(words).to_numpy()
     flat = pc.list_flatten(words)
@@ -96,8 +112,11 @@ def word_hashes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     encoded = pc.dictionary_encode(flat.filter(keep))
     vocabulary = pd.util.hash_array(np.asarray(encoded.dictionary.to_pylist(), dtype=object), categorize=False)
     folded = (vocabulary ^ (vocabulary >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
-    hashes = folded[encoded.indices.to_numpy()].astype(np.int64)
-    pairs = _sorted_unique((parent[keep.to_numpy(zero_copy_only=False)].astype(np.int64) << 32) | hashes)
+    hashes = folded[encoded.indices.to_numpy()]
+    doc = parent[keep.to_numpy(zero_copy_only=False)].astype(np.int64)
+    pair = np.flatnonzero(doc[1:] == doc[:-1])  # word i and i + 1 of one text
+    mixed = _mix((hashes[pair] << np.uint64(32)) | hashes[pair + 1]).astype(np.int64)
+    pairs = _sorted_unique((doc[pair] << 32) | mixed)
     return pairs >> 32, (pairs & 0xFFFFFFFF).astype(np.uint64)
 
 
@@ -109,14 +128,14 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
 
 
 def minhash(doc: np.ndarray, hashes: np.ndarray, n: int) -> np.ndarray:
-    """The signature of each of ``n`` texts from its words' 32-bit ``hashes`` (``doc``: each word's text, in
-    order): ``NUM_PERM`` minima, the largest value for a text without words."""
+    """The signature of each of ``n`` texts from its shingles' 32-bit ``hashes`` (``doc``: each shingle's text, in
+    order): ``NUM_PERM`` minima, the largest value for a text without shingles."""
     a, b = permutations()
     out = np.full((NUM_PERM, n), _MAX, dtype=np.uint32)
     if not len(doc):
         return out.T.copy()
     starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
-    # Blocks of whole texts of about BLOCK words: each hash function runs over a block while it is in cache.
+    # Blocks of whole texts of about BLOCK shingles: each hash function runs over a block while it is in cache.
     cuts = np.unique(np.r_[starts[np.searchsorted(starts, np.arange(0, len(doc), BLOCK), side="right") - 1], len(doc)])
     buffer = np.empty(min(len(doc), max(BLOCK, int(np.diff(cuts).max()))), dtype=np.uint64)
     x = hashes.astype(np.uint64)
@@ -138,7 +157,7 @@ def minhash(doc: np.ndarray, hashes: np.ndarray, n: int) -> np.ndarray:
 class Sketch:
     """What the clustering needs of each text: a 64-bit hash of its normalised form (what texts are matched by;
     two different texts share one with a chance of about 1 in 10^19 per pair), its signature, and whether it
-    has enough words to be clustered."""
+    has enough word pairs to be clustered."""
 
     form: np.ndarray  # uint64 per text
     sig: np.ndarray  # uint32, texts x NUM_PERM
@@ -167,9 +186,9 @@ def form_hashes(forms: pa.Array) -> np.ndarray:
 
 def signatures(forms: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures of normalised texts (rows: texts, ``NUM_PERM`` uint32 values each), and whether each
-    has enough distinct words to be clustered."""
-    doc, hashes = word_hashes(forms)
-    return minhash(doc, hashes, len(forms)), np.bincount(doc, minlength=len(forms)) >= MIN_WORDS
+    has enough distinct word pairs to be clustered."""
+    doc, hashes = shingle_hashes(forms)
+    return minhash(doc, hashes, len(forms)), np.bincount(doc, minlength=len(forms)) >= MIN_SHINGLES
 
 
 def sketch(texts: pa.Array | pa.ChunkedArray | list[str]) -> Sketch:
