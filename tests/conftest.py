@@ -193,7 +193,7 @@ SLOW = (
     "test_replicate.py::",
     "test_bench_stream.py::",
     "test_near_duplicates.py::test_an_older_store_gets_its_clusters_by_a_resumable_backfill",
-    "test_near_duplicates.py::test_a_store_with_the_chaining_rules",
+    "test_near_duplicates.py::test_a_store_with_an_older_rules_clusters",
     "test_engine_sql.py::test_a_snapshot_of_long_texts",
     "test_snapshot.py::test_long_texts_are_published",
     "test_enrich.py::test_large_batches",

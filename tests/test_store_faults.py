@@ -122,6 +122,29 @@ def test_a_copy_that_runs_out_of_memory_is_tried_once_more_with_room(store, monk
     assert store.count() == 5000 and store.log()["outcome"].tolist() == ["ok", "ok"]
 
 
+def test_mentions_imported_again_are_merged_with_room(store, monkeypatch):
+    """Merging a write with the stored mentions it updates joins the whole write to the store: a 100k file
+    imported again into a store holding it ran out of staging's 64 MB. The merge now runs under the commit's
+    limit, and once more with room when that is too small (here 1 MB)."""
+    limits = []
+    setup, merge = StagedWrite.__init__, StagedWrite._merge
+
+    def small(self, *args, **kwargs):
+        setup(self, *args, **kwargs)
+        self.memory["commit"] = "1MB"
+
+    def counted(self, *args):
+        limits.append(self.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return merge(self, *args)
+
+    monkeypatch.setattr(StagedWrite, "__init__", small)
+    monkeypatch.setattr(StagedWrite, "_merge", counted)
+    outcome = import_file(store, csv_file(200), "again.csv")
+    assert (outcome.result.rows_new, outcome.result.rows_updated) == (0, 200)
+    assert len(limits) == 2 and limits[0] != limits[1]
+    assert store.count() == 200 and store.log()["outcome"].tolist() == ["ok", "ok"]
+
+
 def _full_disk(limit: int):
     def apply() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead

@@ -253,13 +253,28 @@ class StagedWrite:
         self._finish_enrichment()
         con = self.con
         rows_in, repeats = con.execute('SELECT count(*), count(*) - count(DISTINCT "uniqueId") FROM rows').fetchall()[0]
+        # Joins over the whole write and the stored mentions it touches: like the clusters below, they need more
+        # than staging a batch did (a 100k file imported again into a store of its mentions ran out of 64 MB),
+        # so they run with the commit's room, and once more with more. Each statement can run again.
+        updated = self._with_room(lambda: self._merge(bool(repeats)))
+        newest = con.execute('SELECT max(coalesce("datePublished", "dateAdded")) FROM incoming').fetchall()[0][0]
+        # The clusters the write changes (lib/store/near_duplicates.py): its joins over every new mention need more
+        # than staging a batch did (a 1M import ran out of 64 MB), and the enrichment workers are done by now.
+        self._with_room(lambda: near_duplicates.prepare(con))
+        unique = rows_in - repeats
+        return rows_in, unique - updated, updated, newest
+
+    def _merge(self, repeats: bool) -> int:
+        """The write's last copy of each mention (``incoming``), the stored mentions it updates merged with it
+        (``merged``) and the enrichment to copy (``enrich_final``). Returns how many it updates."""
+        con = self.con
         if repeats:  # within one write the last copy of a mention wins, as it would across writes
             con.execute(
-                "CREATE TABLE incoming AS SELECT * FROM rows "
+                "CREATE OR REPLACE TABLE incoming AS SELECT * FROM rows "
                 'WHERE seq IN (SELECT max(seq) FROM rows GROUP BY "uniqueId")'
             )
         else:
-            con.execute("CREATE VIEW incoming AS SELECT * FROM rows")
+            con.execute("CREATE OR REPLACE VIEW incoming AS SELECT * FROM rows")
         picks = []
         for column in COLUMNS:
             if column == "uniqueId":
@@ -276,23 +291,17 @@ class StagedWrite:
                 )
         # Only the mentions already stored are merged; new ones are copied as they came.
         con.execute(
-            f"CREATE TABLE merged AS SELECT {', '.join(picks)} FROM incoming i "
+            f"CREATE OR REPLACE TABLE merged AS SELECT {', '.join(picks)} FROM incoming i "
             'JOIN store.mentions m ON m."uniqueId" = i."uniqueId"'
         )
-        updated = con.execute("SELECT count(*) FROM merged").fetchall()[0][0]
         enrichment = ", ".join(f"e.{_q(c)}" for c in ("uniqueId", *ENRICHMENT_COLUMNS))
         con.execute(
-            f"CREATE TABLE enrich_final AS SELECT {enrichment} FROM enriched e "
+            f"CREATE OR REPLACE TABLE enrich_final AS SELECT {enrichment} FROM enriched e "
             + ("WHERE e.seq IN (SELECT seq FROM incoming) " if repeats else "")
             + 'UNION ALL SELECT i."uniqueId", []::INTEGER[], []::INTEGER[], NULL::DOUBLE FROM incoming i '
             f'WHERE i.mask & {_TEXT} = 0 AND i."uniqueId" NOT IN (SELECT "uniqueId" FROM merged)'
         )
-        newest = con.execute('SELECT max(coalesce("datePublished", "dateAdded")) FROM incoming').fetchall()[0][0]
-        # The clusters the write changes (lib/store/near_duplicates.py): its joins over every new mention need more
-        # than staging a batch did (a 1M import ran out of 64 MB), and the enrichment workers are done by now.
-        self._with_room(lambda: near_duplicates.prepare(con))
-        unique = rows_in - repeats
-        return rows_in, unique - updated, updated, newest
+        return int(con.execute("SELECT count(*) FROM merged").fetchall()[0][0])
 
     def commit(
         self,
