@@ -49,7 +49,7 @@ test: $(VENV)/.dev browser java
 
 # The quick loop while coding: unit and AppTest tests on both cores; no browser, no Spark, no scale runs.
 test-fast: $(VENV)/.dev
-	$(PY) -m pytest -m "not browser and not spark and not slow" -n 2 -q
+	$(PY) -m pytest -m "not browser and not spark and not slow and not engine" -n 2 -q
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

@@ -213,10 +213,19 @@ SLOW = (
 )
 
 
+# The DuckDB engine's runs (the replica path of issue 19): each backend test once on the engine, and the pages and
+# SQL of the engine. The quick loop keeps their in-memory model runs, the reference every engine is held to.
+ENGINE = ("test_engine_pages.py::", "test_engine_sql.py::")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if any(part in item.nodeid for part in SLOW):
             item.add_marker(pytest.mark.slow)
+        callspec = getattr(item, "callspec", None)
+        on_engine = "test_backends.py::" in item.nodeid and callspec is not None and "duckdb" in callspec.id.split("-")
+        if on_engine or any(part in item.nodeid for part in ENGINE):
+            item.add_marker(pytest.mark.engine)
 
 
 @pytest.fixture

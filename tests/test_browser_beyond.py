@@ -85,7 +85,8 @@ def test_a_campaigns_click_opens_its_copies_and_copies_count_once(browser, serve
         found = points(page, "campaigns")
         first = next(p for p in found if p["y"].startswith("1. "))
         assert "Northwind Air cancelled our flight" in first["y"]  # the retweet storm came together
-        for point in (first, max(found, key=lambda p: p["x"])):
+        largest_other = max((p for p in found if p is not first), key=lambda p: p["x"])  # a click again deselects
+        for point in (first, largest_other):
             click_bar(page, "campaigns", point)
             assert not exceptions(page) and drill_count(page, "campaigns") == mentions_of(point)
     with opened(browser, f"{server.url}/Mentions?tz=UTC&q=%23RefundNorthwind") as page:

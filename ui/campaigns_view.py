@@ -35,15 +35,23 @@ def section(view: View) -> None:
         st.info(md(exc), icon=":material/info:")
         return
     _named(view, scope)
-    table = table[table["mentions"] >= least].head(SHOWN).reset_index(drop=True)
+    listed = len(table)
+    table = table[table["mentions"] >= least]
     if table.empty:
         st.info(f"No text is copied {least} times or more in the matching mentions.", icon=":material/info:")
         return
+    found = f"{len(table):,}" + (" or more" if listed >= 500 else "")
+    st.caption(
+        f"{found} groups of {least} copies or more"
+        + (f"; the first {SHOWN} in this order are below." if len(table) > SHOWN else ".")
+    )
+    table = table.head(SHOWN).reset_index(drop=True)
     picked = blocks.chart(
         campaign_figure(table),
         "campaigns",
-        "each bar is a group of near-duplicate mentions (the same words, give or take a few: MinHash over word "
-        "sets, estimated Jaccard similarity ≥ 0.5), labelled with the start of its first text; red where most of "
+        "each bar is a group of near-duplicate mentions (the same words in the same order, give or take a few: "
+        "MinHash over pairs of consecutive words, estimated Jaccard similarity ≥ 0.5), labelled with the start of "
+        "its first text; red where most of "
         "it is negative. Select a bar to read its mentions.",
         table,
     )

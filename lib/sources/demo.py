@@ -359,7 +359,7 @@ def generate(n: int, seed: int = 7, mix: str = "realistic") -> pd.DataFrame:
             a=words["aspects"][asp], brand=BRAND_HANDLE if ex[0] < 0.5 else BRAND, city=city, flight=f"NW{flight[i]}"
         )
         if realistic:
-            text = composer.vary(text, lang, city)
+            text = composer.vary(text, lang, city, tone)
         svc = service[i]
         url = SERVICES[svc][4]
         parts = [text]

@@ -6,7 +6,7 @@ number, a synonym, an emoji, a hashtag more or less) over a few days, and the sa
 reviewer on several review sites. The refund bots post in the demo's last days, so *What is rising* has
 something to find.
 
-``plant`` overwrites the text, type, sentiment and time (for reviews, the author) of chosen English rows of a
+``plant`` overwrites the text, type, sentiment, tags and time (for reviews, the author) of chosen English rows of a
 generated frame; ``planted`` says which rows (by ``uniqueId``) belong to which campaign, and
 tests/test_near_duplicates.py measures the near-duplicate clusters against it. Rows are chosen among those that
 no spike of the generator tagged, by a seed of their own, so the generator's other rows keep every value.
@@ -34,6 +34,7 @@ class Campaign:
     sentiment: str
     text: str
     services: tuple[str, ...]
+    tags: str = ""  # as the enrichment tags the copies (a review campaign: REVIEW_TAGS, one per review text)
 
 
 STORM = (
@@ -65,9 +66,25 @@ REVIEWS = (
     "keeps rejecting my booking reference. One star and a formal complaint filed.",
 )
 REVIEW_SENTIMENTS = ("positive", "negative", "positive", "negative")  # one per review text, as VADER reads it
+REVIEW_TAGS = (
+    "Staff Friendliness, Praise",
+    "Pricing, Complaint",
+    "Seat Comfort, Praise",
+    "Delays & Cancellations, Complaint",
+)
 REVIEW_SITES = ("tripadvisor", "yelp_business", "gominga_locations", "gominga_shops", "foursquare_venue")
 CAMPAIGNS = (
-    Campaign("Retweet storm: stranded wheelchair user", "retweet", 0.006, 140, 10, "negative", STORM, ("twitter",)),
+    Campaign(
+        "Retweet storm: stranded wheelchair user",
+        "retweet",
+        0.006,
+        140,
+        10,
+        "negative",
+        STORM,
+        ("twitter",),
+        "Delays & Cancellations, Complaint",
+    ),
     Campaign(
         "Bots: refund petition",
         "bots",
@@ -77,8 +94,19 @@ CAMPAIGNS = (
         "negative",
         REFUND,
         ("twitter", "facebook", "instagram"),
+        "Delays & Cancellations, Pricing, Complaint",
     ),
-    Campaign("Bots: premium economy praise", "bots", 0.003, 200, 60, "positive", PRAISE, ("twitter", "facebook")),
+    Campaign(
+        "Bots: premium economy praise",
+        "bots",
+        0.003,
+        200,
+        60,
+        "positive",
+        PRAISE,
+        ("twitter", "facebook"),
+        "Seat Comfort, Praise",
+    ),
     Campaign("Same review on several sites", "review", 2.0, 60, 48, "", "", REVIEW_SITES),
 )
 SPIKE_TAGS = ("Outage", "Summer Sale", "Strike")
@@ -182,4 +210,5 @@ def plant(frame: pd.DataFrame, seed: int = 7, start_s: int = 0, days: int = 365)
                 values[row, columns["dateAdded"]] = str(int(at) + 60 + position % 600)
                 sentiment = campaign.sentiment or REVIEW_SENTIMENTS[number % len(REVIEW_SENTIMENTS)]
                 values[row, columns["messageSentiment"]] = sentiment
+                values[row, columns["tags"]] = campaign.tags or REVIEW_TAGS[number % len(REVIEW_TAGS)]
     return pd.DataFrame(values, columns=out.columns, index=out.index)

@@ -84,53 +84,42 @@ class Composer:
         return items[int(self.rng.integers(len(items)))]
 
     def vary(
-        self, sentence: str, lang: str, city: str, odds: tuple[float, float, float, float] = (0.35, 0.95, 0.55, 0.3)
+        self,
+        sentence: str,
+        lang: str,
+        city: str,
+        tone: str,
+        odds: tuple[float, float, float, float] = (0.35, 0.95, 0.6, 0.3),
     ) -> str:
-        """``sentence`` as one person writes it: a typo or two, and at ``odds`` an opener, the codes of their trip
-        (four to six of a flight, a gate, a seat, times and a booking reference, as people paste them from a
-        boarding pass), friends they tag, and a closing remark. Without them thousands of people wrote one
-        sentence word for word, and the demo's near-duplicate clusters were its templates. Typos, codes and
-        handles, not more words: they make the texts differ without crowding the top terms."""
+        """``sentence`` as one person writes it: at ``odds`` an opener, the numbers of their trip (two to four of
+        its date, times, fare and a rating out of 10 in their tone), friends they tag, and a closing remark. Without
+        them thousands of people wrote one sentence word for word, and the demo's near-duplicate clusters were
+        its templates. Numbers and handles, not more words: they make the texts differ without adding terms (bare
+        numbers are not terms, handles have their own list; typos and seat codes crowded the top terms)."""
         asides = self.asides[lang]
         roll = self.rng.random(4)
-        for _ in range(int(self.rng.choice(3, p=(0.4, 0.4, 0.2)))):
-            sentence = self._typo(sentence)
         parts = [sentence if sentence[-1] in ".?!" else sentence + "."]
         if roll[0] < odds[0]:
             opener = self._one(asides["openers"])
             parts.insert(0, opener.format(n=int(self.rng.integers(2, 11)), city=city))
         if roll[1] < odds[1]:
-            codes = self._codes()
-            picked = self.rng.choice(len(codes), size=int(self.rng.integers(4, 7)), replace=False)
-            parts.append(" · ".join(codes[int(k)] for k in np.sort(picked)))
+            numbers = self._numbers(tone)
+            picked = self.rng.choice(len(numbers), size=int(self.rng.integers(2, 5)), replace=False)
+            parts.append(" · ".join(numbers[int(k)] for k in np.sort(picked)))
         if roll[2] < odds[2]:
             parts.append(" ".join(f"@{self._one(self.handles)}" for _ in range(int(self.rng.integers(1, 3)))))
         if roll[3] < odds[3]:
             parts.append(self._one(asides["closers"]))
         return " ".join(parts)
 
-    def _typo(self, sentence: str) -> str:
-        """``sentence`` with two letters of one word swapped, as people type on a phone (not the brand's)."""
-        words = sentence.split(" ")
-        long = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha() and w not in self.brand]
-        if not long:
-            return sentence
-        i = long[int(self.rng.integers(len(long)))]
-        k = int(self.rng.integers(1, len(words[i]) - 2))
-        word = words[i]
-        words[i] = word[:k] + word[k + 1] + word[k] + word[k + 2 :]
-        return " ".join(words)
-
-    def _codes(self) -> list[str]:
-        r = self.rng.integers(0, 1 << 30, size=9)
-        letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+    def _numbers(self, tone: str) -> list[str]:
+        r = self.rng.integers(0, 1 << 30, size=8)
+        low = {"negative": 0, "positive": 7}.get(tone, 4)
         return [
-            f"NW{100 + r[0] % 2899}",
-            f"{'ABCDEF'[r[1] % 6]}{1 + r[2] % 60}",
-            f"{5 + r[3] % 18:02d}:{5 * (r[4] % 12):02d}",
-            f"→ {r[5] % 24:02d}:{5 * (r[6] % 12):02d}",
-            f"{1 + r[7] % 40}{'ABCDEF'[r[8] % 6]}",
-            "".join(letters[(r[8] >> (5 * k)) % len(letters)] for k in range(6)),
+            f"{1 + r[6] % 28}.{1 + r[7] % 12}.",
+            f"{5 + r[0] % 18:02d}:{5 * (r[1] % 12):02d} → {r[2] % 24:02d}:{5 * (r[3] % 12):02d}",
+            f"€{39 + r[4] % 760}",
+            f"{low + r[5] % 4}/10",
         ]
 
     def _sentence(self, lang: str, tone: str, city: str) -> str:
@@ -142,7 +131,7 @@ class Composer:
         aspect = list(self.aspects)[int(self.rng.integers(len(self.aspects)))]
         flight = f"NW{int(self.rng.integers(100, 2999))}"
         text = template.format(a=words["aspects"][aspect], brand=self.brand, city=city, flight=flight)
-        return self.vary(text, lang, city, (0.1, 0.3, 0.1, 0.05))
+        return self.vary(text, lang, city, tone, (0.1, 0.3, 0.1, 0.05))
 
     def extend(self, body: str, length: int, lang: str, tone: str, city: str, html: bool, link: str) -> str:
         """``body`` (the mention's HTML so far) grown to about ``length`` plain characters: whole sentences on
