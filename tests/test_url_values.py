@@ -115,6 +115,19 @@ def test_a_bad_value_is_left_out_with_a_note_and_the_rest_applies(script, params
     assert at.sidebar.multiselect(key="w_sentiments").value == ["negative"]
 
 
+def test_values_in_no_mention_of_the_data_are_named_under_their_filter():
+    """sent=foo or a tag no mention has matches nothing (alone, 0 mentions, and the page said only to widen the
+    dates): the sidebar says which value and why. Known values say nothing."""
+    known = run("app.py", {"sent": "negative", "tag": "Baggage"})
+    at = run("app.py", {"sent": ["negative", "foo"], "tag": ["Baggage", "No such [tag](http://x)"]})
+    assert not at.exception and matched(at) == matched(known) > 0  # the unknown values add nothing
+    said = [c.value for c in at.sidebar.caption if "in no mention of this data" in c.value]
+    assert len(said) == 2
+    assert "foo" in plain(said[0]) and "negative" not in said[0]
+    assert "No such" in plain(said[1]) and "Baggage" not in said[1] and "](http" not in said[1]
+    assert not [c for c in known.sidebar.caption if "in no mention" in c.value]
+
+
 def test_a_query_nested_1000_deep_is_not_applied_and_says_why():
     at = run("pages/1_Dashboard.py", {"q": "(" * 1000 + "delay" + ")" * 1000, "sent": "negative"})
     assert not at.exception

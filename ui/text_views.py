@@ -264,8 +264,10 @@ def phrases(view: View, stop: Stoplist) -> None:
             if rank == "pmi"
             else "each bar is the mentions that use a pair (labelled with % of matching mentions), most first"
         )
-        + ". Pairs of adjacent words, no stopword. PMI (pointwise mutual information, in bits) says how much more "
-        "often the two words meet than chance would have them: 1 is twice as often.",
+        + ". Pairs of adjacent words, no stopword. "
+        + ("PMI" if rank == "pmi" else "The table's PMI column")
+        + " (pointwise mutual information, in bits) says how much more often the two words meet than chance would "
+        "have them: 1 is twice as often.",
         table,
     )
     st.dataframe(

@@ -67,6 +67,7 @@ def _facet(q: Queries, attr: str, current: Filters) -> tuple[str, ...]:
     column, _, title = FACETS[attr]
     selected = list(getattr(current, attr))
     options = q.top_values(column, AUTHOR_OPTIONS) if attr == "authors" else q.facet_values(column)
+    unknown = [] if attr == "authors" else [v for v in selected if v not in options]  # authors: only the top ones
     options += [v for v in selected if v not in options]
     _seed(f"w_{attr}", selected)
     chosen = st.multiselect(
@@ -78,7 +79,15 @@ def _facet(q: Queries, attr: str, current: Filters) -> tuple[str, ...]:
         accept_new_options=attr == "authors",
         help=FACET_HELP.get(attr),
     )
+    _not_in_data(title, [v for v in unknown if v in chosen])
     return tuple(chosen)
+
+
+def _not_in_data(title: str, values: list[str]) -> None:
+    """Say which chosen values (from a link, usually) no mention of this data has: they match nothing."""
+    if values:
+        shown = ", ".join(f"“{md(v[:60])}”" for v in values[:5]) + (" …" if len(values) > 5 else "")
+        st.caption(f":orange[{md(title)}: {shown} — in no mention of this data, so nothing matches it. Remove it.]")
 
 
 def _copies_once(current: Filters) -> bool:
@@ -107,11 +116,9 @@ def sidebar_filters(q: Queries, page: str, topics: TopicSet) -> tuple[Filters, s
         values[attr] = _facet(q, attr, current)
     _seed("w_tags", list(current.tags))
     tag_options = q.tag_options()
-    values["tags"] = tuple(
-        st.multiselect(
-            "Tags", tag_options + [t for t in current.tags if t not in tag_options], key="w_tags", placeholder="All"
-        )
-    )
+    unknown_tags = [t for t in current.tags if t not in tag_options]
+    values["tags"] = tuple(st.multiselect("Tags", tag_options + unknown_tags, key="w_tags", placeholder="All"))
+    _not_in_data("Tags", [t for t in unknown_tags if t in values["tags"]])
     _seed("w_tagmode", current.tag_mode)
     values["tag_mode"] = st.radio(
         "Mentions with",
