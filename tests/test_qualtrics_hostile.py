@@ -143,6 +143,19 @@ def test_a_base_url_with_credentials_or_a_query_is_refused(where):
         base_url(where)
 
 
+@pytest.mark.parametrize("where", ["http://iad1.qualtrics.com", "http://proxy.example:8080", "HTTP://10.0.0.5"])
+def test_plain_http_to_another_machine_is_refused_before_the_token_goes(where):
+    """The token travels in a header: over plain http to another machine, anyone on the way reads it."""
+    with pytest.raises(QualtricsError, match="plain http") as caught:
+        QualtricsClient(where, Credentials(api_token="T" * 40))
+    assert "T" * 10 not in str(caught.value)
+
+
+@pytest.mark.parametrize("where", ["http://127.0.0.1:8123", "http://localhost:9", "http://[::1]:8080"])
+def test_plain_http_to_this_machine_is_allowed(where):
+    assert base_url(where).startswith("http://")
+
+
 # -- redirects: the token never follows --------------------------------------------------------------------
 def test_a_redirect_to_another_host_is_not_followed():
     other = FakeQualtrics()

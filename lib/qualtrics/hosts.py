@@ -51,6 +51,11 @@ def base_url(where: str) -> str:
             raise QualtricsError(
                 f"{shown} is not a plain base URL: give https://host (no user name, password or query)."
             )
+        if parts.scheme.lower() == "http" and not _loopback(host):
+            raise QualtricsError(
+                f"{shown} is plain http: the API token would cross the network unencrypted. Use https:// (plain "
+                "http only to this machine, 127.0.0.1 or localhost, as a local proxy or test server is)."
+            )
         path = _API_PATH.sub("", parts.path.rstrip("/"))
         return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
     host = value[: -len(".qualtrics.com")] if value.lower().endswith(".qualtrics.com") else value
@@ -61,6 +66,12 @@ def base_url(where: str) -> str:
             "(mybrand.qualtrics.com) or a URL."
         )
     return f"https://{host.lower()}.qualtrics.com"
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` is this machine (a request to it never crosses a network)."""
+    host = host.lower().strip("[]")
+    return host in ("localhost", "::1") or (host.startswith("127.") and host.replace(".", "").isdigit())
 
 
 def _host_length_ok(host: str) -> bool:
