@@ -36,6 +36,17 @@ def test_the_section_is_in_the_url_and_every_section_runs(own_demo):
         assert param(at, "section") == ([] if section == "terms" else [section])
 
 
+def test_distinctive_terms_filtered_to_one_sentiment_compare_it_with_the_rest(own_demo):
+    """Negative vs positive, the default, has an empty side under sent=negative: the filter vs the rest is."""
+    plain = run("pages/3_Text.py", {"section": "distinctive"})
+    assert plain.selectbox(key="w_page_cmp").value == "negpos"
+    at = run("pages/3_Text.py", {"section": "distinctive", "sent": "negative"})
+    assert not at.exception and at.selectbox(key="w_page_cmp").value == "rest"
+    assert not at.warning and len(at.dataframe) == 1  # words that set the negative mentions apart
+    asked = run("pages/3_Text.py", {"section": "distinctive", "sent": "negative", "cmp": "negpos"})
+    assert "keeps one side of this comparison only" in asked.warning[0].value
+
+
 def test_a_deep_link_opens_a_section_with_its_settings(own_demo):
     at = run("pages/3_Text.py", {"section": "context", "kw": '"cabin crew"'})
     assert at.text_input(key="w_kwic").value == '"cabin crew"'

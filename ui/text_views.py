@@ -360,7 +360,10 @@ COMPARISONS = {
 
 def distinctive(view: View, stop: Stoplist) -> None:
     left, right = st.columns([2, 1])
-    how = state.page_select(left, "Compare", "cmp", tuple(COMPARISONS), "negpos", COMPARISONS.get)
+    # Filtered to one side of negative vs positive, that comparison has an empty segment: the filter vs the rest.
+    chosen = set(view.filters.sentiments)
+    both = not chosen or {"negative", "positive"} <= chosen
+    how = state.page_select(left, "Compare", "cmp", tuple(COMPARISONS), "negpos" if both else "rest", COMPARISONS.get)
     q, scope = view.q, view.scope
     if how == "negpos":
         a, b = scope.narrowed("messageSentiment", ("negative",)), scope.narrowed("messageSentiment", ("positive",))
@@ -397,7 +400,13 @@ def distinctive(view: View, stop: Stoplist) -> None:
         counts_b, size_b = q.term_counts(b), q.count(b)
     st.caption(f"{names[0]}: {size_a:,} mentions · {names[1]}: {size_b:,} mentions")
     if not size_a or not size_b:
-        st.warning("One of the two segments is empty: change the filters or the comparison.")
+        if how == "negpos" and not both:
+            st.warning(
+                "The sentiment filter keeps one side of this comparison only: compare these mentions with all the "
+                "others, or widen the sentiment filter."
+            )
+        else:
+            st.warning("One of the two segments is empty: change the filters or the comparison.")
         return
     table = q.vocabulary().distinctive_of(counts_a, counts_b, (size_a, size_b), top=15, stoplist=stop)
     if table.empty:
