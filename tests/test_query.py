@@ -49,6 +49,11 @@ def test_parse(query, tree):
         ("ab* OR bc*", None, None),
         ("x*", 0, "two letters"),
         ("a - b", 2, "not a word"),
+        ("--wifi", 1, "one '-'"),  # was NOT of "-wifi", which no word is: every mention matched
+        ("crew NOT -wifi", None, None),  # NOT and '-' say it twice, as written
+        ("wifi\x00", 0, "U\\+0000"),  # matched nothing, silently
+        ("bag \u202ewifi", 4, "U\\+202E"),
+        ("👨\u200d👩\u200d👧", None, None),  # a joiner inside an emoji is part of it
     ],
 )
 def test_errors_name_their_position(query, position, message):

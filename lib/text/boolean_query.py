@@ -197,8 +197,17 @@ class _Parser:
         if kind == "TERM":
             wildcard = text.endswith("*")
             word = text.rstrip("*").lower()
+            hidden = next((c for c in word if unicodedata.category(c) in ("Cc", "Cf") and c not in "\u200d"), None)
+            if hidden is not None:  # a NUL or a direction mark pasted with the word: no mention has it
+                raise QueryError(
+                    f"{text!r} holds an invisible character (U+{ord(hidden):04X}) that no text is searched with: "
+                    "type the word again",
+                    position,
+                )
             if not re.search(r"\w", word) and not _is_symbol(word):
                 raise QueryError(f"{text!r} is not a word", position)
+            if word.startswith("-"):  # --wifi: NOT of "-wifi", which no word is, so every mention
+                raise QueryError(f"{text!r}: one '-' (or NOT) before a word is enough", position)
             if not word or (wildcard and len(word) < 2):
                 raise QueryError("a wildcard needs at least two letters before the *", position)
             return Term(word, wildcard, position)
