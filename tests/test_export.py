@@ -17,7 +17,7 @@ from tests.cli_kit import run_cli
 
 # Leading tabs and carriage returns are trimmed at ingest, so they reach an export only from elsewhere: the
 # neutralise() table covers them.
-HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
+HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", '＝HYPERLINK("x")']
 
 
 @pytest.mark.parametrize(

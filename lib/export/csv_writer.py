@@ -7,10 +7,10 @@ data (``frame_csv``). One writer, so every download is safe to open in a spreads
   delimiter, with the tag string as received beside them (``tags (raw)``); the plain text of
   ``messageContent`` is exported (the HTML stays in the store).
 - Spreadsheet formula injection: a text cell (a header or a chart's label included) that starts with ``=``,
-  ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, so Excel and Sheets show it as
-  text instead of running it. Cells that are plain numbers (``-0.4``, ``+12``) are left alone: they cannot
-  run anything. The mentions export can be written with raw values instead (``safe=False``), for analysts
-  who read the file with code, never with a spreadsheet; the manifest says which.
+  ``+``, ``-``, ``@`` (or their full-width forms), a tab or a carriage return gets a leading apostrophe, so
+  Excel and Sheets show it as text instead of running it. Cells that are plain numbers (``-0.4``, ``+12``) are
+  left alone: they cannot run anything. The mentions export can be written with raw values instead
+  (``safe=False``), for analysts who read the file with code, never with a spreadsheet; the manifest says which.
 - Rows are chosen by the store's own engine and read back in Arrow batches (lib/export/stream.py), written as
   they come: memory stays flat for any size (the CLI has no cap; the app caps what it builds and says so).
 """
@@ -43,8 +43,9 @@ from lib.text.boolean_query import evaluate, grouped, parse, scan
 from lib.text.topics import TopicSet, topic_mask
 
 RAW_TAGS = "tags (raw)"  # the export column of the tag string as received
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-_STARTS_DANGEROUS = "^[=+\\-@\t\r]"  # the same characters, as a regular expression for a whole column
+# Full-width forms too: a spreadsheet set up for CJK input may read "＝SUM(…)" as a formula.
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+_STARTS_DANGEROUS = "^[=+\\-@\t\r＝＋－＠]"  # the same characters, as a regular expression for a whole column
 _UNIT = "\x1f"  # the unit separator: joins a mention's tags into one key while the recode is worked out
 _END = pa.scalar("\r\n")  # the end of a CSV line, as csv.writer ends them here
 # Batches whose CSV lines are made at once. 1: at 1M realistic mentions two gave the same time at load 5 (30.8 s
