@@ -71,6 +71,20 @@ def test_counting_copies_once_says_how_many_copies_it_leaves_out(demo_model):
     assert matched(at) == f"**{every:,}** of 20,000 mentions match"
 
 
+def test_a_preset_counts_back_in_the_timezone_just_picked():
+    """'Last 30 days' kept the days of the timezone before a change (1,725 mentions where a fresh Last 30 days in
+    the new timezone has 1,792): the preset now counts back from the newest day in the timezone picked."""
+    at = run("app.py", {"tz": "UTC"})
+    at.sidebar.selectbox(key="w_preset").set_value("Last 30 days").run()
+    utc = (param(at, "from"), param(at, "to"))
+    at.sidebar.selectbox(key="w_tz").set_value("Pacific/Pago_Pago").run()
+    fresh = run("app.py", {"tz": "Pacific/Pago_Pago"})
+    fresh.sidebar.selectbox(key="w_preset").set_value("Last 30 days").run()
+    assert at.sidebar.selectbox(key="w_preset").value == "Last 30 days"
+    assert (param(at, "from"), param(at, "to")) == (param(fresh, "from"), param(fresh, "to")) != utc
+    assert matched(at) == matched(fresh)
+
+
 def test_a_deep_link_sets_the_filters_and_the_deltas():
     at = run("app.py", {"from": "2026-10-01", "to": "2026-10-31", "lang": "de", "tz": "Europe/Berlin"})
     assert not at.exception

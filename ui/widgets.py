@@ -109,7 +109,10 @@ def sidebar_filters(q: Queries, page: str, topics: TopicSet) -> tuple[Filters, s
     st.session_state[state.SEED_ALL_KEY] = forced or st.session_state.get(state.PAGE_KEY) != page
     st.session_state[state.PAGE_KEY] = page
     current, tz = state.filters(), state.timezone()
-    oldest, newest = q.date_bounds(tz)
+    # The timezone just picked (its widget comes last, in Display): a preset counts back from the newest day in
+    # it, or "Last 30 days" would keep the days of the timezone before.
+    picked_tz = None if st.session_state[state.SEED_ALL_KEY] else st.session_state.get("w_tz")
+    oldest, newest = q.date_bounds(picked_tz or tz)
     values: dict[str, object] = {}
     values["start"], values["end"] = _date_widgets(current, oldest, newest)
     for attr in MAIN_FACETS:
