@@ -29,6 +29,9 @@ def test_volume_bars_and_map(demo_model, everything):
     flagged = spikes(volume.groupby("bucket")["mentions"].sum(), "day")
     fig = validated(charts.volume_figure(volume, "messageSentiment", "day", flagged))
     assert {t.name for t in fig.data} >= {"Positive", "Negative"}
+    assert all(t.hovertemplate.startswith("%{x|%a %d %b %Y}: %{y:,} ") for t in fig.data)  # the day, not only the count
+    weekly = charts.volume_figure(demo_model.volume(everything, "week", None), None, "week")
+    assert weekly.data[0].hovertemplate.startswith("week of %{x|")
     bars = validated(charts.bar_figure(demo_model.counts("sourceService", everything), "sourceService"))
     assert len(bars.data[0].y) == 10
     known, _ = country_map(demo_model.counts("locationCountry", everything))

@@ -134,6 +134,15 @@ def spike_runs(spikes: pd.DataFrame | None) -> list[tuple[pd.Timestamp, int, int
     return [(bucket, mentions, length) for bucket, mentions, length, _ in runs]
 
 
+# What a bar's hover names its bucket by (a week is named by its first day, which the week's split says).
+_BUCKET_HOVER = {
+    "hour": "%{x|%a %d %b %Y, %H:00}",
+    "day": "%{x|%a %d %b %Y}",
+    "week": "week of %{x|%a %d %b %Y}",
+    "month": "%{x|%B %Y}",
+}
+
+
 def volume_figure(volume: pd.DataFrame, split: str | None, freq: str, spikes: pd.DataFrame | None = None) -> go.Figure:
     """Stacked bars of mentions per time bucket, one trace per series of the split; spikes labelled above.
 
@@ -153,7 +162,10 @@ def volume_figure(volume: pd.DataFrame, split: str | None, freq: str, spikes: pd
                 "name": name,
                 "marker": {"color": _color(series, i, split)},
                 "customdata": [[b, str(series)] for b in _iso(buckets)],
-                "hovertemplate": "%{y:,} " + inert(name).replace("%", "%%") + "<extra></extra>",
+                "hovertemplate": _BUCKET_HOVER.get(freq, "%{x}")
+                + ": %{y:,} "
+                + inert(name).replace("%", "%%")
+                + "<extra></extra>",
             }
         )
     annotations = [
