@@ -85,6 +85,14 @@ def test_a_preset_counts_back_in_the_timezone_just_picked():
     assert matched(at) == matched(fresh)
 
 
+def test_the_overviews_rising_list_says_which_weeks_it_compares():
+    at = run("app.py", {"tz": "UTC", "from": "2026-10-20", "to": "2026-10-31"})
+    said = [c.value for c in at.caption if "against the 7 weeks before" in c.value]
+    assert said == [
+        "25 Oct – 31 Oct 2026 against the 7 weeks before, from 06 Sep (the filter's start date does not cut them)."
+    ]
+
+
 def test_a_deep_link_sets_the_filters_and_the_deltas():
     at = run("app.py", {"from": "2026-10-01", "to": "2026-10-31", "lang": "de", "tz": "Europe/Berlin"})
     assert not at.exception

@@ -117,6 +117,13 @@ def overview(view: View) -> None:
         )
     else:
         _chart(view, Rising(table.reset_index(drop=True), words.spans, words.sizes, "week"), "rising_overview", 5)
+    if words.spans:
+        (first, last), (earliest, _) = words.spans[-1], words.spans[0]
+        st.caption(
+            f"{first:%d %b} – {last:%d %b %Y} against the 7 weeks before, from {earliest:%d %b}"
+            + (" (the filter's start date does not cut them)" if view.filters.start else "")
+            + "."
+        )
     if st.button("Every rising term, hashtag and phrase", icon=":material/trending_up:", key="rising_more"):
         st.session_state["sce_page_section"] = "rising"
         st.switch_page("pages/3_Text.py")
