@@ -514,3 +514,12 @@ def test_a_part_whose_buckets_are_full_is_compared_in_bounded_memory(monkeypatch
     at_once, _ = assign(*args)
     assert sliced.tolist() == at_once.tolist() and (sliced < reps).sum() >= n // 7
     assert peak < 80e6, f"{peak / 1e6:.0f} MB"
+
+
+def test_the_campaigns_csv_gives_whole_percents_and_days_to_a_tenth(demo_model):
+    from ui.campaigns_view import _tidy
+
+    table = campaigns(ModelQueries(demo_model), Scope(Filters()), top=10)
+    out = _tidy(table)
+    assert out["% negative"].tolist() == [round(v * 100) for v in table["negative"]]  # was 0-1, 0.9875
+    assert out["% negative"].max() > 50 and (out["days"] == out["days"].round(1)).all()

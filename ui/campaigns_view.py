@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
 import streamlit as st
 
 from lib.charts.campaigns import campaign_figure
@@ -53,7 +54,7 @@ def section(view: View) -> None:
         "MinHash over pairs of consecutive words, estimated Jaccard similarity ≥ 0.5), labelled with the start of "
         "its first text; red where most of "
         "it is negative. Select a bar to read its mentions.",
-        table,
+        _tidy(table),
     )
     st.dataframe(
         table.drop(columns="cluster").assign(negative=table["negative"] * 100),
@@ -77,6 +78,13 @@ def section(view: View) -> None:
         count, keys = members(view.q, scope, cluster, blocks.DRILL_ROWS)
         title = " ".join(str(row["sample"]).split())[:60]
         blocks.mentions_panel(view, count, keys, f"the copies of “{title}”", "campaigns", None, False)
+
+
+def _tidy(table: pd.DataFrame) -> pd.DataFrame:
+    """The groups as the CSV gives them: days to a tenth, % negative in whole percents (as the table shows)."""
+    return table.assign(days=table["days"].round(1), negative=(table["negative"] * 100).round(0)).rename(
+        columns={"negative": "% negative"}
+    )
 
 
 def _close() -> None:
