@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -168,6 +169,30 @@ def test_a_full_disk_is_named_and_leaves_the_store_as_it_was(store, tmp_path):
     assert store.version() == version
     log = store.log()
     assert log["outcome"].tolist() == ["failed", "ok"] and "disk" in log.loc[0, "message"]
+
+
+def test_a_full_disk_during_the_clusters_backfill_is_named_and_the_next_open_finishes_it(demo_data_dir, tmp_path):
+    """A schema-5 store's clusters are computed again after the migration, a chunk per transaction. A disk full
+    then is named as such, and the next open (a read too) finishes the backfill: it was left to the next write,
+    and until then the copies counted as mentions of their own."""
+    path = tmp_path / "v5.duckdb"
+    shutil.copy(demo_data_dir / "demo.duckdb", path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    store = Store(path)
+    count = store.count()
+    limit = 1024 * 1024  # the WAL of the migration fits; that of the clusters of 20,000 mentions does not
+    (tmp_path / "ten.csv").write_text(HEADER + "\n" + rows_csv(10, 1))
+    proc = python("-m", "lib", "import", str(tmp_path / "ten.csv"), "--store", str(path), preexec_fn=_full_disk(limit))
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, out + err
+    assert "Traceback" not in err and "rollback" not in err.lower()
+    assert "disk" in err and "full" in err, err
+    store.ensure_schema()  # the next open, with room, finishes the backfill
+    with duckdb.connect(str(path), read_only=True) as con:
+        clustered = con.execute("SELECT count(*) FROM near_duplicates").fetchall()[0][0]
+        pending = con.execute("SELECT count(*) FROM meta WHERE key = 'clusters_backfill_pending'").fetchall()[0][0]
+    assert store.count() == count == clustered and pending == 0
 
 
 def _without_root_powers(command: list[str]) -> list[str]:

@@ -41,6 +41,7 @@ SCHEMA_VERSION = 6  # 2: hashtags, handles and linkDomains extracted at ingest; 
 # 4: near-duplicate clusters (lib/store/near_duplicates.py: tables created empty, then filled by a backfill);
 # 5: the clusters without chaining (a text joins a cluster only if alike to its first text): 4's computed again;
 # 6: signatures of word pairs, not word sets (texts on one subject shared a cluster): 4's and 5's computed again
+BACKFILL_PENDING = "clusters_backfill_pending"  # a meta key: a migration's backfill of the clusters has not ended
 LOCK_WAIT_SECONDS = 30.0
 READ_RETRY_SECONDS = 10.0
 BULK_MEMORY_MB = 192  # DuckDB's share of a whole-data read (export, publish): it spills beyond
@@ -286,12 +287,19 @@ class Store:
                     con.execute("DETACH store")
 
     def ensure_schema(self) -> None:
-        """Migrate a store written by an older version before it is read (opening it for writing does)."""
-        if self.schema_version() < SCHEMA_VERSION:
+        """Migrate a store written by an older version before it is read (opening it for writing does), and
+        finish the clusters' backfill that a migration began, if it was stopped (killed, a full disk)."""
+        version, pending = self._schema_and_backfill()
+        if version < SCHEMA_VERSION:
             with self._writer():  # a read-only snapshot refuses here, with a message that names its writer
                 pass
+            pending = True
+        if pending:
             with self._writer_lock(LOCK_WAIT_SECONDS):
-                self.fill_clusters()  # the near-duplicate clusters of a store written before they were kept
+                try:
+                    self.fill_clusters()  # the near-duplicate clusters of a store written before they were kept
+                except duckdb.Error as exc:  # a full disk, say: named, and the next open goes on where it stopped
+                    raise write_failure(self.path, exc) from exc
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """A small read-only query; an absent store reads as empty tables."""
@@ -520,6 +528,8 @@ class Store:
         with self._rewrite(con):
             migrate(con, self.path, from_version, _DDL, _mentions_ddl("mentions_new"))
             con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+            # The clusters are filled after, a chunk per transaction: until the last, any open finishes them.
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", [BACKFILL_PENDING])
 
     @staticmethod
     def _replace_columns(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, missing: tuple = ()) -> None:
@@ -549,12 +559,15 @@ class Store:
             try:
                 while part := near_duplicates.backfill_chunk(con, rows or near_duplicates.BACKFILL_ROWS):
                     done += part
+                con.execute("USE store")
                 if done:  # the readers' models are keyed on the version: they read the clusters again
-                    con.execute("USE store")
                     con.execute("BEGIN TRANSACTION")
                     con.execute(BUMP_VERSION)
                     version = self._read_version(con)
+                    con.execute("DELETE FROM meta WHERE key = ?", [BACKFILL_PENDING])
                     con.execute("COMMIT")
+                elif con.execute("SELECT 1 FROM meta WHERE key = ?", [BACKFILL_PENDING]).fetchall():
+                    con.execute("DELETE FROM meta WHERE key = ?", [BACKFILL_PENDING])
             finally:
                 con.execute("USE memory")
                 con.execute("DETACH store")
@@ -589,8 +602,14 @@ class Store:
         return version[0]
 
     def schema_version(self) -> int:
+        return self._schema_and_backfill()[0]
+
+    def _schema_and_backfill(self) -> tuple[int, bool]:
+        """The store's schema version, and whether a migration's backfill of the clusters is still to finish."""
         with self._reader() as con:
-            return schema_number(self.path, one_value(con, "SELECT value FROM meta WHERE key = 'schema_version'"))
+            version = schema_number(self.path, one_value(con, "SELECT value FROM meta WHERE key = 'schema_version'"))
+            pending = con.execute("SELECT 1 FROM meta WHERE key = ?", [BACKFILL_PENDING]).fetchall()
+        return version, bool(pending)
 
     def _publish_version(self, version: str) -> None:
         tmp = self._version_file.with_suffix(".tmp")

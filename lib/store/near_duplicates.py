@@ -35,6 +35,9 @@ each chunk in its own transaction (a killed backfill resumes where it stopped), 
 
 from __future__ import annotations
 
+import contextlib
+
+import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -299,7 +302,10 @@ def backfill_chunk(con, rows: int = BACKFILL_ROWS) -> int:
         apply(con, "memory")
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        # A failed COMMIT (a full disk) has ended the transaction already: its error is the one to see, not
+        # "cannot rollback - no transaction is active".
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         raise
     finally:
         con.execute("USE memory")

@@ -167,7 +167,9 @@ class StagedWrite:
         batch = _to_naive_utc(frame[list(COLUMNS)])
         batch.insert(0, "mask", mask)
         batch.insert(0, "seq", seqs)
-        self.con.register("batch", batch)
+        # Typed here, not guessed by DuckDB from the first rows: a list column empty in a batch's first 1,000
+        # rows (no hashtag yet) was read as a list of NULLs and the first hashtag after them failed the import.
+        self.con.register("batch", pa.Table.from_pandas(batch, schema=_batch_schema(), preserve_index=False))
         self.con.execute("INSERT INTO rows SELECT * FROM batch")
         self.con.unregister("batch")
         self._finish_enrichment()
@@ -433,6 +435,21 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     "cannot rollback" must not replace the error that matters."""
     with contextlib.suppress(duckdb.Error):
         con.execute("ROLLBACK")
+
+
+_LIST_COLUMNS = ("tags", "hashtags", "handles", "linkDomains")
+_TIME_COLUMNS = ("dateAdded", "datePublished")
+
+
+def _batch_schema() -> pa.Schema:
+    """The types of a staged batch: the staging table's (lib/store/local.py's mentions, with seq and mask)."""
+
+    def kind(column: str) -> pa.DataType:
+        if column in _LIST_COLUMNS:
+            return pa.list_(pa.string())
+        return pa.timestamp("us") if column in _TIME_COLUMNS else pa.string()
+
+    return pa.schema([("seq", pa.int64()), ("mask", pa.int64()), *((c, kind(c)) for c in COLUMNS)])
 
 
 def _to_naive_utc(out: pd.DataFrame) -> pd.DataFrame:
