@@ -325,14 +325,18 @@ class StagedWrite:
         log = LogEntry(
             kind, source, dataset_id, rows_in, new, updated, rejected, continuation_token, newest, "ok", message
         )
-        version = self._with_room(lambda: self._copy(started, log))
+        # Before the copy is tried again, the store is attached afresh: a COMMIT that ran out of memory ("Failed
+        # to commit: failed to pin block") left the attached store's key index holding the keys it had not
+        # written (1M mentions: the second try failed on 'Duplicate key' with no enrichment row in the store).
+        version = self._with_room(lambda: self._copy(started, log), again=lambda: self._attach_for_writing(wait))
         self.detach()  # the store's files are written by then: the sidecar comes after them
         self.store._publish_version(version)
         return IngestResult(rows_in, new, updated, version)
 
-    def _with_room(self, work: Callable[[], T]) -> T:
+    def _with_room(self, work: Callable[[], T], again: Callable[[], None] | None = None) -> T:
         """``work`` (which can be run again) under the commit's memory limit, and once more with room if DuckDB
-        runs out: a large store's key index, or a large write's clusters, may not fit the first."""
+        runs out: a large store's key index, or a large write's clusters, may not fit the first. ``again``
+        readies the second try."""
         for limit in (self.memory["commit"], self.memory["retry"]):
             try:
                 self.con.execute(f"SET memory_limit = '{limit}'")
@@ -340,6 +344,8 @@ class StagedWrite:
             except duckdb.Error as exc:
                 if limit == self.memory["retry"] or not _out_of_memory(exc):
                     raise
+                if again is not None:
+                    again()
         raise AssertionError("unreachable: the last limit re-raises")
 
     def _copy(self, started: datetime, log: LogEntry) -> str:
