@@ -345,6 +345,7 @@ class StagedWrite:
                 if limit == self.memory["retry"] or not _out_of_memory(exc):
                     raise
                 if again is not None:
+                    self.con.execute(f"SET memory_limit = '{self.memory['retry']}'")  # the attach needs room too
                     again()
         raise AssertionError("unreachable: the last limit re-raises")
 
