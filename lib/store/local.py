@@ -290,16 +290,26 @@ class Store:
         """Migrate a store written by an older version before it is read (opening it for writing does), and
         finish the clusters' backfill that a migration began, if it was stopped (killed, a full disk)."""
         version, pending = self._schema_and_backfill()
+        wait = LOCK_WAIT_SECONDS
         if version < SCHEMA_VERSION:
             with self._writer():  # a read-only snapshot refuses here, with a message that names its writer
                 pass
-            pending = True
-        if pending:
-            with self._writer_lock(LOCK_WAIT_SECONDS):
-                try:
-                    self.fill_clusters()  # the near-duplicate clusters of a store written before they were kept
-                except duckdb.Error as exc:  # a full disk, say: named, and the next open goes on where it stopped
-                    raise write_failure(self.path, exc) from exc
+        elif pending:
+            # Only the backfill is left: a store this process cannot write (a read-only folder) is read as it is,
+            # and a write under way finishes the backfill before anything else (a page does not wait for it).
+            if not os.access(self.path.parent, os.W_OK):
+                return
+            wait = 0.0
+        else:
+            return
+        try:
+            with self._writer_lock(wait):
+                self.fill_clusters()  # the near-duplicate clusters of a store written before they were kept
+        except (StoreBusy, OSError):  # busy, or a read-only file system however the folder's mode reads
+            if version < SCHEMA_VERSION:
+                raise
+        except duckdb.Error as exc:  # a full disk, say: named, and the next open goes on where it stopped
+            raise write_failure(self.path, exc) from exc
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """A small read-only query; an absent store reads as empty tables."""
