@@ -262,9 +262,9 @@ def test_the_exports_raw_tag_counts_are_the_engines(demo_data_dir):
 def test_counting_copies_once_exports_within_a_memory_a_join_of_every_copy_does_not_fit(
     demo_data_dir, tmp_path, monkeypatch, where, memory_mb
 ):
-    # 100,000 mentions (the demo five times), most of them later copies, in 16 MB (a snapshot's Parquet row groups need some 32 MB to be
-    # read at all): the export joined every later copy's key to the rows in one hash table, which did not fit (nor
-    # at 1M mentions in the app's 96 MB).
+    # 100,000 mentions (the demo five times), most of them later copies, in 16 MB (a snapshot's Parquet row
+    # groups need some 32 MB to be read at all): the export joined every later copy's key to the rows in one
+    # hash table, which did not fit (nor at 1M mentions in the app's 96 MB).
     from bench.replicate import replicate
     from lib.export import stream
     from lib.mentions.schema import FIELD_NAMES
