@@ -38,7 +38,7 @@ from lib.charts.figures import bar_figure, heatmap_figure, map_figure, volume_fi
 from lib.mentions.normalize import normalize
 from lib.qualtrics.client import Credentials, QualtricsClient
 from lib.qualtrics.pull import pull
-from lib.queries.breakdowns import concentration, country_map, crosstab_percentages, spikes
+from lib.queries.breakdowns import DASHBOARD_BREAKDOWNS, concentration, country_map, crosstab_percentages, spikes
 from lib.queries.buckets import auto_frequency
 from lib.queries.filters import Filters
 from lib.queries.interface import ModelQueries, Scope
@@ -57,6 +57,25 @@ from tests.fake_qualtrics import FakeQualtrics, FakeServer
 
 TZ = "Europe/Berlin"
 NAN = float("nan")
+
+
+def rerun_rows(page: str, ours: list[float], naive: list[float]) -> list[tuple[str, str, str, str]]:
+    """The median and the slowest rerun of ``page`` over a filter sequence, ours beside the naive app's."""
+    ours_ms, naive_ms = statistics.median(ours) * 1e3, statistics.median(naive) * 1e3
+    return [
+        (
+            f"filter change: whole {page} rerun, server side (median)",
+            f"{ours_ms:.0f} ms",
+            f"{naive_ms:,.0f} ms (pandas copies, cache_data copy, plotly.express)",
+            f"{naive_ms / ours_ms:.0f}×",
+        ),
+        (
+            f"filter change: {page}, slowest of the sequence",
+            f"{max(ours) * 1e3:.0f} ms",
+            f"{max(naive) * 1e3:,.0f} ms",
+            "–",
+        ),
+    ]
 
 
 def timed(fn: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
@@ -101,16 +120,7 @@ def overview_rerun(model: MentionModel, filters: Filters) -> list:
     return [cards, *(as_streamlit_sends(f) for f in figures)]
 
 
-BREAKDOWNS = (
-    "messageSentiment",
-    "sourceService",
-    "sourceCategory",
-    "sourceType",
-    "messageLanguage",
-    "messageType",
-    "topicName",
-    "status",
-)
+BREAKDOWNS = tuple(column for column, _ in DASHBOARD_BREAKDOWNS if column != "tags")
 
 
 def dashboard_rerun(model: MentionModel, filters: Filters) -> list:
@@ -403,23 +413,7 @@ def measure(store: Store, n: int, ingest_s: float | None, naive: bool = True) ->
     pickled = pickle.dumps(naive_frame(store), protocol=pickle.HIGHEST_PROTOCOL) if naive else b""
     naive_times = [timed(lambda f=f: naive_rerun(pickled, f))[0] for f in (sequence[:3] if naive else [])] or [NAN]
     pickled = b""
-    ours_ms, naive_ms = statistics.median(ours) * 1e3, statistics.median(naive_times) * 1e3
-    rows.append(
-        (
-            "filter change: whole Overview rerun, server side (median)",
-            f"{ours_ms:.0f} ms",
-            f"{naive_ms:,.0f} ms (pandas copies, cache_data copy, plotly.express)",
-            f"{naive_ms / ours_ms:.0f}×",
-        )
-    )
-    rows.append(
-        (
-            "filter change: Overview, slowest of the sequence",
-            f"{max(ours) * 1e3:.0f} ms",
-            f"{max(naive_times) * 1e3:,.0f} ms",
-            "–",
-        )
-    )
+    rows += rerun_rows("Overview", ours, naive_times)
     dash = []
     model.tag_indexes.clear()  # the first Dashboard rerun builds the recoded tag index, once per model
     for f in sequence:
@@ -429,23 +423,7 @@ def measure(store: Store, n: int, ingest_s: float | None, naive: bool = True) ->
     pickled = pickle.dumps(naive_frame(store), protocol=pickle.HIGHEST_PROTOCOL) if naive else b""
     naive_dash = [timed(lambda f=f: naive_dashboard(pickled, f))[0] for f in (sequence[:3] if naive else [])] or [NAN]
     pickled = b""
-    dash_ms, naive_dash_ms = statistics.median(dash) * 1e3, statistics.median(naive_dash) * 1e3
-    rows.append(
-        (
-            "filter change: whole Dashboard rerun, server side (median)",
-            f"{dash_ms:.0f} ms",
-            f"{naive_dash_ms:,.0f} ms (pandas copies, cache_data copy, plotly.express)",
-            f"{naive_dash_ms / dash_ms:.0f}×",
-        )
-    )
-    rows.append(
-        (
-            "filter change: Dashboard, slowest of the sequence",
-            f"{max(dash) * 1e3:.0f} ms",
-            f"{max(naive_dash) * 1e3:,.0f} ms",
-            "–",
-        )
-    )
+    rows += rerun_rows("Dashboard", dash, naive_dash)
     rows += search_rows(model)
     # Top terms and phrases of a filter: sums over the document-term matrix, against tokenising on the fly.
     model.finder.clear()

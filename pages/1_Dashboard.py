@@ -2,20 +2,9 @@
 
 import streamlit as st
 
+from lib.queries.breakdowns import DASHBOARD_BREAKDOWNS
 from ui import sections
 from ui.frame import frame
-
-BREAKDOWNS = [
-    ("messageSentiment", "Sentiment"),
-    ("sourceService", "Source service"),
-    ("sourceCategory", "Source category"),
-    ("sourceType", "Source type"),
-    ("messageLanguage", "Language"),
-    ("messageType", "Message type"),
-    ("topicName", "Monitored topic"),
-    ("status", "Status"),
-    ("tags", "Tags"),
-]
 
 view = frame("Dashboard")
 st.title("Dashboard")
@@ -24,7 +13,7 @@ st.caption(
     "matching mentions unless it says otherwise · select bars or countries to see the mentions behind them"
 )
 sections.volume(view, with_spikes=True)
-sections.breakdown_grid(view, BREAKDOWNS)
+sections.breakdown_grid(view, list(DASHBOARD_BREAKDOWNS))
 sections.countries(view)
 sections.crosstab(view)
 sections.authors(view)

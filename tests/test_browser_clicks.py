@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from lib.queries.breakdowns import DASHBOARD_BREAKDOWNS
 from tests.browser_kit import (
     WAIT_MS,
     click_point,
@@ -82,20 +83,7 @@ def test_dashboard_every_chart(browser, demo_server):
         f"{demo_server.url}/Dashboard?tz=UTC&split=sourceService&freq=month&open=countries&open=authors&open=entities",
         [
             ("volume", "y", "other"),
-            *(
-                (key, "x", "middle")
-                for key in (
-                    "messageSentiment",
-                    "sourceService",
-                    "sourceCategory",
-                    "sourceType",
-                    "messageLanguage",
-                    "messageType",
-                    "topicName",
-                    "status",
-                    "tags",
-                )
-            ),
+            *((key, "x", "middle") for key, _ in DASHBOARD_BREAKDOWNS),
             ("map", "z", "largest"),
             ("authors", "x", "largest"),
             ("hashtags", "x", "middle"),

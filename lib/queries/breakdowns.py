@@ -15,6 +15,18 @@ SPIKE_P = 0.001  # a bucket this unlikely under its baseline is a spike
 SPIKE_MIN = 10  # fewer mentions than this are never a spike, whatever the baseline
 BASELINE = {"hour": 24, "day": 14, "week": 8, "month": 6}  # buckets in the trailing baseline
 MAX_BUCKETS = 500  # more bars than this cannot be read (or clicked) on a chart: a coarser bucket is used
+# The Dashboard's grid of breakdowns, in its order: (column, title). Tags, a list column, are counted on their own.
+DASHBOARD_BREAKDOWNS = (
+    ("messageSentiment", "Sentiment"),
+    ("sourceService", "Source service"),
+    ("sourceCategory", "Source category"),
+    ("sourceType", "Source type"),
+    ("messageLanguage", "Language"),
+    ("messageType", "Message type"),
+    ("topicName", "Monitored topic"),
+    ("status", "Status"),
+    ("tags", "Tags"),
+)
 _COARSER = {"hour": "day", "day": "week", "week": "month"}
 _BUCKET_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30.44}
 

@@ -15,6 +15,7 @@ search for a word also finds it in links, and a search for a stem's label misses
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -118,18 +119,11 @@ def compared_terms(
     return _compared(index, index.stems() if by_stem else index.surface(), now, before, top, sort)
 
 
-def compare_terms(
-    q: Queries,
-    scope: Scope,
-    kinds: tuple[str, ...] = ("word",),
-    top: int = 20,
-    stoplist: Stoplist | None = None,
-    by_stem: bool = False,
-    sort: str = "mentions",
-) -> pd.DataFrame | None:
+def compare_terms(q: Queries, scope: Scope, *args: Any, **options: Any) -> pd.DataFrame | None:
     """The ``top`` terms of ``kinds`` now and in the previous period (None without dates): ``compared``'s
-    columns (value, mentions, previous, change, change %). Stopwords are left out, as in the top terms."""
-    found = compared_terms(q, scope, kinds, top, stoplist, by_stem, sort)
+    columns (value, mentions, previous, change, change %), with ``compared_terms``'s options. Stopwords are
+    left out, as in the top terms."""
+    found = compared_terms(q, scope, *args, **options)
     return None if found is None else found.table
 
 
