@@ -111,6 +111,27 @@ def click(page, locator) -> None:
     rerun_done(page)
 
 
+def prepare(page, button, download) -> None:
+    """Click ``button`` (a *Prepare* button) until ``download`` shows: a click that lands while a timer reruns a
+    fragment can be lost."""
+    for _ in range(3):
+        click(page, button)
+        try:
+            download.wait_for(timeout=20_000)
+            return
+        except Exception:  # the next click retries
+            continue
+    download.wait_for(timeout=WAIT_MS)
+
+
+def rerun_same_view(page) -> None:
+    """Rerun the script without changing anything (Streamlit's "r" shortcut), and wait for it to finish."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")  # out of any input
+    watch_rerun(page)
+    page.keyboard.press("r")
+    rerun_done(page)
+
+
 def type_in(page, box, text: str) -> None:
     """Type ``text`` into ``box``, press Enter, and wait for the rerun it causes to finish."""
     box.fill(text)

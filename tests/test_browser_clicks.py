@@ -15,12 +15,15 @@ import pytest
 from lib.queries.breakdowns import DASHBOARD_BREAKDOWNS
 from tests.browser_kit import (
     WAIT_MS,
+    click,
     click_point,
     cut_buttons,
     drill_count,
     exceptions,
     open_page,
     points,
+    prepare,
+    rerun_same_view,
 )
 
 pytestmark = pytest.mark.browser
@@ -135,9 +138,9 @@ def test_mentions_export_offers_the_csv_and_its_manifest_at_once(browser, demo_s
 
     page = open_page(browser, f"{demo_server.url}/Mentions?tz=UTC&sent=negative&lang=de&once=1")
     try:
-        page.get_by_role("button", name="Prepare the CSV").click()
+        prepare_button = page.get_by_role("button", name="Prepare the CSV")
         csv_button = page.get_by_role("button", name=re.compile(r"Download [\d,]+ mentions \(CSV\)"))
-        csv_button.wait_for(timeout=WAIT_MS)
+        prepare(page, prepare_button, csv_button)
         with page.expect_download(timeout=WAIT_MS) as got:
             csv_button.click()
         rows = list(csv.DictReader(io.StringIO(got.value.path().read_text(encoding="utf-8"), newline="")))
@@ -151,6 +154,10 @@ def test_mentions_export_offers_the_csv_and_its_manifest_at_once(browser, demo_s
         assert manifest["rows"] == len(rows) and manifest["formula_safe"] is True
         assert manifest["tag_recode"] == {"case_fold": True, "exclude": [], "rename": {}}
         assert csv_button.is_visible() and not exceptions(page) and not cut_buttons(page)
+        rerun_same_view(page)  # the same view: the prepared file is still offered
+        assert csv_button.is_visible() and manifest_button.is_visible() and not prepare_button.is_visible()
+        click(page, page.get_by_text("For Excel (UTF-8 with BOM)"))  # another file: prepared again on request
+        assert prepare_button.is_visible() and not csv_button.is_visible()
     finally:
         page.context.close()
 

@@ -24,7 +24,9 @@ from tests.browser_kit import (
     exceptions,
     opened,
     points,
+    prepare,
     rerun_done,
+    rerun_same_view,
     settled,
     sidebar,
     type_in,
@@ -147,9 +149,12 @@ def test_download_the_view_as_a_notebook(browser, server):
         matched = count_of(page)[0]
         sb = sidebar(page)
         sb.get_by_text("Open as a notebook").click()
-        click(page, sb.get_by_role("button", name="Prepare the notebook"))
+        download = sb.get_by_role("button", name=re.compile(r"Download \([\d,]+ mentions, zip\)"))
+        prepare(page, sb.get_by_role("button", name="Prepare the notebook"), download)
+        rerun_same_view(page)
+        assert download.is_visible()  # a rerun of the same view keeps the prepared zip
         with page.expect_download(timeout=WAIT_MS) as got:
-            sb.get_by_role("button", name=re.compile(r"Download \([\d,]+ mentions, zip\)")).click()
+            download.click()
         with zipfile.ZipFile(io.BytesIO(got.value.path().read_bytes())) as zf:
             assert sorted(zf.namelist()) == ["mentions.csv", "mentions.manifest.json", "view.ipynb"]
             assert len(zf.read("mentions.csv").decode().strip().splitlines()) == matched + 1

@@ -11,6 +11,7 @@ from lib.errors import ExplorerError
 from lib.export.csv_writer import csv_bytes
 from lib.mentions.schema import FIELD_NAMES
 from ui import reads
+from ui.prepared import prepared
 
 if TYPE_CHECKING:
     from ui.frame import View
@@ -53,25 +54,20 @@ def export_panel(view: View) -> None:
         + f" Tags are as the Tags page shows them (its recode), with the tag string as received in *tags (raw)*. At "
         f"most {EXPORT_CAP:,} rows here; `python -m lib export` has no cap."
     )
-    if st.button("Prepare the CSV", disabled=not columns or not view.matched):
-        try:
-            with st.spinner(f"Writing {min(view.matched, EXPORT_CAP):,} mentions…"):
-                data, manifest = csv_bytes(
-                    view.source.store,
-                    view.scope,
-                    bom=bom,
-                    columns=columns,
-                    row_cap=EXPORT_CAP,
-                    topics=view.topics,
-                    topic_columns=with_topics,
-                    tag_delimiter=delimiter or store_delimiter,
-                    recode=view.recode,
-                    safe=not raw,
-                )
-        except (ExplorerError, OSError) as exc:  # the store busy or moved, a full disk: said, not a traceback
-            st.error(f"{exc} The command line export (`python -m lib export`) writes the file without the app.")
-            return
-        # Both at once, and neither reruns the page: a rerun would take the other button away.
+    options = (columns, bom, delimiter or store_delimiter, with_topics, raw)
+    try:
+        made = prepared(
+            "csv_prepared",
+            (view.scope, view.topics, view.recode, options, view.source.store.version()),
+            lambda: st.button("Prepare the CSV", disabled=not columns or not view.matched),
+            lambda: _csv(view, *options),
+        )
+    except (ExplorerError, OSError) as exc:  # the store busy or moved, a full disk: said, not a traceback
+        st.error(f"{exc} The command line export (`python -m lib export`) writes the file without the app.")
+        return
+    if made is not None:
+        data, manifest = made
+        # Both at once; neither reruns the page (and a rerun of the same view keeps them: ui/prepared.py).
         with st.container(horizontal=True, gap="small", key="export_downloads"):
             st.download_button(
                 f"Download {manifest.rows:,} mentions (CSV)",
@@ -92,3 +88,19 @@ def export_panel(view: View) -> None:
             )
         for note in manifest.notes:
             st.warning(note)
+
+
+def _csv(view: View, columns: list[str], bom: bool, delimiter: str, with_topics: bool, raw: bool):
+    with st.spinner(f"Writing {min(view.matched, EXPORT_CAP):,} mentions…"):
+        return csv_bytes(
+            view.source.store,
+            view.scope,
+            bom=bom,
+            columns=columns,
+            row_cap=EXPORT_CAP,
+            topics=view.topics,
+            topic_columns=with_topics,
+            tag_delimiter=delimiter,
+            recode=view.recode,
+            safe=not raw,
+        )

@@ -10,6 +10,7 @@ from lib.export.notebook import notebook_zip
 from ui.escape import md
 from ui.frame import View
 from ui.gate import share_link
+from ui.prepared import prepared
 
 ROW_CAP = 200_000  # as the Mentions page's CSV: the zip is built in memory
 
@@ -20,23 +21,21 @@ def offer(view: View, title: str) -> None:
             "A zip with this view's mentions as CSV and a Jupyter notebook that loads them with pandas, states the "
             "filters as code and redraws the volume and breakdowns with plotly."
         )
-        if not st.button("Prepare the notebook", key="w_nb_prepare", disabled=not view.matched, width="stretch"):
-            return
         try:
-            with st.spinner(f"Writing {min(view.matched, ROW_CAP):,} mentions…"):
-                data, rows = notebook_zip(
-                    view.source.store,
-                    view.scope,
-                    freq=view.bucket,
-                    title=f"{title}: {view.matched:,} mentions",
-                    link=share_link() or "",
-                    topics=view.topics,
-                    recode=view.recode,
-                    row_cap=ROW_CAP,
-                )
+            made = prepared(
+                "nb_prepared",
+                (view.scope, view.topics, view.recode, view.bucket, title, view.source.store.version()),
+                lambda: st.button(
+                    "Prepare the notebook", key="w_nb_prepare", disabled=not view.matched, width="stretch"
+                ),
+                lambda: _zip(view, title),
+            )
         except ExplorerError as exc:
             st.error(md(exc))
             return
+        if made is None:
+            return
+        data, rows = made
         st.download_button(
             f"Download ({rows:,} mentions, zip)",
             data,
@@ -50,3 +49,17 @@ def offer(view: View, title: str) -> None:
         )
         if rows < view.matched:
             st.caption(f"The first {rows:,} of {view.matched:,} mentions; `python -m lib export` has no cap.")
+
+
+def _zip(view: View, title: str) -> tuple[bytes, int]:
+    with st.spinner(f"Writing {min(view.matched, ROW_CAP):,} mentions…"):
+        return notebook_zip(
+            view.source.store,
+            view.scope,
+            freq=view.bucket,
+            title=f"{title}: {view.matched:,} mentions",
+            link=share_link() or "",
+            topics=view.topics,
+            recode=view.recode,
+            row_cap=ROW_CAP,
+        )
