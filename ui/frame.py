@@ -14,7 +14,7 @@ from lib.queries.filters import Filters
 from lib.queries.interface import ModelQueries, Queries, Scope
 from lib.queries.tags import TagRecode, load_recode, tag_index, tag_names
 from lib.text.topics import TopicError, TopicSet, load_topics
-from ui import saved_views, state
+from ui import prepared, saved_views, state
 from ui.config import backend, replica_name
 from ui.data import Source, active_source, engine, model
 from ui.escape import md
@@ -199,6 +199,7 @@ def frame(title: str) -> View:
     st.set_page_config(page_title=f"{title} · Social Connect Explorer", page_icon=PAGE_ICON, layout="wide")
     require_access()
     state.forget_share_slot()  # the last run's element: writing to it now would break the new page's tree
+    prepared.new_run()
     state.notes_slot(title)
     source, recode, topics, q = _load(title)
     filters, tz, count_slot = _sidebar(title, source, q, topics)

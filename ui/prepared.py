@@ -1,6 +1,7 @@
 """Files a button prepares (the CSV export, the notebook zip) kept in the session for the view they were made for:
 a rerun of the same view (a timer, a click elsewhere, a lost race) keeps the download offered; a changed view,
-changed options or new data drop it, and the button is offered again."""
+changed options or new data drop it, and the button is offered again. A file no run has offered since the run
+before is dropped too (``new_run``, called by the frame): a session holds only what its pages still offer."""
 
 from __future__ import annotations
 
@@ -10,18 +11,30 @@ from typing import TypeVar
 import streamlit as st
 
 T = TypeVar("T")
+PREFIX = "prepared:"  # session state keys: PREFIX + name → (the view it was made for, the file, the run it was offered)
+RUN = "prepared_run"  # session state: the number of the current script run
+
+
+def new_run() -> None:
+    """At the start of each script run: count it, and drop the files that the last run did not offer."""
+    run = st.session_state.get(RUN, 0) + 1
+    st.session_state[RUN] = run
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(PREFIX)]:
+        if st.session_state[key][2] < run - 1:
+            del st.session_state[key]
 
 
 def prepared(name: str, made_for: object, ask: Callable[[], bool], make: Callable[[], T]) -> T | None:
     """What ``make`` returned for ``made_for`` (anything with a faithful repr), or None until ``ask()`` (the
     button) says to make it. Errors from ``make`` are the caller's to show; nothing is kept then."""
-    signature = repr(made_for)
-    held = st.session_state.get(name)
+    key, signature, run = PREFIX + name, repr(made_for), st.session_state.get(RUN, 0)
+    held = st.session_state.get(key)
     if held is not None and held[0] == signature:
+        st.session_state[key] = (signature, held[1], run)
         return held[1]
-    st.session_state.pop(name, None)  # one file a session: a stale one is not held in memory
+    st.session_state.pop(key, None)  # one file a name: a stale one is not held in memory
     if not ask():
         return None
     made = make()
-    st.session_state[name] = (signature, made)
+    st.session_state[key] = (signature, made, run)
     return made
