@@ -89,6 +89,14 @@ def test_a_campaigns_click_opens_its_copies_and_copies_count_once(browser, serve
         for point in (first, largest_other):
             click_bar(page, "campaigns", point)
             assert not exceptions(page) and drill_count(page, "campaigns") == mentions_of(point)
+        # The selected campaign into the link: the panel it names replaces the selection's, and the link opens it.
+        click(page, page.get_by_role("button", name="Keep it in the link"))
+        assert "campaign=" in page.url and not exceptions(page)
+        assert drill_count(page, "campaign_named") == mentions_of(largest_other)
+        assert page.locator(".st-key-campaigns_drill").count() == 0
+        link = page.url
+    with opened(browser, link) as page:
+        assert drill_count(page, "campaign_named") == mentions_of(largest_other) and not exceptions(page)
     with opened(browser, f"{server.url}/Mentions?tz=UTC&q=%23RefundNorthwind") as page:
         copies = count_of(page)[0]
         assert copies >= 2

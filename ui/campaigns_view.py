@@ -1,7 +1,7 @@
 """The Text page's *Campaigns* section: the near-duplicate clusters of the filtered mentions, a click to the
 members of one. The clusters come from lib/queries/campaigns.py (the in-memory model; an engine says it does
 not answer). A link may name a campaign (URL ``campaign``: the key of one of its mentions, as a campaign alert's
-link does); its copies are shown first."""
+link does, or *Keep it in the link* under a selected campaign); its copies are shown first."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def section(view: View) -> None:
     except NotOnThisBackend as exc:
         st.info(md(exc), icon=":material/info:")
         return
-    _named(view, scope)
+    named = _named(view, scope)
     listed = len(table)
     table = table[table["mentions"] >= least]
     if table.empty:
@@ -72,12 +72,21 @@ def section(view: View) -> None:
         },
     )
     chosen = [str(p) for p in blocks.scalars(picked) if str(p) in {str(c) for c in table["cluster"]}]
-    if chosen:
+    if chosen and int(chosen[0]) != named:
         cluster = int(chosen[0])
         row = table[table["cluster"] == cluster].iloc[0]
         count, keys = members(view.q, scope, cluster, blocks.DRILL_ROWS)
         title = " ".join(str(row["sample"]).split())[:60]
         blocks.mentions_panel(view, count, keys, f"the copies of “{title}”", "campaigns", None, False)
+        if keys:  # a selected bar is not in the link: this puts the campaign there (one of its mentions names it)
+            st.button(
+                "Keep it in the link",
+                key="campaign_keep",
+                on_click=state.set_page_param,
+                args=("campaign", keys[0], "", False),
+                icon=":material/link:",
+                help="The share link and the address then open this campaign, as a campaign alert's link does.",
+            )
 
 
 def _tidy(table: pd.DataFrame) -> pd.DataFrame:
@@ -91,11 +100,12 @@ def _close() -> None:
     state.set_page_param("campaign", "", "", refresh=False)
 
 
-def _named(view: View, scope) -> None:
-    """The campaign the link names (URL ``campaign``), above the chart, with a button that closes it."""
+def _named(view: View, scope) -> int | None:
+    """The campaign the link names (URL ``campaign``), above the chart, with a button that closes it; its
+    cluster, if any."""
     key = state.page_param("campaign", None, "")
     if not key:
-        return
+        return None
     cluster = campaign_of(view.q, key)
     if cluster is None:
         st.info(
@@ -104,7 +114,7 @@ def _named(view: View, scope) -> None:
             icon=":material/info:",
         )
         st.button("Close", key="campaign_named_close", on_click=_close)
-        return
+        return None
     count, keys = members(view.q, scope, cluster, blocks.DRILL_ROWS)
     note = (
         "The campaign this link names. "
@@ -113,3 +123,4 @@ def _named(view: View, scope) -> None:
     )
     blocks.mentions_panel(view, count, keys, "the campaign this link names", "campaign_named", None, False, note)
     st.button("Close", key="campaign_named_close", on_click=_close, icon=":material/close:")
+    return cluster
