@@ -9,7 +9,7 @@ def app() -> None:
 
     from ui import prepared
 
-    prepared.new_run()
+    prepared.new_run(st.session_state.get("page", "A"))
     if st.session_state.get("offer", True):
 
         def make() -> bytes:
@@ -36,8 +36,9 @@ def test_a_prepared_file_is_kept_for_its_view_and_dropped_when_no_run_offers_it(
     assert shown(at) == "got=None" and "prepared:f" not in at.session_state and at.button
     at.button[0].click().run()
     assert shown(at) == "got=b'file for view 2'" and at.session_state["made"] == 2
-    at.session_state["offer"] = False  # a page that does not offer it: held one run more, then dropped
+    at.session_state["offer"] = False  # a run of the same page that did not reach the offer (cut short): kept
     at.run()
     assert "prepared:f" in at.session_state
+    at.session_state["page"] = "B"  # another page: dropped
     at.run()
     assert "prepared:f" not in at.session_state

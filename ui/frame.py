@@ -199,7 +199,7 @@ def frame(title: str) -> View:
     st.set_page_config(page_title=f"{title} · Social Connect Explorer", page_icon=PAGE_ICON, layout="wide")
     require_access()
     state.forget_share_slot()  # the last run's element: writing to it now would break the new page's tree
-    prepared.new_run()
+    prepared.new_run(title)
     state.notes_slot(title)
     source, recode, topics, q = _load(title)
     filters, tz, count_slot = _sidebar(title, source, q, topics)

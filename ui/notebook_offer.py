@@ -24,7 +24,7 @@ def offer(view: View, title: str) -> None:
         try:
             made = prepared(
                 "nb_prepared",
-                (view.scope, view.topics, view.recode, view.bucket, title, view.source.store.version()),
+                (view.scope, view.topics, view.recode, view.bucket, title, view.source.store.version(), share_link()),
                 lambda: st.button(
                     "Prepare the notebook", key="w_nb_prepare", disabled=not view.matched, width="stretch"
                 ),
