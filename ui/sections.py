@@ -123,7 +123,8 @@ def breakdown(view: View, field: str, title: str, counts: pd.DataFrame, top: int
     picked = blocks.chart(
         bar_figure(counts, field, top=top, denominator=view.matched),
         field,
-        f"mentions per {title.lower()}, top {top}; % of the {view.matched:,} matching mentions.",
+        f"mentions per {'tag' if field == 'tags' else title.lower()}, top {top}; % of the {view.matched:,} "
+        "matching mentions.",
         counts.assign(label=[label(field, v) for v in counts["value"]]),
     )
     blocks.drill(view, field, picked, field)
