@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import base64
 import csv
+import functools
 import io
 import json
 import secrets
@@ -495,7 +496,7 @@ class FakeServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
 
     def __enter__(self) -> FakeServer:
         self.thread.start()
@@ -507,10 +508,16 @@ class FakeServer:
 
 
 def demo_rows(n: int, seed: int = 11) -> list[dict[str, str]]:
-    """Mentions from the demo generator, as the dataset behind the workflow would hold them."""
-    from lib.sources.demo import generate
+    """Mentions from the demo generator, as the dataset behind the workflow would hold them (fresh dicts: a
+    test may change its rows)."""
+    return [dict(row) for row in _generated(n, seed)]
 
-    return generate(n, seed=seed).to_dict("records")
+
+@functools.cache
+def _generated(n: int, seed: int) -> tuple[dict[str, str], ...]:
+    from lib.sources.demo import generate  # deterministic per (n, seed); tests ask the same few sets again
+
+    return tuple(generate(n, seed=seed).to_dict("records"))
 
 
 def main(argv: list[str] | None = None) -> None:
