@@ -18,6 +18,7 @@ from tests.cli_kit import run_cli
 # Leading tabs and carriage returns are trimmed at ingest, so they reach an export only from elsewhere: the
 # neutralise() table covers them.
 HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", '＝HYPERLINK("x")']
+SEMICOLON = 'Fine flight;=HYPERLINK("http://evil","x")'  # a formula in a spreadsheet that lists with semicolons
 
 
 @pytest.mark.parametrize(
@@ -35,6 +36,11 @@ HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SU
         ("-", "'-"),
         ("hello", "hello"),
         ("", ""),
+        # A spreadsheet that lists with semicolons starts a cell after each one.
+        ("hello;=1+1", "hello;'=1+1"),
+        ("=a;@b;-3;ok", "'=a;'@b;-3;ok"),
+        ("a;;+b;", "a;;'+b;"),
+        ("a; =b", "a; =b"),  # a formula starts at the cell's first character
     ],
 )
 def test_neutralise(value, expected):
@@ -77,6 +83,23 @@ def test_export_reads_back_and_every_rule_holds(store):
     assert hostile == {"'" + h for h in HOSTILE}  # "-2+3" is a formula, not a number
     assert all(r["authorName"] == "'@evil" for r in rows[1:]) and rows[1]["tags"] == "A,B"
     assert not data.startswith(b"\xef\xbb\xbf")
+
+
+def test_a_formula_after_a_semicolon_is_neutralised_in_the_whole_export(tmp_path):
+    """A spreadsheet whose locale lists with semicolons would open "…;=HYPERLINK(…)" as a text and a formula:
+    the part after the semicolon gets its apostrophe, through the column-wide scan of the export."""
+    raw = pd.DataFrame(
+        {
+            "uniqueId": ["s1", "s2"],
+            "messageContent": [SEMICOLON, "Prices 3;-2;4, fine"],
+            "datePublished": ["2026-03-01T10:00:00Z", "2026-03-01T11:00:00Z"],
+        }
+    )
+    s = Store(tmp_path / "s.duckdb")
+    s.ingest([normalize(raw)[0]], kind="import", source="t")
+    rows = {r["uniqueId"]: r for r in read(csv_bytes(s, Scope())[0])}
+    assert rows["s1"]["messageContent"] == 'Fine flight;\'=HYPERLINK("http://evil","x")'
+    assert rows["s2"]["messageContent"] == "Prices 3;-2;4, fine"  # numbers after a semicolon are numbers
 
 
 def test_bom_columns_filters_and_manifest(store):

@@ -45,7 +45,9 @@ from lib.text.topics import TopicSet, topic_mask
 RAW_TAGS = "tags (raw)"  # the export column of the tag string as received
 # Full-width forms too: a spreadsheet set up for CJK input may read "＝SUM(…)" as a formula.
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-_STARTS_DANGEROUS = "^[=+\\-@\t\r＝＋－＠]"  # the same characters, as a regular expression for a whole column
+# The same characters at the start of a cell or after a semicolon, as a regular expression for a whole column: a
+# spreadsheet whose locale lists with semicolons (German, French...) splits "hello;=1+1" into "hello" and a formula.
+_DANGEROUS_AT = "(^|;)[=+\\-@\t\r＝＋－＠]"
 _UNIT = "\x1f"  # the unit separator: joins a mention's tags into one key while the recode is worked out
 _END = pa.scalar("\r\n")  # the end of a CSV line, as csv.writer ends them here
 # Batches whose CSV lines are made at once. 1: at 1M realistic mentions two gave the same time at load 5 (30.8 s
@@ -55,7 +57,15 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 def neutralise(value: str) -> str:
-    """A text cell made safe for spreadsheets (numbers untouched)."""
+    """A text cell made safe for spreadsheets (numbers untouched): a cell that would start a formula gets a
+    leading apostrophe, and so does each part after a semicolon, where a semicolon-list spreadsheet would start
+    a cell of its own ("a;=1+1" → "a;'=1+1")."""
+    if ";" in value:
+        return ";".join(_neutralise_one(part) for part in value.split(";"))
+    return _neutralise_one(value)
+
+
+def _neutralise_one(value: str) -> str:
     if value and value.startswith(_DANGEROUS) and not _NUMBER.match(value):
         return "'" + value
     return value
@@ -126,7 +136,7 @@ def _texts(values: pa.Array, safe: bool) -> pa.Array:
     texts = pc.fill_null(values.cast(pa.string()), "")
     if not safe:
         return texts
-    starts = np.flatnonzero(pc.match_substring_regex(texts, _STARTS_DANGEROUS).to_numpy(zero_copy_only=False))
+    starts = np.flatnonzero(pc.match_substring_regex(texts, _DANGEROUS_AT).to_numpy(zero_copy_only=False))
     if not len(starts):
         return texts
     cells = texts.to_pylist()
