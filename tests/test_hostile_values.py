@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import fresh_app
 from tests.hostile import LEAK_HOST, PAYLOADS, build, hostile_urls
+from ui.escape import BIDI_CONTROLS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = {"": "app.py", "Dashboard": "pages/1_Dashboard.py", "Tags": "pages/2_Tags.py", "Text": "pages/3_Text.py"}
@@ -95,3 +96,22 @@ def test_the_escaping_helper():
     assert WORD_JOINER in md("www.leak.example") and WORD_JOINER in md("someone@leak.example")  # no bare links
     assert md("Delays 2026") == "Delays 2026"
     assert code("a ``b`` c") == "``` a ``b`` c ```" and code("x\ny") == "` x y `"
+    # An unclosed right-to-left override would reverse the sentence after the value; Hebrew stays Hebrew.
+    assert md("\u202eevil\u2066x") == "evilx" and code("\u202dy\u2069") == "` y `" and md("שלום") == "שלום"
+
+
+def test_a_direction_control_reaches_no_page_text(tmp_path, demo_data_dir, monkeypatch):
+    """A store whose file name holds an unclosed right-to-left override (as a mention's field or a server's
+    message could): the sidebar names it without the override, which would turn the rest of the sentence
+    around, and says the rest as it is."""
+    import shutil
+
+    store = tmp_path / "\u202eevil\u2066.duckdb"
+    for source in demo_data_dir.glob("demo.duckdb*"):
+        shutil.copy(source, tmp_path / source.name.replace("demo.duckdb", store.name))
+    open_store(store, demo_data_dir, monkeypatch)
+    at = run("/Dashboard")
+    assert not at.exception, at.exception
+    shown = [text for _, text in markdown_strings(at)]
+    assert any("evil\\.duckdb" in text and "mentions · store version" in text for text in shown), shown
+    assert not [text for text in shown if BIDI_CONTROLS.search(text)]

@@ -18,18 +18,26 @@ _PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
 # read; an invisible word joiner after "://", "www" and "@" keeps them text.
 _AUTOLINK = re.compile(r"(?i)(://|\bwww(?=\.)|@(?=[\w-]))")
 WORD_JOINER = "\u2060"
+# Explicit direction controls (embeddings, overrides, isolates and their ends): an unclosed right-to-left override
+# in a value would reverse the app's own sentence after it. Right-to-left text itself is left as it is.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def md(value: object) -> str:
     """``value`` as literal text inside Markdown: every ASCII punctuation character backslash-escaped (which
-    CommonMark defines for all of them), no bare address made a link, on one line."""
-    flat = _AUTOLINK.sub(lambda m: m.group() + WORD_JOINER, " ".join(str(value).split()))
+    CommonMark defines for all of them), no bare address made a link, on one line, no direction control."""
+    flat = _AUTOLINK.sub(lambda m: m.group() + WORD_JOINER, _flat(value))
     return _PUNCTUATION.sub(r"\\\1", flat)
 
 
 def code(value: object) -> str:
     """``value`` as an inline code span: nothing inside one is Markdown. The fence is one backtick longer
     than the longest run of backticks in the value."""
-    flat = " ".join(str(value).split()) or " "
+    flat = _flat(value) or " "
     fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
     return f"{fence} {flat} {fence}"
+
+
+def _flat(value: object) -> str:
+    """``value`` as text on one line, without direction controls."""
+    return " ".join(BIDI_CONTROLS.sub("", str(value)).split())
