@@ -162,6 +162,35 @@ def test_download_the_view_as_a_notebook(browser, server):
         assert not exceptions(page)
 
 
+def test_the_notebook_draws_the_volume_as_the_dashboard_does(browser, server):
+    """The Dashboard's Bucket (changed in the page) and Split by (from the link) are the notebook's too."""
+    with opened(browser, f"{server.url}/Dashboard?tz=UTC&split=sourceService") as page:
+        main = page.get_by_test_id("stMain")
+        option = page.get_by_role("option", name="month", exact=True)
+        for _ in range(3):  # a click that lands while the page redraws opens nothing: click again
+            main.get_by_test_id("stSelectbox").filter(has_text="Bucket").click()
+            try:
+                option.wait_for(timeout=15_000)
+                break
+            except Exception:  # the next click retries
+                page.keyboard.press("Escape")
+        watch_rerun(page)
+        option.click()
+        rerun_done(page)
+        assert "freq=month" in page.url
+        sb = sidebar(page)
+        sb.get_by_text("Open as a notebook").click()
+        download = sb.get_by_role("button", name=re.compile(r"Download \([\d,]+ mentions, zip\)"))
+        prepare(page, sb.get_by_role("button", name="Prepare the notebook"), download)
+        with page.expect_download(timeout=WAIT_MS) as got:
+            download.click()
+        with zipfile.ZipFile(io.BytesIO(got.value.path().read_bytes())) as zf:
+            notebook = zf.read("view.ipynb").decode()
+        assert "Volume per month" in notebook and "['bucket', 'sourceService']" in notebook
+        assert "color='sourceService'" in notebook
+        assert not exceptions(page)
+
+
 def test_make_an_alert_test_it_and_pull_to_a_local_webhook(browser, server, fake, folder):
     from tests.fake_qualtrics import demo_rows
 

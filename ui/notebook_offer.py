@@ -11,6 +11,7 @@ from ui.escape import md
 from ui.frame import View
 from ui.gate import share_link
 from ui.prepared import prepared
+from ui.sections import volume_choice
 
 ROW_CAP = 200_000  # as the Mentions page's CSV: the zip is built in memory
 
@@ -22,13 +23,14 @@ def offer(view: View, title: str) -> None:
             "filters as code and redraws the volume and breakdowns with plotly."
         )
         try:
+            bucket, split = volume_choice(view)  # as the view's volume chart is drawn
             made = prepared(
                 "nb_prepared",
-                (view.scope, view.topics, view.recode, view.bucket, title, view.source.store.version(), share_link()),
+                (view.scope, view.topics, view.recode, bucket, split, title, view.source.store.version(), share_link()),
                 lambda: st.button(
                     "Prepare the notebook", key="w_nb_prepare", disabled=not view.matched, width="stretch"
                 ),
-                lambda: _zip(view, title),
+                lambda: _zip(view, title, bucket, split),
             )
         except ExplorerError as exc:
             st.error(md(exc))
@@ -51,12 +53,13 @@ def offer(view: View, title: str) -> None:
             st.caption(f"The first {rows:,} of {view.matched:,} mentions; `python -m lib export` has no cap.")
 
 
-def _zip(view: View, title: str) -> tuple[bytes, int]:
+def _zip(view: View, title: str, bucket: str, split: str | None) -> tuple[bytes, int]:
     with st.spinner(f"Writing {min(view.matched, ROW_CAP):,} mentions…"):
         return notebook_zip(
             view.source.store,
             view.scope,
-            freq=view.bucket,
+            freq=bucket,
+            split=split,
             title=f"{title}: {view.matched:,} mentions",
             link=share_link() or "",
             topics=view.topics,

@@ -23,6 +23,7 @@ from ui.escape import md
 from ui.frame import View
 
 SPLITS = {"messageSentiment": "Sentiment", "sourceService": "Source service", "none": "No split"}
+BUCKET_CHOICES = ("auto", *FREQUENCIES)
 FIELDS = {column: title for column, _, title in FACETS.values() if column != "authorName"}
 READING = {
     "counts": "mentions for each pair, with a Total row and column",
@@ -31,10 +32,27 @@ READING = {
 }
 
 
+def volume_choice(view: View) -> tuple[str, str | None]:
+    """The bucket and the split column (None: not split) the volume chart draws with, as the page settings
+    choose them, read without drawing their widgets (the notebook of the view redraws the same chart)."""
+    bucket, _ = _drawn_bucket(view, state.page_value("freq", BUCKET_CHOICES, "auto"))
+    split = state.page_value("split", tuple(SPLITS), "messageSentiment")
+    return bucket, None if split == "none" else split
+
+
+def _drawn_bucket(view: View, freq: str) -> tuple[str, str]:
+    """The bucket drawn for the Bucket setting ``freq`` over the view's dates, and a note when it is coarser."""
+    oldest, newest = view.q.date_bounds(view.tz)
+    return drawable_bucket(
+        view.bucket if freq == "auto" else freq,
+        max(view.filters.start or oldest, oldest),
+        min(view.filters.end or newest, newest),
+    )
+
+
 def volume(view: View, with_spikes: bool) -> None:
     """Volume over time: bucket and split chosen in the URL, spikes labelled, bars drillable."""
     st.subheader("Volume over time")
-    auto = view.bucket
     left, right, _ = st.columns([1, 1, 2])
     # "auto" alone: a label that named the bucket it stands for stayed as it was drawn when the dates changed
     # (the chart's caption says the bucket).
@@ -42,17 +60,12 @@ def volume(view: View, with_spikes: bool) -> None:
         left,
         "Bucket",
         "freq",
-        ("auto", *FREQUENCIES),
+        BUCKET_CHOICES,
         "auto",
         help="auto: hours for up to 3 days, days up to 120 days, weeks up to 2 years, months beyond.",
     )
     split = state.page_select(right, "Split by", "split", tuple(SPLITS), "messageSentiment", SPLITS.get)
-    oldest, newest = view.q.date_bounds(view.tz)
-    bucket, note = drawable_bucket(
-        auto if freq == "auto" else freq,
-        max(view.filters.start or oldest, oldest),
-        min(view.filters.end or newest, newest),
-    )
+    bucket, note = _drawn_bucket(view, freq)
     if note:
         st.caption(f":material/info: {note}")
     split_column = None if split == "none" else split

@@ -174,6 +174,17 @@ def page_param(key: str, options: tuple[str, ...] | None, default: str) -> str:
     return st.session_state[session_key]
 
 
+def page_value(key: str, options: tuple[str, ...], default: str) -> str:
+    """A page setting's current value where its widget is not drawn (the sidebar, before the page): the
+    widget's own value when it was drawn in the last run (a change is there before the page keeps it in the
+    URL), else the kept one."""
+    widget = st.session_state.get(f"w_page_{key}")
+    if widget in options:
+        return widget
+    value = page_param(key, options, default)
+    return value if value in options else default
+
+
 def set_page_param(key: str, value: str, default: str, refresh: bool = True) -> None:
     """Keep a page setting in the session and the URL. ``refresh=False`` in a widget callback (it runs before
     the page, whose share link is not drawn yet)."""

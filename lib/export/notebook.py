@@ -25,6 +25,7 @@ from lib.text.topics import TopicSet
 
 CSV_NAME, MANIFEST_NAME, NOTEBOOK_NAME = "mentions.csv", "mentions.manifest.json", "view.ipynb"
 BREAKDOWNS = (("messageSentiment", "Sentiment"), ("sourceService", "Source service"), ("messageLanguage", "Language"))
+SPLIT = "messageSentiment"  # the volume chart's split unless the view chose another
 # How the app's buckets start, in pandas: weeks on Monday, months on the 1st.
 BUCKET_CODE = {
     "hour": 'local.dt.floor("h")',
@@ -58,8 +59,11 @@ def _filter_code(filters: Filters, delimiter: str, topic_columns: list[str]) -> 
     return lines
 
 
-def notebook(scope: Scope, freq: str, title: str, link: str, manifest: dict, delimiter: str) -> nbformat.NotebookNode:
-    """The notebook of a view; ``freq`` is the bucket of the view's volume chart."""
+def notebook(
+    scope: Scope, freq: str, title: str, link: str, manifest: dict, delimiter: str, split: str | None = SPLIT
+) -> nbformat.NotebookNode:
+    """The notebook of a view; ``freq`` is the bucket of the view's volume chart and ``split`` the column its
+    bars are stacked by (None: not split)."""
     tz = scope.tz
     active = scope.filters.active()
     topics = [t for t in scope.filters.text_topics if f"topic: {t}" in manifest.get("columns", [])]
@@ -94,15 +98,16 @@ len(df)"""
             "df, local = df[keep], local[keep]",
         ]
     )
+    keys = ["bucket", split] if split else ["bucket"]
     volume = f"""bucket = {BUCKET_CODE[freq]}
 volume = (
     df.assign(bucket=bucket)
-    .groupby(["bucket", "messageSentiment"], dropna=True)
+    .groupby({keys!r}, dropna=True)
     .size()
     .rename("mentions")
     .reset_index()
 )
-px.bar(volume, x="bucket", y="mentions", color="messageSentiment", title="Mentions per {freq} ({{}})".format(TZ))"""
+px.bar(volume, x="bucket", y="mentions", color={split!r}, title="Mentions per {freq} ({{}})".format(TZ))"""
     breakdowns = [
         f"""counts = df[{column!r}].value_counts().rename_axis("value").reset_index(name="mentions")
 px.bar(counts.head(10).iloc[::-1], x="mentions", y="value", orientation="h", title={title!r})"""
@@ -146,6 +151,7 @@ def notebook_zip(
     scope: Scope,
     *,
     freq: str,
+    split: str | None = SPLIT,
     title: str,
     link: str = "",
     topics: TopicSet | None = None,
@@ -157,7 +163,7 @@ def notebook_zip(
         store, scope, topics=topics, topic_columns=topics is not None, recode=recode, row_cap=row_cap, safe=False
     )
     meta = json.loads(manifest.to_json())
-    nb = notebook(scope, freq, title, link, meta, manifest.tag_delimiter)
+    nb = notebook(scope, freq, title, link, meta, manifest.tag_delimiter, split)
     nbformat.validate(nb)
     buffer = io.BytesIO()
     stamp = datetime.now(UTC).timetuple()[:6]
