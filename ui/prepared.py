@@ -32,8 +32,11 @@ def prepared(name: str, made_for: object, ask: Callable[[], bool], make: Callabl
     if held is not None and held[0] == signature:
         return held[1]
     st.session_state.pop(key, None)  # one file a name: a stale one is not held in memory
-    if not ask():
-        return None
+    slot = st.empty()  # the button, removed once the file is made: the download takes its place in this run
+    with slot.container():
+        if not ask():
+            return None
     made = make()
+    slot.empty()
     st.session_state[key] = (signature, made, st.session_state.get(PAGE, ""))
     return made
