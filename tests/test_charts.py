@@ -153,10 +153,16 @@ def test_bucket_labels_read_as_people_write_them():
 
 
 def test_long_category_names_are_shortened_on_the_axis_only():
-    counts = pd.DataFrame({"value": ["SearchProviderInstagramHashtags", "Web"], "mentions": [5, 3]})
+    long = "SearchProviderInstagramHashtagsAndMore"
+    counts = pd.DataFrame({"value": [long, "SearchProviderLinkedInCompany", "Web"], "mentions": [5, 4, 3]})
     fig = validated(charts.bar_figure(counts, "sourceType"))
-    assert list(fig.data[0].y) == ["Web", "SearchProviderInstagramHashtags"]  # full names: hover, clicks
-    assert list(fig.layout.yaxis.ticktext) == ["Web", "SearchProviderInstagramHa…"]
+    assert list(fig.data[0].y) == ["Web", "SearchProviderLinkedInCompany", long]  # full names: hover, clicks
+    # Social Connect's source types are whole on the axis; a longer name is shortened.
+    assert list(fig.layout.yaxis.ticktext) == [
+        "Web",
+        "SearchProviderLinkedInCompany",
+        "SearchProviderInstagramHashtags…",
+    ]
 
 
 HOSTILE = '<span style="background:url(http://leak.example/s.png)">s</span> <a href="http://leak.example/a">L</a> &'

@@ -257,8 +257,8 @@ def bar_figure(
     return figure([trace], layout)
 
 
-LABEL_CHARS = 26  # longer category names are shortened on the axis (in full on hover): a half-width chart
-# would otherwise cut them at the left edge
+LABEL_CHARS = 32  # longer category names are shortened on the axis (in full on hover): a half-width chart
+# would otherwise cut them at the left edge. 32 keeps Social Connect's source types whole ("SearchProvider…").
 
 
 def _short_ticks(names: list[str]) -> dict:
