@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -91,6 +92,8 @@ def one_backend(backend: str, store: Path, folder: Path) -> dict:
 
         # As an app replica runs: a loading way answers from the Parquet files until its own copy is loaded.
         way = {"background": True, **WAYS[backend]} if backend in WAYS else {}
+        if backend != "spark" and os.environ.get("SCE_ENGINE_MEMORY"):  # as an app replica reads it
+            way["memory_limit"] = os.environ["SCE_ENGINE_MEMORY"]
         engine = IbisStore(folder, "spark" if backend == "spark" else "duckdb", **way)
         q = engine.queries()
         q.date_bounds(TZ)
