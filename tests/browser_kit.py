@@ -124,6 +124,26 @@ def prepare(page, button, download) -> None:
     download.wait_for(timeout=WAIT_MS)
 
 
+def choose(page, where, label: str, option: str | re.Pattern) -> None:
+    """Pick ``option`` (its whole name, or a pattern) in the selectbox labelled ``label`` inside ``where``, and
+    wait for the rerun: a click that lands while the page redraws opens nothing, so it is clicked again."""
+    choice = (
+        page.get_by_role("option", name=option, exact=True)
+        if isinstance(option, str)
+        else page.get_by_role("option", name=option)
+    )
+    for _ in range(3):
+        where.get_by_test_id("stSelectbox").filter(has_text=label).click()
+        try:
+            choice.wait_for(timeout=15_000)
+            break
+        except Exception:  # the next click retries
+            page.keyboard.press("Escape")
+    watch_rerun(page)
+    choice.click()
+    rerun_done(page)
+
+
 def rerun_same_view(page) -> None:
     """Rerun the script without changing anything (Streamlit's "r" shortcut), and wait for it to finish."""
     page.evaluate("document.activeElement && document.activeElement.blur()")  # out of any input

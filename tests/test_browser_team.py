@@ -17,6 +17,7 @@ import pytest
 from tests.alert_receivers import Webhook
 from tests.browser_kit import (
     WAIT_MS,
+    choose,
     click,
     click_point,
     count_of,
@@ -167,18 +168,7 @@ def test_download_the_view_as_a_notebook(browser, server):
 def test_the_notebook_draws_the_volume_as_the_dashboard_does(browser, server):
     """The Dashboard's Bucket (changed in the page) and Split by (from the link) are the notebook's too."""
     with opened(browser, f"{server.url}/Dashboard?tz=UTC&split=sourceService") as page:
-        main = page.get_by_test_id("stMain")
-        option = page.get_by_role("option", name="month", exact=True)
-        for _ in range(3):  # a click that lands while the page redraws opens nothing: click again
-            main.get_by_test_id("stSelectbox").filter(has_text="Bucket").click()
-            try:
-                option.wait_for(timeout=15_000)
-                break
-            except Exception:  # the next click retries
-                page.keyboard.press("Escape")
-        watch_rerun(page)
-        option.click()
-        rerun_done(page)
+        choose(page, page.get_by_test_id("stMain"), "Bucket", "month")
         assert "freq=month" in page.url
         sb = sidebar(page)
         sb.get_by_text("Open as a notebook").click()
@@ -201,17 +191,7 @@ def test_make_an_alert_test_it_and_pull_to_a_local_webhook(browser, server, fake
     with opened(browser, f"{server.url}/Data?tz=UTC") as page:
         main = page.get_by_test_id("stMain")
         type_in(page, main.get_by_role("textbox", name="Name", exact=True), "Any volume")
-        option = page.get_by_role("option", name=re.compile("mentions per bucket"))
-        for _ in range(3):  # a click that lands while the page redraws opens nothing: click again
-            main.get_by_test_id("stSelectbox").filter(has_text="When").click()
-            try:
-                option.wait_for(timeout=15_000)
-                break
-            except Exception:  # the next click retries
-                page.keyboard.press("Escape")
-        watch_rerun(page)
-        option.click()
-        rerun_done(page)
+        choose(page, main, "When", re.compile("mentions per bucket"))
         threshold = main.get_by_role("spinbutton", name="Threshold (mentions)")
         type_in(page, threshold, "1")
         type_in(page, main.get_by_role("textbox", name=re.compile(r"^Webhook URL")), f"{hook.url}/{TOKEN}")
