@@ -256,6 +256,7 @@ class StagedWrite:
         """Everything the transaction copies, computed beside the store: the last copy of each mention, the
         stored rows it replaces merged with it, and its enrichment. Returns (rows in, new, updated, newest)."""
         self._finish_enrichment()
+        self.workers.close()  # their memory goes back before the clusters and the copy take theirs
         con = self.con
         self._rows_view()
         rows_in, repeats = con.execute('SELECT count(*), count(*) - count(DISTINCT "uniqueId") FROM rows').fetchall()[0]
