@@ -132,3 +132,36 @@ def test_large_batches_of_one_write_go_to_the_same_kept_workers(tmp_path, monkey
     by_key = dict(zip(model.keys.to_pylist(), model.vader, strict=True))
     keys = [key for frame in frames for key in frame["uniqueId"]]
     assert np.allclose([by_key[k] for k in keys], alone.scores, equal_nan=True)
+
+
+def test_workers_take_a_batch_in_parts_and_give_what_one_process_gives(monkeypatch):
+    """A worker is sent its share of a batch in parts of ``WORKER_PART_TEXTS`` (its memory follows the part): the
+    terms, phrases, scores and sketches of every text, in order, are those one process gives for the whole batch."""
+    import lib.text.enrich
+    from lib.text.near_duplicates import Sketch, sketch
+
+    def per_text(chunks: list) -> list:
+        out = []
+        for c in chunks:
+            for i in range(len(c.scores)):
+                terms = c.term_index[c.term_offsets[i] : c.term_offsets[i + 1]]
+                phrases = c.phrase_index[c.phrase_offsets[i] : c.phrase_offsets[i + 1]]
+                out.append(([c.term_keys[j] for j in terms], [c.phrase_keys[j] for j in phrases], c.scores[i]))
+        return out
+
+    monkeypatch.setattr(lib.text.enrich, "WORKER_PART_TEXTS", 3)
+    frame = corpus_frame()
+    texts = [f"{text} copy {k}" for k in range(3) for text in frame["messageContent"]]
+    languages = [lang for _ in range(3) for lang in frame["messageLanguage"]]
+    workers = lib.text.enrich.Workers(2)
+    try:
+        chunks, parts = workers.analyse_and_sketch(texts, languages)
+    finally:
+        workers.close()
+    assert len(chunks) == 2 * -(-len(texts) // 2 // 3)  # each worker's half, three texts at a time
+    got, alone = per_text(chunks), per_text([lib.text.enrich.analyse(texts, languages)])
+    assert [g[:2] for g in got] == [a[:2] for a in alone]
+    assert np.allclose([g[2] for g in got], [a[2] for a in alone], equal_nan=True)
+    whole, joined = sketch(texts), Sketch.concat([Sketch(*part) for part in parts])
+    assert (joined.form == whole.form).all() and (joined.sig == whole.sig).all()
+    assert (joined.usable == whole.usable).all()

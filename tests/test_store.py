@@ -201,3 +201,18 @@ def test_a_store_named_store_duckdb_takes_imports(tmp_path):
     raw = pd.DataFrame({"uniqueId": ["a", "b"], "messageContent": ["hello", "world"]})
     result = store.ingest([normalize(raw)[0]], kind="import", source="t")
     assert result.rows_new == 2 and store.count() == 2
+
+
+def test_mentions_go_into_the_store_in_the_order_they_came_across_batches(tmp_path):
+    """The store's row order is the order of the write (the clusters' numbering and the model follow it), for new
+    mentions, updated ones and repeats alike: batches are staged as Parquet files, and two threads scanning them
+    through the copy's join put a later batch first."""
+    store = Store(tmp_path / "m.duckdb")
+    first = [f"a{i:05d}" for i in range(24_000)]
+    store.ingest([batch(*first[i : i + 4_000]) for i in range(0, len(first), 4_000)], kind="import", source="one")
+    second = [f"b{i:05d}" for i in range(12_000)]
+    repeated = [*second[:6_000], "a00007", *second[6_000:], second[0]]  # an update, and b00000 twice
+    store.ingest([batch(*repeated[i : i + 3_000]) for i in range(0, len(repeated), 3_000)], kind="import", source="two")
+    order = store.query('SELECT "uniqueId" FROM mentions ORDER BY rowid')["uniqueId"].tolist()
+    # The updated mention is written again after the others, then the new ones in order (b00000's last copy last).
+    assert order == [u for u in first if u != "a00007"] + ["a00007", *second[1:], second[0]]

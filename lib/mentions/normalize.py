@@ -39,9 +39,6 @@ _BLOCK_BREAK = re.compile(r"<\s*(br|/p|/div|/li|/h\d|/tr|hr)\b[^<>]*>", re.IGNOR
 _SCRIPT = re.compile(r"<\s*(script|style)\b.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-# Runs of whitespace other than one space (which would be replaced by itself: matching each space was most of
-# the time of html_to_text).
-_SPACE = re.compile(r"\s{2,}|[^\S ]")
 # A hashtag or @handle not preceded by a word character (or & #, or . @): the test looks back from after the
 # "#" or "@", so that the pattern starts with that character and the scan jumps from one to the next.
 _HASHTAG = re.compile(r"#(?<![\w&#]#)(\w+)")
@@ -124,15 +121,21 @@ class Report:
         return self.rows_in - self.n_rejected
 
 
+def squeeze(text: str) -> str:
+    """Each run of whitespace one space, none at the ends. ``str.split`` knows the same whitespace as ``\\s``
+    (``str.isspace``) and is about ten times faster than a regular expression, which tries every position."""
+    return " ".join(text.split())
+
+
 def html_to_text(value: str) -> str:
     """Plain text from Social Connect's HTML: tags removed, entities unescaped, breaks become spaces."""
     if "<" not in value and "&" not in value:
-        return _SPACE.sub(" ", value).strip()
+        return squeeze(value)
     text = _COMMENT.sub(" ", value)
     text = _SCRIPT.sub(" ", text)
     text = _BLOCK_BREAK.sub(" ", text)
     text = _TAG.sub("", text)
-    return _SPACE.sub(" ", html.unescape(text)).strip()
+    return squeeze(html.unescape(text))
 
 
 def entities(text: str, html_source: str = "") -> tuple[list[str], list[str], list[str]]:

@@ -52,6 +52,9 @@ SENTIMENT_LANGUAGES = ("en",)  # VADER's lexicon is English
 VADER_WHOLE = 1_000  # characters: longer texts are scored per run of sentences (see ``sentiment``)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 PARALLEL_MIN_TEXTS = 40_000  # below this, starting worker processes costs more than it saves
+# A worker is sent its share of a batch in parts of at most this many texts, one after the other: what it holds
+# while it works (the texts, their tokens, the sketch's arrays) follows the part, not the batch.
+WORKER_PART_TEXTS = 2_500
 _ROOT = Path(__file__).resolve().parents[2]
 
 _LANGUAGE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
@@ -245,18 +248,21 @@ class Workers:
             ]
         bounds = [len(texts) * i // self.n for i in range(self.n + 1)]
 
-        def run(i: int) -> tuple[Encoded, tuple]:
-            proc = self.procs[i]
-            part = (list(texts[bounds[i] : bounds[i + 1]]), list(languages[bounds[i] : bounds[i + 1]]), sketch)
-            try:
-                _send(proc.stdin, pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
-                encoded, found = pickle.loads(_receive(proc.stdout))
-                return Encoded(*encoded), found
-            except (OSError, EOFError) as exc:
-                raise RuntimeError(f"an enrichment worker stopped (exit {proc.poll()}); see the log above") from exc
+        def run(i: int) -> list[tuple[Encoded, tuple]]:
+            proc, done = self.procs[i], []
+            for start in range(bounds[i], bounds[i + 1], WORKER_PART_TEXTS):
+                end = min(start + WORKER_PART_TEXTS, bounds[i + 1])
+                part = (list(texts[start:end]), list(languages[start:end]), sketch)
+                try:
+                    _send(proc.stdin, pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
+                    encoded, found = pickle.loads(_receive(proc.stdout))
+                except (OSError, EOFError) as exc:
+                    raise RuntimeError(f"an enrichment worker stopped (exit {proc.poll()}); see the log above") from exc
+                done.append((Encoded(*encoded), found))
+            return done
 
         with ThreadPoolExecutor(self.n) as pool:
-            return list(pool.map(run, range(self.n)))
+            return [part for parts in pool.map(run, range(self.n)) for part in parts]
 
     def close(self) -> None:
         for proc in self.procs:
@@ -302,7 +308,7 @@ def _worker() -> None:
         except EOFError:
             return
         encoded = analyse(texts, languages)
-        found = _sketch(texts) if sketch else ()
+        found = _sketch_released(texts) if sketch else ()
         _send(sys.stdout.buffer, pickle.dumps((astuple_shallow(encoded), found), protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -312,6 +318,19 @@ def _sketch(texts: Sequence[str]) -> tuple:
     from lib.text.near_duplicates import sketch
 
     return sketch(list(texts)).astuple()
+
+
+def _sketch_released(texts: Sequence[str]) -> tuple:
+    """``_sketch`` in a worker process, with Arrow's memory taken from the system allocator and handed back after
+    each batch: Arrow's default (mimalloc) kept about 100 MB more per worker once it had sketched a batch, a fifth of
+    what a 1 GB import has for its two workers."""
+    import pyarrow as pa
+
+    pool = pa.system_memory_pool()
+    pa.set_memory_pool(pool)
+    found = _sketch(texts)
+    pool.release_unused()
+    return found
 
 
 def astuple_shallow(encoded: Encoded) -> tuple:
