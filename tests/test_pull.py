@@ -208,8 +208,9 @@ def test_killing_a_pull_mid_download_leaves_the_store_as_it_was(fake, tmp_path, 
     else:
         proc.kill()
         pytest.fail("the pull never started downloading")
+    seen = progress.read_text()
     proc.send_signal(sig)
-    proc.communicate(timeout=60)
-    assert proc.returncode == expected_code
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == expected_code, (seen, progress.read_text(), out, err[-2000:])
     pd.testing.assert_frame_equal(store.query('SELECT * FROM mentions ORDER BY "uniqueId"'), before)
     assert store.version() == version
