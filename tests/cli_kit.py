@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -50,3 +51,9 @@ def run_cli(*argv: str, env: dict[str, str | None] | None = None, drop_prefix: s
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return Ran(code, out.getvalue(), err.getvalue())
+
+
+def terminal_ctrl_c() -> None:
+    """For ``preexec_fn``: the child gets Ctrl-C as a terminal gives it. Python ignores SIGINT when started with
+    it ignored, as a job started in the background by a non-interactive shell is (a CI runner may start one so)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -31,7 +31,7 @@ from lib.queries.tags import TagRecode, recode_tags, tag_index, tag_names
 from lib.store.local import Store
 from lib.text.boolean_query import evaluate, parse, scan
 from lib.text.topics import Topic, TopicSet, topic_mask
-from tests.cli_kit import run_cli
+from tests.cli_kit import run_cli, terminal_ctrl_c
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPICS = TopicSet((Topic("Delays", 'delay* OR "late flight"'), Topic("Service"), Topic("Food", "meal*", "Service")))
@@ -145,9 +145,7 @@ def small_store(demo_data_dir, tmp_path) -> Store:
 
 def export(store: Store, out: Path, *options: str, limit_bytes: int | None = None, **popen) -> subprocess.Popen:
     def cap() -> None:
-        # Python ignores Ctrl-C when started with SIGINT ignored (a job started in the background by a
-        # non-interactive shell, as a CI runner may be): give the export the terminal's default.
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        terminal_ctrl_c()
         if limit_bytes is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 

@@ -18,7 +18,7 @@ from lib.qualtrics.export_jobs import FLOWS, ExportRequest, export_dataset, flow
 from lib.qualtrics.pull import pull
 from lib.sources.files import read_export
 from lib.store.local import Store
-from tests.cli_kit import Ran, run_cli
+from tests.cli_kit import Ran, run_cli, terminal_ctrl_c
 from tests.fake_qualtrics import demo_rows
 from tests.test_qualtrics import Clock
 
@@ -199,7 +199,7 @@ def test_killing_a_pull_mid_download_leaves_the_store_as_it_was(fake, tmp_path, 
     fake.add_rows("IDP_social", demo_rows(3000, seed=8))
     fake.faults.zip_files, fake.faults.download_delay = False, 0.5  # a slow, raw download
     progress = tmp_path / "progress.json"
-    proc = cli(fake, store_path, "pull", "--progress-file", str(progress))
+    proc = cli(fake, store_path, "pull", "--progress-file", str(progress), preexec_fn=terminal_ctrl_c)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if progress.exists() and json.loads(progress.read_text() or "{}").get("phase") == "downloading":
