@@ -99,3 +99,19 @@ def model(tmp_path_factory):
 )
 def test_matching(model, query, expected):
     assert sorted(model.page(model.mask(Filters(text=query)), limit=10)) == expected
+
+
+def test_the_search_boxs_example_finds_mentions_of_the_demo_data(demo_model):
+    """A new analyst types the example the search box shows: each of its parts finds mentions on the demo data
+    (the example used to be a phrase the demo never says)."""
+    from lib.queries.interface import ModelQueries, Scope
+    from ui.widgets import TEXT_EXAMPLE
+
+    q = ModelQueries(demo_model)
+    tree = parse(TEXT_EXAMPLE)
+    assert isinstance(tree, Or)
+    parts = [child for child in tree.children]
+    assert len(parts) == 2
+    for query in ('"cabin crew"', "baggage*"):
+        assert q.count(Scope(Filters(text=query))) > 0, query
+    assert q.count(Scope(Filters(text=TEXT_EXAMPLE))) > q.count(Scope(Filters(text="baggage*")))

@@ -22,6 +22,8 @@ FACET_HELP = {
     "Not the text topics (queries over the text, defined on the Text page).",
 }
 
+TEXT_EXAMPLE = '"cabin crew" OR baggage*'  # the search box's example: each part finds mentions of the demo data
+
 
 def _seed(key: str, value) -> None:
     # Widget identity is per page: after a page switch the same key belongs to a new widget that would
@@ -135,7 +137,7 @@ def sidebar_filters(q: Queries, page: str, topics: TopicSet) -> tuple[Filters, s
     text = st.text_input(
         "Text search",
         key="w_text",
-        placeholder='e.g. "lost luggage" OR baggage*',
+        placeholder=f"e.g. {TEXT_EXAMPLE}",
         help='Words, #hashtags, @handles and "quoted phrases"; AND (or a space), OR, NOT (or -), parentheses, '
         "and a trailing * for any ending. Not case-sensitive.",
     ).strip()
