@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from datetime import date
 
@@ -67,3 +68,27 @@ def test_the_notebook_runs_offline_and_counts_what_the_app_counts(demo_data_dir,
     assert summary["volume"] == expected
     figures = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
     assert len(figures) == 5  # volume, three breakdowns, tags
+
+
+def test_the_notebooks_volume_stacks_the_series_the_app_stacks(demo_data_dir, demo_model, tmp_path):
+    """Split by source service: the notebook's volume has the app's 8 largest services and "Other", with the
+    app's counts (its code run here on the zip's CSV, without a kernel)."""
+    store = Store(demo_data_dir / "demo.duckdb")
+    scope = Scope(Filters(), tz="UTC")
+    app = ModelQueries(demo_model).volume(scope, "month", "sourceService")
+    data, _ = notebook_zip(store, scope, freq="month", split="sourceService", title="t")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        zf.extractall(tmp_path)
+    nb = nbformat.read(tmp_path / NOTEBOOK_NAME, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code").split("px.bar(volume")[0]
+    code = code.replace('pio.renderers.default = "plotly_mimetype+notebook_connected"', "")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)  # the notebook reads its CSV beside it
+    try:
+        names: dict = {}
+        exec(code, names)
+    finally:
+        os.chdir(cwd)
+    drawn = names["volume"].groupby("sourceService")["mentions"].sum().to_dict()
+    assert "Other" in drawn and len(drawn) == 9
+    assert drawn == app.groupby("series")["mentions"].sum().to_dict()

@@ -26,6 +26,7 @@ from lib.text.topics import TopicSet
 CSV_NAME, MANIFEST_NAME, NOTEBOOK_NAME = "mentions.csv", "mentions.manifest.json", "view.ipynb"
 BREAKDOWNS = (("messageSentiment", "Sentiment"), ("sourceService", "Source service"), ("messageLanguage", "Language"))
 SPLIT = "messageSentiment"  # the volume chart's split unless the view chose another
+SPLIT_TOP = 8  # series the volume chart stacks (lib/queries/columns.py top_codes): the rest is "Other"
 # How the app's buckets start, in pandas: weeks on Monday, months on the 1st.
 BUCKET_CODE = {
     "hour": 'local.dt.floor("h")',
@@ -99,9 +100,18 @@ len(df)"""
         ]
     )
     keys = ["bucket", split] if split else ["bucket"]
+    fold = (
+        f"""# As the app draws it: the {SPLIT_TOP} largest values of {split}, the others as "Other".
+largest = df[{split!r}].value_counts().sort_index().sort_values(ascending=False, kind="stable").index[:{SPLIT_TOP}]
+series = df[{split!r}].where(df[{split!r}].isin(largest) | df[{split!r}].isna(), "Other")
+"""
+        if split
+        else ""
+    )
+    assign = f"bucket=bucket, **{{{split!r}: series}}" if split else "bucket=bucket"
     volume = f"""bucket = {BUCKET_CODE[freq]}
-volume = (
-    df.assign(bucket=bucket)
+{fold}volume = (
+    df.assign({assign})
     .groupby({keys!r}, dropna=True)
     .size()
     .rename("mentions")
