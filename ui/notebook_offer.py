@@ -11,7 +11,7 @@ from ui.escape import md
 from ui.frame import View
 from ui.gate import share_link
 from ui.prepared import prepared
-from ui.sections import volume_choice
+from ui.sections import drawn_bucket, volume_choice
 
 ROW_CAP = 200_000  # as the Mentions page's CSV: the zip is built in memory
 
@@ -23,14 +23,14 @@ def offer(view: View, title: str) -> None:
             "filters as code and redraws the volume and breakdowns with plotly."
         )
         try:
-            bucket, split = volume_choice(view)  # as the view's volume chart is drawn
+            freq, split = volume_choice()  # as the view's volume chart is drawn
             made = prepared(
                 "nb_prepared",
-                (view.scope, view.topics, view.recode, bucket, split, title, view.source.store.version(), share_link()),
+                (view.scope, view.topics, view.recode, freq, split, title, view.source.store.version(), share_link()),
                 lambda: st.button(
                     "Prepare the notebook", key="w_nb_prepare", disabled=not view.matched, width="stretch"
                 ),
-                lambda: _zip(view, title, bucket, split),
+                lambda: _zip(view, title, freq, split),
             )
         except ExplorerError as exc:
             st.error(md(exc))
@@ -53,7 +53,8 @@ def offer(view: View, title: str) -> None:
             st.caption(f"The first {rows:,} of {view.matched:,} mentions; `python -m lib export` has no cap.")
 
 
-def _zip(view: View, title: str, bucket: str, split: str | None) -> tuple[bytes, int]:
+def _zip(view: View, title: str, freq: str, split: str | None) -> tuple[bytes, int]:
+    bucket, _ = drawn_bucket(view, freq)  # the Bucket setting over the view's dates, as the chart draws it
     with st.spinner(f"Writing {min(view.matched, ROW_CAP):,} mentions…"):
         return notebook_zip(
             view.source.store,

@@ -32,15 +32,14 @@ READING = {
 }
 
 
-def volume_choice(view: View) -> tuple[str, str | None]:
-    """The bucket and the split column (None: not split) the volume chart draws with, as the page settings
-    choose them, read without drawing their widgets (the notebook of the view redraws the same chart)."""
-    bucket, _ = _drawn_bucket(view, state.page_value("freq", BUCKET_CHOICES, "auto"))
+def volume_choice() -> tuple[str, str | None]:
+    """The volume chart's Bucket setting and split column (None: not split), as the page settings choose them,
+    read without drawing their widgets (the notebook of the view redraws the same chart)."""
     split = state.page_value("split", tuple(SPLITS), "messageSentiment")
-    return bucket, None if split == "none" else split
+    return state.page_value("freq", BUCKET_CHOICES, "auto"), None if split == "none" else split
 
 
-def _drawn_bucket(view: View, freq: str) -> tuple[str, str]:
+def drawn_bucket(view: View, freq: str) -> tuple[str, str]:
     """The bucket drawn for the Bucket setting ``freq`` over the view's dates, and a note when it is coarser."""
     oldest, newest = view.q.date_bounds(view.tz)
     return drawable_bucket(
@@ -65,7 +64,7 @@ def volume(view: View, with_spikes: bool) -> None:
         help="auto: hours for up to 3 days, days up to 120 days, weeks up to 2 years, months beyond.",
     )
     split = state.page_select(right, "Split by", "split", tuple(SPLITS), "messageSentiment", SPLITS.get)
-    bucket, note = _drawn_bucket(view, freq)
+    bucket, note = drawn_bucket(view, freq)
     if note:
         st.caption(f":material/info: {note}")
     split_column = None if split == "none" else split

@@ -17,6 +17,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from lib.export.csv_writer import csv_bytes
+from lib.queries.buckets import VOLUME_SERIES
 from lib.queries.filters import FACETS, Filters
 from lib.queries.interface import Scope
 from lib.queries.tags import TagRecode
@@ -26,7 +27,6 @@ from lib.text.topics import TopicSet
 CSV_NAME, MANIFEST_NAME, NOTEBOOK_NAME = "mentions.csv", "mentions.manifest.json", "view.ipynb"
 BREAKDOWNS = (("messageSentiment", "Sentiment"), ("sourceService", "Source service"), ("messageLanguage", "Language"))
 SPLIT = "messageSentiment"  # the volume chart's split unless the view chose another
-SPLIT_TOP = 8  # series the volume chart stacks (lib/queries/columns.py top_codes): the rest is "Other"
 # How the app's buckets start, in pandas: weeks on Monday, months on the 1st.
 BUCKET_CODE = {
     "hour": 'local.dt.floor("h")',
@@ -101,8 +101,8 @@ len(df)"""
     )
     keys = ["bucket", split] if split else ["bucket"]
     fold = (
-        f"""# As the app draws it: the {SPLIT_TOP} largest values of {split}, the others as "Other".
-largest = df[{split!r}].value_counts().sort_index().sort_values(ascending=False, kind="stable").index[:{SPLIT_TOP}]
+        f"""# As the app draws it: the {VOLUME_SERIES} largest values of {split}, the others as "Other".
+largest = df[{split!r}].value_counts().sort_index().sort_values(ascending=False, kind="stable").index[:{VOLUME_SERIES}]
 series = df[{split!r}].where(df[{split!r}].isin(largest) | df[{split!r}].isna(), "Other")
 """
         if split

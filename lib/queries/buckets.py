@@ -9,6 +9,7 @@ from datetime import date
 import pandas as pd
 
 FREQUENCIES = ("hour", "day", "week", "month")
+VOLUME_SERIES = 8  # series the volume chart stacks: the largest values of its split, the rest as "Other"
 HOUR_NS = 3_600_000_000_000
 DAY_NS = 24 * HOUR_NS
 

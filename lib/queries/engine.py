@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 
 from lib.mentions.schema import SENTIMENT_ORDER
 from lib.queries.answers import AnswerCache
-from lib.queries.buckets import DAY_NS, HOUR_NS, bucket_end
+from lib.queries.buckets import DAY_NS, HOUR_NS, VOLUME_SERIES, bucket_end
 from lib.queries.engine_load import Loader, drop_tables, load_table, table_name
 from lib.queries.filters import FACETS
 from lib.queries.interface import TEXT, Scope
@@ -435,7 +435,7 @@ class EngineQueries:
         out = self.store.fetch(f.group_by("authorName").aggregate(mentions=f.count()))
         return out["mentions"].to_numpy(dtype=np.int64)
 
-    def volume(self, scope: Scope, freq: str, split: str | None, top: int = 8) -> pd.DataFrame:
+    def volume(self, scope: Scope, freq: str, split: str | None, top: int = VOLUME_SERIES) -> pd.DataFrame:
         f = self._where(scope)
         f = f.filter(f.ts.notnull())
         unit = (f.ts.epoch_seconds() // QUARTER_S).cast("int64")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from lib.mentions.schema import SENTIMENT_ORDER
-from lib.queries.buckets import bucket_end
+from lib.queries.buckets import VOLUME_SERIES, bucket_end
 from lib.queries.engine import QUARTER_S, EngineQueries, _utc, fold_crosstab, volume_frame
 from lib.queries.engine_load import CATEGORY_IDS, COLUMN_IDS, ListCodes
 from lib.queries.filters import FACETS
@@ -328,7 +328,7 @@ class DuckDBQueries(EngineQueries):
         )
         return fold_crosstab(pairs, top)
 
-    def volume(self, scope: Scope, freq: str, split: str | None, top: int = 8) -> pd.DataFrame:
+    def volume(self, scope: Scope, freq: str, split: str | None, top: int = VOLUME_SERIES) -> pd.DataFrame:
         if split is not None and split not in CATEGORICAL:
             return super().volume(scope, freq, split, top)
         w = self._where_sql(scope)

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lib.cache import LockedLRU
-from lib.queries.buckets import DAY_NS, HOUR_NS, bucket_end
+from lib.queries.buckets import DAY_NS, HOUR_NS, VOLUME_SERIES, bucket_end
 from lib.queries.columns import (  # noqa: F401  (re-exported: other modules import them from here)
     NAT,
     Codes,
@@ -322,7 +322,12 @@ class MentionModel:
         }
 
     def volume(
-        self, mask: np.ndarray, freq: str = "day", split: str | None = "messageSentiment", tz: str = "UTC", top: int = 8
+        self,
+        mask: np.ndarray,
+        freq: str = "day",
+        split: str | None = "messageSentiment",
+        tz: str = "UTC",
+        top: int = VOLUME_SERIES,
     ) -> pd.DataFrame:
         """Mentions per time bucket (wall-clock ``tz``) and per value of ``split``, empty buckets as 0.
 
