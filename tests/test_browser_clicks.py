@@ -88,6 +88,7 @@ def test_dashboard_every_chart(browser, demo_server):
             ("volume", "y", "other"),
             *((key, "x", "middle") for key, _ in DASHBOARD_BREAKDOWNS),
             ("map", "z", "largest"),
+            ("locationCountry", "x", "middle"),  # the countries ranked beside the map
             ("authors", "x", "largest"),
             ("hashtags", "x", "middle"),
             ("handles", "x", "largest"),

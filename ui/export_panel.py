@@ -51,8 +51,9 @@ def export_panel(view: View) -> None:
             if raw
             else "Text cells that a spreadsheet would run as a formula are prefixed with an apostrophe."
         )
-        + f" Tags are as the Tags page shows them (its recode), with the tag string as received in *tags (raw)*. At "
-        f"most {EXPORT_CAP:,} rows here; `python -m lib export` has no cap."
+        + f" Tags are as the Tags page shows them (its recode), with the tag string as received in *tags (raw)*. "
+        "Other values are Social Connect's codes, as in a Qualtrics export (`twitter`, `user_tweet`, priority `c`), "
+        f"where the app shows their labels. At most {EXPORT_CAP:,} rows here; `python -m lib export` has no cap."
     )
     options = (columns, bom, delimiter or store_delimiter, with_topics, raw)
     try:

@@ -178,21 +178,27 @@ def entities(view: View) -> None:
 
 
 def _countries(view: View) -> None:
-    known, unknown = country_map(view.q.counts(view.scope, "locationCountry"))
-    picked = blocks.chart(
-        map_figure(known),
-        "map",
-        "darker countries have more mentions; codes the map cannot place are listed below it.",
-        known,
-    )
-    if not unknown.empty:
-        st.caption(
-            "Not on the map: "
-            + ", ".join(
-                f"{md(label('locationCountry', v))} ({m:,})"
-                for v, m in zip(unknown["value"], unknown["mentions"], strict=True)
-            )
+    """The map, and beside it the countries ranked: which has the most mentions, without a hover."""
+    counts = view.q.counts(view.scope, "locationCountry")
+    known, unknown = country_map(counts)
+    on_map, ranked = st.columns([3, 2])
+    with on_map:
+        picked = blocks.chart(
+            map_figure(known),
+            "map",
+            "darker countries have more mentions; codes the map cannot place are listed below it.",
+            known,
         )
+        if not unknown.empty:
+            st.caption(
+                "Not on the map: "
+                + ", ".join(
+                    f"{md(label('locationCountry', v))} ({m:,})"
+                    for v, m in zip(unknown["value"], unknown["mentions"], strict=True)
+                )
+            )
+    with ranked:
+        breakdown(view, "locationCountry", "Country", counts)
     blocks.drill(view, "locationCountry", picked, "map")
 
 
