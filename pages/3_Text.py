@@ -11,6 +11,7 @@ st.caption(
     f"{view.matched:,} matching mentions · **a preview of Text iQ-style analysis, computed by this app** "
     "(not Qualtrics Text iQ) · counts are mentions, a word said twice in one mention counts once"
 )
+text_views.copies_note(view)
 section = text_views.section_picker()
 stop = text_views.stoplist(view)
 if section == "terms":

@@ -142,3 +142,14 @@ def test_sorting_compared_terms_by_change_keeps_the_trend_picks(own_demo):
     assert by_change.multiselect(key="w_page_tterm").value == picks
     options = by_change.multiselect(key="w_page_tterm").options
     assert options[:4] == picks and len(options) > 20  # the largest terms first, then the chart's biggest changes
+
+
+def test_copies_that_weigh_in_the_search_are_pointed_out_until_counted_once():
+    # The demo's refund petition: 80 bot copies of one text. Its words would lead every section of the page.
+    at = run("pages/3_Text.py", {"q": "#RefundNorthwind"})
+    noted = [c.value for c in at.caption if "are copies of another" in c.value]
+    assert not at.exception and len(noted) == 1
+    assert "79 of these 80 mentions (99%)" in noted[0] and "*Count copies once*" in noted[0]
+    once = run("pages/3_Text.py", {"q": "#RefundNorthwind", "once": "1"})
+    assert not [c for c in once.caption if "copies of" in c.value]
+    assert not [c for c in run("pages/3_Text.py").caption if "are copies of another" in c.value]  # a few % in all

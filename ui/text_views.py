@@ -48,6 +48,24 @@ def section_picker() -> str:
     return picked
 
 
+COPIES_NOTED = 0.2  # the share of copies in the matching mentions from which the page points to the switch
+
+
+def copies_note(view: View) -> None:
+    """Say when copies of the same text (retweets, a campaign) are a good part of the matching mentions and the
+    sidebar still counts each copy: their words then weigh once per copy in every section of the page."""
+    if view.filters.copies_once or view.matched < 20:
+        return
+    once = view.q.count(replace(view.scope, filters=replace(view.filters, copies_once=True)))
+    copies = view.matched - once
+    if copies / view.matched >= COPIES_NOTED:
+        st.caption(
+            f":material/content_copy: {copies:,} of these {view.matched:,} mentions ({copies / view.matched:.0%}) "
+            "are copies of another (retweets, a campaign), and their words count once per copy. *Count copies "
+            "once* in the sidebar counts each text once; the section *Campaigns* lists the copied texts."
+        )
+
+
 def stoplist(view: View) -> Stoplist:
     try:
         return load_stoplist(view.source.store.path)
