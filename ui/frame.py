@@ -140,12 +140,16 @@ def _status(source: Source, q: Queries) -> None:
     _freshness(source, q.version)
 
 
-def _sidebar(title: str, source: Source, q: Queries, topics: TopicSet) -> tuple[Filters, str, DeltaGenerator]:
+def _sidebar(
+    title: str, source: Source, q: Queries, topics: TopicSet
+) -> tuple[Filters, str, DeltaGenerator, DeltaGenerator]:
     """The sidebar: navigation, the filters (read from the widgets, the session and the URL), comparison and
-    saved views, the data's status. Returns the filters, the timezone and the slot of the match count."""
+    saved views, the data's status. Returns the filters, the timezone, the slot of the match count and the one
+    under it for the view's link and notebook (at the top: under the filters they were a long scroll away)."""
     with st.sidebar:
         _navigation()
         count_slot = st.empty()
+        tools = st.container()
         filters, tz = sidebar_filters(q, title, topics)
         st.button("Reset filters", on_click=reset_filters, width="stretch", icon=":material/restart_alt:")
         from ui import compare  # here: ui.compare draws charts through ui.blocks, which imports this module
@@ -153,14 +157,14 @@ def _sidebar(title: str, source: Source, q: Queries, topics: TopicSet) -> tuple[
         compare.sidebar_switch(Scope(filters, tz))
         saved_views.sidebar(source.store.path, q, title, PAGE_SCRIPTS)
         _status(source, q)
-    return filters, tz, count_slot
+    return filters, tz, count_slot, tools
 
 
-def _share_link() -> None:
+def _share_link(tools: DeltaGenerator) -> None:
     """The view's link in the sidebar (when sharing is on), kept current as page settings change the URL."""
     slot = None
     if share_link():
-        with st.sidebar.expander("Share this view", icon=":material/link:"):
+        with tools.expander("Share this view", icon=":material/link:"):
             slot = st.empty()
             st.caption(
                 "Copy it (icon at the right): it opens this page as you see it, with these filters, timezone and "
@@ -170,12 +174,12 @@ def _share_link() -> None:
     state.share_in(slot)  # written now, and again whenever a page setting changes the URL during this run
 
 
-def _summary(view: View, title: str, count_slot: DeltaGenerator) -> None:
+def _summary(view: View, title: str, count_slot: DeltaGenerator, tools: DeltaGenerator) -> None:
     """The notebook offer, the match count, and a note on demo data."""
     if title not in ("Data", "Setup"):
         from ui import notebook_offer  # here: it imports View from this module
 
-        with st.sidebar:
+        with tools:
             notebook_offer.offer(view, title)
     line = f"**{view.matched:,}** of {view.q.n:,} mentions match"
     if view.filters.copies_once:  # what the switch hides, so that the smaller numbers are not a surprise
@@ -202,9 +206,9 @@ def frame(title: str) -> View:
     prepared.new_run(title)
     state.notes_slot(title)
     source, recode, topics, q = _load(title)
-    filters, tz, count_slot = _sidebar(title, source, q, topics)
+    filters, tz, count_slot, tools = _sidebar(title, source, q, topics)
     state.set_view(filters, tz)
-    _share_link()
+    _share_link(tools)
     view = View(source, q, filters, tz, recode, topics)
-    _summary(view, title, count_slot)
+    _summary(view, title, count_slot, tools)
     return view
