@@ -105,7 +105,7 @@ def test_a_deep_link_sets_the_filters_and_the_deltas():
 def test_reset_clears_the_filters():
     at = run("app.py", {"sent": "negative"})
     assert "20,000 mentions match" not in matched(at).split(" of ")[0]
-    at.sidebar.button[0].click().run()
+    next(b for b in at.sidebar.button if b.label == "Reset filters").click().run()
     assert matched(at) == "**20,000** of 20,000 mentions match"
     assert "sent" not in at.query_params
 
