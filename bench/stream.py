@@ -3,24 +3,28 @@ of each.
 
     python -m bench.stream --rows 10000000                # the 10M run (about 9 GB of CSV: check df -h first)
     python -m bench.stream --rows 10000000 --replicate    # the store made by copying the demo data in SQL
+    python -m bench.stream --rows 10000000 --from-csv 1M.csv --steps generate import   # a 1M export ten times
     python -m bench.stream --rows 1000000 --steps export --workdir W --keep   # one step, on W's store
     python -m bench.stream --rows 10000000 --steps migrate --migrate-rows 1000000 --workdir W --keep
 
 Each step runs in a process of its own, as a scheduled job would (``python -m lib import`` and ``export``; the
 publish that ``--publish`` does after a write), and reports its time and its own peak resident memory (the
 kernel's ``VmHWM``); an import also reports its peak with its enrichment workers (sampled). ``generate`` writes a
-CSV export of demo mentions (lib/sources/demo.py). With ``--replicate`` it instead imports the shipped demo file
-and copies its mentions and their enrichment under new keys in SQL (dates moved a minute per copy): a large store
-in a minute or two, for the publish and export steps. The export writes every mention, every column, with a 0/1
-column per saved text topic (the demo's). ``migrate`` copies the store (its first ``--migrate-rows`` mentions) as
-the oldest schema the app migrates from (version 1: no entity columns, no enrichment; or with ``--migrate-from 3``
-the one before the near-duplicate clusters) and opens it, which migrates it (lib/store/migrate.py, and the
-clusters' backfill); the copy is deleted after.
+CSV export of demo mentions (lib/sources/demo.py), or with ``--from-csv`` repeats a given export under new ids (the
+generator's realistic texts take about an hour at 10M here; a repeat takes minutes, each text then occurring once
+per repeat, so the import's near-duplicate step sees groups of copies). With ``--replicate`` it instead imports the
+shipped demo file and copies its mentions and their enrichment under new keys in SQL (dates moved a minute per
+copy): a large store in a minute or two, for the publish and export steps. The export writes every mention, every
+column, with a 0/1 column per saved text topic (the demo's). ``migrate`` copies the store (its first
+``--migrate-rows`` mentions) as the oldest schema the app migrates from (version 1: no entity columns, no
+enrichment; or with ``--migrate-from 3`` the one before the near-duplicate clusters) and opens it, which migrates it
+(lib/store/migrate.py, and the clusters' backfill); the copy is deleted after.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv as csv_module
 import shutil
 import time
 from pathlib import Path
@@ -83,6 +87,31 @@ def replicate(store: Store, rows: int) -> None:
                         '(SELECT "uniqueId" FROM mentions WHERE "uniqueId" LIKE ?)',
                         [last, last],
                     )
+
+
+def repeat_csv(source: Path, dest: Path, rows: int) -> None:
+    """``rows`` mentions as one CSV: ``source``'s rows, repeated with ``~k`` added to the ids of the k-th repeat
+    (its first repeat as it is), streamed row by row."""
+    done, k = 0, 0
+    with open(dest, "w", newline="", encoding="utf-8") as out:
+        writer = csv_module.writer(out)
+        while done < rows:
+            with open(source, newline="", encoding="utf-8") as handle:
+                reader = csv_module.reader(handle)
+                header = next(reader)
+                if not k:
+                    writer.writerow(header)
+                unique = header.index("uniqueId")
+                for row in reader:
+                    if done == rows:
+                        break
+                    if k:
+                        row[unique] = f"{row[unique]}~{k}"
+                    writer.writerow(row)
+                    done += 1
+            if done == 0:
+                raise SystemExit(f"{source} has no mentions")
+            k += 1
 
 
 def old_copy(store: Store, dest: Path, rows: int | None = None) -> None:
@@ -173,6 +202,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the files (default: delete the folder at the end)")
     parser.add_argument("--mix", choices=("realistic", "short"), default="realistic", help="text lengths generated")
     parser.add_argument("--distinct", type=int, default=250_000, help="mentions generated per repeat of the CSV")
+    parser.add_argument(
+        "--from-csv",
+        type=Path,
+        help="make the CSV from this export, repeated under new ids, instead of generating it (minutes instead of "
+        "the generator's hour at 10M; every text then occurs once per repeat)",
+    )
     args = parser.parse_args(argv)
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)
@@ -186,6 +221,9 @@ def main(argv: list[str] | None = None) -> None:
             if step == "generate" and args.replicate:
                 replicate(Store(store), args.rows)
                 figures = f"store of {Store(store).count():,} mentions, {store.stat().st_size / 1e9:.1f} GB"
+            elif step == "generate" and args.from_csv:
+                repeat_csv(args.from_csv, csv, args.rows)
+                figures = f"CSV {csv.stat().st_size / 1e9:.1f} GB (copies of {args.from_csv.name})"
             elif step == "generate":
                 write_csv(args.rows, csv, distinct=args.distinct, mix=args.mix)
                 figures = f"CSV {csv.stat().st_size / 1e9:.1f} GB ({args.mix} texts)"
