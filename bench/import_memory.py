@@ -3,17 +3,20 @@
     python -m bench.import_memory --mb 200            # a ~200 MB CSV from the demo generator
     python -m bench.import_memory --rows 20000 80000  # several sizes, to see that the peak stays flat
     python -m bench.import_memory --rows 1000000 --mix realistic --distinct 250000 --keep /tmp/realistic
+    python -m bench.import_memory --csv /tmp/realistic/mentions-realistic-1000000.csv  # a CSV already made
 
 Each size is generated with lib/sources/demo.py, written to a temporary folder and imported with ``python -m lib
 import`` into a fresh store, in its own process, while its resident memory (and that of its worker
-processes, counted once where they share pages) is sampled every 50 ms. Prints rows, file size, time and
-the peaks; the process's own peak is read from the kernel (``VmHWM``) at its end.
+processes, counted once where they share pages) is sampled every 50 ms. Prints rows, file size, time, the CPU
+time of the import process and its enrichment workers (user + system: on a busy machine it says more than the
+time) and the peaks; the process's own peak is read from the kernel (``VmHWM``) at its end.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -98,6 +101,7 @@ def measure_command(args: list[str], env: dict[str, str] | None = None, code: st
     time in seconds, its own peak (``maxrss_mb``, from VmHWM), its peak with its enrichment workers (``tree_mb``,
     sampled) and the first line it printed (``summary``)."""
     wrapper = WRAPPER if not code else CODE_WRAPPER.format(code=code)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", wrapper, *args],
@@ -124,8 +128,10 @@ def measure_command(args: list[str], env: dict[str, str] | None = None, code: st
     if proc.returncode:
         raise RuntimeError(f"{' '.join(args[:1]) or 'the code'} failed ({proc.returncode}): {err[-2000:]}")
     maxrss = next(int(line.split()[1]) for line in err.splitlines() if line.startswith("MAXRSS"))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the process, and the workers it waited for
     return {
         "seconds": time.perf_counter() - start,
+        "cpu_seconds": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
         "maxrss_mb": maxrss / 1024,
         "tree_mb": peaks["tree"] / 1024,
         "summary": (out.strip().splitlines() or [""])[0],
@@ -137,32 +143,38 @@ def main(argv: list[str] | None = None) -> None:
     size = parser.add_mutually_exclusive_group(required=True)
     size.add_argument("--rows", type=int, nargs="+", help="rows per run")
     size.add_argument("--mb", type=float, nargs="+", help="approximate CSV size per run, in MB")
+    size.add_argument("--csv", type=Path, help="import this CSV (left as it is) instead of generating one")
     parser.add_argument("--memory-mb", type=int, default=None, help="SCE_IMPORT_MEMORY_MB for the import")
     parser.add_argument("--workdir", type=Path, default=None, help="where to write the CSVs and stores")
     parser.add_argument("--mix", choices=MIXES, default="short", help="text lengths of the demo generator")
     parser.add_argument("--distinct", type=int, default=50_000, help="mentions generated per repeat")
     parser.add_argument("--keep", type=Path, default=None, help="keep the CSV and the store in this folder")
     args = parser.parse_args(argv)
-    sizes = args.rows or [int(mb * 1e6 / BYTES_PER_ROW) for mb in args.mb]
+    sizes = args.rows or ([0] if args.csv else [int(mb * 1e6 / BYTES_PER_ROW) for mb in args.mb])
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         rows = []
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         for n in sizes:
-            csv = folder / f"mentions-{args.mix}-{n}.csv"
-            if not (args.keep and csv.exists()):
+            csv = args.csv or folder / f"mentions-{args.mix}-{n}.csv"
+            if not args.csv and not (args.keep and csv.exists()):
                 write_csv(n, csv, distinct=args.distinct, mix=args.mix)
-            result = measure(csv, folder / f"store-{args.mix}-{n}.duckdb", args.memory_mb)
+            result = measure(
+                csv, folder / f"store-{csv.stem if args.csv else f'{args.mix}-{n}'}.duckdb", args.memory_mb
+            )
             rows.append(
                 {
-                    "rows": f"{n:,} ({args.mix})",
+                    "rows": result["summary"].partition(": ")[2].partition(" rows")[0]
+                    if args.csv
+                    else f"{n:,} ({args.mix})",
                     "CSV": f"{csv.stat().st_size / 1e6:,.0f} MB",
                     "time": f"{result['seconds']:.0f} s",
+                    "CPU": f"{result['cpu_seconds']:.0f} s",
                     "peak, import process": f"{result['maxrss_mb']:,.0f} MB",
                     "peak, with its enrichment workers": f"{result['tree_mb']:,.0f} MB",
                 }
             )
-            if not args.keep:
+            if not args.keep and not args.csv:
                 csv.unlink()
     print(pd.DataFrame(rows).to_string(index=False))
 

@@ -165,3 +165,37 @@ def test_workers_take_a_batch_in_parts_and_give_what_one_process_gives(monkeypat
     whole, joined = sketch(texts), Sketch.concat([Sketch(*part) for part in parts])
     assert (joined.form == whole.form).all() and (joined.sig == whole.sig).all()
     assert (joined.usable == whole.usable).all()
+
+
+def _fields(encoded) -> list:
+    import lib.text.enrich
+
+    # NaN scores (languages without VADER) as None: NaN is not equal to itself
+    return [
+        [None if x != x else x for x in v.tolist()] if isinstance(v, np.ndarray) else v
+        for v in lib.text.enrich.astuple_shallow(encoded)
+    ]
+
+
+def test_tokenising_with_re2_gives_what_pythons_re_gives_text_by_text():
+    # analyse tokenises a batch at once with RE2 (Python's classes written out); analyse_each is the reference.
+    import random
+
+    from lib.mentions.normalize import html_to_text
+    from lib.sources.demo import generate
+    from lib.text.enrich import _tokenised, analyse, analyse_each
+    from tests import hostile
+
+    frame = generate(600, seed=11, mix="realistic")
+    texts = [html_to_text(t) for t in frame["messageContent"]] + [text for _, _, _, text in CORPUS]
+    languages = frame["messageLanguage"].tolist() + [language for _, language, _, _ in CORPUS]
+    rng = random.Random(5)
+    alphabet = [*"aAbBzZ09_-'’.#@/:,!?()[]\"“”…| ", "é", "İ", "ß", "Σ", "①", "➀", "😀", "🄀", "\u00a0", "\u2003"]
+    alphabet += ["\x1c", "\t", "\n", "中", "١", "²", "ǅ", "ⅷ", "\u0301", "www.", "http://", "https://x.co/", ".com/"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(2000)]
+    texts += [v for v in vars(hostile).values() if isinstance(v, str) and "\x00" not in v] + [""]
+    languages += [rng.choice(["en", "", "pt-BR", "x:y", "fr"]) for _ in range(len(texts) - len(languages))]
+    assert _tokenised([text.lower() for text in texts]) is not None  # RE2 takes them all
+    assert _fields(analyse(texts, languages)) == _fields(analyse_each(texts, languages))
+    for one in ("a\x00b c", "a\ud800b c", ""):  # no RE2 (a NUL, a lone surrogate), or nothing to tokenise
+        assert _fields(analyse([one, "x y"], ["en", "en"])) == _fields(analyse_each([one, "x y"], ["en", "en"]))

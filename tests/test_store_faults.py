@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+import lib.store.staging
 from lib.sources.ingest import import_file
 from lib.store.local import Store
 from lib.store.staging import StagedWrite
@@ -117,10 +118,32 @@ def test_a_copy_that_runs_out_of_memory_is_tried_once_more_with_room(store, monk
 
     monkeypatch.setattr(StagedWrite, "__init__", small)
     monkeypatch.setattr(StagedWrite, "_copy", counted)
+    monkeypatch.setattr(lib.store.staging, "INDEX_BYTES_PER_ROW", 0)  # a write this small starts without room
     outcome = import_file(store, csv_file(5000), "more.csv")
     assert (outcome.result.rows_new, outcome.result.rows_updated) == (4800, 200)
     assert len(limits) == 2 and limits[0] != limits[1]
     assert store.count() == 5000 and store.log()["outcome"].tolist() == ["ok", "ok"]
+
+
+def test_a_large_copy_starts_with_room(store, monkeypatch):
+    """A write whose key indexes would not fit the commit's limit is copied with room at once: at 1M mentions the
+    first try ran out of memory after half a minute of work."""
+    limits = []
+    copy = StagedWrite._copy
+
+    def counted(self, *args):
+        limits.append(self.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return copy(self, *args)
+
+    monkeypatch.setattr(StagedWrite, "_copy", counted)
+    monkeypatch.setattr(lib.store.staging, "INDEX_BYTES_PER_ROW", 1 << 30)  # as if each row took a gigabyte
+    import_file(store, csv_file(300), "large.csv")
+    assert len(limits) == 1 and store.log()["outcome"].tolist()[-1] == "ok"
+    retry = duckdb.connect()
+    retry.execute(
+        f"SET memory_limit = '{lib.store.staging.memory_cap_mb() // lib.store.staging.MEMORY_SHARES['retry']}MB'"
+    )
+    assert limits == [retry.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]]
 
 
 def test_mentions_imported_again_are_merged_with_room(store, monkeypatch):

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -129,9 +130,9 @@ def squeeze(text: str) -> str:
 
 def html_to_text(value: str) -> str:
     """Plain text from Social Connect's HTML: tags removed, entities unescaped, breaks become spaces."""
-    if "<" not in value and "&" not in value:
-        return squeeze(value)
-    text = _COMMENT.sub(" ", value)
+    if "<" not in value:  # every pattern below starts with "<"
+        return squeeze(html.unescape(value)) if "&" in value else squeeze(value)
+    text = _COMMENT.sub(" ", value) if "<!--" in value else value
     text = _SCRIPT.sub(" ", text)
     text = _BLOCK_BREAK.sub(" ", text)
     text = _TAG.sub("", text)
@@ -141,21 +142,27 @@ def html_to_text(value: str) -> str:
 def entities(text: str, html_source: str = "") -> tuple[list[str], list[str], list[str]]:
     """Hashtags and @handles (lowercased, once each) in the plain text; domains of the links in the HTML
     (``href``) and in the text, without ``www.``."""
-    hashtags = list(dict.fromkeys(h.lower() for h in _HASHTAG.findall(text) if not h.isdigit()))
-    handles = list(dict.fromkeys(h.lower() for h in _HANDLE.findall(text)))
-    domains: dict[str, None] = {}
-    # Each pattern is tried only where its literal part ("=", "://") is there to be found.
+    # Each pattern is tried only where its literal part ("#", "@", "=", "://") is there to be found.
+    hashtags = list(dict.fromkeys(h.lower() for h in _HASHTAG.findall(text) if not h.isdigit())) if "#" in text else []
+    handles = list(dict.fromkeys(h.lower() for h in _HANDLE.findall(text))) if "@" in text else []
     links = _HREF.findall(html_source) if "=" in html_source else []
     if "://" in text:
         links += _URL.findall(text)
-    for url in links:
-        try:
-            host = urlsplit(html.unescape(url).strip()).hostname or ""
-        except ValueError:  # not a URL after all ("http://[::1" without its bracket)
-            continue
-        if "." in host:
-            domains[host.removeprefix("www.")] = None
+    if not links:
+        return hashtags, handles, []
+    domains = dict.fromkeys(host for host in map(_domain, links) if host is not None)
     return hashtags, handles, list(domains)
+
+
+@lru_cache(maxsize=1 << 16)
+def _domain(url: str) -> str | None:
+    """The host of a link without ``www.``; None for one without a dot, or that is not a URL after all
+    ("http://[::1" without its bracket). Links repeat (a site's own, a campaign's): each is parsed once."""
+    try:
+        host = urlsplit(html.unescape(url).strip()).hostname or ""
+    except ValueError:
+        return None
+    return host.removeprefix("www.") if "." in host else None
 
 
 def split_tags(value: str, delimiter: str = ",") -> list[str]:

@@ -278,6 +278,8 @@ def _check_swallowed(
     if width < 3:
         return
     for value in fields:
+        if value.count(delimiter) < width - 1 or "\n" not in value:
+            continue  # no line of it can hold a whole row (most values: each line holds fewer separators)
         for offset, piece in enumerate(value.split("\n")[1:], start=1):
             if piece.count(delimiter) >= width - 1 and len(next(csv.reader([piece], delimiter=delimiter))) == width:
                 if len(reader.warnings) < 20:

@@ -81,6 +81,8 @@ DEFAULT_MEMORY_MB = 1024
 MEMORY_SHARES = {"staging": 16, "commit": 8, "retry": 2}
 MIN_MEMORY_MB = 768  # the interpreter, the libraries and two enrichment workers take about 400 MB
 ENRICH_MIN_TEXTS = 5_000  # a batch this large is analysed on every core
+# What a new mention takes in the copy's transaction: its key in the mentions' index and in the enrichment's.
+INDEX_BYTES_PER_ROW = 320
 ATTACH_WAIT_SECONDS = 30.0  # as the writers' lock waits (lib/store/local.py LOCK_WAIT_SECONDS)
 _TEXT = BIT["messageContent"] | BIT["messageLanguage"]
 
@@ -138,6 +140,11 @@ class StagedWrite:
             },
         )
         self.con.execute("SET enable_progress_bar = false")  # a long copy must not draw on the CLI's output
+        # The staging file is thrown away: no checkpoint compresses its tables again and again as batches arrive
+        # (about 20 s of CPU at 1M realistic mentions); DuckDB still spills what exceeds its memory limit. The
+        # store's own checkpoint, at the copy's commit, gets the threshold back (``_attach_for_writing``).
+        self.checkpoint_threshold = self.con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()[0][0]
+        self.con.execute("SET checkpoint_threshold = '1TB'")
         # The staging file under a name of its own: opened directly, DuckDB would name it after the file's stem,
         # which is the store's ("store" for a store.duckdb: it clashed with the store's attachment below).
         self.catalog = "staging"
@@ -352,16 +359,21 @@ class StagedWrite:
         # Before the copy is tried again, the store is attached afresh: a COMMIT that ran out of memory ("Failed
         # to commit: failed to pin block") left the attached store's key index holding the keys it had not
         # written (1M mentions: the second try failed on 'Duplicate key' with no enrichment row in the store).
-        version = self._with_room(lambda: self._copy(started, log), again=lambda: self._attach_for_writing(wait))
+        # A large write starts with room: the transaction holds the key indexes of its new mentions and their
+        # enrichment (1M mentions ran out of 128 MB, and the first try had cost half a minute by then).
+        roomy = rows_in * INDEX_BYTES_PER_ROW > _megabytes(self.memory["commit"]) * 1024**2
+        version = self._with_room(
+            lambda: self._copy(started, log), again=lambda: self._attach_for_writing(wait), roomy=roomy
+        )
         self.detach()  # the store's files are written by then: the sidecar comes after them
         self.store._publish_version(version)
         return IngestResult(rows_in, new, updated, version)
 
-    def _with_room(self, work: Callable[[], T], again: Callable[[], None] | None = None) -> T:
+    def _with_room(self, work: Callable[[], T], again: Callable[[], None] | None = None, roomy: bool = False) -> T:
         """``work`` (which can be run again) under the commit's memory limit, and once more with room if DuckDB
         runs out: a large store's key index, or a large write's clusters, may not fit the first. ``again``
-        readies the second try."""
-        for limit in (self.memory["commit"], self.memory["retry"]):
+        readies the second try. With ``roomy``, it starts with the room."""
+        for limit in (self.memory["commit"], self.memory["retry"])[int(roomy) :]:
             try:
                 self.con.execute(f"SET memory_limit = '{limit}'")
                 return work()
@@ -379,12 +391,21 @@ class StagedWrite:
         columns = ", ".join(_q(c) for c in COLUMNS)
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(f'DELETE FROM mentions WHERE "uniqueId" IN (SELECT "uniqueId" FROM {stage}.merged)')
-            con.execute(f"INSERT INTO mentions SELECT {columns} FROM {stage}.merged")
-            con.execute(
-                f"INSERT INTO mentions SELECT {columns} FROM {stage}.incoming "
-                f'WHERE "uniqueId" NOT IN (SELECT "uniqueId" FROM {stage}.merged)'
-            )
+            if log.rows_updated:
+                con.execute(f'DELETE FROM mentions WHERE "uniqueId" IN (SELECT "uniqueId" FROM {stage}.merged)')
+                con.execute(f"INSERT INTO mentions SELECT {columns} FROM {stage}.merged")
+                con.execute(
+                    f"INSERT INTO mentions SELECT {columns} FROM {stage}.incoming "
+                    f'WHERE "uniqueId" NOT IN (SELECT "uniqueId" FROM {stage}.merged)'
+                )
+            else:
+                # Only new mentions: a plain scan, without the join that could reorder them, so on both cores (DuckDB
+                # keeps a scan's order in an insert; it compresses the row groups as it writes them).
+                con.execute("SET threads = 2")
+                try:
+                    con.execute(f"INSERT INTO mentions SELECT {columns} FROM {stage}.incoming")
+                finally:
+                    con.execute("SET threads = 1")
             con.execute(f"INSERT INTO vocab SELECT * FROM {stage}.keys")
             con.execute(f'DELETE FROM enrichment WHERE "uniqueId" IN (SELECT "uniqueId" FROM {stage}.enrich_final)')
             con.execute(f"INSERT INTO enrichment SELECT * FROM {stage}.enrich_final")
@@ -402,6 +423,7 @@ class StagedWrite:
         """Swap the read-only attachment for a read-write one: the only moment readers are kept out. Readers
         in this process (other app sessions) hold the file briefly; wait for them."""
         self.detach()
+        self.con.execute(f"SET checkpoint_threshold = '{self.checkpoint_threshold}'")
         attach_waiting(self.con, f"ATTACH {_quoted(self.store.path)} AS store", wait)
         self.attached = "rw"
         self.con.execute("USE store")
@@ -429,6 +451,7 @@ class StagedWrite:
         self.workers.close()
         self.detach()
         with contextlib.suppress(duckdb.Error):
+            self.con.execute("PRAGMA disable_checkpoint_on_shutdown")  # the staging file is removed below
             self.con.close()
         for path in (self.path, self.path.with_name(self.path.name + ".wal")):
             path.unlink(missing_ok=True)
@@ -451,6 +474,10 @@ def attach_waiting(con: duckdb.DuckDBPyConnection, sql: str, wait: float) -> Non
             if not busy or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def _megabytes(limit: str) -> int:
+    return int(limit.removesuffix("MB"))
 
 
 def _q(name: str) -> str:
