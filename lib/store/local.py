@@ -77,6 +77,8 @@ _DDL = (
     *near_duplicates.DDL,
 )
 
+_TABLES = tuple(ddl.split("IF NOT EXISTS ")[1].split(" ")[0] for ddl in _DDL)  # mentions, ingest_log, meta, ...
+
 
 class StoreError(ExplorerError):
     """The store could not be read or written."""
@@ -528,9 +530,10 @@ class Store:
         with self._writer_lock(wait):
             remove_stale(self.path)
             try:
-                with self._open_for_writing(wait):
-                    pass  # creates the store, or migrates it, before anything is staged
-                self.fill_clusters()  # an older store's mentions get their near-duplicate clusters first
+                if not self._ready_for_writes():  # opening a database for each costs ~50 ms of CPU
+                    with self._open_for_writing(wait):
+                        pass  # creates the store, or migrates it, before anything is staged
+                    self.fill_clusters()  # an older store's mentions get their near-duplicate clusters first
                 write = StagedWrite(self, started)
             except duckdb.Error as exc:
                 raise write_failure(self.path, exc) from exc
@@ -546,6 +549,34 @@ class Store:
                 raise error from exc
             finally:
                 write.close()
+
+    def _ready_for_writes(self) -> bool:
+        """Whether the store needs nothing before a write is staged (one read, a few ms): it exists, at the current
+        schema, with all its tables, no clusters' backfill to finish and every mention clustered. Otherwise (or if
+        the read fails) the write opens it first, to create, migrate or backfill it, or to say what is wrong."""
+        if not self.exists():
+            return False
+        try:
+            with self._reader() as con:
+                meta = dict(
+                    con.execute(
+                        "SELECT key, value FROM meta WHERE key IN ('schema_version', 'store_id', ?)", [BACKFILL_PENDING]
+                    ).fetchall()
+                )
+                if (
+                    meta.get("schema_version") != str(SCHEMA_VERSION)
+                    or "store_id" not in meta
+                    or BACKFILL_PENDING in meta
+                ):
+                    return False
+                found = con.execute(
+                    "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND "
+                    "schema_name = 'main' AND table_name IN (SELECT unnest(?::VARCHAR[]))",
+                    [list(_TABLES)],
+                ).fetchall()[0][0]
+                return found == len(_TABLES) and (not near_duplicates.ENABLED or near_duplicates.missing(con) == 0)
+        except (StoreError, duckdb.Error):
+            return False
 
     def _ensure_schema(self, con: duckdb.DuckDBPyConnection) -> None:
         stored = self._stored_schema(con)
