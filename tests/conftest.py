@@ -4,10 +4,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pyarrow.compute as pc
 import pytest
+from streamlit import config as st_config
 from streamlit.components.v2 import manifest_scanner
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+from streamlit.testing.v1 import app_test, local_script_runner
 
 from lib.queries.model import MentionModel
 from lib.sources.ingest import ensure_demo_store
@@ -27,9 +31,32 @@ pytest_plugins = [
 manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 
+class SharedScriptCache(ScriptCache):
+    """Every AppTest compiles its page scripts afresh (a ScriptCache of its own: the AST walk of Streamlit's
+    "magic" and the compile, about a tenth of a page run's CPU). A server compiles each once for all its sessions;
+    so does this, keyed by the file's path, modification time and size (a script written anew is compiled)."""
+
+    compiled: ClassVar[dict[tuple, Any]] = {}
+
+    def get_bytecode(self, script_path: str) -> Any:
+        path = os.path.abspath(script_path)
+        stat = os.stat(path)
+        key = (path, stat.st_mtime_ns, stat.st_size, st_config.get_option("runner.magicEnabled"))
+        if key not in self.compiled:
+            self.compiled[key] = ScriptCache().get_bytecode(path)
+        return self.compiled[key]
+
+
+app_test.ScriptCache = SharedScriptCache  # type: ignore[misc]
+local_script_runner.ScriptCache = SharedScriptCache  # type: ignore[misc]
+
+
 ROOT = Path(__file__).resolve().parent.parent
+# The texts are analysed in this one process, not in enrichment workers (which would each start an interpreter and
+# load nltk and the lexicons, ~1.5 s of CPU in all): the store is the same (tests/test_enrich.py).
 BUILD_DEMO = (
-    "import sys; from lib.sources.ingest import ensure_demo_store; from lib.store.local import Store; "
+    "import sys; import lib.store.staging; lib.store.staging.ENRICH_MIN_TEXTS = 10**12; "
+    "from lib.sources.ingest import ensure_demo_store; from lib.store.local import Store; "
     "ensure_demo_store(Store(sys.argv[1]))"
 )
 

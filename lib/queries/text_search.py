@@ -41,14 +41,13 @@ import threading
 import time
 from typing import Protocol
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from lib.cache import LockedLRU
 from lib.queries.search_files import SearchFiles, open_files
-from lib.store.local import Store
+from lib.store.local import Store, shared_database
 from lib.text.boolean_query import AnyOf, Leaf, Phrase, Term, pattern, scan
 from lib.text.enrich import kind, tokens
 from lib.text.terms import TermIndex
@@ -96,7 +95,7 @@ class StoreTexts:
         """DuckDB's hash of every model key, sorted, and the model row of each (None if two keys collide)."""
         with self._lock:
             if self._hashes is None:
-                con = duckdb.connect()
+                con = shared_database().cursor()
                 try:
                     con.register("model_keys", pa.table({"k": self.keys}))
                     hashes = con.execute("SELECT hash(k) AS h FROM model_keys").fetchnumpy()["h"]

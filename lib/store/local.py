@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import os
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -22,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import numpy as np
@@ -46,6 +48,7 @@ LOCK_WAIT_SECONDS = 30.0
 READ_RETRY_SECONDS = 10.0
 BULK_MEMORY_MB = 192  # DuckDB's share of a whole-data read (export, publish): it spills beyond
 BULK_THREADS = 2
+T = TypeVar("T")
 
 _COLUMN_TYPES = {
     "tags": "VARCHAR[]",
@@ -73,6 +76,8 @@ _DDL = (
     ENRICHMENT_DDL,
     *near_duplicates.DDL,
 )
+
+_TABLES = tuple(ddl.split("IF NOT EXISTS ")[1].split(" ")[0] for ddl in _DDL)  # mentions, ingest_log, meta, ...
 
 
 class StoreError(ExplorerError):
@@ -117,6 +122,63 @@ class IngestResult:
     rows_new: int
     rows_updated: int
     version: str
+
+
+_SHARED_LOCK = threading.Lock()
+# This process's in-memory database and its spill folder, by process id: a fork's copy of its parent's is never
+# used (nor dropped: the folder is the parent's).
+_SHARED: dict[int, tuple[duckdb.DuckDBPyConnection, tempfile.TemporaryDirectory]] = {}
+_RETIRED: list[tempfile.TemporaryDirectory] = []  # the spill folders of databases retired by ``_detach``
+_ALIASES = itertools.count()  # each read attaches the store under a name of its own
+
+
+def shared_database() -> duckdb.DuckDBPyConnection:
+    """This process's in-memory DuckDB database, kept open: ``.cursor()`` gives a connection of its own (to close
+    after use) for reads that need no settings of their own. ``duckdb.connect()`` builds a new database with its
+    catalog of built-in functions each time, about 20 ms of CPU; a cursor of one kept open costs next to nothing
+    (every rerun of the app reads the store, and the tests opened ~1,000 of them)."""
+    with _SHARED_LOCK:
+        if os.getpid() not in _SHARED:
+            spill = tempfile.TemporaryDirectory(prefix="sce-read-spill-")  # removed when the process ends
+            _SHARED[os.getpid()] = duckdb.connect(config={"temp_directory": os.path.join(spill.name, "spill")}), spill
+        return _SHARED[os.getpid()][0]
+
+
+@contextmanager
+def attached_read_only(
+    path: Path, attach: Callable[[Callable[[], object]], object] | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection with the store file at ``path`` attached read-only under a name of its own (the current
+    catalog), detached at the end, so that a writer can take the file as soon as the read is done.
+    ``attach(run)``: how to run the ATTACH (the store's retries while a writer holds the file)."""
+    database = shared_database()
+    with _SHARED_LOCK:
+        con = database.cursor()
+    alias = f"sce_read_{next(_ALIASES)}"
+    run = lambda: con.execute(f"ATTACH {sql_string(str(path))} AS {alias} (READ_ONLY)")  # noqa: E731
+    try:
+        attach(run) if attach else run()
+        con.execute(f"USE {alias}")
+        yield con
+    finally:
+        con.close()  # ends whatever the caller left open
+        _detach(database, alias)
+
+
+def _detach(database: duckdb.DuckDBPyConnection, alias: str) -> None:
+    """Let go of an attached store. Should DuckDB refuse, the process's database is retired (a new one serves
+    the next reads): nothing holds it then but its readers' cursors, so it closes, and the file with it, once the
+    last is done (a file left attached would keep every writer out)."""
+    with _SHARED_LOCK:
+        con = database.cursor()
+    try:
+        con.execute(f"DETACH DATABASE IF EXISTS {alias}")
+    except duckdb.Error:
+        with _SHARED_LOCK:
+            if os.getpid() in _SHARED and _SHARED[os.getpid()][0] is database:
+                _RETIRED.append(_SHARED.pop(os.getpid())[1])  # its spill folder kept while it may still spill
+    finally:
+        con.close()
 
 
 def _now() -> datetime:
@@ -233,22 +295,26 @@ class Store:
 
     @contextmanager
     def _reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        # A read-only open fails while a writer holds the file: from another process with a lock error,
-        # from this one (an import in another session) because DuckDB won't mix read-only and read-write
-        # connections to one file in a process. Writes are short, so wait a little, then say so.
-        con = self._open_reading(lambda: duckdb.connect(str(self.path), read_only=True))
-        try:
+        # A read-only attach fails while a writer holds the file: from another process with a lock error,
+        # from this one (an import in another session) because DuckDB won't attach a file twice in a process
+        # unless both are read-only. Writes are short, so wait a little, then say so. The store is attached to the
+        # process's in-memory database (``shared_database``), not opened as a database of its own: that cost
+        # 20 ms of CPU per read.
+        with attached_read_only(self.path, self._open_reading) as con:
             yield con
-        finally:
-            con.close()
 
-    def _open_reading(self, connect: Callable[[], duckdb.DuckDBPyConnection]) -> duckdb.DuckDBPyConnection:
+    def _open_reading(self, connect: Callable[[], T]) -> T:
         """``connect()``, tried again while a writer holds the store (for ``READ_RETRY_SECONDS``)."""
         deadline = time.monotonic() + READ_RETRY_SECONDS
         while True:
             try:
                 return connect()
-            except (duckdb.IOException, duckdb.ConnectionException, duckdb.InvalidInputException) as exc:
+            except (
+                duckdb.IOException,
+                duckdb.ConnectionException,
+                duckdb.InvalidInputException,
+                duckdb.ResourceInUseException,  # the file attached for writing in this process
+            ) as exc:
                 text = str(exc).lower()
                 busy = "lock" in text or "different configuration" in text or "conflict" in text
                 if not busy:
@@ -464,9 +530,10 @@ class Store:
         with self._writer_lock(wait):
             remove_stale(self.path)
             try:
-                with self._open_for_writing(wait):
-                    pass  # creates the store, or migrates it, before anything is staged
-                self.fill_clusters()  # an older store's mentions get their near-duplicate clusters first
+                if not self._ready_for_writes():  # opening a database for each costs ~50 ms of CPU
+                    with self._open_for_writing(wait):
+                        pass  # creates the store, or migrates it, before anything is staged
+                    self.fill_clusters()  # an older store's mentions get their near-duplicate clusters first
                 write = StagedWrite(self, started)
             except duckdb.Error as exc:
                 raise write_failure(self.path, exc) from exc
@@ -482,6 +549,34 @@ class Store:
                 raise error from exc
             finally:
                 write.close()
+
+    def _ready_for_writes(self) -> bool:
+        """Whether the store needs nothing before a write is staged (one read, a few ms): it exists, at the current
+        schema, with all its tables, no clusters' backfill to finish and every mention clustered. Otherwise (or if
+        the read fails) the write opens it first, to create, migrate or backfill it, or to say what is wrong."""
+        if not self.exists():
+            return False
+        try:
+            with self._reader() as con:
+                meta = dict(
+                    con.execute(
+                        "SELECT key, value FROM meta WHERE key IN ('schema_version', 'store_id', ?)", [BACKFILL_PENDING]
+                    ).fetchall()
+                )
+                if (
+                    meta.get("schema_version") != str(SCHEMA_VERSION)
+                    or "store_id" not in meta
+                    or BACKFILL_PENDING in meta
+                ):
+                    return False
+                found = con.execute(
+                    "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND "
+                    "schema_name = 'main' AND table_name IN (SELECT unnest(?::VARCHAR[]))",
+                    [list(_TABLES)],
+                ).fetchall()[0][0]
+                return found == len(_TABLES) and (not near_duplicates.ENABLED or near_duplicates.missing(con) == 0)
+        except (StoreError, duckdb.Error):
+            return False
 
     def _ensure_schema(self, con: duckdb.DuckDBPyConnection) -> None:
         stored = self._stored_schema(con)

@@ -24,7 +24,16 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lib.store.local import BULK_MEMORY_MB, BULK_THREADS, BulkRead, Store, StoreError, bulk_connection, sql_string
+from lib.store.local import (
+    BULK_MEMORY_MB,
+    BULK_THREADS,
+    BulkRead,
+    Store,
+    StoreError,
+    bulk_connection,
+    shared_database,
+    sql_string,
+)
 
 TABLES = ("mentions", "enrichment", "vocab", "ingest_log", "meta", "near_duplicates")
 OPTIONAL = ("near_duplicates",)  # absent from snapshots published before the clusters were kept
@@ -125,12 +134,12 @@ class SnapshotStore(Store):
         current = self._current()
         if current is None:
             raise StoreError(f"No snapshot in {self.folder} yet: the writer publishes one after its first pull.")
-        con = duckdb.connect()
+        con = shared_database().cursor()  # its views are its own (TEMP): other readers share the database
         try:
             for table in TABLES:
                 if table in OPTIONAL and not (current / f"{table}.parquet").exists():
                     continue
-                con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{current / table}.parquet')")
+                con.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM read_parquet('{current / table}.parquet')")
             yield con
         finally:
             con.close()
