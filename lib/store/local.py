@@ -36,7 +36,8 @@ from lib.errors import ExplorerError, mark_logged, was_logged
 from lib.mentions.normalize import COLUMNS, split_tags
 from lib.store import near_duplicates
 from lib.store.migrate import migrate
-from lib.store.staging import BUMP_VERSION, LogEntry, StagedWrite, attach_waiting, remove_stale
+from lib.store.parts import BUMP_VERSION
+from lib.store.staging import LogEntry, StagedWrite, attach_waiting, remove_stale
 from lib.text.vocabulary import ENRICHMENT_COLUMNS, ENRICHMENT_DDL, VOCAB_DDL
 
 SCHEMA_VERSION = 6  # 2: hashtags, handles and linkDomains extracted at ingest; 3: the text enrichment;

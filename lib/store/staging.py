@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lib.mentions.normalize import ALL_PRESENT, BIT, COLUMNS, PRESENT
-from lib.store import near_duplicates
+from lib.store import near_duplicates, parts
 from lib.text import vocabulary as textindex
 from lib.text.enrich import Workers
 from lib.text.near_duplicates import Sketch, sketch
@@ -49,9 +49,6 @@ from lib.text.vocabulary import ENRICHMENT_COLUMNS, Vocabulary, chunk_keys, enco
 
 if TYPE_CHECKING:
     from lib.store.local import IngestResult, Store
-
-# Every change of the mentions, in the transaction that makes it: readers key their caches on the version.
-BUMP_VERSION = "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'"
 
 
 @dataclass(frozen=True)
@@ -97,7 +94,8 @@ def memory_cap_mb() -> int:
         return DEFAULT_MEMORY_MB
 
 
-def _quoted(path: Path) -> str:
+def quoted(path: Path) -> str:
+    """``path`` as a SQL string literal."""
     return "'" + str(path).replace("'", "''") + "'"
 
 
@@ -105,7 +103,8 @@ T = TypeVar("T")
 
 
 def staging_files(store_path: Path) -> list[Path]:
-    return sorted(store_path.parent.glob(f".{store_path.name}.staging-*"))
+    """The staging files of writes, and their copies of the store (lib/store/parts.py)."""
+    return sorted(store_path.parent.glob(f".{store_path.name}.staging-*")) + parts.writing_files(store_path)
 
 
 def remove_stale(store_path: Path) -> None:
@@ -129,6 +128,7 @@ class StagedWrite:
         self.spill = store.path.with_name(stem + ".tmp")
         self.batches = store.path.with_name(stem + ".rows")  # a Parquet file per batch of mentions
         self.batches.mkdir()
+        self.copy: Path | None = None  # the copy of the store a large write is applied to (lib/store/parts.py)
         # Staging needs little (it spills); the copy into the store needs a row group and the store's key index
         # at hand: if a large store's index does not fit, the copy is tried once more with room for it.
         self.memory = {phase: f"{cap // share}MB" for phase, share in MEMORY_SHARES.items()}
@@ -148,9 +148,9 @@ class StagedWrite:
         # The staging file under a name of its own: opened directly, DuckDB would name it after the file's stem,
         # which is the store's ("store" for a store.duckdb: it clashed with the store's attachment below).
         self.catalog = "staging"
-        self.con.execute(f"ATTACH {_quoted(self.path)} AS {self.catalog}")
+        self.con.execute(f"ATTACH {quoted(self.path)} AS {self.catalog}")
         self.con.execute(f"USE {self.catalog}")
-        attach_waiting(self.con, f"ATTACH {_quoted(store.path)} AS store (READ_ONLY)", ATTACH_WAIT_SECONDS)
+        attach_waiting(self.con, f"ATTACH {quoted(store.path)} AS store (READ_ONLY)", ATTACH_WAIT_SECONDS)
         self.attached = "ro"
         enrichment = ", ".join(_q(c) for c in ("uniqueId", *ENRICHMENT_COLUMNS))
         self.con.execute(
@@ -290,7 +290,7 @@ class StagedWrite:
                 "SELECT 0::BIGINT AS seq, 0::BIGINT AS mask, * FROM store.mentions LIMIT 0"
             )
             return
-        listed = ", ".join(_quoted(f) for f in files)
+        listed = ", ".join(quoted(f) for f in files)
         self.con.execute(f"CREATE OR REPLACE VIEW rows AS SELECT * FROM read_parquet([{listed}])")
         # From here on one thread: the mentions go into the store in the order they were staged, which the
         # clusters' numbering and the model's rows follow. Two threads scanning several files through a join
@@ -351,20 +351,26 @@ class StagedWrite:
         from lib.store.local import IngestResult
 
         rows_in, new, updated, newest = self._prepare()
-        self._attach_for_writing(wait)
+        # A write whose key indexes do not fit one transaction goes in parts, into a copy of the store.
+        part_rows = parts.rows_per_part(rows_in, self.memory, INDEX_BYTES_PER_ROW)
+        if part_rows is None:
+            self._attach_for_writing(wait)
         rejected = rows_rejected() if callable(rows_rejected) else rows_rejected
         log = LogEntry(
             kind, source, dataset_id, rows_in, new, updated, rejected, continuation_token, newest, "ok", message
         )
-        # Before the copy is tried again, the store is attached afresh: a COMMIT that ran out of memory ("Failed
-        # to commit: failed to pin block") left the attached store's key index holding the keys it had not
-        # written (1M mentions: the second try failed on 'Duplicate key' with no enrichment row in the store).
-        # A large write starts with room: the transaction holds the key indexes of its new mentions and their
-        # enrichment (1M mentions ran out of 128 MB, and the first try had cost half a minute by then).
-        roomy = rows_in * INDEX_BYTES_PER_ROW > _megabytes(self.memory["commit"]) * 1024**2
-        version = self._with_room(
-            lambda: self._copy(started, log), again=lambda: self._attach_for_writing(wait), roomy=roomy
-        )
+        if part_rows is not None:
+            version = parts.apply(self, part_rows, started, log, wait)
+        else:
+            # Before the copy is tried again, the store is attached afresh: a COMMIT that ran out of memory
+            # ("Failed to commit: failed to pin block") left the attached store's key index holding the keys it had
+            # not written (1M mentions: the second try failed on 'Duplicate key' with no enrichment row in the
+            # store). A large write starts with room: the transaction holds the key indexes of its new mentions and
+            # their enrichment (1M mentions ran out of 128 MB, and the first try had cost half a minute by then).
+            roomy = rows_in * INDEX_BYTES_PER_ROW > _megabytes(self.memory["commit"]) * 1024**2
+            version = self._with_room(
+                lambda: self._copy(started, log), again=lambda: self._attach_for_writing(wait), roomy=roomy
+            )
         self.detach()  # the store's files are written by then: the sidecar comes after them
         self.store._publish_version(version)
         return IngestResult(rows_in, new, updated, version)
@@ -388,31 +394,11 @@ class StagedWrite:
     def _copy(self, started: datetime, log: LogEntry) -> str:
         """The one transaction that changes the store; returns the new version."""
         con, stage = self.con, _q(self.catalog)
-        columns = ", ".join(_q(c) for c in COLUMNS)
         con.execute("BEGIN TRANSACTION")
         try:
-            if log.rows_updated:
-                con.execute(f'DELETE FROM mentions WHERE "uniqueId" IN (SELECT "uniqueId" FROM {stage}.merged)')
-                con.execute(f"INSERT INTO mentions SELECT {columns} FROM {stage}.merged")
-                con.execute(
-                    f"INSERT INTO mentions SELECT {columns} FROM {stage}.incoming "
-                    f'WHERE "uniqueId" NOT IN (SELECT "uniqueId" FROM {stage}.merged)'
-                )
-            else:
-                # Only new mentions: a plain scan, without the join that could reorder them, so on both cores (DuckDB
-                # keeps a scan's order in an insert; it compresses the row groups as it writes them).
-                con.execute("SET threads = 2")
-                try:
-                    con.execute(f"INSERT INTO mentions SELECT {columns} FROM {stage}.incoming")
-                finally:
-                    con.execute("SET threads = 1")
-            con.execute(f"INSERT INTO vocab SELECT * FROM {stage}.keys")
-            con.execute(f'DELETE FROM enrichment WHERE "uniqueId" IN (SELECT "uniqueId" FROM {stage}.enrich_final)')
-            con.execute(f"INSERT INTO enrichment SELECT * FROM {stage}.enrich_final")
-            near_duplicates.apply(con, stage)
-            con.execute(BUMP_VERSION)
-            self.store._append_log(con, started, log)
-            version = self.store._read_version(con)
+            parts.copy_mentions(con, stage, bool(log.rows_updated))
+            parts.copy_enrichment(con, stage)
+            version = parts.finish(self, stage, started, log)
             con.execute("COMMIT")
         except BaseException:
             _rollback(con)
@@ -424,7 +410,7 @@ class StagedWrite:
         in this process (other app sessions) hold the file briefly; wait for them."""
         self.detach()
         self.con.execute(f"SET checkpoint_threshold = '{self.checkpoint_threshold}'")
-        attach_waiting(self.con, f"ATTACH {_quoted(self.store.path)} AS store", wait)
+        attach_waiting(self.con, f"ATTACH {quoted(self.store.path)} AS store", wait)
         self.attached = "rw"
         self.con.execute("USE store")
 
@@ -457,6 +443,9 @@ class StagedWrite:
             path.unlink(missing_ok=True)
         shutil.rmtree(self.spill, ignore_errors=True)
         shutil.rmtree(self.batches, ignore_errors=True)
+        if self.copy is not None:  # not renamed over the store: the write failed
+            for path in (self.copy, self.copy.with_name(self.copy.name + ".wal")):
+                path.unlink(missing_ok=True)
 
 
 def attach_waiting(con: duckdb.DuckDBPyConnection, sql: str, wait: float) -> None:
