@@ -80,6 +80,7 @@ MIN_MEMORY_MB = 768  # the interpreter, the libraries and two enrichment workers
 ENRICH_MIN_TEXTS = 5_000  # a batch this large is analysed on every core
 # What a new mention takes in the copy's transaction: its key in the mentions' index and in the enrichment's.
 INDEX_BYTES_PER_ROW = 320
+STAGING_CHECKPOINT = "256MB"  # write-ahead log between the staging file's checkpoints
 ATTACH_WAIT_SECONDS = 30.0  # as the writers' lock waits (lib/store/local.py LOCK_WAIT_SECONDS)
 _TEXT = BIT["messageContent"] | BIT["messageLanguage"]
 
@@ -140,11 +141,12 @@ class StagedWrite:
             },
         )
         self.con.execute("SET enable_progress_bar = false")  # a long copy must not draw on the CLI's output
-        # The staging file is thrown away: no checkpoint compresses its tables again and again as batches arrive
-        # (about 20 s of CPU at 1M realistic mentions); DuckDB still spills what exceeds its memory limit. The
-        # store's own checkpoint, at the copy's commit, gets the threshold back (``_attach_for_writing``).
+        # The staging file is thrown away: it is checkpointed rarely, not every 16 MB of batches (about 20 s of CPU
+        # at 1M realistic mentions), but it is: never checkpointed, a 10M import ran out of staging's 64 MB after
+        # ~2M mentions (1.1 GB of write-ahead log). The store's own checkpoint, at the copy's commit, gets the
+        # threshold back (``_attach_for_writing``).
         self.checkpoint_threshold = self.con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()[0][0]
-        self.con.execute("SET checkpoint_threshold = '1TB'")
+        self.con.execute(f"SET checkpoint_threshold = '{STAGING_CHECKPOINT}'")
         # The staging file under a name of its own: opened directly, DuckDB would name it after the file's stem,
         # which is the store's ("store" for a store.duckdb: it clashed with the store's attachment below).
         self.catalog = "staging"
