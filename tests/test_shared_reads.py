@@ -37,14 +37,14 @@ def test_many_reads_of_two_stores_from_threads_leave_nothing_attached(tmp_path):
             for _ in range(times):
                 assert store.count() in expected
                 assert int(store.query("SELECT count(DISTINCT uniqueId) AS n FROM mentions")["n"][0]) in expected
-        except Exception as exc:  # noqa: BLE001: every failure is reported by the assertion below
+        except Exception as exc:  # every failure is reported by the assertion below
             errors.append(repr(exc))
 
     def write() -> None:
         try:
             for j in range(3):
                 import_file(a, generate(50, seed=100 + j).to_csv(index=False).encode(), f"more-{j}.csv")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append("writer: " + repr(exc))
 
     threads = [threading.Thread(target=read, args=(b, {500}, 60)) for _ in range(4)]
