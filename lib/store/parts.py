@@ -25,8 +25,9 @@ whole. The price is copying the store once per large write, and room for that co
 
 The threshold and the part size follow the memory cap (``memory_cap_mb``, ``SCE_IMPORT_MEMORY_MB``): a write goes
 in parts when its index would not fit the room a single transaction can get (``MEMORY_SHARES["retry"]``), in
-parts whose index fits the commit's share (``MEMORY_SHARES["commit"]``), and the parts run with a third of the cap
-(``MEMORY_SHARES["parts"]``: with the retry's half, a 10M import's process peaked at 1,028 MB, over its 1 GB cap).
+parts whose index fits the commit's share (``MEMORY_SHARES["commit"]``), and the parts run with
+(``MEMORY_SHARES["parts"]``), half the cap: a 10M import then peaked at 1,028 MB; with a third, a part ran out
+of memory committing.
 At the default cap (1 GB) that is above 1.6M mentions, in parts of 419k. ``SCE_IMPORT_PART_ROWS`` (internal, for
 the tests and benches: not a user setting) applies any write in parts of that many mentions.
 """

@@ -75,7 +75,7 @@ class LogEntry:
 DEFAULT_MEMORY_MB = 1024
 # Of the cap, DuckDB's limit while batches are staged (the enrichment workers hold the rest), then for the
 # clusters and the copy, then for a second try when those ran out (the workers are done by then).
-MEMORY_SHARES = {"staging": 16, "commit": 8, "retry": 2, "parts": 3}  # parts: lib/store/parts.py
+MEMORY_SHARES = {"staging": 16, "commit": 8, "retry": 2, "parts": 2}  # parts: lib/store/parts.py
 MIN_MEMORY_MB = 768  # the interpreter, the libraries and two enrichment workers take about 400 MB
 ENRICH_MIN_TEXTS = 5_000  # a batch this large is analysed on every core
 # What a new mention takes in the copy's transaction: its key in the mentions' index and in the enrichment's.
