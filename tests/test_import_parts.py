@@ -18,11 +18,11 @@ TABLES = ("mentions", "enrichment", "vocab", "near_duplicates")
 
 
 def files() -> tuple[bytes, bytes]:
-    """Demo mentions, then a file that changes 500 of them and adds 2,000."""
-    base = generate(3000, seed=1)
-    changed = base.iloc[:500].copy()
+    """Demo mentions, then a file that changes 200 of them and adds 800."""
+    base = generate(1200, seed=1)
+    changed = base.iloc[:200].copy()
     changed["messageContent"] = changed["messageContent"] + " (edited)"
-    return base.to_csv(index=False).encode(), pd.concat([changed, generate(2000, seed=2)]).to_csv(index=False).encode()
+    return base.to_csv(index=False).encode(), pd.concat([changed, generate(800, seed=2)]).to_csv(index=False).encode()
 
 
 def contents(store: Store) -> dict[str, pd.DataFrame]:
@@ -45,18 +45,18 @@ def counted(monkeypatch) -> list[int]:
 def test_a_write_in_parts_makes_the_store_one_transaction_makes(tmp_path, monkeypatch, counted):
     first, second = files()
     stores = {}
-    for name, part_rows in (("one", ""), ("parts", "700")):
+    for name, part_rows in (("one", ""), ("parts", "300")):
         monkeypatch.setenv(parts.PART_ROWS_ENV, part_rows)
         store = stores[name] = Store(tmp_path / name / "mentions.duckdb")
         new = import_file(store, first, "first.csv").result
         again = import_file(store, second, "second.csv").result
-        assert (new.rows_new, again.rows_new, again.rows_updated) == (3000, 2000, 500)
-        assert len(counted) == (0 if name == "one" else 5 + 5), counted  # 3000 new; 500 updated, 2500 staged
+        assert (new.rows_new, again.rows_new, again.rows_updated) == (1200, 800, 200)
+        assert len(counted) == (0 if name == "one" else 4 + 5), counted  # 1200 new; 200 updated, 1000 staged
         counted.clear()
     one, in_parts = contents(stores["one"]), contents(stores["parts"])
     for table, frame in one.items():
         pd.testing.assert_frame_equal(in_parts[table], frame, obj=table)
-    assert stores["parts"].count() == 5000
+    assert stores["parts"].count() == 2000
     assert not list(tmp_path.rglob(".*writing*")) and not list(tmp_path.rglob(".*staging*"))
 
 
@@ -77,7 +77,7 @@ def test_a_part_that_fails_leaves_the_store_as_it_was(tmp_path, monkeypatch):
     after = contents(store)
     for table in TABLES:
         pd.testing.assert_frame_equal(after[table], before[table], obj=table)
-    assert store.version() == version and store.count() == 3000
+    assert store.version() == version and store.count() == 1200
     assert not list(tmp_path.glob(".*writing*")), "the copy of the store was left behind"
 
 
@@ -87,9 +87,9 @@ def test_a_copy_left_by_a_killed_writer_is_removed_by_the_next(tmp_path, monkeyp
     import_file(store, first, "first.csv")
     stale = store.path.with_name(f".{store.path.name}.writing-99999-deadbeef.duckdb")
     stale.write_bytes(b"half a copy")
-    monkeypatch.setenv(parts.PART_ROWS_ENV, "1000")
-    assert import_file(store, second, "second.csv").result.rows_new == 2000
-    assert not stale.exists() and store.count() == 5000
+    monkeypatch.setenv(parts.PART_ROWS_ENV, "400")
+    assert import_file(store, second, "second.csv").result.rows_new == 800
+    assert not stale.exists() and store.count() == 2000
 
 
 def test_readers_go_on_while_the_copy_replaces_the_store(tmp_path, monkeypatch):
@@ -107,11 +107,11 @@ def test_readers_go_on_while_the_copy_replaces_the_store(tmp_path, monkeypatch):
             replace(src, dst)
             seen.append(int(con.execute("SELECT count(*) FROM mentions").fetchall()[0][0]))
 
-    monkeypatch.setenv(parts.PART_ROWS_ENV, "1000")
+    monkeypatch.setenv(parts.PART_ROWS_ENV, "400")
     monkeypatch.setattr(parts.os, "replace", during)
     import_file(store, second, "second.csv")
-    assert seen == [3000]
-    assert store.count() == 5000 and Store(Path(store.path)).version().endswith(":2")
+    assert seen == [1200]
+    assert store.count() == 2000 and Store(Path(store.path)).version().endswith(":2")
 
 
 def test_too_little_disk_for_the_copy_is_refused_with_the_store_as_it_was(tmp_path, monkeypatch):
@@ -123,4 +123,4 @@ def test_too_little_disk_for_the_copy_is_refused_with_the_store_as_it_was(tmp_pa
     monkeypatch.setattr(parts.shutil, "disk_usage", lambda path: type("U", (), {"free": 1024})())
     with pytest.raises(StoreError, match=r"Not enough free disk space.*Free some space"):
         import_file(store, second, "second.csv")
-    assert store.version() == version and store.count() == 3000
+    assert store.version() == version and store.count() == 1200

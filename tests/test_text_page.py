@@ -153,3 +153,30 @@ def test_copies_that_weigh_in_the_search_are_pointed_out_until_counted_once():
     once = run("pages/3_Text.py", {"q": "#RefundNorthwind", "once": "1"})
     assert not [c for c in once.caption if "copies of" in c.value]
     assert not [c for c in run("pages/3_Text.py").caption if "are copies of another" in c.value]  # a few % in all
+
+
+def test_a_search_that_matches_nothing_says_so_on_every_page():
+    """Not "no terms, widen the filters": the search is what found nothing, and the page says so."""
+    alone = run("pages/3_Text.py", {"q": "zzxqv"})
+    assert not alone.exception and matched(alone) == "**0** of 20,000 mentions match"
+    warnings = [w.value for w in alone.warning]
+    assert len(warnings) == 1 and "No mention matches the search" in warnings[0] and "zzxqv" in warnings[0]
+    both = run("pages/4_Mentions.py", {"q": "refund", "lang": "xx", "from": "2026-01-01"})
+    told = [w.value for w in both.warning if "No mention matches" in w.value]
+    assert told and "together with the other filters (dates, languages)" in told[0], [w.value for w in both.warning]
+    filters = run("app.py", {"lang": "xx"})
+    assert any("No mention matches these filters (languages)" in w.value for w in filters.warning)
+
+
+def test_a_search_that_does_not_parse_stays_in_the_box_and_the_link_but_is_not_applied():
+    at = run("pages/3_Text.py")
+    at.sidebar.text_input(key="w_text").set_value("(refund").run()
+    assert not at.exception and matched(at) == "**20,000** of 20,000 mentions match"
+    assert any("not applied" in c.value for c in at.sidebar.caption)
+    assert param(at, "q") == ["(refund"], "a shared link would lose what the sender sees"
+    at.switch_page("pages/4_Mentions.py").run()
+    assert at.sidebar.text_input(key="w_text").value == "(refund" and param(at, "q") == ["(refund"]
+    at.sidebar.text_input(key="w_text").set_value("refund").run()
+    assert matched(at) != "**20,000** of 20,000 mentions match" and param(at, "q") == ["refund"]
+    opened = run("pages/3_Text.py", {"q": "(refund"})  # the colleague's view of the link
+    assert opened.sidebar.text_input(key="w_text").value == "(refund" and param(opened, "q") == ["(refund"]

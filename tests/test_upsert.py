@@ -103,12 +103,12 @@ def test_a_partial_file_of_new_mentions_stores_blanks(tmp_path):
     assert row["messageContent"] == "" and list(row["tags"]) == [] and list(row["termIds"]) == []
 
 
-def test_a_first_hashtag_after_thousands_of_mentions_without_one_is_stored(tmp_path):
+def test_a_first_hashtag_after_more_than_a_thousand_mentions_without_one_is_stored(tmp_path):
     """DuckDB guessed a batch's column types from its first 1,000 rows: a list column empty there (no hashtag,
     handle or link yet) became a list of NULLs, and the first hashtag after them failed the whole import."""
-    rows = ["uniqueId,messageContent,datePublished"] + [f"1_{i},plain text number {i},1767225600" for i in range(5000)]
-    rows[-1] = "1_4999,plain text number 4999 #late @someone https://x.example/a,1767225600"
+    rows = ["uniqueId,messageContent,datePublished"] + [f"1_{i},plain text number {i},1767225600" for i in range(1500)]
+    rows[-1] = "1_1499,plain text number 1499 #late @someone https://x.example/a,1767225600"
     store = Store(tmp_path / "s.duckdb")
-    assert import_file(store, "\n".join(rows).encode(), "late.csv").result.rows_new == 5000
-    late = store.query('SELECT hashtags, handles, "linkDomains" FROM mentions WHERE "uniqueId" = \'1_4999\'')
+    assert import_file(store, "\n".join(rows).encode(), "late.csv").result.rows_new == 1500
+    late = store.query('SELECT hashtags, handles, "linkDomains" FROM mentions WHERE "uniqueId" = \'1_1499\'')
     assert [list(late[c].iloc[0]) for c in late.columns] == [["late"], ["someone"], ["x.example"]]

@@ -17,7 +17,7 @@ from lib.text.topics import TopicError, TopicSet, load_topics
 from ui import prepared, saved_views, state
 from ui.config import backend, replica_name
 from ui.data import Source, active_source, engine, model
-from ui.escape import md
+from ui.escape import code, md
 from ui.gate import require_access, share_link
 from ui.widgets import reset_filters, sidebar_filters
 
@@ -187,12 +187,33 @@ def _summary(view: View, title: str, count_slot: DeltaGenerator, tools: DeltaGen
         hidden = view.q.count(every) - view.matched
         line += f", copies counted once ({hidden:,} later {'copy' if hidden == 1 else 'copies'} not counted)"
     count_slot.markdown(line)
+    if not view.matched and view.q.n and title not in ("Data", "Setup"):
+        st.warning(nothing_matches(view.filters), icon=":material/filter_alt_off:")
     if view.source.is_demo:
         st.info(
             "You are looking at **demo data** about a fictional airline. Import a file or pull from Qualtrics "
             "on the **Data** page to see your own mentions.",
             icon=":material/science:",
         )
+
+
+def nothing_matches(filters: Filters) -> str:
+    """Why a view is empty, and what to do: the search, the other filters, or both together."""
+    named = {"start": "dates", "end": "dates", "source_types": "source types", "message_types": "message types"}
+    skipped = ("text", "tag_mode", "copies_once")
+    others = list(dict.fromkeys(named.get(n, n.replace("_", " ")) for n in filters.active() if n not in skipped))
+    listed = f" ({', '.join(others)})" if others else ""
+    if filters.text and others:
+        return (
+            f"No mention matches the search {code(filters.text)} together with the other filters{listed}. "
+            "Clear the other filters to see what the search finds alone, or change the search."
+        )
+    if filters.text:
+        return (
+            f"No mention matches the search {code(filters.text)}. Check its spelling, search for fewer words, or "
+            "end a word with `*` to match every word that starts so (`refund*`)."
+        )
+    return f"No mention matches these filters{listed}. Widen or clear them in the sidebar (*Reset filters*)."
 
 
 def frame(title: str) -> View:

@@ -90,6 +90,8 @@ def timezone() -> str:
 
 def replace_filters(new_filters: Filters) -> None:
     """Change the filters from code (a drill-down's "Filter to this"): the widgets follow on the next run."""
+    if new_filters.text != filters().text:  # the code set a search of its own: the box's unapplied one goes
+        st.session_state.pop(UNAPPLIED_TEXT_KEY, None)
     st.session_state[FILTERS_KEY] = new_filters
     st.session_state[FORCE_SEED_KEY] = True
 
@@ -100,9 +102,24 @@ def set_view(new_filters: Filters, tz: str) -> None:
     sync_url()
 
 
+UNAPPLIED_TEXT_KEY = "sce_text_unapplied"  # a search in the box that does not parse: shown, kept, not applied
+
+
+def unapplied_text() -> str:
+    return st.session_state.get(UNAPPLIED_TEXT_KEY, "")
+
+
+def set_unapplied_text(text: str) -> None:
+    """The search as typed when it does not parse (else ""): the filters leave it out, but the box keeps it across
+    pages and the URL carries it, so that a shared link shows the colleague the same search and its error."""
+    st.session_state[UNAPPLIED_TEXT_KEY] = text
+
+
 def sync_url() -> None:
     """Write the filters and timezone into the URL, leaving page-specific keys alone."""
     params = filters().to_params()
+    if unapplied_text():
+        params["q"] = unapplied_text()
     params["tz"] = timezone()
     if prefer_demo():
         params["src"] = "demo"

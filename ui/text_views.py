@@ -158,7 +158,8 @@ def terms(view: View, stop: Stoplist) -> None:
         return
     table = view.q.vocabulary().top_terms_of(view.q.term_counts(view.scope), view.matched, (kind,), top, stop, by_stem)
     if table.empty:
-        st.warning("No terms in the matching mentions. Widen the filters in the sidebar.")
+        if view.matched:  # with none, the page's top says why (ui/frame.py nothing_matches)
+            st.warning("No terms in the matching mentions. Widen the filters in the sidebar.")
         return
     n = view.matched
     chart_side, tree_side = st.columns([1, 1])
@@ -268,9 +269,10 @@ def phrases(view: View, stop: Stoplist) -> None:
         q.term_counts(view.scope), q.term_counts(view.scope, "phrases"), view.matched, top, min_count, stop, rank
     )
     if table.empty:
-        st.warning(
-            f"No phrase appears in {min_count} or more matching mentions. Lower the minimum or widen the filters."
-        )
+        if view.matched:
+            st.warning(
+                f"No phrase appears in {min_count} or more matching mentions. Lower the minimum or widen the filters."
+            )
         return
     # The chart draws what the table is ranked by: PMI bars in PMI order, or mention bars in mention order.
     counts = table.rename(columns={"phrase": "value"})

@@ -133,7 +133,7 @@ def sidebar_filters(q: Queries, page: str, topics: TopicSet) -> tuple[Filters, s
         format_func=lambda m: "any of these tags" if m == "any" else "all of these tags",
         label_visibility="collapsed",
     )
-    _seed("w_text", current.text)
+    _seed("w_text", state.unapplied_text() or current.text)
     text = st.text_input(
         "Text search",
         key="w_text",
@@ -142,12 +142,14 @@ def sidebar_filters(q: Queries, page: str, topics: TopicSet) -> tuple[Filters, s
         "and a trailing * for any ending. Not case-sensitive.",
     ).strip()
     values["text"] = text
+    state.set_unapplied_text("")
     if text:
         try:
             parse(text)
         except QueryError as exc:
             st.caption(f":red[{md(exc)}] — not applied.")
             values["text"] = ""
+            state.set_unapplied_text(text)
     if topics.topics or current.text_topics:
         _seed("w_text_topics", list(current.text_topics))
         options = topics.names + [t for t in current.text_topics if t not in topics.names]
