@@ -75,7 +75,8 @@ class LogEntry:
 DEFAULT_MEMORY_MB = 1024
 # Of the cap, DuckDB's limit while batches are staged (the enrichment workers hold the rest), then for the
 # clusters and the copy, then for a second try when those ran out (the workers are done by then).
-MEMORY_SHARES = {"staging": 16, "commit": 8, "retry": 2, "parts": 2}  # parts: lib/store/parts.py
+# The cap divided by these: each phase's DuckDB memory limit (parts: lib/store/parts.py, three eighths of the cap).
+MEMORY_SHARES = {"staging": 16, "commit": 8, "retry": 2, "parts": 8 / 3}
 MIN_MEMORY_MB = 768  # the interpreter, the libraries and two enrichment workers take about 400 MB
 ENRICH_MIN_TEXTS = 5_000  # a batch this large is analysed on every core
 # What a new mention takes in the copy's transaction: its key in the mentions' index and in the enrichment's.
@@ -132,7 +133,7 @@ class StagedWrite:
         self.copy: Path | None = None  # the copy of the store a large write is applied to (lib/store/parts.py)
         # Staging needs little (it spills); the copy into the store needs a row group and the store's key index
         # at hand: if a large store's index does not fit, the copy is tried once more with room for it.
-        self.memory = {phase: f"{cap // share}MB" for phase, share in MEMORY_SHARES.items()}
+        self.memory = {phase: f"{int(cap / share)}MB" for phase, share in MEMORY_SHARES.items()}
         self.con = duckdb.connect(
             config={
                 "memory_limit": self.memory["staging"],
