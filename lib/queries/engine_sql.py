@@ -32,14 +32,11 @@ from lib.queries.filters import FACETS
 from lib.queries.interface import TEXT, Scope
 from lib.queries.model import CATEGORICAL, LIST_COLUMNS
 from lib.queries.sentiment_check import EDGE, STRONG, level_grid
+from lib.store.sql import identifier as quoted
 from lib.text.boolean_query import And, AnyOf, Node, Not, Or, Phrase, Term, grouped, parse, pattern
 from lib.text.topics import topic_query
 
 ENTITIES = ("hashtags", "handles", "linkDomains")  # the list columns besides tags
-
-
-def quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def coded(column: str) -> str:

@@ -37,6 +37,7 @@ from lib.mentions.normalize import COLUMNS, split_tags
 from lib.store import near_duplicates
 from lib.store.migrate import migrate
 from lib.store.parts import BUMP_VERSION
+from lib.store.sql import sql_string
 from lib.store.staging import LogEntry, StagedWrite, attach_waiting, remove_stale
 from lib.text.vocabulary import ENRICHMENT_COLUMNS, ENRICHMENT_DDL, VOCAB_DDL
 
@@ -95,11 +96,6 @@ class BulkRead:
 
     con: duckdb.DuckDBPyConnection
     version: str
-
-
-def sql_string(text: str) -> str:
-    """``text`` as a SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 @contextmanager

@@ -37,6 +37,7 @@ import pyarrow.ipc
 
 from lib.mentions.normalize import COLUMNS, ENTITY_COLUMNS, entities
 from lib.store import near_duplicates
+from lib.store.sql import identifier
 from lib.text.enrich import Workers
 from lib.text.vocabulary import Vocabulary, chunk_keys, encode_rows
 
@@ -83,16 +84,12 @@ def _stream(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator[pa.RecordBatch
         reader_con.close()
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _add_entities(con: duckdb.DuckDBPyConnection, create: str) -> None:
     """Rebuild the mentions with their entity columns, filled from each mention's text and HTML."""
     old = [c for c in COLUMNS if c not in ENTITY_COLUMNS]
 
     def batches() -> Iterator[pa.RecordBatch]:
-        for batch in _stream(con, f"SELECT {', '.join(map(_quoted, old))} FROM mentions"):
+        for batch in _stream(con, f"SELECT {', '.join(map(identifier, old))} FROM mentions"):
             found = [
                 entities(text or "", html or "")
                 for text, html in zip(
@@ -104,7 +101,7 @@ def _add_entities(con: duckdb.DuckDBPyConnection, create: str) -> None:
             extra = [pa.array([f[i] for f in found], _LIST) for i in range(len(ENTITY_COLUMNS))]
             yield pa.RecordBatch.from_arrays([*batch.columns, *extra], names=[*old, *ENTITY_COLUMNS])
 
-    types = con.sql(f"SELECT {', '.join(map(_quoted, old))} FROM mentions LIMIT 0").to_arrow_table().schema
+    types = con.sql(f"SELECT {', '.join(map(identifier, old))} FROM mentions LIMIT 0").to_arrow_table().schema
     con.execute("DROP TABLE IF EXISTS mentions_new")
     con.execute(create)
     rows = pa.RecordBatchReader.from_batches(

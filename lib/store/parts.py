@@ -48,6 +48,8 @@ import duckdb
 
 from lib.mentions.normalize import COLUMNS
 from lib.store import near_duplicates
+from lib.store.sql import identifier as _q
+from lib.store.sql import sql_string
 
 if TYPE_CHECKING:
     from lib.store.staging import LogEntry, StagedWrite
@@ -95,7 +97,7 @@ def rows_per_part(rows: int, memory: dict[str, str], index_bytes_per_row: int) -
 def apply(write: StagedWrite, part_rows: int, started: datetime, log: LogEntry, wait: float) -> str:
     """Apply the staged write (``write._prepare`` done) to a copy of the store in parts of ``part_rows``, then put
     the copy in the store's place. Returns the new version."""
-    from lib.store.staging import attach_waiting, quoted
+    from lib.store.staging import attach_waiting
 
     con, store = write.con, write.store.path
     write.detach()  # the read-only attachment of staging: the copy is attached instead
@@ -106,7 +108,7 @@ def apply(write: StagedWrite, part_rows: int, started: datetime, log: LogEntry, 
     shutil.copyfile(store, copy)
     con.execute(f"SET checkpoint_threshold = '{write.checkpoint_threshold}'")
     con.execute(f"SET memory_limit = '{write.memory['parts']}'")
-    attach_waiting(con, f"ATTACH {quoted(copy)} AS store", wait)
+    attach_waiting(con, f"ATTACH {sql_string(str(copy))} AS store", wait)
     write.attached = "copy"
     con.execute("USE store")
     stage = f'"{write.catalog}"'
@@ -206,11 +208,11 @@ def _slices(
 def _fold_wal(write: StagedWrite, wait: float) -> None:
     """A store with a WAL beside it (a writer killed after its commit, before its checkpoint) holds commits that
     its file alone does not: fold them in before the file is copied."""
-    from lib.store.staging import attach_waiting, quoted
+    from lib.store.staging import attach_waiting
 
     if not _wal(write.store.path).exists():
         return
-    attach_waiting(write.con, f"ATTACH {quoted(write.store.path)} AS store", wait)
+    attach_waiting(write.con, f"ATTACH {sql_string(str(write.store.path))} AS store", wait)
     try:
         write.con.execute("CHECKPOINT store")
     finally:
@@ -258,7 +260,3 @@ def _wal(path: Path) -> Path:
 
 def _bytes(limit: str) -> int:
     return int(limit.removesuffix("MB")) * 1024**2
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

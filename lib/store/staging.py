@@ -42,6 +42,8 @@ import pyarrow.parquet as pq
 
 from lib.mentions.normalize import ALL_PRESENT, BIT, COLUMNS, PRESENT
 from lib.store import near_duplicates, parts
+from lib.store.sql import identifier as _q
+from lib.store.sql import sql_string
 from lib.text import vocabulary as textindex
 from lib.text.enrich import Workers
 from lib.text.near_duplicates import Sketch, sketch
@@ -96,11 +98,6 @@ def memory_cap_mb() -> int:
         return DEFAULT_MEMORY_MB
 
 
-def quoted(path: Path) -> str:
-    """``path`` as a SQL string literal."""
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 T = TypeVar("T")
 
 
@@ -151,9 +148,9 @@ class StagedWrite:
         # The staging file under a name of its own: opened directly, DuckDB would name it after the file's stem,
         # which is the store's ("store" for a store.duckdb: it clashed with the store's attachment below).
         self.catalog = "staging"
-        self.con.execute(f"ATTACH {quoted(self.path)} AS {self.catalog}")
+        self.con.execute(f"ATTACH {sql_string(str(self.path))} AS {self.catalog}")
         self.con.execute(f"USE {self.catalog}")
-        attach_waiting(self.con, f"ATTACH {quoted(store.path)} AS store (READ_ONLY)", ATTACH_WAIT_SECONDS)
+        attach_waiting(self.con, f"ATTACH {sql_string(str(store.path))} AS store (READ_ONLY)", ATTACH_WAIT_SECONDS)
         self.attached = "ro"
         enrichment = ", ".join(_q(c) for c in ("uniqueId", *ENRICHMENT_COLUMNS))
         self.con.execute(
@@ -293,7 +290,7 @@ class StagedWrite:
                 "SELECT 0::BIGINT AS seq, 0::BIGINT AS mask, * FROM store.mentions LIMIT 0"
             )
             return
-        listed = ", ".join(quoted(f) for f in files)
+        listed = ", ".join(sql_string(str(f)) for f in files)
         self.con.execute(f"CREATE OR REPLACE VIEW rows AS SELECT * FROM read_parquet([{listed}])")
         # From here on one thread: the mentions go into the store in the order they were staged, which the
         # clusters' numbering and the model's rows follow. Two threads scanning several files through a join
@@ -413,7 +410,7 @@ class StagedWrite:
         in this process (other app sessions) hold the file briefly; wait for them."""
         self.detach()
         self.con.execute(f"SET checkpoint_threshold = '{self.checkpoint_threshold}'")
-        attach_waiting(self.con, f"ATTACH {quoted(self.store.path)} AS store", wait)
+        attach_waiting(self.con, f"ATTACH {sql_string(str(self.store.path))} AS store", wait)
         self.attached = "rw"
         self.con.execute("USE store")
 
@@ -470,10 +467,6 @@ def attach_waiting(con: duckdb.DuckDBPyConnection, sql: str, wait: float) -> Non
 
 def _megabytes(limit: str) -> int:
     return int(limit.removesuffix("MB"))
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _out_of_memory(exc: duckdb.Error) -> bool:
