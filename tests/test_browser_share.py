@@ -281,3 +281,28 @@ def test_a_dashboard_section_opened_by_a_click_draws_its_chart_which_drills_down
         assert chart(page, "map").count() == 0 and not exceptions(page)
     finally:
         page.context.close()
+
+
+def test_a_search_that_does_not_parse_is_kept_across_pages_and_in_the_link(browser, demo_server):
+    """Typed in the sidebar, shown with its error and not applied; a page link and the shared link keep it (a
+    colleague sees the same search and error); a search that matches nothing says that it is the search."""
+    page = open_page(browser, f"{demo_server.url}/Text?tz=UTC")
+    try:
+        every = count_of(page)
+        field = page.get_by_test_id("stSidebar").get_by_label("Text search", exact=True)
+        field.fill("(refund")
+        field.press("Enter")
+        url_says(page, "q", "is", "(refund")
+        assert "not applied" in page.get_by_test_id("stSidebar").inner_text() and count_of(page) == every
+        same_view_elsewhere(browser, page, {"q": ["(refund"]})
+        page.get_by_test_id("stSidebar").get_by_role("link", name="Mentions").click()
+        page.wait_for_url(re.compile(r"/Mentions\?"), timeout=WAIT_MS)
+        url_says(page, "q", "is", "(refund")
+        assert field.input_value() == "(refund" and not exceptions(page)
+        field.fill("zzxqv")
+        field.press("Enter")
+        url_says(page, "q", "is", "zzxqv")
+        page.get_by_text("No mention matches the search").wait_for(timeout=WAIT_MS)
+        assert count_of(page)[0] == 0 and not exceptions(page)
+    finally:
+        page.context.close()
