@@ -180,3 +180,12 @@ def test_a_search_that_does_not_parse_stays_in_the_box_and_the_link_but_is_not_a
     assert matched(at) != "**20,000** of 20,000 mentions match" and param(at, "q") == ["refund"]
     opened = run("pages/3_Text.py", {"q": "(refund"})  # the colleague's view of the link
     assert opened.sidebar.text_input(key="w_text").value == "(refund" and param(opened, "q") == ["(refund"]
+
+
+def test_an_overlong_search_is_not_carried_into_the_link():
+    """Longer than a query may be (``MAX_CHARS``): refused with its reason, and not kept in the URL, where every
+    share link and page would carry 100 kB."""
+    at = run("pages/3_Text.py")
+    at.sidebar.text_input(key="w_text").set_value("(" + "refund " * 15_000).run()
+    assert not at.exception and any("at most 2,000" in c.value.replace("\\", "") for c in at.sidebar.caption)
+    assert param(at, "q") == []

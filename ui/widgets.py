@@ -9,7 +9,7 @@ import streamlit as st
 from lib.mentions.labels import label
 from lib.queries.filters import FACETS, FIRST_DAY, LAST_DAY, PRESETS, TAG_MODES, Filters, matching_preset, preset_range
 from lib.queries.interface import Queries
-from lib.text.boolean_query import QueryError, parse
+from lib.text.boolean_query import MAX_CHARS, QueryError, parse
 from lib.text.topics import TopicSet
 from ui import state
 from ui.escape import md
@@ -149,7 +149,8 @@ def sidebar_filters(q: Queries, page: str, topics: TopicSet) -> tuple[Filters, s
         except QueryError as exc:
             st.caption(f":red[{md(exc)}] — not applied.")
             values["text"] = ""
-            state.set_unapplied_text(text)
+            if len(text) <= MAX_CHARS:  # a longer one is not carried into every link and page (it never applies)
+                state.set_unapplied_text(text)
     if topics.topics or current.text_topics:
         _seed("w_text_topics", list(current.text_topics))
         options = topics.names + [t for t in current.text_topics if t not in topics.names]
