@@ -7,9 +7,11 @@ from __future__ import annotations
 import os
 import threading
 
+import pytest
+
 from lib.sources.demo import generate
 from lib.sources.ingest import import_file
-from lib.store.local import Store, shared_database
+from lib.store.local import Store, StoreError, shared_database
 
 
 def _attached() -> int:
@@ -58,3 +60,16 @@ def test_many_reads_of_two_stores_from_threads_leave_nothing_attached(tmp_path):
     assert (a.count(), b.count()) == (450, 500)
     assert _attached() == attached, "a read left its store attached (it would keep every writer out)"
     assert _fds() <= fds + 2, "reads left files open"
+
+
+def test_a_store_file_cut_short_between_reads_is_a_store_error_and_leaves_nothing_attached(tmp_path):
+    a, b = Store(tmp_path / "a" / "m.duckdb"), Store(tmp_path / "b" / "m.duckdb")
+    import_file(a, generate(300, seed=1).to_csv(index=False).encode(), "a.csv")
+    import_file(b, generate(500, seed=2).to_csv(index=False).encode(), "b.csv")
+    assert len(a.query("SELECT * FROM mentions")) == 300
+    attached = _attached()
+    data = a.path.read_bytes()
+    a.path.write_bytes(data[: len(data) // 2])  # another program, a full disk, a half copy
+    with pytest.raises(StoreError, match=r"Cannot read the store m\.duckdb.*put back a good copy"):
+        a.query("SELECT * FROM mentions")
+    assert _attached() == attached and b.count() == 500

@@ -298,7 +298,13 @@ class Store:
         # process's in-memory database (``shared_database``), not opened as a database of its own: that cost
         # 20 ms of CPU per read.
         with attached_read_only(self.path, self._open_reading) as con:
-            yield con
+            try:
+                yield con
+            except duckdb.IOException as exc:  # pages the attach did not read: a file cut short or overwritten
+                raise StoreError(
+                    f"Cannot read the store {self.path.name}: {exc}. If the file was cut short or changed by another "
+                    "program, put back a good copy of it, or import your data again into a new store."
+                ) from exc
 
     def _open_reading(self, connect: Callable[[], T]) -> T:
         """``connect()``, tried again while a writer holds the store (for ``READ_RETRY_SECONDS``)."""
