@@ -5,6 +5,8 @@ each answer for their own file, and a write in the same process goes on between 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -73,3 +75,23 @@ def test_a_store_file_cut_short_between_reads_is_a_store_error_and_leaves_nothin
     with pytest.raises(StoreError, match=r"Cannot read the store m\.duckdb.*put back a good copy"):
         a.query("SELECT * FROM mentions")
     assert _attached() == attached and b.count() == 500
+
+
+def test_the_spill_folders_of_killed_processes_are_swept_by_the_next(tmp_path):
+    """A process killed mid-read (SIGKILL, or a SIGTERM Python does not handle) leaves its spill folder; the next
+    process's first read removes the folders of processes that are gone, and no other."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / f"sce-spill-read-{gone.pid}-abc"
+    (dead / "spill").mkdir(parents=True)
+    (dead / "spill" / "duckdb_temp_block-1.block").write_bytes(b"x" * 4096)
+    bulk = tmp_path / f"sce-spill-{gone.pid}-def"
+    bulk.mkdir()
+    living = tmp_path / f"sce-spill-read-{os.getpid()}-ghi"  # this process: alive
+    living.mkdir()
+    other = tmp_path / "sce-spill-notes"  # not a spill folder of ours
+    other.mkdir()
+    code = "from lib.store.local import shared_database; shared_database()"
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert not dead.exists() and not bulk.exists()
+    assert living.exists() and other.exists()

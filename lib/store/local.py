@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import itertools
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -98,13 +99,35 @@ class BulkRead:
     version: str
 
 
+SPILL_PREFIX = "sce-spill-"  # then [read-]<pid>-<random>, in TMPDIR
+
+
+def _sweep_spill_folders() -> None:
+    """Remove the spill folders of processes that are gone: a process killed (SIGKILL, or a SIGTERM that Python
+    does not handle) skips the cleanup at its exit, and a spill can be gigabytes."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*"):
+        pid = folder.name.removeprefix(SPILL_PREFIX).removeprefix("read-").split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
+
+
 @contextmanager
 def bulk_connection(
     memory_mb: int = BULK_MEMORY_MB, threads: int = BULK_THREADS
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB connection that keeps within ``memory_mb`` and spills to a temporary folder (in
     ``TMPDIR``) that is removed when it closes: the engine of every whole-data read and rewrite."""
-    with tempfile.TemporaryDirectory(prefix="sce-spill-") as spill:
+    with tempfile.TemporaryDirectory(prefix=f"{SPILL_PREFIX}{os.getpid()}-") as spill:
         con = duckdb.connect(config={"memory_limit": f"{memory_mb}MB", "temp_directory": spill, "threads": threads})
         try:
             con.execute("SET enable_progress_bar = false")
@@ -136,7 +159,8 @@ def shared_database() -> duckdb.DuckDBPyConnection:
     (every rerun of the app reads the store, and the tests opened ~1,000 of them)."""
     with _SHARED_LOCK:
         if os.getpid() not in _SHARED:
-            spill = tempfile.TemporaryDirectory(prefix="sce-read-spill-")  # removed when the process ends
+            _sweep_spill_folders()
+            spill = tempfile.TemporaryDirectory(prefix=f"{SPILL_PREFIX}read-{os.getpid()}-")  # removed at exit
             _SHARED[os.getpid()] = duckdb.connect(config={"temp_directory": os.path.join(spill.name, "spill")}), spill
         return _SHARED[os.getpid()][0]
 
